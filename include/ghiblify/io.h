@@ -1,0 +1,83 @@
+/* ghiblify: image files in and out (PNG via libpng, JPEG via libjpeg-turbo).
+ *
+ * Decoding never trusts the file: the header's pixel count is checked against a
+ * limit before any pixel buffer is allocated, and every libpng/libjpeg error
+ * (which those libraries report by longjmp) becomes a status code inside src/io/.
+ * Files are written atomically: the bytes go to an anonymous or hidden temporary
+ * file in the target directory, which is renamed into place only when complete. */
+#ifndef GHIBLIFY_IO_H
+#define GHIBLIFY_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ghiblify/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum gh_format {
+    GH_FORMAT_UNKNOWN = 0,
+    GH_FORMAT_PNG,
+    GH_FORMAT_JPEG,
+};
+
+/* A decoded image: RGB planes plus an optional alpha plane, both [0, 1]. */
+struct gh_picture {
+    struct gh_image *rgb;   /* 3 channels, always present */
+    struct gh_image *alpha; /* 1 channel, or NULL when the file has no alpha */
+    enum gh_format format;  /* what the data was */
+    int bit_depth;          /* 8 or 16: precision of the source samples */
+    int orientation;        /* EXIF orientation found (1..8; 1 when absent); already applied */
+};
+
+/* Default for the pixel limit (width * height) of decoders: 100 megapixels. */
+#define GH_IO_DEFAULT_MAX_PIXELS 100000000ULL
+
+/* Frees a picture and its planes (NULL is fine). */
+void gh_picture_free(struct gh_picture *picture);
+
+/* Recognizes PNG or JPEG by their signature bytes, whatever the file name says. */
+enum gh_format gh_io_sniff(const unsigned char *data, size_t size);
+
+/* Format implied by a file name's extension (.png, .jpg, .jpeg, .jpe; any case). */
+enum gh_format gh_io_format_from_name(const char *path);
+
+/* Format from a name such as "png", "jpg" or "jpeg" (any case); GH_FORMAT_UNKNOWN otherwise. */
+enum gh_format gh_io_format_parse(const char *name);
+
+/* Canonical file extension without the dot ("png", "jpg"). */
+const char *gh_io_format_extension(enum gh_format format);
+
+/* Decodes PNG or JPEG bytes (format sniffed). JPEG EXIF orientation is applied.
+ * Images whose header declares more than max_pixels pixels are refused with
+ * GH_ERR_TOO_LARGE before decoding. On failure *out is NULL and the detail says why
+ * (without a file name: callers prefix it). */
+enum gh_status gh_io_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
+                            struct gh_picture **out);
+
+/* Reads a whole file ("-" is standard input) into a malloc'd buffer. Refuses
+ * directories, and files over max_bytes. */
+enum gh_status gh_io_read_all(const char *path, size_t max_bytes, unsigned char **data,
+                              size_t *size);
+
+/* gh_io_read_all + gh_io_decode with the path in every error detail. */
+enum gh_status gh_io_read_picture(const char *path, uint64_t max_pixels, struct gh_picture **out);
+
+/* Encodes rgb (3 channels) and an optional alpha plane (used by PNG only; JPEG
+ * drops it). quality 1..100 applies to JPEG. The result is malloc'd. */
+enum gh_status gh_io_encode(const struct gh_image *rgb, const struct gh_image *alpha,
+                            enum gh_format format, int quality, unsigned char **data,
+                            size_t *size);
+
+/* Writes bytes to path atomically ("-" is standard output). With overwrite == 0 an
+ * existing path is refused with GH_ERR_EXISTS (checked atomically at the final link).
+ * On any failure the target is untouched and no temporary file remains. */
+enum gh_status gh_io_write_all(const char *path, const unsigned char *data, size_t size,
+                               int overwrite);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

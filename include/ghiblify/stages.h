@@ -1,0 +1,92 @@
+/* ghiblify: pipeline stages described as data.
+ *
+ * Each stage is one entry of a table (name, documentation, parameters with
+ * defaults and ranges, run function). The CLI builds its options, --help and the
+ * stage list from these tables, so a stage or parameter is defined exactly once.
+ * Stages always run in table order; selection only switches them on or off. */
+#ifndef GHIBLIFY_STAGES_H
+#define GHIBLIFY_STAGES_H
+
+#include "ghiblify/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GH_STAGE_MAX_PARAMS 8
+#define GH_STAGE_MAX 16
+
+enum gh_param_type {
+    GH_PARAM_INT,
+    GH_PARAM_FLOAT,
+    GH_PARAM_ENUM, /* value is an index into `choices` */
+};
+
+struct gh_param_def {
+    const char *name;           /* "sigma-color" */
+    const char *flag;           /* CLI long option; NULL means "<stage>-<name>" */
+    enum gh_param_type type;
+    double default_value;
+    double min, max;            /* inclusive range for INT and FLOAT */
+    const char *const *choices; /* NULL-terminated names, for ENUM */
+    const char *doc;
+};
+
+/* What a stage may know about the run besides its input image. */
+struct gh_stage_ctx {
+    int threads;          /* threads for this image's row loops */
+    int original_width;   /* size of the decoded photo, before `resize` */
+    int original_height;
+};
+
+struct gh_stage_def {
+    const char *name;
+    const char *doc;
+    int enabled_by_default;
+    const struct gh_param_def *params;
+    int param_count;
+    /* Reads in, allocates *out. params holds param_count values in table order. */
+    enum gh_status (*run)(const struct gh_stage_ctx *ctx, const double *params,
+                          const struct gh_image *in, struct gh_image **out);
+};
+
+/* All stages in pipeline order; *count receives their number. */
+const struct gh_stage_def *const *gh_stages_table(int *count);
+
+/* The stage named name, or NULL. */
+const struct gh_stage_def *gh_stages_find(const char *name);
+
+/* Stage choice and parameter values for a run; plain data, copy freely. */
+struct gh_pipeline {
+    int enabled[GH_STAGE_MAX];
+    double params[GH_STAGE_MAX][GH_STAGE_MAX_PARAMS];
+};
+
+/* Default stages with default parameters. */
+void gh_pipeline_init(struct gh_pipeline *pipeline);
+
+/* Enables exactly the comma-separated stages in `list` (NULL: keep the current
+ * set), then disables those in `skip` (NULL: none). Unknown names fail with
+ * GH_ERR_ARGUMENT naming the stage and the valid choices. */
+enum gh_status gh_pipeline_select(struct gh_pipeline *pipeline, const char *list,
+                                  const char *skip);
+
+/* Sets one parameter from text ("1.5", "bilateral"), checking type and range. */
+enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,
+                               const char *param, const char *value);
+
+/* Called after each stage that ran, e.g. to dump intermediate images. A non-OK
+ * return stops the pipeline with that status. */
+typedef enum gh_status (*gh_stage_observer)(void *user, const struct gh_stage_def *stage,
+                                            const struct gh_image *image);
+
+/* Runs the enabled stages in order on in; *out is a new image (a copy of in when
+ * no stage is enabled). On failure the detail names the stage. */
+enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
+                               const struct gh_image *in, gh_stage_observer observer, void *user,
+                               struct gh_image **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,161 @@
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stage_defs.h"
+
+static const struct gh_stage_def *const table[] = {
+    &gh_stage_resize,
+    &gh_stage_denoise,
+    &gh_stage_upsample,
+};
+_Static_assert(sizeof table / sizeof table[0] <= GH_STAGE_MAX, "raise GH_STAGE_MAX");
+
+const struct gh_stage_def *const *gh_stages_table(int *count)
+{
+    *count = GH_ARRAY_LEN(table);
+    return table;
+}
+
+static int stage_index(const char *name, size_t len)
+{
+    for (int i = 0; i < GH_ARRAY_LEN(table); i++)
+        if (strlen(table[i]->name) == len && strncmp(table[i]->name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+const struct gh_stage_def *gh_stages_find(const char *name)
+{
+    int i = stage_index(name, strlen(name));
+    return i < 0 ? NULL : table[i];
+}
+
+void gh_pipeline_init(struct gh_pipeline *pipeline)
+{
+    memset(pipeline, 0, sizeof *pipeline);
+    for (int i = 0; i < GH_ARRAY_LEN(table); i++) {
+        pipeline->enabled[i] = table[i]->enabled_by_default;
+        for (int k = 0; k < table[i]->param_count; k++)
+            pipeline->params[i][k] = table[i]->params[k].default_value;
+    }
+}
+
+static enum gh_status unknown_stage(const char *name, size_t len)
+{
+    char names[256] = "";
+    for (int i = 0; i < GH_ARRAY_LEN(table); i++) {
+        if (i)
+            strncat(names, ", ", sizeof names - strlen(names) - 1);
+        strncat(names, table[i]->name, sizeof names - strlen(names) - 1);
+    }
+    return gh_error(GH_ERR_ARGUMENT, "unknown stage '%.*s' (stages: %s)", (int)len, name, names);
+}
+
+/* Applies value to every stage named in the comma-separated list. */
+static enum gh_status mark(struct gh_pipeline *pipeline, const char *list, int value)
+{
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (len > 0) {
+            int i = stage_index(p, len);
+            if (i < 0)
+                return unknown_stage(p, len);
+            pipeline->enabled[i] = value;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return GH_OK;
+}
+
+enum gh_status gh_pipeline_select(struct gh_pipeline *pipeline, const char *list,
+                                  const char *skip)
+{
+    struct gh_pipeline next = *pipeline;
+    enum gh_status st;
+    if (list) {
+        memset(next.enabled, 0, sizeof next.enabled);
+        if ((st = mark(&next, list, 1)) != GH_OK)
+            return st;
+    }
+    if (skip && (st = mark(&next, skip, 0)) != GH_OK)
+        return st;
+    *pipeline = next;
+    return GH_OK;
+}
+
+enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,
+                               const char *param, const char *value)
+{
+    int i = stage_index(stage, strlen(stage));
+    if (i < 0)
+        return unknown_stage(stage, strlen(stage));
+    const struct gh_stage_def *def = table[i];
+    for (int k = 0; k < def->param_count; k++) {
+        const struct gh_param_def *pd = &def->params[k];
+        if (strcmp(pd->name, param) != 0)
+            continue;
+        if (pd->type == GH_PARAM_ENUM) {
+            for (int c = 0; pd->choices[c]; c++)
+                if (strcmp(pd->choices[c], value) == 0) {
+                    pipeline->params[i][k] = c;
+                    return GH_OK;
+                }
+            char choices[256] = "";
+            for (int c = 0; pd->choices[c]; c++) {
+                if (c)
+                    strncat(choices, ", ", sizeof choices - strlen(choices) - 1);
+                strncat(choices, pd->choices[c], sizeof choices - strlen(choices) - 1);
+            }
+            return gh_error(GH_ERR_ARGUMENT, "%s %s: '%s' is not one of: %s", stage, param,
+                            value, choices);
+        }
+        char *end = NULL;
+        errno = 0;
+        double v = strtod(value, &end);
+        if (end == value || *end != '\0' || errno == ERANGE || !isfinite(v))
+            return gh_error(GH_ERR_ARGUMENT, "%s %s: '%s' is not a number", stage, param, value);
+        if (pd->type == GH_PARAM_INT && v != floor(v))
+            return gh_error(GH_ERR_ARGUMENT, "%s %s: '%s' is not an integer", stage, param, value);
+        if (v < pd->min || v > pd->max)
+            return gh_error(GH_ERR_ARGUMENT, "%s %s: %s is outside %g..%g", stage, param, value,
+                            pd->min, pd->max);
+        pipeline->params[i][k] = v;
+        return GH_OK;
+    }
+    return gh_error(GH_ERR_ARGUMENT, "stage %s has no parameter '%s'", stage, param);
+}
+
+enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
+                               const struct gh_image *in, gh_stage_observer observer, void *user,
+                               struct gh_image **out)
+{
+    struct gh_image *current = NULL;
+    enum gh_status st = gh_image_clone(in, &current);
+    *out = NULL;
+    for (int i = 0; st == GH_OK && i < GH_ARRAY_LEN(table); i++) {
+        if (!pipeline->enabled[i])
+            continue;
+        struct gh_image *next = NULL;
+        st = table[i]->run(ctx, pipeline->params[i], current, &next);
+        if (st != GH_OK) {
+            gh_error_prefix(st, table[i]->name);
+            break;
+        }
+        gh_image_free(current);
+        current = next;
+        if (observer)
+            st = observer(user, table[i], current);
+    }
+    if (st != GH_OK) {
+        gh_image_free(current);
+        return st;
+    }
+    *out = current;
+    return GH_OK;
+}

@@ -1,0 +1,28 @@
+#include <math.h>
+
+#include "ghiblify/ops.h"
+#include "stage_defs.h"
+
+enum { P_SIZE };
+
+static const struct gh_param_def params[] = {
+    [P_SIZE] = {"size", "size", GH_PARAM_INT, 1024, 16, GH_IMAGE_MAX_SIDE, NULL,
+                "long side of the working image in pixels; smaller photos are not enlarged"},
+};
+
+static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
+                          const struct gh_image *in, struct gh_image **out)
+{
+    int size = (int)p[P_SIZE];
+    int long_side = in->width > in->height ? in->width : in->height;
+    if (long_side <= size)
+        return gh_image_clone(in, out);
+    double scale = (double)size / long_side;
+    int w = (int)lround(in->width * scale), h = (int)lround(in->height * scale);
+    return gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads, out);
+}
+
+const struct gh_stage_def gh_stage_resize = {
+    "resize", "shrink to the working resolution by area averaging", 1, params,
+    GH_ARRAY_LEN(params), run,
+};

@@ -1,0 +1,13 @@
+/* Internal: the stage definitions, one per file under src/stages/. */
+#ifndef GH_STAGE_DEFS_H
+#define GH_STAGE_DEFS_H
+
+#include "ghiblify/stages.h"
+
+#define GH_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+extern const struct gh_stage_def gh_stage_resize;
+extern const struct gh_stage_def gh_stage_denoise;
+extern const struct gh_stage_def gh_stage_upsample;
+
+#endif
