@@ -222,6 +222,9 @@ enum gh_status gh_io_jpeg_decode(const unsigned char *data, size_t size, uint64_
         else if (code == JERR_BAD_PRECISION || code == JERR_CONVERSION_NOTIMPL ||
                  code == JERR_NOT_COMPILED)
             st = gh_error(GH_ERR_UNSUPPORTED, "unsupported JPEG: %s", d->err.message);
+        else if (code == JERR_EMPTY_IMAGE)
+            st = gh_error(GH_ERR_FORMAT,
+                          "JPEG header gives a zero width or height (DNL markers are not supported)");
         else if (code == JERR_IMAGE_TOO_BIG)
             st = gh_error(GH_ERR_TOO_LARGE, "JPEG too large: %s", d->err.message);
         else

@@ -301,6 +301,8 @@ static void expect_fail(const unsigned char *data, size_t size, uint64_t max_pix
     enum gh_status st = gh_io_decode(data, size, max_pixels, &pic);
     CHECK_MSG(st == want, "%s: got %s (%s)", what, gh_strerror(st), gh_error_detail());
     CHECK_MSG(pic == NULL, "%s", what);
+    if (getenv("GH_TEST_VERBOSE"))
+        printf("%s: %s\n", what, gh_error_detail());
     CHECK_MSG(strstr(gh_error_detail(), needle) != NULL, "%s: detail '%s' lacks '%s'", what,
               gh_error_detail(), needle);
     CHECK_MSG(!strchr(gh_error_detail(), '\n'), "%s: detail is one line", what);
