@@ -40,6 +40,11 @@ int gh_io_exif_orientation(const unsigned char *data, size_t size);
  * On failure the picture is unchanged. */
 enum gh_status gh_io_apply_orientation(struct gh_picture *picture, int orientation);
 
+/* gh_io_write_all forced onto its fallback for filesystems without O_TMPFILE
+ * (a hidden mkstemp file renamed or linked into place), so tests cover it. */
+enum gh_status gh_io_write_all_named_temp(const char *path, const unsigned char *data,
+                                          size_t size, int overwrite);
+
 /* Float sample of an 8-bit / 16-bit value, exactly v / 255.0f and v / 65535.0f. */
 static inline float gh_io_unorm8(unsigned v)
 {

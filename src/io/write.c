@@ -209,8 +209,8 @@ out:
     return st;
 }
 
-enum gh_status gh_io_write_all(const char *path, const unsigned char *data, size_t size,
-                               int overwrite)
+static enum gh_status write_all(const char *path, const unsigned char *data, size_t size,
+                                int overwrite, int force_named)
 {
     if (!path || !path[0])
         return gh_error(GH_ERR_ARGUMENT, "empty file name");
@@ -235,12 +235,26 @@ enum gh_status gh_io_write_all(const char *path, const unsigned char *data, size
         dir = strndup(path, (size_t)(slash - path));
     if (!dir)
         return gh_error(GH_ERR_NOMEM, "%s: no memory for a file name", path);
-    int fallback = 0;
-    enum gh_status st = write_tmpfile(path, dir, base, data, size, overwrite, &fallback);
+    int fallback = 1;
+    enum gh_status st = GH_OK;
+    if (!force_named)
+        st = write_tmpfile(path, dir, base, data, size, overwrite, &fallback);
     if (st == GH_OK && fallback)
         st = write_named_temp(path, dir, base, data, size, overwrite);
     if (st == GH_OK)
         sync_dir(dir);
     free(dir);
     return st;
+}
+
+enum gh_status gh_io_write_all(const char *path, const unsigned char *data, size_t size,
+                               int overwrite)
+{
+    return write_all(path, data, size, overwrite, 0);
+}
+
+enum gh_status gh_io_write_all_named_temp(const char *path, const unsigned char *data,
+                                          size_t size, int overwrite)
+{
+    return write_all(path, data, size, overwrite, 1);
 }

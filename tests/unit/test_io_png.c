@@ -269,7 +269,8 @@ static void add_chunk(struct tbuf *b, const char *type, const unsigned char *bod
     tbuf_append(b, body, n);
     unsigned char *typed = malloc(n + 4);
     memcpy(typed, type, 4);
-    memcpy(typed + 4, body, n);
+    if (n)
+        memcpy(typed + 4, body, n);
     put32(crc, crc32_png(typed, n + 4));
     free(typed);
     tbuf_append(b, crc, 4);

@@ -18,7 +18,7 @@ struct tbuf {
 
 static inline void tbuf_append(struct tbuf *b, const void *bytes, size_t n)
 {
-    if (b->size + n > b->cap) {
+    if (b->size + n > b->cap || !b->data) {
         size_t cap = b->cap ? b->cap : 1024;
         while (cap < b->size + n)
             cap *= 2;
@@ -27,7 +27,8 @@ static inline void tbuf_append(struct tbuf *b, const void *bytes, size_t n)
             abort();
         b->cap = cap;
     }
-    memcpy(b->data + b->size, bytes, n);
+    if (n)
+        memcpy(b->data + b->size, bytes, n);
     b->size += n;
 }
 
