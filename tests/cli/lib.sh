@@ -24,18 +24,18 @@ check() { # check DESCRIPTION COMMAND...
   if "$@"; then pass; else fail "$what"; fi
 }
 
-# run EXPECTED_STATUS ARGS...: runs ghiblify, keeps stdout/stderr in $T/out, $T/err.
+# run EXPECTED_STATUS ARGS...: runs ghiblify, keeps stdout/stderr in $T/.out, $T/.err.
 run() {
   local want=$1; shift
-  "$GHIBLIFY" "$@" >"$T/out" 2>"$T/err"
+  "$GHIBLIFY" "$@" >"$T/.out" 2>"$T/.err"
   local got=$?
   if [ "$got" -eq "$want" ]; then pass; else
-    fail "ghiblify $* exited $got, expected $want; stderr: $(head -c 600 "$T/err")"
+    fail "ghiblify $* exited $got, expected $want; stderr: $(head -c 600 "$T/.err")"
   fi
 }
 
 err_has() { # err_has TEXT: stderr of the last run contains TEXT
-  if grep -qF -- "$1" "$T/err"; then pass; else fail "stderr lacks '$1': $(head -c 600 "$T/err")"; fi
+  if grep -qF -- "$1" "$T/.err"; then pass; else fail "stderr lacks '$1': $(head -c 600 "$T/.err")"; fi
 }
 
 # dims FILE: prints WxH of a PNG or JPEG, read by file(1), an independent decoder of headers.

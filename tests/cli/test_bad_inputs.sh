@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 check "small fixtures" make_small
-B="$T/bad"; O="$T/out"
+B="$T/bad"; O="$T/res"
 mkdir -p "$B/emptydir" "$O"
 cp "$T/small.png" "$B/good1.png"
 cp "$T/small.jpg" "$B/good2.jpg"
@@ -11,22 +11,23 @@ cp "$T/small.jpg" "$B/good2.jpg"
 echo "this is not an image" >"$B/text.jpg"
 size=$(stat -c %s "$T/small.jpg"); head -c $((size / 2)) "$T/small.jpg" >"$B/trunc.jpg"
 size=$(stat -c %s "$T/small.png"); head -c $((size / 2)) "$T/small.png" >"$B/trunc.png"
-# Flip one byte inside the first IDAT chunk's data: the chunk's CRC no longer matches.
+# Alter the stored CRC of the first IDAT chunk: the data is intact, only the check fails.
 cp "$T/small.png" "$B/crc.png"
 idat=$(grep -obUaP "IDAT" "$B/crc.png" | head -1 | cut -d: -f1)
-printf '\x55' | dd of="$B/crc.png" bs=1 seek=$((idat + 20)) conv=notrunc status=none
+len=$(od -An -tu1 -j $((idat - 4)) -N4 "$B/crc.png" | awk '{print $1*16777216 + $2*65536 + $3*256 + $4}')
+printf '\x55\xaa' | dd of="$B/crc.png" bs=1 seek=$((idat + 4 + len)) conv=notrunc status=none
 
 run 1 -d "$O" "$B/missing.jpg" "$B/emptydir" "$B/zero.jpg" "$B/text.jpg" "$B/trunc.jpg" \
       "$B/trunc.png" "$B/crc.png" "$B/good1.png" "$B/good2.jpg"
-errors=$(grep -c "^ghiblify: $B/" "$T/err")
+errors=$(grep -c "^ghiblify: $B/" "$T/.err")
 check "one error line per bad input (got $errors)" test "$errors" -eq 7
-grep -q "^ghiblify: $B/missing.jpg: No such file or directory$" "$T/err" && pass || fail "missing file line"
-grep -q "^ghiblify: $B/emptydir: no PNG or JPEG images" "$T/err" && pass || fail "empty directory line"
-grep -qi "^ghiblify: $B/zero.jpg: .*empty" "$T/err" && pass || fail "zero-byte line"
-grep -qi "^ghiblify: $B/text.jpg: .*not a PNG or JPEG" "$T/err" && pass || fail "text file line"
-grep -qi "^ghiblify: $B/trunc.jpg: .*truncated" "$T/err" && pass || fail "truncated JPEG line"
-grep -qi "^ghiblify: $B/trunc.png: .*\(truncated\|end of\)" "$T/err" && pass || fail "truncated PNG line"
-grep -qi "^ghiblify: $B/crc.png: .*crc" "$T/err" && pass || fail "CRC line"
+grep -q "^ghiblify: $B/missing.jpg: No such file or directory$" "$T/.err" && pass || fail "missing file line"
+grep -q "^ghiblify: $B/emptydir: no PNG or JPEG images" "$T/.err" && pass || fail "empty directory line"
+grep -qi "^ghiblify: $B/zero.jpg: .*empty" "$T/.err" && pass || fail "zero-byte line"
+grep -qi "^ghiblify: $B/text.jpg: .*not a PNG or JPEG" "$T/.err" && pass || fail "text file line"
+grep -qi "^ghiblify: $B/trunc.jpg: .*truncated" "$T/.err" && pass || fail "truncated JPEG line"
+grep -qi "^ghiblify: $B/trunc.png: .*\(truncated\|end of\)" "$T/.err" && pass || fail "truncated PNG line"
+grep -qi "^ghiblify: $B/crc.png: .*crc" "$T/.err" && pass || fail "CRC line"
 err_has "2 done, 0 skipped, 7 failed"
 check "good inputs still converted" test -f "$O/good1_ghibli.png" -a -f "$O/good2_ghibli.jpg"
 check "nothing written for bad inputs" test "$(ls -A "$O" | wc -l)" -eq 2
@@ -43,7 +44,7 @@ run 1 -d "$B/good1.png" "$B/good1.png"
 err_has "not a directory"
 
 # Standard output on a full device.
-"$GHIBLIFY" --quiet -o - "$B/good1.png" >/dev/full 2>"$T/err"
+"$GHIBLIFY" --quiet -o - "$B/good1.png" >/dev/full 2>"$T/.err"
 check "stdout on /dev/full fails" test $? -eq 1
 err_has "No space left on device"
 
@@ -60,7 +61,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir "$T/ro" "$T/tiny" && mount -t tmpfs -o ro,size=
   check "full disk leaves no file" test "$(ls -A "$T/tiny" | wc -l)" -eq 0
   # Unreadable input, as an unprivileged user (root reads everything).
   chmod 755 "$T" "$B" "$O"; cp "$T/small.png" "$B/secret.png"; chmod 000 "$B/secret.png"
-  setpriv --reuid=nobody --regid=nogroup --clear-groups "$GHIBLIFY" -o - "$B/secret.png" >/dev/null 2>"$T/err"
+  setpriv --reuid=nobody --regid=nogroup --clear-groups "$GHIBLIFY" -o - "$B/secret.png" >/dev/null 2>"$T/.err"
   check "unreadable input exit 1" test $? -eq 1
   err_has "$B/secret.png: Permission denied"
 else

@@ -9,7 +9,7 @@ cp "$SAMPLES/coffee.png" "$T/coffee.png"
 run 0 --quiet "$T/coffee.png"
 check "default output beside input" test -f "$T/coffee_ghibli.png"
 check "original size kept" test "$(dims "$T/coffee_ghibli.png")" = 600x400
-check "summary suppressed by --quiet" test ! -s "$T/err"
+check "summary suppressed by --quiet" test ! -s "$T/.err"
 
 # -o, with the format from the name, and the summary line.
 run 0 "$SAMPLES/rocket.jpg" -o "$T/rocket.png" --size 128
@@ -19,12 +19,15 @@ run 0 --no-keep-size --size 128 "$SAMPLES/rocket.jpg" -o "$T/rocket_small.jpg"
 check "--no-keep-size gives the working size" test "$(dims "$T/rocket_small.jpg")" = 128x85
 
 # --format overrides; -d names STEM+SUFFIX.EXT.
-mkdir "$T/out"
-run 0 --quiet --format jpg --suffix _x -d "$T/out" "$T/small.png" "$T/small.jpg"
-check "-d with --format jpg (png input)" test -f "$T/out/small_x.jpg"
-check "no extra outputs" test "$(ls "$T/out" | wc -l)" -eq 1
-run 1 --quiet -d "$T/out" "$T/small.png" "$T/small.jpg" --format jpg --suffix _x
+mkdir "$T/res" "$T/res2"
+run 0 --quiet --format jpg --suffix _x -d "$T/res" "$T/small.png"
+check "-d with --format jpg (png input)" test -f "$T/res/small_x.jpg"
+run 1 --quiet -d "$T/res" "$T/small.png" --format jpg --suffix _x
 err_has "exists (use --overwrite or --skip-existing)"
+# Two inputs that would write the same file: the second is refused, the first written.
+run 1 --quiet --format jpg -d "$T/res2" "$T/small.png" "$T/small.jpg"
+err_has "$T/small.jpg: output $T/res2/small_ghibli.jpg would also be written for $T/small.png"
+check "one output for two colliding inputs" test "$(ls "$T/res2" | wc -l)" -eq 1
 
 # JPEG quality changes the file size.
 run 0 --quiet --stages '' -q 20 -o "$T/q20.jpg" "$T/small.jpg"
@@ -32,10 +35,10 @@ run 0 --quiet --stages '' -q 98 -o "$T/q98.jpg" "$T/small.jpg"
 check "quality 20 smaller than 98" test "$(stat -c %s "$T/q20.jpg")" -lt "$(stat -c %s "$T/q98.jpg")"
 
 # Standard input and output.
-"$GHIBLIFY" --quiet - -o - <"$T/small.png" >"$T/piped.png" 2>"$T/err"
+"$GHIBLIFY" --quiet - -o - <"$T/small.png" >"$T/piped.png" 2>"$T/.err"
 check "stdin to stdout exit 0" test $? -eq 0
 check "stdout is a PNG of the input size" test "$(dims "$T/piped.png")" = 96x64
-"$GHIBLIFY" --quiet -f jpg - -o - <"$T/small.png" >"$T/piped.jpg" 2>"$T/err"
+"$GHIBLIFY" --quiet -f jpg - -o - <"$T/small.png" >"$T/piped.jpg" 2>"$T/.err"
 check "stdout as --format jpg" test "$(dims "$T/piped.jpg")" = 96x64
 
 # Alpha survives to PNG outputs; JPEG outputs drop it.
@@ -70,10 +73,10 @@ for opt in --output --out-dir --suffix --format --quality --jobs --threads --ove
            --skip-existing --shard --recursive --max-pixels --stages --skip --keep-size \
            --no-keep-size --dump-stages --verbose --quiet --version --help --size \
            --denoise-method --denoise-sigma-color; do
-  check "--help mentions $opt" grep -q -- "$opt" "$T/out"
+  check "--help mentions $opt" grep -q -- "$opt" "$T/.out"
 done
-check "--help shows defaults" grep -q "default: 1024" "$T/out"
+check "--help shows defaults" grep -q "default: 1024" "$T/.out"
 run 0 --version
-check "--version" grep -q "^ghiblify [0-9]" "$T/out"
+check "--version" grep -q "^ghiblify [0-9]" "$T/.out"
 
 finish

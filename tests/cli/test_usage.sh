@@ -22,5 +22,5 @@ run 2 -o x.png -d . small.png; err_has "-o and -d cannot be used together"
 run 2 -o x.gif small.png; err_has "cannot tell the format"
 run 2 - - ; err_has "only once"
 check "usage errors wrote nothing" test ! -e x.png -a ! -e small_ghibli.png
-check "hint printed" grep -q "Try 'ghiblify --help'" "$T/err"
+check "hint printed" grep -q "Try 'ghiblify --help'" "$T/.err"
 finish
