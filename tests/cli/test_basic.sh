@@ -67,6 +67,14 @@ check "-r mirrors the tree" test -f "$T/treeout/sub/deep_ghibli.jpg" -a -f "$T/t
 run 0 -v --overwrite -d "$T/dirout" "$T/dir"
 err_has "a.png -> $T/dirout/a_ghibli.png"
 
+# Progress: drawn on a terminal (script(1) provides one), absent otherwise.
+mkdir "$T/prog"
+script -qec "'$GHIBLIFY' -d '$T/prog' '$T/dir'" /dev/null >"$T/tty.txt" 2>&1
+check "progress on a terminal" grep -q "\[1/2\].*elapsed, ETA" "$T/tty.txt"
+check "summary on a terminal" grep -q "2 done, 0 skipped, 0 failed" "$T/tty.txt"
+run 0 --overwrite -d "$T/prog" "$T/dir"
+check "no progress when stderr is not a terminal" sh -c "! grep -q 'ETA' '$T/.err'"
+
 # Help lists every option with its default; version names the libraries.
 run 0 --help
 for opt in --output --out-dir --suffix --format --quality --jobs --threads --overwrite \
