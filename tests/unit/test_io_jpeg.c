@@ -299,8 +299,46 @@ static void test_errors(void)
     free(px);
 }
 
+/* libjpeg's warnings and errors never reach stderr: damaged entropy data (a
+ * warning; decoding goes on), a bad marker (an error) and truncation. */
+static void test_silent(void)
+{
+    const int w = 64, h = 48;
+    unsigned char *px = pattern(w, h);
+    unsigned char *jpg;
+    size_t size;
+    test_jpeg_write(w, h, 3, JCS_RGB, px, 90, 0, 0, -1, NULL, 0, &jpg, &size);
+    unsigned char *bad = malloc(size);
+    memcpy(bad, jpg, size);
+    /* An RST marker in the middle of the scan: "Corrupt JPEG data" warning. */
+    bad[size - 200] = 0xff;
+    bad[size - 199] = 0xd3;
+    struct gh_picture *pic = NULL;
+    struct stderr_capture cap = stderr_capture_begin();
+    enum gh_status st_warn = gh_io_decode(bad, size, 0, &pic);
+    gh_picture_free(pic);
+    pic = NULL;
+    memcpy(bad, jpg, size);
+    size_t sof = 2;
+    while (sof + 10 < size && !(bad[sof] == 0xff && bad[sof + 1] == 0xc0))
+        sof += 2 + ((size_t)bad[sof + 2] << 8 | bad[sof + 3]);
+    CHECK(sof + 10 < size);
+    bad[sof + 9] = 2; /* component count disagreeing with the SOF length: fatal */
+    enum gh_status st_err = gh_io_decode(bad, size, 0, &pic);
+    enum gh_status st_cut = gh_io_decode(jpg, size - 100, 0, &pic);
+    long printed = stderr_capture_end(cap);
+    CHECK_MSG(st_warn == GH_OK, "damaged scan: %s", gh_strerror(st_warn));
+    CHECK_MSG(st_err == GH_ERR_FORMAT, "bad marker: %s", gh_strerror(st_err));
+    CHECK_MSG(st_cut == GH_ERR_FORMAT, "cut: %s", gh_strerror(st_cut));
+    CHECK_MSG(printed == 0, "%ld bytes printed to stderr", printed);
+    free(bad);
+    free(jpg);
+    free(px);
+}
+
 int main(void)
 {
+    test_silent();
     test_decode_kinds();
     test_cmyk();
     test_encode();
