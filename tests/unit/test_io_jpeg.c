@@ -336,8 +336,80 @@ static void test_silent(void)
     free(px);
 }
 
+/* A progressive JPEG with more scans than any real encoder writes (one per
+ * coefficient band and bit, 1135 in all) is refused rather than decoded scan by
+ * scan; the same image with 757 scans still decodes. */
+static unsigned char *many_scans_jpeg(int al, size_t *size, int *scans)
+{
+    const int w = 16, h = 16;
+    unsigned char *px = pattern(w, h);
+    jpeg_scan_info *script = calloc(1 + 3 * 63 * (size_t)(al + 1), sizeof *script);
+    int n = 0;
+    script[n].comps_in_scan = 3;
+    for (int c = 0; c < 3; c++)
+        script[n].component_index[c] = c;
+    n++; /* DC of all components, full precision */
+    for (int c = 0; c < 3; c++)
+        for (int k = 1; k < 64; k++)
+            for (int bit = al; bit >= 0; bit--) {
+                script[n].comps_in_scan = 1;
+                script[n].component_index[0] = c;
+                script[n].Ss = script[n].Se = k;
+                script[n].Ah = bit == al ? 0 : bit + 1;
+                script[n].Al = bit;
+                n++;
+            }
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr err;
+    cinfo.err = jpeg_std_error(&err);
+    jpeg_create_compress(&cinfo);
+    unsigned char *buf = NULL;
+    unsigned long len = 0;
+    jpeg_mem_dest(&cinfo, &buf, &len);
+    cinfo.image_width = w;
+    cinfo.image_height = h;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    cinfo.scan_info = script;
+    cinfo.num_scans = n;
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = px + (size_t)cinfo.next_scanline * w * 3;
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    free(script);
+    free(px);
+    *size = len;
+    *scans = n;
+    return buf;
+}
+
+static void test_many_scans(void)
+{
+    size_t size;
+    int scans;
+    unsigned char *jpg = many_scans_jpeg(5, &size, &scans);
+    CHECK(scans == 1135);
+    struct gh_picture *pic = NULL;
+    enum gh_status st = gh_io_decode(jpg, size, 0, &pic);
+    CHECK_MSG(st == GH_ERR_UNSUPPORTED, "%d scans: %s (%s)", scans, gh_strerror(st),
+              gh_error_detail());
+    CHECK(strstr(gh_error_detail(), "more than 1000 scans") != NULL);
+    CHECK(pic == NULL);
+    free(jpg);
+    jpg = many_scans_jpeg(3, &size, &scans);
+    CHECK(scans == 757);
+    CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+    gh_picture_free(pic);
+    free(jpg);
+}
+
 int main(void)
 {
+    test_many_scans();
     test_silent();
     test_decode_kinds();
     test_cmyk();

@@ -354,6 +354,14 @@ static void test_errors(void)
     struct tbuf wide = fake_png(70000, 1);
     expect_fail(wide.data, wide.size, 0, GH_ERR_TOO_LARGE, "70000x1", "wide");
     free(wide.data);
+    /* The largest width PNG allows still gets our limit's message, not libpng's. */
+    struct tbuf w31 = fake_png(0x7fffffffu, 1);
+    expect_fail(w31.data, w31.size, 0, GH_ERR_TOO_LARGE, "over the limit of 65535 pixels a side",
+                "2^31-1 wide");
+    free(w31.data);
+    struct tbuf w32 = fake_png(0x80000000u, 1);
+    expect_fail(w32.data, w32.size, 0, GH_ERR_FORMAT, "out of range", "2^31 wide");
+    free(w32.data);
     struct tbuf zw = fake_png(0, 16);
     expect_fail(zw.data, zw.size, 0, GH_ERR_FORMAT, "width is zero", "zero width");
     free(zw.data);

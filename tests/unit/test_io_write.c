@@ -127,6 +127,20 @@ static void test_basic(write_fn wr, const char *label)
         rmdir(ro_dir);
     }
 
+    /* An existing directory in the target's place is neither refused as "exists"
+     * with overwrite nor replaced. */
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    mkdir(sub, 0777);
+    st = wr(sub, a, sizeof a, 1);
+    CHECK_MSG(st == GH_ERR_IO, "%s: over a directory gave %s", label, gh_strerror(st));
+    CHECK(stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode));
+    CHECK(wr(sub, a, sizeof a, 0) == GH_ERR_EXISTS);
+    rmdir(sub);
+    list_dir(dir, names, sizeof names);
+    CHECK_MSG(!strcmp(names, "out.png empty.bin") || !strcmp(names, "empty.bin out.png"),
+              "%s: directory holds '%s'", label, names);
+
     /* Not a file name. */
     char slash[600];
     snprintf(slash, sizeof slash, "%s/", dir);
