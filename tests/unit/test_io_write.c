@@ -224,6 +224,15 @@ int main(void)
     test_basic(gh_io_write_all, "tmpfile");
     test_basic(gh_io_write_all_named_temp, "named");
     test_full_disk();
+    /* A bare file name lands in the current directory. */
+    char rel[64];
+    snprintf(rel, sizeof rel, "ghiblify_io_rel_%d.bin", (int)getpid());
+    CHECK_OK(gh_io_write_all(rel, (const unsigned char *)"rel", 3, 0));
+    CHECK(file_is(rel, (const unsigned char *)"rel", 3));
+    CHECK(gh_io_write_all(rel, (const unsigned char *)"x", 1, 0) == GH_ERR_EXISTS);
+    CHECK_OK(gh_io_write_all_named_temp(rel, (const unsigned char *)"relative", 8, 1));
+    CHECK(file_is(rel, (const unsigned char *)"relative", 8));
+    unlink(rel);
     test_stdout();
     rmdir(root);
     return check_finish();
