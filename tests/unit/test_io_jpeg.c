@@ -283,6 +283,10 @@ static void test_errors(void)
     memcpy(bad, jpg, size);
     bad[at + 7] = bad[at + 8] = 0;
     expect_fail(bad, size, 0, GH_ERR_FORMAT, "zero width or height", "zero width");
+    /* 12-bit samples (precision byte of SOF): valid JPEG, but not for this build. */
+    memcpy(bad, jpg, size);
+    bad[at + 4] = 12;
+    expect_fail(bad, size, 0, GH_ERR_UNSUPPORTED, "precision 12", "12-bit");
     /* A JPEG header claiming 60000x60000: refused before any allocation. */
     memcpy(bad, jpg, size);
     bad[at + 5] = bad[at + 7] = 60000 >> 8;
