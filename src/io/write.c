@@ -217,6 +217,7 @@ static enum gh_status write_all(const char *path, const unsigned char *data, siz
     if (!data && size > 0)
         return gh_error(GH_ERR_ARGUMENT, "%s: no data", path);
     if (!strcmp(path, "-")) {
+        fflush(stdout); /* keep anything the program printed before the image first */
         int err = write_full(STDOUT_FILENO, data, size);
         if (err)
             return gh_error(GH_ERR_IO, "standard output: %s", strerror(err));

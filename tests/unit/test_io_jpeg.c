@@ -283,6 +283,10 @@ static void test_errors(void)
     memcpy(bad, jpg, size);
     bad[at + 7] = bad[at + 8] = 0;
     expect_fail(bad, size, 0, GH_ERR_FORMAT, "zero width or height", "zero width");
+    /* 12-bit samples (precision byte of SOF): valid JPEG, but not for this build. */
+    memcpy(bad, jpg, size);
+    bad[at + 4] = 12;
+    expect_fail(bad, size, 0, GH_ERR_UNSUPPORTED, "precision 12", "12-bit");
     /* A JPEG header claiming 60000x60000: refused before any allocation. */
     memcpy(bad, jpg, size);
     bad[at + 5] = bad[at + 7] = 60000 >> 8;
@@ -299,8 +303,118 @@ static void test_errors(void)
     free(px);
 }
 
+/* libjpeg's warnings and errors never reach stderr: damaged entropy data (a
+ * warning; decoding goes on), a bad marker (an error) and truncation. */
+static void test_silent(void)
+{
+    const int w = 64, h = 48;
+    unsigned char *px = pattern(w, h);
+    unsigned char *jpg;
+    size_t size;
+    test_jpeg_write(w, h, 3, JCS_RGB, px, 90, 0, 0, -1, NULL, 0, &jpg, &size);
+    unsigned char *bad = malloc(size);
+    memcpy(bad, jpg, size);
+    /* An RST marker in the middle of the scan: "Corrupt JPEG data" warning. */
+    bad[size - 200] = 0xff;
+    bad[size - 199] = 0xd3;
+    struct gh_picture *pic = NULL;
+    struct stderr_capture cap = stderr_capture_begin();
+    enum gh_status st_warn = gh_io_decode(bad, size, 0, &pic);
+    gh_picture_free(pic);
+    pic = NULL;
+    memcpy(bad, jpg, size);
+    size_t sof = 2;
+    while (sof + 10 < size && !(bad[sof] == 0xff && bad[sof + 1] == 0xc0))
+        sof += 2 + ((size_t)bad[sof + 2] << 8 | bad[sof + 3]);
+    CHECK(sof + 10 < size);
+    bad[sof + 9] = 2; /* component count disagreeing with the SOF length: fatal */
+    enum gh_status st_err = gh_io_decode(bad, size, 0, &pic);
+    enum gh_status st_cut = gh_io_decode(jpg, size - 100, 0, &pic);
+    long printed = stderr_capture_end(cap);
+    CHECK_MSG(st_warn == GH_OK, "damaged scan: %s", gh_strerror(st_warn));
+    CHECK_MSG(st_err == GH_ERR_FORMAT, "bad marker: %s", gh_strerror(st_err));
+    CHECK_MSG(st_cut == GH_ERR_FORMAT, "cut: %s", gh_strerror(st_cut));
+    CHECK_MSG(printed == 0, "%ld bytes printed to stderr", printed);
+    free(bad);
+    free(jpg);
+    free(px);
+}
+
+/* A progressive JPEG with more scans than any real encoder writes (one per
+ * coefficient band and bit, 1135 in all) is refused rather than decoded scan by
+ * scan; the same image with 757 scans still decodes. */
+static unsigned char *many_scans_jpeg(int al, size_t *size, int *scans)
+{
+    const int w = 16, h = 16;
+    unsigned char *px = pattern(w, h);
+    jpeg_scan_info *script = calloc(1 + 3 * 63 * (size_t)(al + 1), sizeof *script);
+    int n = 0;
+    script[n].comps_in_scan = 3;
+    for (int c = 0; c < 3; c++)
+        script[n].component_index[c] = c;
+    n++; /* DC of all components, full precision */
+    for (int c = 0; c < 3; c++)
+        for (int k = 1; k < 64; k++)
+            for (int bit = al; bit >= 0; bit--) {
+                script[n].comps_in_scan = 1;
+                script[n].component_index[0] = c;
+                script[n].Ss = script[n].Se = k;
+                script[n].Ah = bit == al ? 0 : bit + 1;
+                script[n].Al = bit;
+                n++;
+            }
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr err;
+    cinfo.err = jpeg_std_error(&err);
+    jpeg_create_compress(&cinfo);
+    unsigned char *buf = NULL;
+    unsigned long len = 0;
+    jpeg_mem_dest(&cinfo, &buf, &len);
+    cinfo.image_width = w;
+    cinfo.image_height = h;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    cinfo.scan_info = script;
+    cinfo.num_scans = n;
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = px + (size_t)cinfo.next_scanline * w * 3;
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    free(script);
+    free(px);
+    *size = len;
+    *scans = n;
+    return buf;
+}
+
+static void test_many_scans(void)
+{
+    size_t size;
+    int scans;
+    unsigned char *jpg = many_scans_jpeg(5, &size, &scans);
+    CHECK(scans == 1135);
+    struct gh_picture *pic = NULL;
+    enum gh_status st = gh_io_decode(jpg, size, 0, &pic);
+    CHECK_MSG(st == GH_ERR_UNSUPPORTED, "%d scans: %s (%s)", scans, gh_strerror(st),
+              gh_error_detail());
+    CHECK(strstr(gh_error_detail(), "more than 1000 scans") != NULL);
+    CHECK(pic == NULL);
+    free(jpg);
+    jpg = many_scans_jpeg(3, &size, &scans);
+    CHECK(scans == 757);
+    CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+    gh_picture_free(pic);
+    free(jpg);
+}
+
 int main(void)
 {
+    test_many_scans();
+    test_silent();
     test_decode_kinds();
     test_cmyk();
     test_encode();

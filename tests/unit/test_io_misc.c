@@ -129,6 +129,17 @@ static void test_read_all(void)
     dup2(fds[0], STDIN_FILENO);
     close(fds[0]);
     expect_read_fail("-", 1000, GH_ERR_TOO_LARGE, "standard input: ");
+
+    /* gh_io_read_picture("-") names standard input in its detail. */
+    CHECK(pipe(fds) == 0);
+    CHECK(write(fds[1], "hello", 5) == 5);
+    close(fds[1]);
+    dup2(fds[0], STDIN_FILENO);
+    close(fds[0]);
+    struct gh_picture *pic = NULL;
+    CHECK(gh_io_read_picture("-", 0, &pic) == GH_ERR_FORMAT);
+    CHECK_MSG(!strcmp(gh_error_detail(), "standard input: not a PNG or JPEG file"), "detail '%s'",
+              gh_error_detail());
     dup2(saved, STDIN_FILENO);
     close(saved);
 }

@@ -354,6 +354,14 @@ static void test_errors(void)
     struct tbuf wide = fake_png(70000, 1);
     expect_fail(wide.data, wide.size, 0, GH_ERR_TOO_LARGE, "70000x1", "wide");
     free(wide.data);
+    /* The largest width PNG allows still gets our limit's message, not libpng's. */
+    struct tbuf w31 = fake_png(0x7fffffffu, 1);
+    expect_fail(w31.data, w31.size, 0, GH_ERR_TOO_LARGE, "over the limit of 65535 pixels a side",
+                "2^31-1 wide");
+    free(w31.data);
+    struct tbuf w32 = fake_png(0x80000000u, 1);
+    expect_fail(w32.data, w32.size, 0, GH_ERR_FORMAT, "out of range", "2^31 wide");
+    free(w32.data);
     struct tbuf zw = fake_png(0, 16);
     expect_fail(zw.data, zw.size, 0, GH_ERR_FORMAT, "width is zero", "zero width");
     free(zw.data);
@@ -371,8 +379,42 @@ static void test_errors(void)
     free(png);
 }
 
+/* libpng's warnings and errors never reach stderr: a damaged ancillary chunk
+ * (a warning; the image still decodes) and a damaged IDAT (an error). */
+static void test_silent(void)
+{
+    struct gh_image *rgb = NULL;
+    CHECK_OK(gh_image_new(16, 16, 3, &rgb));
+    unsigned char *png = NULL;
+    size_t size = 0;
+    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &png, &size));
+    gh_image_free(rgb);
+    /* Insert a tEXt chunk with a wrong CRC right after IHDR (8 + 25 bytes). */
+    struct tbuf b = {0};
+    tbuf_append(&b, png, 33);
+    static const unsigned char text[] = {0, 0, 0, 5, 't', 'E', 'X', 't', 'a', 0, 'b', 'c', 'd',
+                                         0xde, 0xad, 0xbe, 0xef};
+    tbuf_append(&b, text, sizeof text);
+    tbuf_append(&b, png + 33, size - 33);
+    struct gh_picture *pic = NULL;
+    struct stderr_capture cap = stderr_capture_begin();
+    enum gh_status st_warn = gh_io_decode(b.data, b.size, 0, &pic);
+    gh_picture_free(pic);
+    pic = NULL;
+    b.data[b.size - 12 - 5] ^= 1; /* inside the last IDAT's CRC */
+    enum gh_status st_err = gh_io_decode(b.data, b.size, 0, &pic);
+    long printed = stderr_capture_end(cap);
+    CHECK_MSG(st_warn == GH_OK, "bad tEXt CRC: %s", gh_strerror(st_warn));
+    CHECK_MSG(st_err == GH_ERR_FORMAT, "bad IDAT CRC: %s", gh_strerror(st_err));
+    CHECK_MSG(printed == 0, "%ld bytes printed to stderr", printed);
+    gh_picture_free(pic);
+    free(b.data);
+    free(png);
+}
+
 int main(void)
 {
+    test_silent();
     test_flavors();
     test_encode_roundtrip();
     test_errors();

@@ -10,6 +10,8 @@
 #include <jpeglib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct tbuf {
     unsigned char *data;
@@ -142,6 +144,35 @@ static inline unsigned char *test_jpeg_read(const unsigned char *data, size_t si
     jpeg_finish_decompress(&d);
     jpeg_destroy_decompress(&d);
     return px;
+}
+
+/* Sends stderr into an anonymous temporary file until stderr_capture_end, which
+ * returns how many bytes were written there (libraries must print nothing). */
+struct stderr_capture {
+    FILE *file;
+    int saved;
+};
+
+static inline struct stderr_capture stderr_capture_begin(void)
+{
+    struct stderr_capture c = {tmpfile(), -1};
+    if (!c.file)
+        abort();
+    fflush(stderr);
+    c.saved = dup(STDERR_FILENO);
+    dup2(fileno(c.file), STDERR_FILENO);
+    return c;
+}
+
+static inline long stderr_capture_end(struct stderr_capture c)
+{
+    fflush(stderr);
+    dup2(c.saved, STDERR_FILENO);
+    close(c.saved);
+    struct stat sb;
+    long size = fstat(fileno(c.file), &sb) == 0 ? (long)sb.st_size : -1;
+    fclose(c.file);
+    return size;
 }
 
 #endif

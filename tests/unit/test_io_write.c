@@ -127,6 +127,20 @@ static void test_basic(write_fn wr, const char *label)
         rmdir(ro_dir);
     }
 
+    /* An existing directory in the target's place is neither refused as "exists"
+     * with overwrite nor replaced. */
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    mkdir(sub, 0777);
+    st = wr(sub, a, sizeof a, 1);
+    CHECK_MSG(st == GH_ERR_IO, "%s: over a directory gave %s", label, gh_strerror(st));
+    CHECK(stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode));
+    CHECK(wr(sub, a, sizeof a, 0) == GH_ERR_EXISTS);
+    rmdir(sub);
+    list_dir(dir, names, sizeof names);
+    CHECK_MSG(!strcmp(names, "out.png empty.bin") || !strcmp(names, "empty.bin out.png"),
+              "%s: directory holds '%s'", label, names);
+
     /* Not a file name. */
     char slash[600];
     snprintf(slash, sizeof slash, "%s/", dir);
@@ -210,6 +224,15 @@ int main(void)
     test_basic(gh_io_write_all, "tmpfile");
     test_basic(gh_io_write_all_named_temp, "named");
     test_full_disk();
+    /* A bare file name lands in the current directory. */
+    char rel[64];
+    snprintf(rel, sizeof rel, "ghiblify_io_rel_%d.bin", (int)getpid());
+    CHECK_OK(gh_io_write_all(rel, (const unsigned char *)"rel", 3, 0));
+    CHECK(file_is(rel, (const unsigned char *)"rel", 3));
+    CHECK(gh_io_write_all(rel, (const unsigned char *)"x", 1, 0) == GH_ERR_EXISTS);
+    CHECK_OK(gh_io_write_all_named_temp(rel, (const unsigned char *)"relative", 8, 1));
+    CHECK(file_is(rel, (const unsigned char *)"relative", 8));
+    unlink(rel);
     test_stdout();
     rmdir(root);
     return check_finish();
