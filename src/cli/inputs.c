@@ -227,8 +227,8 @@ char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
     if (config->output)
         return dup_string(config->output);
     int from_stdin = strcmp(input, "-") == 0;
-    const char *base = from_stdin ? "stdin" : strrchr(input, '/');
-    base = base && !from_stdin ? base + 1 : (from_stdin ? base : input);
+    const char *slash_at = from_stdin ? NULL : strrchr(input, '/');
+    const char *base = from_stdin ? "stdin" : slash_at ? slash_at + 1 : input;
     const char *dot = strrchr(base, '.');
     size_t stem_len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
 
@@ -241,32 +241,18 @@ char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
     const char *ext = in_format == out_format && dot && dot != base ? dot + 1
                                                                     : gh_io_format_extension(out_format);
 
-    char *dir = NULL;
-    if (config->out_dir) {
-        dir = dup_string(config->out_dir);
-    } else if (!from_stdin && base != input) {
-        dir = format_string("%.*s", (int)(base - input - 1), input);
-        if (dir && !dir[0]) { /* input "/x.jpg" */
-            free(dir);
-            dir = dup_string("/");
-        }
+    const char *dir = config->out_dir;
+    int dir_len = dir ? (int)strlen(dir) : 0;
+    if (!dir && slash_at) { /* the input's own directory; "/" for "/x.jpg" */
+        dir = input;
+        dir_len = slash_at == input ? 1 : (int)(slash_at - input);
     }
-    char *name;
-    const char *slash = "/";
-    if (!dir)
-        name = format_string("%.*s%s.%s", (int)stem_len, base, config->suffix, ext);
-    else {
-        if (dir[0] && dir[strlen(dir) - 1] == '/')
-            slash = "";
-        if (rel_dir && rel_dir[0] && config->out_dir)
-            name = format_string("%s%s%s/%.*s%s.%s", dir, slash, rel_dir, (int)stem_len, base,
-                                 config->suffix, ext);
-        else
-            name = format_string("%s%s%.*s%s.%s", dir, slash, (int)stem_len, base, config->suffix,
-                                 ext);
-    }
-    free(dir);
-    return name;
+    if (!dir || dir_len == 0)
+        return format_string("%.*s%s.%s", (int)stem_len, base, config->suffix, ext);
+    const char *sep = dir[dir_len - 1] == '/' ? "" : "/";
+    const char *sub = rel_dir && rel_dir[0] && config->out_dir ? rel_dir : "";
+    return format_string("%.*s%s%s%s%.*s%s.%s", dir_len, dir, sep, sub, sub[0] ? "/" : "",
+                         (int)stem_len, base, config->suffix, ext);
 }
 
 struct file_id {
