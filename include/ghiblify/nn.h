@@ -1,0 +1,120 @@
+/* ghiblify: the CNN inference core.
+ *
+ * A small graph executor for the convolutional generators ghiblify runs
+ * (AnimeGANv2/v3, later depth models). A model is loaded once into a graph IR
+ * (tensors with shape and dtype, nodes with an op and attributes) by a format
+ * loader (ONNX now, TFLite next); gh_nn_run then infers every shape for the
+ * actual input size, runs one kernel per node and reuses activation buffers
+ * from one arena per model, so peak memory stays near the largest live set.
+ *
+ * Values are float32 or int64 (every other ONNX integer/bool type is widened
+ * to int64, float16/bfloat16/double narrowed or widened to float32 at load).
+ *
+ * Loaders are hostile-input safe: every length and offset is bounds-checked and
+ * every size validated before allocating; anything unsupported (op, attribute,
+ * attribute value, data type, external data) is refused with GH_ERR_UNSUPPORTED
+ * or GH_ERR_MODEL and a detail naming it.
+ *
+ * Flat inputs: normalizations computed by the graph as (x - mean) / sqrt(var + eps)
+ * with eps = 0 (the Hayao model stores eps = 0 after float16 underflow) divide
+ * 0 by 0 on a uniform image (NaN in ONNX Runtime and TFLite). ghiblify
+ * therefore raises every Sqrt input in [0, 1e-12) to GH_NN_SQRT_FLOOR before
+ * the root (negative inputs still give NaN): a no-op for any variance a photo
+ * produces (the photo goldens still match), and a uniform or nearly uniform
+ * image gives finite output instead of NaN. InstanceNormalization applies the
+ * same floor to its variance + epsilon.
+ *
+ * Threads: gh_nn_set_threads sets both our own loops and OpenBLAS's. A model
+ * is not reentrant: run one gh_nn_run at a time per model (use one model per
+ * thread for concurrency). */
+#ifndef GHIBLIFY_NN_H
+#define GHIBLIFY_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ghiblify/image.h"
+#include "ghiblify/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GH_NN_MAX_DIMS 8
+/* Smallest value a Sqrt sees (see "Flat inputs" above). */
+#define GH_NN_SQRT_FLOOR 1e-12f
+
+enum gh_nn_dtype {
+    GH_NN_F32 = 0,
+    GH_NN_I64 = 1,
+};
+
+/* A dense row-major tensor. data holds shape[0]*...*shape[ndim-1] values of
+ * dtype (float or int64_t). ndim 0 is a scalar (one value). */
+struct gh_nn_tensor {
+    enum gh_nn_dtype dtype;
+    int ndim;
+    int64_t shape[GH_NN_MAX_DIMS];
+    void *data;
+};
+
+struct gh_nn_model;
+
+/* Loads an ONNX model file (format chosen by content: TFLite will join). */
+enum gh_status gh_nn_load_file(const char *path, struct gh_nn_model **out);
+
+/* Loads a model from size bytes at data (copied as needed; data may be freed
+ * after the call). */
+enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_model **out);
+
+/* Frees a model and its arena (NULL is fine). */
+void gh_nn_free(struct gh_nn_model *model);
+
+/* Sets how many threads our loops and OpenBLAS use (< 1 means all CPUs).
+ * The OpenBLAS setting is process-wide. Default: 1. */
+void gh_nn_set_threads(struct gh_nn_model *model, int threads);
+
+/* Number of graph inputs / outputs. */
+int gh_nn_input_count(const struct gh_nn_model *model);
+int gh_nn_output_count(const struct gh_nn_model *model);
+
+/* Declared shape of input i (dtype, ndim, shape with -1 for a dynamic
+ * dimension; data is NULL). Returns GH_ERR_ARGUMENT if i is out of range. */
+enum gh_status gh_nn_input_info(const struct gh_nn_model *model, int i, struct gh_nn_tensor *info);
+
+/* Runs the model on n_in inputs (in graph input order) and fills n_out outputs
+ * (graph output order; n_out may be less than gh_nn_output_count to take only
+ * the first ones). Each output's data is newly allocated: release it with
+ * gh_nn_tensor_release. Shapes are inferred for the given input sizes. */
+enum gh_status gh_nn_run_multi(struct gh_nn_model *model, int n_in, const struct gh_nn_tensor *inputs,
+                               int n_out, struct gh_nn_tensor *outputs);
+
+/* Runs a one-input model on a float32 tensor and returns its first output
+ * (float32; release with gh_nn_tensor_release). */
+enum gh_status gh_nn_run(struct gh_nn_model *model, const struct gh_nn_tensor *input,
+                         struct gh_nn_tensor *output);
+
+/* Frees the data of a tensor returned by gh_nn_run/gh_nn_run_multi/gh_nn_tensor_read
+ * and sets it to NULL (NULL data is fine). */
+void gh_nn_tensor_release(struct gh_nn_tensor *tensor);
+
+/* Number of values in a tensor (product of its shape). */
+size_t gh_nn_tensor_count(const struct gh_nn_tensor *tensor);
+
+/* Parses one serialized ONNX TensorProto (a .pb file of the ONNX test suite)
+ * into a newly allocated tensor. */
+enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_tensor *out);
+
+/* AnimeGAN-style stylization of an RGB image (planar, [0,1]): x*2-1, laid out
+ * as the model's input wants (NHWC if its last input dimension is 3, else
+ * NCHW), spatial size padded by reflection up to a multiple of `multiple`
+ * (8 for AnimeGANv3 Hayao, 16 for the tiny models; minimum 16 px per side),
+ * run, cropped back, (y+1)/2. *out is a new 3-channel image the caller frees
+ * with gh_image_free. threads as in gh_nn_set_threads. */
+enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
+                             int threads, struct gh_image **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

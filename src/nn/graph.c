@@ -1,0 +1,421 @@
+/* Graph building and checking, independent of the file format: resolves value
+ * names, rejects missing inputs, duplicate producers, cycles and attributes an
+ * op does not know, sorts the nodes topologically and records each value's
+ * last reader (the executor frees activations there). */
+#include "nn/nn_internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gh_nn_attrs_free(struct gh_nn_attr *attrs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(attrs[i].name);
+        free(attrs[i].s);
+        free(attrs[i].ints);
+        free(attrs[i].floats);
+        free(attrs[i].t.data);
+    }
+}
+
+void gh_nn_graph_def_free(struct gh_nn_graph_def *def)
+{
+    for (int i = 0; i < def->n_consts; i++) {
+        free(def->consts[i].name);
+        free(def->consts[i].t.data);
+    }
+    for (int i = 0; i < def->n_inputs; i++)
+        free(def->inputs[i].name);
+    for (int i = 0; i < def->n_outputs; i++)
+        free(def->outputs[i]);
+    for (int i = 0; i < def->n_nodes; i++) {
+        struct gh_nn_node_def *n = &def->nodes[i];
+        for (int k = 0; k < n->n_in; k++)
+            free(n->in[k]);
+        for (int k = 0; k < n->n_out; k++)
+            free(n->out[k]);
+        free(n->in);
+        free(n->out);
+        free(n->name);
+        gh_nn_attrs_free(n->attrs, n->n_attrs);
+        free(n->attrs);
+    }
+    free(def->consts);
+    free(def->inputs);
+    free(def->outputs);
+    free(def->nodes);
+    memset(def, 0, sizeof *def);
+}
+
+/* Open-addressing hash map from value name to index. */
+struct name_map {
+    size_t cap;
+    int *slot; /* value index + 1; 0 = empty */
+    struct gh_nn_value *values;
+};
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static int map_find(const struct name_map *m, const char *name)
+{
+    size_t i = hash_str(name) & (m->cap - 1);
+    while (m->slot[i]) {
+        if (strcmp(m->values[m->slot[i] - 1].name, name) == 0)
+            return m->slot[i] - 1;
+        i = (i + 1) & (m->cap - 1);
+    }
+    return -1;
+}
+
+static void map_put(struct name_map *m, const char *name, int index)
+{
+    size_t i = hash_str(name) & (m->cap - 1);
+    while (m->slot[i])
+        i = (i + 1) & (m->cap - 1);
+    m->slot[i] = index + 1;
+}
+
+static enum gh_status check_attrs(const struct gh_nn_node_def *nd, int opset)
+{
+    const struct gh_nn_op_info *info = &gh_nn_ops[nd->op];
+    for (int i = 0; i < nd->n_attrs; i++) {
+        const char *a = nd->attrs[i].name;
+        size_t len = strlen(a);
+        const char *p = info->attrs;
+        int known = 0;
+        while (len && (p = strstr(p, a)) != NULL) {
+            if ((p == info->attrs || p[-1] == ' ') && (p[len] == ' ' || p[len] == 0)) {
+                known = 1;
+                break;
+            }
+            p += len;
+        }
+        if (!known)
+            return gh_error(GH_ERR_UNSUPPORTED, "unsupported attribute '%s' of op %s (node '%s')", a, info->name,
+                            nd->name);
+    }
+    (void)opset;
+    return GH_OK;
+}
+
+enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model **out)
+{
+    enum gh_status st = GH_OK;
+    struct gh_nn_model *m = calloc(1, sizeof *m);
+    struct name_map map = {0, NULL, NULL};
+    int *order = NULL, *pending = NULL, *ready = NULL;
+    struct gh_nn_node *unsorted = NULL;
+    *out = NULL;
+    if (!m)
+        return gh_error(GH_ERR_NOMEM, "model: out of memory");
+    m->opset = def->opset;
+    m->threads = 1;
+
+    /* Values: constants, graph inputs that are not constants, node outputs. */
+    size_t n_values = (size_t)def->n_consts + (size_t)def->n_inputs;
+    for (int i = 0; i < def->n_nodes; i++)
+        n_values += (size_t)def->nodes[i].n_out;
+    if (n_values > (size_t)INT32_MAX / 4) {
+        st = gh_error(GH_ERR_TOO_LARGE, "model: too many values");
+        goto out;
+    }
+    m->values = calloc(n_values ? n_values : 1, sizeof *m->values);
+    map.cap = 16;
+    while (map.cap < n_values * 2)
+        map.cap *= 2;
+    map.slot = calloc(map.cap, sizeof *map.slot);
+    map.values = m->values;
+    if (!m->values || !map.slot) {
+        st = gh_error(GH_ERR_NOMEM, "model: out of memory");
+        goto out;
+    }
+    for (int i = 0; i < def->n_consts; i++) {
+        struct gh_nn_value *v = &def->consts[i];
+        if (map_find(&map, v->name) >= 0) {
+            st = gh_error(GH_ERR_MODEL, "model: initializer '%s' defined twice", v->name);
+            goto out;
+        }
+        m->values[m->n_values] = *v;
+        m->values[m->n_values].kind = GH_NN_VALUE_CONST;
+        memset(v, 0, sizeof *v);
+        map_put(&map, m->values[m->n_values].name, m->n_values);
+        m->n_values++;
+    }
+    def->n_consts = 0;
+    m->inputs = calloc((size_t)def->n_inputs + 1, sizeof *m->inputs);
+    m->outputs = calloc((size_t)def->n_outputs + 1, sizeof *m->outputs);
+    if (!m->inputs || !m->outputs) {
+        st = gh_error(GH_ERR_NOMEM, "model: out of memory");
+        goto out;
+    }
+    for (int i = 0; i < def->n_inputs; i++) {
+        struct gh_nn_value *v = &def->inputs[i];
+        int found = map_find(&map, v->name);
+        if (found >= 0) {
+            if (m->values[found].kind == GH_NN_VALUE_CONST)
+                continue; /* an initializer doubling as an input (old IR): keep it constant */
+            st = gh_error(GH_ERR_MODEL, "model: graph input '%s' listed twice", v->name);
+            goto out;
+        }
+        m->values[m->n_values] = *v;
+        m->values[m->n_values].kind = GH_NN_VALUE_INPUT;
+        v->name = NULL;
+        map_put(&map, m->values[m->n_values].name, m->n_values);
+        m->inputs[m->n_inputs++] = m->n_values++;
+    }
+
+    m->nodes = calloc((size_t)def->n_nodes + 1, sizeof *m->nodes);
+    unsorted = calloc((size_t)def->n_nodes + 1, sizeof *unsorted);
+    if (!m->nodes || !unsorted) {
+        st = gh_error(GH_ERR_NOMEM, "model: out of memory");
+        goto out;
+    }
+    /* Node outputs first, so inputs can refer to nodes listed later. */
+    for (int i = 0; i < def->n_nodes; i++) {
+        struct gh_nn_node_def *nd = &def->nodes[i];
+        const struct gh_nn_op_info *info = &gh_nn_ops[nd->op];
+        struct gh_nn_node *n = &unsorted[i];
+        n->op = nd->op;
+        n->name = nd->name;
+        nd->name = NULL;
+        n->attrs = nd->attrs;
+        n->n_attrs = nd->n_attrs;
+        nd->attrs = NULL;
+        nd->n_attrs = 0;
+        n->in = calloc((size_t)nd->n_in + 1, sizeof *n->in);
+        n->out = calloc((size_t)nd->n_out + 1, sizeof *n->out);
+        if (!n->in || !n->out) {
+            st = gh_error(GH_ERR_NOMEM, "model: out of memory");
+            goto out;
+        }
+        n->n_in = nd->n_in;
+        n->n_out = nd->n_out;
+        if (nd->n_in < info->min_in || nd->n_in > info->max_in || nd->n_out < info->min_out ||
+            nd->n_out > info->max_out) {
+            st = gh_error(GH_ERR_MODEL, "model: node '%s' (%s) has %d inputs and %d outputs", n->name, info->name,
+                          nd->n_in, nd->n_out);
+            goto out;
+        }
+        struct gh_nn_node_def tmp = *nd;
+        tmp.attrs = n->attrs;
+        tmp.n_attrs = n->n_attrs;
+        tmp.name = n->name;
+        if ((st = check_attrs(&tmp, def->opset)))
+            goto out;
+        if (info->check && (st = info->check(n, def->opset)))
+            goto out;
+        for (int k = 0; k < nd->n_out; k++) {
+            char *name = nd->out[k];
+            if (name[0] && map_find(&map, name) >= 0) {
+                st = gh_error(GH_ERR_MODEL, "model: value '%s' is produced twice (node '%s')", name, n->name);
+                goto out;
+            }
+            struct gh_nn_value *v = &m->values[m->n_values];
+            v->name = name;
+            nd->out[k] = NULL;
+            v->kind = GH_NN_VALUE_ACT;
+            if (name[0])
+                map_put(&map, name, m->n_values);
+            n->out[k] = m->n_values++;
+        }
+    }
+    for (int i = 0; i < def->n_nodes; i++) {
+        struct gh_nn_node_def *nd = &def->nodes[i];
+        for (int k = 0; k < nd->n_in; k++) {
+            if (!nd->in[k][0]) {
+                unsorted[i].in[k] = -1;
+                continue;
+            }
+            int v = map_find(&map, nd->in[k]);
+            if (v < 0) {
+                st = gh_error(GH_ERR_MODEL,
+                              "model: node '%s' (%s): input '%s' is not produced by any node, initializer "
+                              "or graph input",
+                              unsorted[i].name, gh_nn_ops[nd->op].name, nd->in[k]);
+                goto out;
+            }
+            unsorted[i].in[k] = v;
+        }
+    }
+    for (int i = 0; i < def->n_outputs; i++) {
+        int v = map_find(&map, def->outputs[i]);
+        if (v < 0) {
+            st = gh_error(GH_ERR_MODEL, "model: graph output '%s' is never produced", def->outputs[i]);
+            goto out;
+        }
+        m->outputs[m->n_outputs++] = v;
+    }
+    if (m->n_outputs == 0) {
+        st = gh_error(GH_ERR_MODEL, "model: graph has no outputs");
+        goto out;
+    }
+
+    /* Kahn's algorithm over producers: a node is ready when all its inputs are. */
+    int nn = def->n_nodes;
+    int *producer = calloc((size_t)m->n_values + 1, sizeof *producer);
+    pending = calloc((size_t)nn + 1, sizeof *pending);
+    ready = calloc((size_t)nn + 1, sizeof *ready);
+    order = calloc((size_t)nn + 1, sizeof *order);
+    if (!producer || !pending || !ready || !order) {
+        free(producer);
+        st = gh_error(GH_ERR_NOMEM, "model: out of memory");
+        goto out;
+    }
+    for (int v = 0; v < m->n_values; v++)
+        producer[v] = -1;
+    for (int i = 0; i < nn; i++)
+        for (int k = 0; k < unsorted[i].n_out; k++)
+            producer[unsorted[i].out[k]] = i;
+    /* Consumer lists in CSR form. */
+    int *cons_start = calloc((size_t)nn + 2, sizeof *cons_start);
+    size_t total_in = 0;
+    for (int i = 0; i < nn; i++)
+        total_in += (size_t)unsorted[i].n_in;
+    int *cons = calloc(total_in + 1, sizeof *cons);
+    if (!cons_start || !cons) {
+        free(producer);
+        free(cons_start);
+        free(cons);
+        st = gh_error(GH_ERR_NOMEM, "model: out of memory");
+        goto out;
+    }
+    for (int i = 0; i < nn; i++)
+        for (int k = 0; k < unsorted[i].n_in; k++) {
+            int v = unsorted[i].in[k];
+            if (v >= 0 && producer[v] >= 0) {
+                pending[i]++;
+                cons_start[producer[v] + 1]++;
+            }
+        }
+    for (int i = 0; i < nn; i++)
+        cons_start[i + 1] += cons_start[i];
+    int *fill = calloc((size_t)nn + 1, sizeof *fill);
+    if (!fill) {
+        free(producer);
+        free(cons_start);
+        free(cons);
+        st = gh_error(GH_ERR_NOMEM, "model: out of memory");
+        goto out;
+    }
+    for (int i = 0; i < nn; i++)
+        for (int k = 0; k < unsorted[i].n_in; k++) {
+            int v = unsorted[i].in[k];
+            if (v >= 0 && producer[v] >= 0) {
+                int p = producer[v];
+                cons[cons_start[p] + fill[p]++] = i;
+            }
+        }
+    int head = 0, tail = 0;
+    for (int i = 0; i < nn; i++)
+        if (!pending[i])
+            ready[tail++] = i;
+    while (head < tail) {
+        int i = ready[head];
+        order[head++] = i;
+        for (int c = cons_start[i]; c < cons_start[i + 1]; c++)
+            if (--pending[cons[c]] == 0)
+                ready[tail++] = cons[c];
+    }
+    free(producer);
+    free(cons_start);
+    free(cons);
+    free(fill);
+    if (head != nn) {
+        int stuck = 0;
+        while (stuck < nn && !pending[stuck])
+            stuck++;
+        st = gh_error(GH_ERR_MODEL, "model: graph has a cycle (node '%s' depends on its own output)",
+                      unsorted[stuck].name);
+        goto out;
+    }
+    for (int i = 0; i < nn; i++) {
+        m->nodes[i] = unsorted[order[i]];
+        memset(&unsorted[order[i]], 0, sizeof unsorted[0]);
+    }
+    m->n_nodes = nn;
+    for (int v = 0; v < m->n_values; v++)
+        m->values[v].last_use = -1;
+    for (int i = 0; i < nn; i++)
+        for (int k = 0; k < m->nodes[i].n_in; k++)
+            if (m->nodes[i].in[k] >= 0)
+                m->values[m->nodes[i].in[k]].last_use = i;
+    for (int i = 0; i < m->n_outputs; i++)
+        m->values[m->outputs[i]].last_use = INT32_MAX;
+    *out = m;
+    m = NULL;
+out:
+    if (unsorted) {
+        for (int i = 0; i < def->n_nodes; i++) {
+            free(unsorted[i].name);
+            free(unsorted[i].in);
+            free(unsorted[i].out);
+            gh_nn_attrs_free(unsorted[i].attrs, unsorted[i].n_attrs);
+            free(unsorted[i].attrs);
+        }
+        free(unsorted);
+    }
+    free(order);
+    free(pending);
+    free(ready);
+    free(map.slot);
+    gh_nn_free(m);
+    return st;
+}
+
+void gh_nn_free(struct gh_nn_model *m)
+{
+    if (!m)
+        return;
+    for (int v = 0; v < m->n_values; v++) {
+        free(m->values[v].name);
+        free(m->values[v].t.data);
+    }
+    for (int i = 0; i < m->n_nodes; i++) {
+        free(m->nodes[i].name);
+        free(m->nodes[i].in);
+        free(m->nodes[i].out);
+        gh_nn_attrs_free(m->nodes[i].attrs, m->nodes[i].n_attrs);
+        free(m->nodes[i].attrs);
+    }
+    for (int b = 0; b < m->n_blocks; b++)
+        free(m->blocks[b].p);
+    free(m->blocks);
+    free(m->values);
+    free(m->nodes);
+    free(m->inputs);
+    free(m->outputs);
+    free(m);
+}
+
+const struct gh_nn_attr *gh_nn_attr_find(const struct gh_nn_node *node, const char *name)
+{
+    for (int i = 0; i < node->n_attrs; i++)
+        if (strcmp(node->attrs[i].name, name) == 0)
+            return &node->attrs[i];
+    return NULL;
+}
+
+int64_t gh_nn_attr_int(const struct gh_nn_node *node, const char *name, int64_t dflt)
+{
+    const struct gh_nn_attr *a = gh_nn_attr_find(node, name);
+    return a && a->type == GH_NN_ATTR_INT ? a->i : dflt;
+}
+
+float gh_nn_attr_float(const struct gh_nn_node *node, const char *name, float dflt)
+{
+    const struct gh_nn_attr *a = gh_nn_attr_find(node, name);
+    return a && a->type == GH_NN_ATTR_FLOAT ? a->f : dflt;
+}
+
+const char *gh_nn_attr_string(const struct gh_nn_node *node, const char *name, const char *dflt)
+{
+    const struct gh_nn_attr *a = gh_nn_attr_find(node, name);
+    return a && a->type == GH_NN_ATTR_STRING ? a->s : dflt;
+}

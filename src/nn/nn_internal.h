@@ -1,0 +1,206 @@
+/* Internal graph IR of the CNN core, shared by the loaders (ONNX, TFLite),
+ * the executor and the kernels.
+ *
+ * Ops carry ONNX semantics (attribute names and meanings, input order): a
+ * loader for another format translates its operators into these. Loaders fill
+ * a struct gh_nn_graph_def with named values and nodes; gh_nn_graph_build checks
+ * it (every input produced once, no cycles, attributes known to the op) and
+ * turns it into a topologically sorted model with value lifetimes. */
+#ifndef GH_NN_INTERNAL_H
+#define GH_NN_INTERNAL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "ghiblify/nn.h"
+
+/* Largest tensor (values) the executor creates: 2^31 bytes of floats. */
+#define GH_NN_MAX_ELEMS ((int64_t)1 << 29)
+
+enum gh_nn_op {
+    GH_NN_OP_CONV,
+    GH_NN_OP_CONV_TRANSPOSE,
+    GH_NN_OP_PAD,
+    GH_NN_OP_RELU,
+    GH_NN_OP_LEAKY_RELU,
+    GH_NN_OP_SIGMOID,
+    GH_NN_OP_TANH,
+    GH_NN_OP_CLIP,
+    GH_NN_OP_SQRT,
+    GH_NN_OP_RECIPROCAL,
+    GH_NN_OP_IDENTITY,
+    GH_NN_OP_ADD,
+    GH_NN_OP_SUB,
+    GH_NN_OP_MUL,
+    GH_NN_OP_DIV,
+    GH_NN_OP_POW,
+    GH_NN_OP_REDUCE_MEAN,
+    GH_NN_OP_REDUCE_SUM,
+    GH_NN_OP_GLOBAL_AVERAGE_POOL,
+    GH_NN_OP_INSTANCE_NORM,
+    GH_NN_OP_SOFTMAX,
+    GH_NN_OP_MATMUL,
+    GH_NN_OP_TRANSPOSE,
+    GH_NN_OP_RESHAPE,
+    GH_NN_OP_FLATTEN,
+    GH_NN_OP_SQUEEZE,
+    GH_NN_OP_UNSQUEEZE,
+    GH_NN_OP_CONCAT,
+    GH_NN_OP_SLICE,
+    GH_NN_OP_SPLIT,
+    GH_NN_OP_SHAPE,
+    GH_NN_OP_GATHER,
+    GH_NN_OP_CAST,
+    GH_NN_OP_CONSTANT,
+    GH_NN_OP_RESIZE,
+    GH_NN_OP_COUNT
+};
+
+enum gh_nn_attr_type {
+    GH_NN_ATTR_FLOAT = 1,
+    GH_NN_ATTR_INT = 2,
+    GH_NN_ATTR_STRING = 3,
+    GH_NN_ATTR_TENSOR = 4,
+    GH_NN_ATTR_FLOATS = 6,
+    GH_NN_ATTR_INTS = 7,
+};
+
+struct gh_nn_attr {
+    char *name;
+    enum gh_nn_attr_type type;
+    int64_t i;
+    float f;
+    char *s; /* NUL-terminated */
+    int n;   /* number of ints/floats */
+    int64_t *ints;
+    float *floats;
+    struct gh_nn_tensor t;
+};
+
+struct gh_nn_node {
+    enum gh_nn_op op;
+    char *name;
+    int n_in, n_out;
+    int *in;  /* value indices; -1 = optional input left out */
+    int *out; /* value indices */
+    int n_attrs;
+    struct gh_nn_attr *attrs;
+};
+
+enum gh_nn_value_kind { GH_NN_VALUE_ACT, GH_NN_VALUE_CONST, GH_NN_VALUE_INPUT };
+
+struct gh_nn_value {
+    char *name;
+    enum gh_nn_value_kind kind;
+    struct gh_nn_tensor t; /* constant data, or declared dtype/shape of an input (ndim -1: unknown) */
+    int last_use;          /* index of the last node reading it; INT32_MAX for graph outputs */
+};
+
+/* One kernel per op: reads its inputs from the executor, allocates and fills
+ * its outputs. check (optional) validates attributes at load time. */
+struct gh_nn_exec;
+struct gh_nn_op_info {
+    const char *name; /* ONNX op_type */
+    enum gh_status (*run)(struct gh_nn_exec *x, const struct gh_nn_node *node);
+    enum gh_status (*check)(const struct gh_nn_node *node, int opset);
+    int min_in, max_in, min_out, max_out;
+    const char *attrs; /* space-separated attribute names the op understands */
+};
+extern const struct gh_nn_op_info gh_nn_ops[];
+
+struct gh_nn_block {
+    void *p;
+    size_t size;
+    int used;
+};
+
+struct gh_nn_model {
+    int opset;
+    int n_values;
+    struct gh_nn_value *values;
+    int n_nodes;
+    struct gh_nn_node *nodes; /* topologically sorted */
+    int n_inputs, n_outputs;
+    int *inputs, *outputs;
+    int threads;
+    /* The arena: blocks reused by activations across nodes and runs. */
+    int n_blocks, cap_blocks;
+    struct gh_nn_block *blocks;
+};
+
+/* Executor state during one run. */
+struct gh_nn_exec {
+    struct gh_nn_model *m;
+    struct gh_nn_tensor *vals; /* per value; data NULL until produced */
+    int *block;                /* per value: arena block owning its data, or -1 */
+    int node_index;
+    int threads;
+    int n_scratch;
+    int scratch[4];
+};
+
+/* ---- graph definition filled by loaders ---- */
+struct gh_nn_node_def {
+    enum gh_nn_op op;
+    char *name;
+    int n_in, n_out;
+    char **in;  /* "" = optional input left out */
+    char **out;
+    int n_attrs;
+    struct gh_nn_attr *attrs;
+};
+
+struct gh_nn_graph_def {
+    int opset;
+    int n_consts, cap_consts;
+    struct gh_nn_value *consts; /* name + tensor */
+    int n_inputs, cap_inputs;
+    struct gh_nn_value *inputs; /* name + declared info */
+    int n_outputs, cap_outputs;
+    char **outputs;
+    int n_nodes, cap_nodes;
+    struct gh_nn_node_def *nodes;
+};
+
+/* Builds a model from def, taking ownership of everything in it (def is left
+ * empty and may be freed with gh_nn_graph_def_free either way). */
+enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model **out);
+void gh_nn_graph_def_free(struct gh_nn_graph_def *def);
+void gh_nn_attrs_free(struct gh_nn_attr *attrs, int n);
+
+enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
+
+/* ---- helpers for kernels ---- */
+const struct gh_nn_attr *gh_nn_attr_find(const struct gh_nn_node *node, const char *name);
+int64_t gh_nn_attr_int(const struct gh_nn_node *node, const char *name, int64_t dflt);
+float gh_nn_attr_float(const struct gh_nn_node *node, const char *name, float dflt);
+const char *gh_nn_attr_string(const struct gh_nn_node *node, const char *name, const char *dflt);
+
+/* Input k of the running node (NULL if left out or k >= n_in). */
+const struct gh_nn_tensor *gh_nn_in(struct gh_nn_exec *x, const struct gh_nn_node *node, int k);
+/* Allocates output k with the given dtype and shape (checked against
+ * GH_NN_MAX_ELEMS) and returns it. */
+enum gh_status gh_nn_out(struct gh_nn_exec *x, const struct gh_nn_node *node, int k, enum gh_nn_dtype dtype,
+                         int ndim, const int64_t *shape, struct gh_nn_tensor **out);
+/* Like gh_nn_out but reuses input `from`'s buffer when the input dies at this
+ * node, has the same byte size and is not a constant or graph input. */
+enum gh_status gh_nn_out_inplace(struct gh_nn_exec *x, const struct gh_nn_node *node, int k, int from,
+                                 enum gh_nn_dtype dtype, int ndim, const int64_t *shape,
+                                 struct gh_nn_tensor **out);
+/* Scratch memory from the arena, released after the node. */
+enum gh_status gh_nn_scratch(struct gh_nn_exec *x, size_t bytes, void **out);
+
+size_t gh_nn_count(int ndim, const int64_t *shape);
+size_t gh_nn_dtype_size(enum gh_nn_dtype dtype);
+/* Reads element i of an int64 or float tensor as int64 / double. */
+int64_t gh_nn_get_i64(const struct gh_nn_tensor *t, size_t i);
+double gh_nn_get_f64(const struct gh_nn_tensor *t, size_t i);
+float gh_nn_half_to_float(uint16_t h);
+
+/* ---- gemm.c: the only place that calls cblas ---- */
+/* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major. */
+void gh_nn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+void gh_nn_blas_threads(int threads);
+
+#endif

@@ -1,0 +1,51 @@
+/* Kernels of the op table (src/nn/ops.c), one per op, plus shared helpers. */
+#ifndef GH_NN_OPS_H
+#define GH_NN_OPS_H
+
+#include "nn/nn_internal.h"
+
+#define GH_NN_KERNEL(fn) enum gh_status fn(struct gh_nn_exec *x, const struct gh_nn_node *node)
+#define GH_NN_CHECK(fn) enum gh_status fn(const struct gh_nn_node *node, int opset)
+
+GH_NN_KERNEL(gh_nn_k_conv);
+GH_NN_KERNEL(gh_nn_k_conv_transpose);
+GH_NN_KERNEL(gh_nn_k_matmul);
+GH_NN_KERNEL(gh_nn_k_unary);
+GH_NN_KERNEL(gh_nn_k_clip);
+GH_NN_KERNEL(gh_nn_k_cast);
+GH_NN_KERNEL(gh_nn_k_binary);
+GH_NN_KERNEL(gh_nn_k_reduce);
+GH_NN_KERNEL(gh_nn_k_instance_norm);
+GH_NN_KERNEL(gh_nn_k_softmax);
+GH_NN_KERNEL(gh_nn_k_pad);
+GH_NN_KERNEL(gh_nn_k_transpose);
+GH_NN_KERNEL(gh_nn_k_reshape);
+GH_NN_KERNEL(gh_nn_k_concat);
+GH_NN_KERNEL(gh_nn_k_slice);
+GH_NN_KERNEL(gh_nn_k_split);
+GH_NN_KERNEL(gh_nn_k_shape);
+GH_NN_KERNEL(gh_nn_k_gather);
+GH_NN_KERNEL(gh_nn_k_constant);
+GH_NN_KERNEL(gh_nn_k_resize);
+
+GH_NN_CHECK(gh_nn_c_conv);
+GH_NN_CHECK(gh_nn_c_pad);
+GH_NN_CHECK(gh_nn_c_resize);
+GH_NN_CHECK(gh_nn_c_cast);
+GH_NN_CHECK(gh_nn_c_constant);
+GH_NN_CHECK(gh_nn_c_concat);
+
+/* Normalizes axis against rank (negative counts from the end); -1 if out of range. */
+static inline int gh_nn_axis(int64_t axis, int rank)
+{
+    if (axis < 0)
+        axis += rank;
+    return axis < 0 || axis >= rank ? -1 : (int)axis;
+}
+
+/* Ints of an INTS attribute, or of a 1-D int64 input tensor (newer opsets moved
+ * attributes to inputs); *n = -1 if neither is present. At most max values. */
+enum gh_status gh_nn_ints_arg(struct gh_nn_exec *x, const struct gh_nn_node *node, const char *attr, int input,
+                              int64_t *vals, int max, int *n);
+
+#endif

@@ -1,0 +1,482 @@
+/* Convolutions and MatMul on SGEMM (gemm.c). NCHW throughout.
+ * - 1x1, stride 1, no padding: out[n] = W[M,C] * X[n][C,HW], one GEMM.
+ * - depthwise (group == C == M): a direct loop per channel, parallel over channels.
+ * - everything else: im2col of a band of output rows into scratch, then GEMM
+ *   into that band of the output (ldc = OH*OW), so the column buffer stays
+ *   small at any image size.
+ * 1-D convolutions run as 2-D with a height of 1. */
+#include "nn/nn_ops.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define COL_BYTES (8u << 20) /* im2col band budget */
+
+struct conv_geom {
+    int64_t n, c, h, w;     /* input */
+    int64_t m, oh, ow;      /* output channels and size */
+    int64_t kh, kw, sh, sw, dh, dw;
+    int64_t pt, pl, pb, pr; /* pads: top, left, bottom, right */
+    int64_t group;
+};
+
+GH_NN_CHECK(gh_nn_c_conv)
+{
+    (void)opset;
+    const char *ap = gh_nn_attr_string(node, "auto_pad", "NOTSET");
+    if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID") && strcmp(ap, "SAME_UPPER") && strcmp(ap, "SAME_LOWER"))
+        return gh_error(GH_ERR_UNSUPPORTED, "unsupported auto_pad '%s' (node '%s')", ap, node->name);
+    return GH_OK;
+}
+
+/* Reads spatial attributes for `sp` spatial dims (1 or 2) into 2-D form. */
+static enum gh_status conv_attrs(struct gh_nn_exec *x, const struct gh_nn_node *node, int sp, int64_t *k,
+                                 const int64_t *wk, int64_t *s, int64_t *d, int64_t *pads, int *have_k)
+{
+    int64_t v[8];
+    int n;
+    enum gh_status st;
+    for (int i = 0; i < 2; i++) {
+        k[i] = 1;
+        s[i] = 1;
+        d[i] = 1;
+        pads[i] = pads[2 + i] = 0;
+    }
+    int off = 2 - sp; /* 1-D: the single dim is the width */
+    for (int i = 0; i < sp; i++)
+        k[off + i] = wk[i];
+    *have_k = 0;
+    if ((st = gh_nn_ints_arg(x, node, "kernel_shape", -1, v, 8, &n)))
+        return st;
+    if (n >= 0) {
+        if (n != sp)
+            return gh_error(GH_ERR_MODEL, "kernel_shape has %d values", n);
+        for (int i = 0; i < sp; i++)
+            if (v[i] != wk[i])
+                return gh_error(GH_ERR_MODEL, "kernel_shape does not match the weights");
+        *have_k = 1;
+    }
+    if ((st = gh_nn_ints_arg(x, node, "strides", -1, v, 8, &n)))
+        return st;
+    if (n >= 0 && n != sp)
+        return gh_error(GH_ERR_MODEL, "strides has %d values", n);
+    for (int i = 0; i < n; i++)
+        s[off + i] = v[i];
+    if ((st = gh_nn_ints_arg(x, node, "dilations", -1, v, 8, &n)))
+        return st;
+    if (n >= 0 && n != sp)
+        return gh_error(GH_ERR_MODEL, "dilations has %d values", n);
+    for (int i = 0; i < n; i++)
+        d[off + i] = v[i];
+    if ((st = gh_nn_ints_arg(x, node, "pads", -1, v, 8, &n)))
+        return st;
+    if (n >= 0 && n != 2 * sp)
+        return gh_error(GH_ERR_MODEL, "pads has %d values", n);
+    for (int i = 0; i < sp && n > 0; i++) {
+        pads[off + i] = v[i];
+        pads[2 + off + i] = v[sp + i];
+    }
+    for (int i = 0; i < 2; i++)
+        if (s[i] < 1 || d[i] < 1 || s[i] > 65536 || d[i] > 65536 || pads[i] < 0 || pads[2 + i] < 0 ||
+            pads[i] > 65536 || pads[2 + i] > 65536 || k[i] > 65536)
+            return gh_error(GH_ERR_MODEL, "bad stride, dilation, kernel or pad");
+    return GH_OK;
+}
+
+struct im2col_ctx {
+    const float *x; /* one group's input channels [cg, h, w] */
+    float *col;     /* [cg*kh*kw, rows*ow] */
+    const struct conv_geom *g;
+    int64_t cg, y0, rows;
+};
+
+static void im2col_range(void *arg, int begin, int end)
+{
+    const struct im2col_ctx *c = arg;
+    const struct conv_geom *g = c->g;
+    int64_t ncol = c->rows * g->ow;
+    for (int64_t r = begin; r < end; r++) {
+        int64_t ch = r / (g->kh * g->kw), ky = (r / g->kw) % g->kh, kx = r % g->kw;
+        const float *plane = c->x + ch * g->h * g->w;
+        float *dst = c->col + r * ncol;
+        /* Valid output x range: 0 <= ox*sw - pl + kx*dw < w. */
+        int64_t xoff = kx * g->dw - g->pl;
+        int64_t x0 = 0, x1 = g->ow;
+        while (x0 < g->ow && x0 * g->sw + xoff < 0)
+            x0++;
+        while (x1 > x0 && (x1 - 1) * g->sw + xoff >= g->w)
+            x1--;
+        for (int64_t oy = c->y0; oy < c->y0 + c->rows; oy++, dst += g->ow) {
+            int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+            if (iy < 0 || iy >= g->h) {
+                memset(dst, 0, (size_t)g->ow * sizeof *dst);
+                continue;
+            }
+            const float *src = plane + iy * g->w + xoff;
+            for (int64_t ox = 0; ox < x0; ox++)
+                dst[ox] = 0;
+            if (g->sw == 1)
+                memcpy(dst + x0, src + x0, (size_t)(x1 - x0) * sizeof *dst);
+            else
+                for (int64_t ox = x0; ox < x1; ox++)
+                    dst[ox] = src[ox * g->sw];
+            for (int64_t ox = x1; ox < g->ow; ox++)
+                dst[ox] = 0;
+        }
+    }
+}
+
+struct dw_ctx {
+    const float *x, *w, *b;
+    float *y;
+    const struct conv_geom *g;
+};
+
+static void depthwise_range(void *arg, int begin, int end)
+{
+    const struct dw_ctx *c = arg;
+    const struct conv_geom *g = c->g;
+    for (int64_t nc = begin; nc < end; nc++) {
+        int64_t ch = nc % g->c;
+        const float *plane = c->x + nc * g->h * g->w;
+        const float *k = c->w + ch * g->kh * g->kw;
+        float *out = c->y + nc * g->oh * g->ow;
+        float bias = c->b ? c->b[ch] : 0;
+        for (int64_t i = 0; i < g->oh * g->ow; i++)
+            out[i] = bias;
+        for (int64_t ky = 0; ky < g->kh; ky++)
+            for (int64_t kx = 0; kx < g->kw; kx++) {
+                float wv = k[ky * g->kw + kx];
+                int64_t xoff = kx * g->dw - g->pl;
+                int64_t x0 = 0, x1 = g->ow;
+                while (x0 < g->ow && x0 * g->sw + xoff < 0)
+                    x0++;
+                while (x1 > x0 && (x1 - 1) * g->sw + xoff >= g->w)
+                    x1--;
+                for (int64_t oy = 0; oy < g->oh; oy++) {
+                    int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+                    if (iy < 0 || iy >= g->h)
+                        continue;
+                    const float *src = plane + iy * g->w + xoff;
+                    float *dst = out + oy * g->ow;
+                    if (g->sw == 1)
+                        for (int64_t ox = x0; ox < x1; ox++)
+                            dst[ox] += wv * src[ox];
+                    else
+                        for (int64_t ox = x0; ox < x1; ox++)
+                            dst[ox] += wv * src[ox * g->sw];
+                }
+            }
+    }
+}
+
+static void add_bias(float *y, const float *b, int64_t m, int64_t hw)
+{
+    for (int64_t i = 0; i < m; i++) {
+        if (b[i] == 0)
+            continue;
+        float v = b[i];
+        float *p = y + i * hw;
+        for (int64_t j = 0; j < hw; j++)
+            p[j] += v;
+    }
+}
+
+static int64_t same_pad_total(int64_t in, int64_t s, int64_t dk)
+{
+    int64_t out = (in + s - 1) / s;
+    int64_t t = (out - 1) * s + dk - in;
+    return t > 0 ? t : 0;
+}
+
+GH_NN_KERNEL(gh_nn_k_conv)
+{
+    const struct gh_nn_tensor *X = gh_nn_in(x, node, 0), *W = gh_nn_in(x, node, 1), *B = gh_nn_in(x, node, 2);
+    struct conv_geom g;
+    int64_t k[2], s[2], d[2], pads[4];
+    int have_k;
+    enum gh_status st;
+    if (X->dtype != GH_NN_F32 || W->dtype != GH_NN_F32 || (B && B->dtype != GH_NN_F32))
+        return gh_error(GH_ERR_UNSUPPORTED, "inputs must be float32");
+    if ((X->ndim != 4 && X->ndim != 3) || W->ndim != X->ndim)
+        return gh_error(GH_ERR_UNSUPPORTED, "only 1-D and 2-D convolutions (input rank %d)", X->ndim);
+    int sp = X->ndim - 2;
+    if ((st = conv_attrs(x, node, sp, k, W->shape + 2, s, d, pads, &have_k)))
+        return st;
+    memset(&g, 0, sizeof g);
+    g.n = X->shape[0];
+    g.c = X->shape[1];
+    g.h = sp == 2 ? X->shape[2] : 1;
+    g.w = X->shape[X->ndim - 1];
+    g.m = W->shape[0];
+    g.kh = k[0];
+    g.kw = k[1];
+    g.sh = s[0];
+    g.sw = s[1];
+    g.dh = d[0];
+    g.dw = d[1];
+    g.group = gh_nn_attr_int(node, "group", 1);
+    if (g.group < 1 || g.c % g.group || g.m % g.group || W->shape[1] * g.group != g.c)
+        return gh_error(GH_ERR_MODEL, "channels (%lld in, weights %lldx%lld) do not fit group %lld", (long long)g.c,
+                        (long long)g.m, (long long)W->shape[1], (long long)g.group);
+    if (B && (B->ndim != 1 || B->shape[0] != g.m))
+        return gh_error(GH_ERR_MODEL, "bias must have %lld values", (long long)g.m);
+    const char *ap = gh_nn_attr_string(node, "auto_pad", "NOTSET");
+    int64_t dkh = (g.kh - 1) * g.dh + 1, dkw = (g.kw - 1) * g.dw + 1;
+    if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+        int64_t th = same_pad_total(g.h, g.sh, dkh), tw = same_pad_total(g.w, g.sw, dkw);
+        int upper = !strcmp(ap, "SAME_UPPER");
+        g.pt = upper ? th / 2 : th - th / 2;
+        g.pb = th - g.pt;
+        g.pl = upper ? tw / 2 : tw - tw / 2;
+        g.pr = tw - g.pl;
+    } else if (strcmp(ap, "VALID")) {
+        g.pt = pads[0];
+        g.pl = pads[1];
+        g.pb = pads[2];
+        g.pr = pads[3];
+    }
+    int64_t hh = g.h + g.pt + g.pb - dkh, ww = g.w + g.pl + g.pr - dkw;
+    if (hh < 0 || ww < 0)
+        return gh_error(GH_ERR_MODEL, "kernel larger than the padded input");
+    g.oh = hh / g.sh + 1;
+    g.ow = ww / g.sw + 1;
+    int64_t oshape[4] = {g.n, g.m, g.oh, g.ow};
+    if (sp == 1) {
+        oshape[2] = g.ow;
+    }
+    struct gh_nn_tensor *out;
+    if ((st = gh_nn_out(x, node, 0, GH_NN_F32, X->ndim, oshape, &out)))
+        return st;
+    const float *xd = X->data, *wd = W->data, *bd = B ? B->data : NULL;
+    float *yd = out->data;
+    int64_t hw = g.oh * g.ow, ihw = g.h * g.w;
+    if (!hw || !g.n || !g.m)
+        return GH_OK;
+    if (g.group == g.c && g.m == g.c && g.group > 1) {
+        struct dw_ctx c = {xd, wd, bd, yd, &g};
+        if (g.n * g.c > INT32_MAX)
+            return gh_error(GH_ERR_TOO_LARGE, "too many channels");
+        gh_parallel_for((int)(g.n * g.c), x->threads, depthwise_range, &c);
+        return GH_OK;
+    }
+    int64_t cg = g.c / g.group, mg = g.m / g.group, kk = cg * g.kh * g.kw;
+    if (kk > INT32_MAX || hw > INT32_MAX || mg > INT32_MAX)
+        return gh_error(GH_ERR_TOO_LARGE, "convolution too large for GEMM");
+    int pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.pt && !g.pl && !g.pb && !g.pr;
+    float *col = NULL;
+    int64_t band = g.oh;
+    if (!pointwise) {
+        size_t row_bytes = (size_t)kk * (size_t)g.ow * sizeof(float);
+        band = (int64_t)(COL_BYTES / (row_bytes ? row_bytes : 1));
+        if (band < 1)
+            band = 1;
+        if (band > g.oh)
+            band = g.oh;
+        if ((st = gh_nn_scratch(x, (size_t)band * row_bytes, (void **)&col)))
+            return st;
+    }
+    for (int64_t n = 0; n < g.n; n++)
+        for (int64_t gi = 0; gi < g.group; gi++) {
+            const float *xg = xd + (n * g.c + gi * cg) * ihw;
+            const float *wg = wd + gi * mg * kk;
+            float *yg = yd + (n * g.m + gi * mg) * hw;
+            if (pointwise) {
+                gh_nn_sgemm(0, 0, (int)mg, (int)hw, (int)kk, 1.0f, wg, (int)kk, xg, (int)hw, 0.0f, yg, (int)hw);
+                continue;
+            }
+            for (int64_t y0 = 0; y0 < g.oh; y0 += band) {
+                int64_t rows = g.oh - y0 < band ? g.oh - y0 : band;
+                struct im2col_ctx c = {xg, col, &g, cg, y0, rows};
+                gh_parallel_for((int)kk, x->threads, im2col_range, &c);
+                int ncol = (int)(rows * g.ow);
+                gh_nn_sgemm(0, 0, (int)mg, ncol, (int)kk, 1.0f, wg, (int)kk, col, ncol, 0.0f, yg + y0 * g.ow,
+                            (int)hw);
+            }
+        }
+    if (bd)
+        for (int64_t n = 0; n < g.n; n++)
+            add_bias(yd + n * g.m * hw, bd, g.m, hw);
+    return GH_OK;
+}
+
+GH_NN_KERNEL(gh_nn_k_conv_transpose)
+{
+    const struct gh_nn_tensor *X = gh_nn_in(x, node, 0), *W = gh_nn_in(x, node, 1), *B = gh_nn_in(x, node, 2);
+    int64_t k[2], s[2], d[2], pads[4], v[8];
+    int have_k, n;
+    enum gh_status st;
+    if (X->dtype != GH_NN_F32 || W->dtype != GH_NN_F32 || (B && B->dtype != GH_NN_F32))
+        return gh_error(GH_ERR_UNSUPPORTED, "inputs must be float32");
+    if ((X->ndim != 4 && X->ndim != 3) || W->ndim != X->ndim)
+        return gh_error(GH_ERR_UNSUPPORTED, "only 1-D and 2-D transposed convolutions (input rank %d)", X->ndim);
+    int sp = X->ndim - 2, off = 2 - sp;
+    if ((st = conv_attrs(x, node, sp, k, W->shape + 2, s, d, pads, &have_k)))
+        return st;
+    int64_t group = gh_nn_attr_int(node, "group", 1);
+    int64_t N = X->shape[0], C = X->shape[1], H = sp == 2 ? X->shape[2] : 1, Wd = X->shape[X->ndim - 1];
+    if (group < 1 || C % group || W->shape[0] != C)
+        return gh_error(GH_ERR_MODEL, "weights do not fit the input channels and group");
+    int64_t mg = W->shape[1], M = mg * group, cg = C / group;
+    if (B && (B->ndim != 1 || B->shape[0] != M))
+        return gh_error(GH_ERR_MODEL, "bias must have %lld values", (long long)M);
+    int64_t opad[2] = {0, 0}, oshape_attr[2] = {-1, -1};
+    if ((st = gh_nn_ints_arg(x, node, "output_padding", -1, v, 8, &n)))
+        return st;
+    if (n >= 0 && n != sp)
+        return gh_error(GH_ERR_MODEL, "output_padding has %d values", n);
+    for (int i = 0; i < n; i++)
+        opad[off + i] = v[i];
+    if ((st = gh_nn_ints_arg(x, node, "output_shape", -1, v, 8, &n)))
+        return st;
+    if (n >= 0 && n != sp)
+        return gh_error(GH_ERR_MODEL, "output_shape has %d values", n);
+    for (int i = 0; i < n; i++)
+        oshape_attr[off + i] = v[i];
+    int64_t in_sz[2] = {H, Wd}, out_sz[2], pb[2] = {pads[0], pads[1]}, pe[2] = {pads[2], pads[3]};
+    const char *ap = gh_nn_attr_string(node, "auto_pad", "NOTSET");
+    for (int i = 0; i < 2; i++) {
+        if (opad[i] < 0 || opad[i] > 65536 || oshape_attr[i] > GH_NN_MAX_ELEMS)
+            return gh_error(GH_ERR_MODEL, "bad output_padding or output_shape");
+        int64_t dk = (k[i] - 1) * d[i] + 1;
+        int64_t full = s[i] * (in_sz[i] - 1) + opad[i] + dk;
+        if (oshape_attr[i] >= 0 || !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+            int64_t target = oshape_attr[i] >= 0 ? oshape_attr[i] : in_sz[i] * s[i];
+            int64_t total = full - target;
+            if (total < -65536)
+                return gh_error(GH_ERR_MODEL, "output_shape much larger than the full output");
+            if (!strcmp(ap, "SAME_LOWER")) {
+                pb[i] = total - total / 2;
+                pe[i] = total / 2;
+            } else {
+                pb[i] = total / 2;
+                pe[i] = total - total / 2;
+            }
+        } else if (!strcmp(ap, "VALID")) {
+            pb[i] = pe[i] = 0;
+        }
+        out_sz[i] = full - pb[i] - pe[i];
+        if (out_sz[i] < 0)
+            return gh_error(GH_ERR_MODEL, "negative output size");
+    }
+    int64_t oshape[4] = {N, M, out_sz[0], out_sz[1]};
+    if (sp == 1)
+        oshape[2] = out_sz[1];
+    struct gh_nn_tensor *out;
+    if ((st = gh_nn_out(x, node, 0, GH_NN_F32, X->ndim, oshape, &out)))
+        return st;
+    int64_t ohw = out_sz[0] * out_sz[1], ihw = H * Wd, kk = mg * k[0] * k[1];
+    float *yd = out->data;
+    memset(yd, 0, gh_nn_tensor_count(out) * sizeof(float));
+    if (!ihw || !N || !M)
+        goto bias;
+    if (kk > INT32_MAX || ihw > INT32_MAX || (uint64_t)kk * (uint64_t)ihw > (uint64_t)GH_NN_MAX_ELEMS)
+        return gh_error(GH_ERR_TOO_LARGE, "transposed convolution too large");
+    float *col;
+    if ((st = gh_nn_scratch(x, (size_t)kk * (size_t)ihw * sizeof(float), (void **)&col)))
+        return st;
+    for (int64_t b = 0; b < N; b++)
+        for (int64_t gi = 0; gi < group; gi++) {
+            const float *xg = (const float *)X->data + (b * C + gi * cg) * ihw;
+            const float *wg = (const float *)W->data + gi * cg * kk;
+            /* col[kk, ihw] = Wg^T[kk, cg] * Xg[cg, ihw] */
+            gh_nn_sgemm(1, 0, (int)kk, (int)ihw, (int)cg, 1.0f, wg, (int)kk, xg, (int)ihw, 0.0f, col, (int)ihw);
+            float *yg = yd + (b * M + gi * mg) * ohw;
+            for (int64_t r = 0; r < kk; r++) {
+                int64_t m = r / (k[0] * k[1]), ky = (r / k[1]) % k[0], kx = r % k[1];
+                const float *src = col + r * ihw;
+                float *plane = yg + m * ohw;
+                for (int64_t iy = 0; iy < H; iy++) {
+                    int64_t oy = iy * s[0] - pb[0] + ky * d[0];
+                    if (oy < 0 || oy >= out_sz[0])
+                        continue;
+                    for (int64_t ix = 0; ix < Wd; ix++) {
+                        int64_t ox = ix * s[1] - pb[1] + kx * d[1];
+                        if (ox >= 0 && ox < out_sz[1])
+                            plane[oy * out_sz[1] + ox] += src[iy * Wd + ix];
+                    }
+                }
+            }
+        }
+bias:
+    if (B)
+        for (int64_t b = 0; b < N; b++)
+            add_bias(yd + b * M * ohw, B->data, M, ohw);
+    return GH_OK;
+}
+
+GH_NN_KERNEL(gh_nn_k_matmul)
+{
+    const struct gh_nn_tensor *A = gh_nn_in(x, node, 0), *B = gh_nn_in(x, node, 1);
+    if (A->dtype != GH_NN_F32 || B->dtype != GH_NN_F32 || A->ndim < 1 || B->ndim < 1)
+        return gh_error(GH_ERR_UNSUPPORTED, "inputs must be float32 tensors");
+    /* Promote 1-D operands to matrices, remember to drop the dims again. */
+    int64_t as[GH_NN_MAX_DIMS + 1], bs[GH_NN_MAX_DIMS + 1];
+    int ar = A->ndim, br = B->ndim;
+    memcpy(as, A->shape, sizeof A->shape);
+    memcpy(bs, B->shape, sizeof B->shape);
+    int drop_m = 0, drop_n = 0;
+    if (ar == 1) {
+        as[1] = as[0];
+        as[0] = 1;
+        ar = 2;
+        drop_m = 1;
+    }
+    if (br == 1) {
+        bs[1] = 1;
+        br = 2;
+        drop_n = 1;
+    }
+    int64_t M = as[ar - 2], K = as[ar - 1], N = bs[br - 1];
+    if (bs[br - 2] != K)
+        return gh_error(GH_ERR_MODEL, "inner dimensions differ (%lld vs %lld)", (long long)K, (long long)bs[br - 2]);
+    int bat = (ar > br ? ar : br) - 2;
+    int64_t bshape[GH_NN_MAX_DIMS], astr[GH_NN_MAX_DIMS], bstr[GH_NN_MAX_DIMS];
+    int64_t sa = M * K, sb = K * N;
+    for (int i = bat - 1; i >= 0; i--) {
+        int ia = i - (bat - (ar - 2)), ib = i - (bat - (br - 2));
+        int64_t da = ia >= 0 ? as[ia] : 1, db = ib >= 0 ? bs[ib] : 1;
+        if (da != db && da != 1 && db != 1)
+            return gh_error(GH_ERR_MODEL, "batch dimensions do not broadcast");
+        bshape[i] = da == 1 ? db : da;
+        astr[i] = da == 1 ? 0 : sa;
+        bstr[i] = db == 1 ? 0 : sb;
+        sa *= da;
+        sb *= db;
+    }
+    int64_t oshape[GH_NN_MAX_DIMS];
+    int on = 0;
+    for (int i = 0; i < bat; i++)
+        oshape[on++] = bshape[i];
+    if (!drop_m)
+        oshape[on++] = M;
+    if (!drop_n)
+        oshape[on++] = N;
+    if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX)
+        return gh_error(GH_ERR_TOO_LARGE, "matrices too large");
+    struct gh_nn_tensor *out;
+    enum gh_status st = gh_nn_out(x, node, 0, GH_NN_F32, on, oshape, &out);
+    if (st)
+        return st;
+    size_t batches = gh_nn_count(bat, bshape);
+    int64_t idx[GH_NN_MAX_DIMS] = {0};
+    for (size_t b = 0; b < batches; b++) {
+        int64_t oa = 0, ob = 0;
+        for (int i = 0; i < bat; i++) {
+            oa += idx[i] * astr[i];
+            ob += idx[i] * bstr[i];
+        }
+        float *c = (float *)out->data + b * (size_t)(M * N);
+        if (K == 0)
+            memset(c, 0, (size_t)(M * N) * sizeof *c);
+        else
+            gh_nn_sgemm(0, 0, (int)M, (int)N, (int)K, 1.0f, (const float *)A->data + oa, (int)K,
+                        (const float *)B->data + ob, (int)N, 0.0f, c, (int)N);
+        for (int i = bat - 1; i >= 0; i--) {
+            if (++idx[i] < bshape[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+    return GH_OK;
+}

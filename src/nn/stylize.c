@@ -1,0 +1,103 @@
+/* AnimeGAN pre- and post-processing around a model run, so the CLI's stylize
+ * stage is a thin wrapper: planar RGB [0,1] -> x*2-1 in the model's layout,
+ * padded by reflection (bottom/right) to the model's size multiple, run,
+ * cropped back, (y+1)/2. */
+#include "nn/nn_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Reflect index i into [0, n) (period 2n-2), as numpy's pad(mode="reflect"). */
+static int reflect(int i, int n)
+{
+    if (n == 1)
+        return 0;
+    int period = 2 * (n - 1);
+    i %= period;
+    if (i < 0)
+        i += period;
+    return i < n ? i : period - i;
+}
+
+enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple, int threads,
+                             struct gh_image **out)
+{
+    struct gh_nn_tensor info, x, y;
+    struct gh_image *img = NULL;
+    enum gh_status st;
+    memset(&x, 0, sizeof x);
+    memset(&y, 0, sizeof y);
+    if (!out)
+        return gh_error(GH_ERR_ARGUMENT, "gh_nn_stylize: NULL out");
+    *out = NULL;
+    if (!model || !in || !in->data || in->channels != 3 || in->width < 1 || in->height < 1)
+        return gh_error(GH_ERR_ARGUMENT, "gh_nn_stylize: needs a 3-channel image");
+    if (multiple < 1 || multiple > 256)
+        return gh_error(GH_ERR_ARGUMENT, "gh_nn_stylize: size multiple %d out of range", multiple);
+    if (gh_nn_input_count(model) != 1)
+        return gh_error(GH_ERR_MODEL, "stylize: the model must have one input (it has %d)",
+                        gh_nn_input_count(model));
+    if ((st = gh_nn_input_info(model, 0, &info)))
+        return st;
+    int nhwc;
+    if (info.ndim == 4 && info.shape[3] == 3)
+        nhwc = 1;
+    else if (info.ndim == 4 && info.shape[1] == 3)
+        nhwc = 0;
+    else
+        return gh_error(GH_ERR_MODEL, "stylize: the model's input is not [1,H,W,3] or [1,3,H,W]");
+    int w = in->width, h = in->height;
+    int minside = 2 * multiple > 16 ? 2 * multiple : 16;
+    int pw = (w + multiple - 1) / multiple * multiple, ph = (h + multiple - 1) / multiple * multiple;
+    pw = pw < minside ? minside : pw;
+    ph = ph < minside ? minside : ph;
+    size_t plane = (size_t)pw * (size_t)ph;
+    x.dtype = GH_NN_F32;
+    x.ndim = 4;
+    x.shape[0] = 1;
+    x.shape[1] = nhwc ? ph : 3;
+    x.shape[2] = nhwc ? pw : ph;
+    x.shape[3] = nhwc ? 3 : pw;
+    x.data = malloc(plane * 3 * sizeof(float));
+    if (!x.data)
+        return gh_error(GH_ERR_NOMEM, "stylize: out of memory");
+    float *xd = x.data;
+    for (int c = 0; c < 3; c++) {
+        const float *src = gh_image_plane(in, c);
+        for (int yy = 0; yy < ph; yy++) {
+            const float *row = src + (size_t)reflect(yy, h) * (size_t)w;
+            for (int xx = 0; xx < pw; xx++) {
+                float v = row[reflect(xx, w)] * 2.0f - 1.0f;
+                size_t i = (size_t)yy * (size_t)pw + (size_t)xx;
+                xd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i] = v;
+            }
+        }
+    }
+    gh_nn_set_threads(model, threads);
+    if ((st = gh_nn_run(model, &x, &y)))
+        goto out;
+    if (y.ndim != 4 || y.shape[0] != 1 || (nhwc && (y.shape[1] != ph || y.shape[2] != pw || y.shape[3] != 3)) ||
+        (!nhwc && (y.shape[1] != 3 || y.shape[2] != ph || y.shape[3] != pw))) {
+        st = gh_error(GH_ERR_MODEL, "stylize: the model's output is not a 3-channel image of the input's size");
+        goto out;
+    }
+    if ((st = gh_image_new(w, h, 3, &img)))
+        goto out;
+    const float *yd = y.data;
+    for (int c = 0; c < 3; c++) {
+        float *dst = gh_image_plane(img, c);
+        for (int yy = 0; yy < h; yy++)
+            for (int xx = 0; xx < w; xx++) {
+                size_t i = (size_t)yy * (size_t)pw + (size_t)xx;
+                float v = yd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i];
+                dst[(size_t)yy * (size_t)w + (size_t)xx] = (v + 1.0f) * 0.5f;
+            }
+    }
+    *out = img;
+    img = NULL;
+out:
+    gh_image_free(img);
+    gh_nn_tensor_release(&x);
+    gh_nn_tensor_release(&y);
+    return st;
+}

@@ -1,0 +1,212 @@
+/* Real models with real weights (../shared/models) against ONNX Runtime
+ * goldens made by tools/make-nn-goldens: the raw [-1,1] output must be within
+ * 2e-3 (max abs) at a square and a non-square size. Also: gh_nn_stylize's pre-
+ * and post-processing, and finite output on flat images (nn.h, "Flat inputs"). */
+#include "check.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ghiblify/nn.h"
+
+#define TOL 2e-3
+
+struct npy {
+    int ndim;
+    long shape[4];
+    int is_f16; /* else uint8 */
+    unsigned char *data;
+    size_t count;
+};
+
+static float half_to_float(unsigned short h)
+{
+    int e = (h >> 10) & 31, m = h & 1023;
+    float v = e == 0 ? ldexpf((float)m, -24) : e == 31 ? INFINITY : ldexpf((float)(m | 1024), e - 25);
+    return (h & 0x8000) ? -v : v;
+}
+
+/* Minimal .npy reader for the goldens: '|u1' or '<f2', C order. */
+static int npy_read(const char *path, struct npy *a)
+{
+    memset(a, 0, sizeof *a);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char pre[10];
+    char header[1024];
+    int ok = fread(pre, 1, 10, f) == 10 && pre[0] == 0x93 && memcmp(pre + 1, "NUMPY", 5) == 0 && pre[6] == 1;
+    size_t hl = ok ? (size_t)(pre[8] | pre[9] << 8) : 0;
+    ok = ok && hl < sizeof header && fread(header, 1, hl, f) == hl;
+    if (ok) {
+        header[hl] = 0;
+        a->is_f16 = strstr(header, "'<f2'") != NULL;
+        ok = (a->is_f16 || strstr(header, "'|u1'")) && strstr(header, "'fortran_order': False");
+        const char *s = strstr(header, "'shape': (");
+        ok = ok && s;
+        if (ok) {
+            s += 10;
+            a->count = 1;
+            while (*s && *s != ')' && a->ndim < 4) {
+                char *end;
+                long v = strtol(s, &end, 10);
+                if (end == s)
+                    break;
+                a->shape[a->ndim++] = v;
+                a->count *= (size_t)v;
+                s = end;
+                while (*s == ',' || *s == ' ')
+                    s++;
+            }
+        }
+    }
+    if (ok) {
+        size_t bytes = a->count * (a->is_f16 ? 2 : 1);
+        a->data = malloc(bytes);
+        ok = a->data && fread(a->data, 1, bytes, f) == bytes;
+    }
+    fclose(f);
+    if (!ok) {
+        free(a->data);
+        a->data = NULL;
+    }
+    return ok;
+}
+
+static float npy_get(const struct npy *a, size_t i)
+{
+    if (!a->is_f16)
+        return a->data[i];
+    return half_to_float((unsigned short)(a->data[2 * i] | a->data[2 * i + 1] << 8));
+}
+
+static struct gh_nn_model *load(const char *name)
+{
+    char rel[256];
+    struct gh_nn_model *m = NULL;
+    snprintf(rel, sizeof rel, "models/%s.onnx", name);
+    CHECK_OK(gh_nn_load_file(check_shared_path(rel), &m));
+    if (m)
+        gh_nn_set_threads(m, 2);
+    return m;
+}
+
+/* Raw tensor run against the ORT golden; also stylize on the same photo. */
+static void check_golden(struct gh_nn_model *m, const char *name, int h, int w)
+{
+    char rel[256];
+    struct npy photo, gold;
+    snprintf(rel, sizeof rel, "tests/data/nn/photo_%dx%d.npy", h, w);
+    CHECK_MSG(npy_read(check_source_path(rel), &photo), "%s", rel);
+    snprintf(rel, sizeof rel, "tests/data/nn/%s_%dx%d.npy", name, h, w);
+    CHECK_MSG(npy_read(check_source_path(rel), &gold), "%s", rel);
+    if (!photo.data || !gold.data || !m)
+        goto out;
+    CHECK(photo.count == (size_t)h * w * 3 && gold.count == photo.count);
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y = {0};
+    x.data = malloc(photo.count * sizeof(float));
+    for (size_t i = 0; i < photo.count; i++)
+        ((float *)x.data)[i] = (float)photo.data[i] / 127.5f - 1.0f;
+    CHECK_OK(gh_nn_run(m, &x, &y));
+    if (y.data) {
+        CHECK(y.ndim == 4 && y.shape[1] == h && y.shape[2] == w && y.shape[3] == 3);
+        double maxerr = 0, sum = 0;
+        for (size_t i = 0; i < gold.count; i++) {
+            double e = fabs(((float *)y.data)[i] - npy_get(&gold, i));
+            if (!(e <= maxerr))
+                maxerr = e; /* NaN sticks */
+            sum += e;
+        }
+        printf("%s %dx%d: max abs error %.3g, mean %.3g vs ONNX Runtime\n", name, h, w, maxerr, sum / gold.count);
+        CHECK_MSG(maxerr <= TOL, "%s %dx%d: max abs error %g > %g", name, h, w, maxerr, TOL);
+    }
+    gh_nn_tensor_release(&y);
+    free(x.data);
+
+    /* Same photo through gh_nn_stylize: planar [0,1] in, (y+1)/2 out. */
+    struct gh_image *img = NULL, *out = NULL;
+    CHECK_OK(gh_image_new(w, h, 3, &img));
+    for (int c = 0; c < 3; c++)
+        for (long i = 0; i < (long)h * w; i++)
+            gh_image_plane(img, c)[i] = photo.data[i * 3 + c] / 255.0f;
+    CHECK_OK(gh_nn_stylize(m, img, 16, 2, &out));
+    if (out) {
+        CHECK(out->width == w && out->height == h && out->channels == 3);
+        double maxerr = 0;
+        for (int c = 0; c < 3; c++)
+            for (long i = 0; i < (long)h * w; i++) {
+                double e = fabs(gh_image_plane(out, c)[i] - (npy_get(&gold, (size_t)i * 3 + c) + 1) / 2);
+                if (!(e <= maxerr))
+                    maxerr = e;
+            }
+        CHECK_MSG(maxerr <= TOL / 2, "%s stylize %dx%d: max error %g", name, h, w, maxerr);
+    }
+    gh_image_free(out);
+    gh_image_free(img);
+out:
+    free(photo.data);
+    free(gold.data);
+}
+
+/* gh_nn_stylize output must be finite and within a sane range everywhere. */
+static void check_sane(struct gh_nn_model *m, const struct gh_image *img, const char *what)
+{
+    struct gh_image *out = NULL;
+    CHECK_OK(gh_nn_stylize(m, img, 8, 2, &out));
+    if (!out)
+        return;
+    CHECK(out->width == img->width && out->height == img->height);
+    size_t bad = 0, n = gh_image_plane_size(out) * 3;
+    for (size_t i = 0; i < n; i++)
+        bad += !(out->data[i] >= -0.01f && out->data[i] <= 1.01f);
+    CHECK_MSG(bad == 0, "%s: %zu of %zu values not finite or out of [0,1]", what, bad, n);
+    gh_image_free(out);
+}
+
+static void check_flat(struct gh_nn_model *m)
+{
+    struct gh_image *img = NULL;
+    if (!m || gh_image_new(72, 48, 3, &img) != GH_OK)
+        return;
+    size_t n = gh_image_plane_size(img) * 3;
+    for (size_t i = 0; i < n; i++)
+        img->data[i] = 0.6f; /* uniform: NaN in ORT and TFLite (eps = 0) */
+    check_sane(m, img, "uniform 0.6");
+    for (size_t i = 0; i < n; i++)
+        img->data[i] = 0.0f; /* black frame */
+    check_sane(m, img, "uniform black");
+    for (size_t i = 0; i < n; i++) /* nearly uniform: +-1 level of 8-bit noise */
+        img->data[i] = 0.6f + (float)((i * 2654435761u >> 7) % 3) / 255.0f;
+    check_sane(m, img, "nearly uniform");
+    gh_image_free(img);
+}
+
+/* An odd size goes through reflection padding and comes back cropped. */
+static void check_odd_size(struct gh_nn_model *m)
+{
+    struct gh_image *img = NULL;
+    if (!m || gh_image_new(37, 21, 3, &img) != GH_OK)
+        return;
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < 37 * 21; i++)
+            gh_image_plane(img, c)[i] = 0.5f + 0.4f * sinf(0.3f * (float)(i % 37) + 0.7f * (float)(i / 37) + (float)c);
+    check_sane(m, img, "37x21 gradient");
+    gh_image_free(img);
+}
+
+int main(void)
+{
+    struct gh_nn_model *hayao = load("AnimeGANv3_Hayao_36");
+    check_golden(hayao, "AnimeGANv3_Hayao_36", 256, 256);
+    check_golden(hayao, "AnimeGANv3_Hayao_36", 192, 320);
+    check_flat(hayao);
+    check_odd_size(hayao);
+    gh_nn_free(hayao);
+
+    struct gh_nn_model *cute = load("AnimeGANv3_tiny_Cute");
+    check_golden(cute, "AnimeGANv3_tiny_Cute", 256, 256);
+    check_golden(cute, "AnimeGANv3_tiny_Cute", 192, 320);
+    gh_nn_free(cute);
+    return check_finish();
+}
