@@ -9,6 +9,8 @@
 #define GHIBLIFY_OPS_H
 
 #include "ghiblify/image.h"
+#include "ghiblify/ops_color.h"
+#include "ghiblify/ops_edges.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -17,19 +19,45 @@ extern "C" {
 enum gh_interp {
     GH_INTERP_NEAREST,
     GH_INTERP_LINEAR, /* cv2.INTER_LINEAR */
-    GH_INTERP_AREA,   /* cv2.INTER_AREA: exact area averaging when shrinking */
+    GH_INTERP_AREA,   /* cv2.INTER_AREA: exact area averaging when shrinking;
+                         when either axis grows, OpenCV's area-upsampling weights */
+    GH_INTERP_CUBIC,  /* cv2.INTER_CUBIC: 4 taps, a = -0.75 */
+    GH_INTERP_LANCZOS4, /* cv2.INTER_LANCZOS4: 8 taps, sinc(t) sinc(t/4) */
     GH_INTERP_COUNT
 };
 
-/* Resamples in to width x height with the given interpolation. */
+/* Resamples in to width x height with the given interpolation, separably, with
+ * cv2.resize's pixel-center convention and replicated borders. Like OpenCV the
+ * interpolating kernels (LINEAR, CUBIC, LANCZOS4) are not widened when shrinking:
+ * use AREA to shrink. CUBIC and LANCZOS4 may overshoot [0,1] (writers clamp). */
 enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
                              enum gh_interp interp, int threads, struct gh_image **out);
 
-/* Gaussian blur with standard deviation sigma (pixels) in both directions; the
- * kernel spans 2 * round(4 * sigma) + 1 taps like cv2.GaussianBlur on float
- * images with ksize (0, 0). sigma <= 0 copies. */
+/* Gaussian blur with standard deviation sigma (pixels) in both directions,
+ * reflect-101 borders. The kernel size follows cv2.GaussianBlur with ksize (0, 0)
+ * on FLOAT images: round(8 sigma + 1) | 1 taps (OpenCV uses round(6 sigma + 1) | 1
+ * for 8-bit images; call gh_ops_gaussian_ksize with gh_ops_gaussian_ksize_for(sigma, 1)
+ * to get that). Within 1 level of OpenCV either way. sigma <= 0 copies. */
 enum gh_status gh_ops_gaussian(const struct gh_image *in, double sigma, int threads,
                                struct gh_image **out);
+
+/* cv2.GaussianBlur(in, (ksize, ksize), sigma): ksize odd; ksize <= 0 derives it
+ * from sigma by the float rule; sigma <= 0 derives sigma from ksize as OpenCV does
+ * (0.3 ((ksize - 1) / 2 - 1) + 0.8, or OpenCV's fixed table for ksize <= 7). */
+enum gh_status gh_ops_gaussian_ksize(const struct gh_image *in, int ksize, double sigma,
+                                     int threads, struct gh_image **out);
+
+/* OpenCV's kernel size for sigma: round(8 sigma + 1) | 1, or with eight_bit set
+ * round(6 sigma + 1) | 1 (cv2.GaussianBlur on uint8 images). */
+int gh_ops_gaussian_ksize_for(double sigma, int eight_bit);
+
+/* Fills kernel[0..ksize) with cv2.getGaussianKernel(ksize, sigma). */
+void gh_ops_gaussian_kernel(int ksize, double sigma, float *kernel);
+
+/* Convolves every channel with the symmetric separable kernel[0 .. 2 radius]
+ * in both directions, reflect-101 borders. */
+enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, int radius,
+                                int threads, struct gh_image **out);
 
 /* Exact bilateral filter with cv2.bilateralFilter's meaning: diameter d (d <= 0:
  * derived from sigma_space as 2 * round(1.5 * sigma_space) + 1), sigma_color in

@@ -4,79 +4,167 @@
 #include <stdlib.h>
 
 #include "ghiblify/ops.h"
+#include "ops_internal.h"
 
-/* Reflect-101 index (…cb|abc…|…ba), valid for any offset, also when n == 1. */
-static inline int reflect101(int i, int n)
+/* OpenCV's Gaussian kernel (getGaussianKernel): ksize taps; sigma <= 0 derives
+ * sigma from ksize, and small odd kernels with sigma <= 0 use OpenCV's fixed table. */
+void gh_ops_gaussian_kernel(int ksize, double sigma, float *kernel)
 {
-    if (n == 1)
-        return 0;
-    int period = 2 * (n - 1);
-    i %= period;
-    if (i < 0)
-        i += period;
-    return i < n ? i : period - i;
+    static const float small[4][7] = {
+        {1.f},
+        {0.25f, 0.5f, 0.25f},
+        {0.0625f, 0.25f, 0.375f, 0.25f, 0.0625f},
+        {0.03125f, 0.109375f, 0.21875f, 0.28125f, 0.21875f, 0.109375f, 0.03125f}};
+    if (ksize % 2 == 1 && ksize <= 7 && sigma <= 0) {
+        for (int i = 0; i < ksize; i++)
+            kernel[i] = small[ksize / 2][i];
+        return;
+    }
+    if (sigma <= 0)
+        sigma = ((ksize - 1) * 0.5 - 1) * 0.3 + 0.8;
+    double sum = 0, scale = -0.5 / (sigma * sigma), *tmp = NULL;
+    double stack[64];
+    tmp = ksize <= 64 ? stack : malloc((size_t)ksize * sizeof *tmp);
+    if (!tmp) { /* tiny fallback: single precision in place */
+        float fsum = 0;
+        for (int i = 0; i < ksize; i++) {
+            double x = i - (ksize - 1) * 0.5;
+            fsum += kernel[i] = (float)exp(scale * x * x);
+        }
+        for (int i = 0; i < ksize; i++)
+            kernel[i] /= fsum;
+        return;
+    }
+    for (int i = 0; i < ksize; i++) {
+        double x = i - (ksize - 1) * 0.5;
+        sum += tmp[i] = exp(scale * x * x);
+    }
+    for (int i = 0; i < ksize; i++)
+        kernel[i] = (float)(tmp[i] / sum);
+    if (tmp != stack)
+        free(tmp);
 }
 
-struct gauss_job {
+int gh_ops_gaussian_ksize_for(double sigma, int eight_bit)
+{
+    return ((int)lrint(sigma * (eight_bit ? 3 : 4) * 2 + 1)) | 1;
+}
+
+struct sep_job {
     const struct gh_image *src;
     struct gh_image *dst;
-    const float *kernel;
+    const float *kernel; /* symmetric, 2 * radius + 1 taps */
     int radius;
-    int vertical;
 };
 
-static void gauss_rows(void *ctx, int begin, int end)
+/* Horizontal pass: each row is copied into a reflect-101 padded buffer so the
+ * inner loops are plain, vectorizable multiply-adds. */
+static void sep_rows_h(void *ctx, int begin, int end)
 {
-    struct gauss_job *j = ctx;
+    struct sep_job *j = ctx;
     int w = j->src->width, h = j->src->height, r = j->radius;
+    float *buf = malloc(((size_t)w + 2 * (size_t)r) * sizeof *buf);
+    if (!buf) { /* no memory: slow path without the buffer */
+        for (int row = begin; row < end; row++) {
+            int c = row / h, y = row % h;
+            const float *src = gh_image_plane(j->src, c) + (size_t)y * (size_t)w;
+            float *dst = gh_image_plane(j->dst, c) + (size_t)y * (size_t)w;
+            for (int x = 0; x < w; x++) {
+                float acc = 0;
+                for (int k = -r; k <= r; k++)
+                    acc += j->kernel[k + r] * src[gh_ops_reflect101(x + k, w)];
+                dst[x] = acc;
+            }
+        }
+        return;
+    }
+    const float *kc = j->kernel + r;
+    for (int row = begin; row < end; row++) {
+        int c = row / h, y = row % h;
+        const float *src = gh_image_plane(j->src, c) + (size_t)y * (size_t)w;
+        float *dst = gh_image_plane(j->dst, c) + (size_t)y * (size_t)w;
+        gh_ops_pad_row(src, w, r, buf);
+        const float *b = buf + r;
+        for (int x = 0; x < w; x++)
+            dst[x] = kc[0] * b[x];
+        for (int k = 1; k <= r; k++) {
+            float wk = kc[k];
+            for (int x = 0; x < w; x++)
+                dst[x] += wk * (b[x - k] + b[x + k]);
+        }
+    }
+    free(buf);
+}
+
+/* Vertical pass: whole rows at a time, reflected row indices. */
+static void sep_rows_v(void *ctx, int begin, int end)
+{
+    struct sep_job *j = ctx;
+    int w = j->src->width, h = j->src->height, r = j->radius;
+    const float *kc = j->kernel + r;
     for (int row = begin; row < end; row++) {
         int c = row / h, y = row % h;
         const float *plane = gh_image_plane(j->src, c);
         float *dst = gh_image_plane(j->dst, c) + (size_t)y * (size_t)w;
-        for (int x = 0; x < w; x++) {
-            float acc = 0;
-            for (int k = -r; k <= r; k++) {
-                float v = j->vertical ? plane[(size_t)reflect101(y + k, h) * (size_t)w + (size_t)x]
-                                      : plane[(size_t)y * (size_t)w + (size_t)reflect101(x + k, w)];
-                acc += j->kernel[k + r] * v;
-            }
-            dst[x] = acc;
+        const float *mid = plane + (size_t)y * (size_t)w;
+        for (int x = 0; x < w; x++)
+            dst[x] = kc[0] * mid[x];
+        for (int k = 1; k <= r; k++) {
+            const float *up = plane + (size_t)gh_ops_reflect101(y - k, h) * (size_t)w;
+            const float *dn = plane + (size_t)gh_ops_reflect101(y + k, h) * (size_t)w;
+            float wk = kc[k];
+            for (int x = 0; x < w; x++)
+                dst[x] += wk * (up[x] + dn[x]);
         }
     }
+}
+
+enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, int radius,
+                                int threads, struct gh_image **out)
+{
+    struct gh_image *tmp = NULL;
+    enum gh_status st;
+    *out = NULL;
+    if ((st = gh_image_new(in->width, in->height, in->channels, &tmp)) != GH_OK)
+        return st;
+    if ((st = gh_image_new(in->width, in->height, in->channels, out)) != GH_OK)
+        goto out;
+    struct sep_job job = {in, tmp, kernel, radius};
+    gh_parallel_for(in->channels * in->height, threads, sep_rows_h, &job);
+    job = (struct sep_job){tmp, *out, kernel, radius};
+    gh_parallel_for(in->channels * in->height, threads, sep_rows_v, &job);
+out:
+    gh_image_free(tmp);
+    return st;
+}
+
+enum gh_status gh_ops_gaussian_ksize(const struct gh_image *in, int ksize, double sigma,
+                                     int threads, struct gh_image **out)
+{
+    *out = NULL;
+    if (ksize <= 0) {
+        if (!(sigma > 0))
+            return gh_image_clone(in, out);
+        if (sigma > 1000)
+            return gh_error(GH_ERR_ARGUMENT, "Gaussian sigma %g too large", sigma);
+        ksize = gh_ops_gaussian_ksize_for(sigma, 0);
+    }
+    if (ksize % 2 == 0 || ksize > 8001)
+        return gh_error(GH_ERR_ARGUMENT, "Gaussian kernel size %d must be odd and at most 8001",
+                        ksize);
+    float *kernel = malloc((size_t)ksize * sizeof *kernel);
+    if (!kernel)
+        return gh_error(GH_ERR_NOMEM, "no memory for a Gaussian kernel");
+    gh_ops_gaussian_kernel(ksize, sigma, kernel);
+    enum gh_status st = gh_ops_separable(in, kernel, ksize / 2, threads, out);
+    free(kernel);
+    return st;
 }
 
 enum gh_status gh_ops_gaussian(const struct gh_image *in, double sigma, int threads,
                                struct gh_image **out)
 {
-    struct gh_image *tmp = NULL;
-    float *kernel = NULL;
-    enum gh_status st;
-    *out = NULL;
-    if (!(sigma > 0))
-        return gh_image_clone(in, out);
-    if (sigma > 1000)
-        return gh_error(GH_ERR_ARGUMENT, "Gaussian sigma %g too large", sigma);
-    int radius = (int)lround(sigma * 4);
-    kernel = malloc((size_t)(2 * radius + 1) * sizeof *kernel);
-    if (!kernel)
-        return gh_error(GH_ERR_NOMEM, "no memory for a Gaussian kernel");
-    double sum = 0;
-    for (int k = -radius; k <= radius; k++)
-        sum += kernel[k + radius] = (float)exp(-(double)k * k / (2 * sigma * sigma));
-    for (int k = 0; k <= 2 * radius; k++)
-        kernel[k] = (float)(kernel[k] / sum);
-    if ((st = gh_image_new(in->width, in->height, in->channels, &tmp)) != GH_OK)
-        goto out;
-    if ((st = gh_image_new(in->width, in->height, in->channels, out)) != GH_OK)
-        goto out;
-    struct gauss_job job = {in, tmp, kernel, radius, 0};
-    gh_parallel_for(in->channels * in->height, threads, gauss_rows, &job);
-    job = (struct gauss_job){tmp, *out, kernel, radius, 1};
-    gh_parallel_for(in->channels * in->height, threads, gauss_rows, &job);
-out:
-    free(kernel);
-    gh_image_free(tmp);
-    return st;
+    return gh_ops_gaussian_ksize(in, 0, sigma, threads, out);
 }
 
 struct bilateral_job {
@@ -97,8 +185,8 @@ static void bilateral_rows(void *ctx, int begin, int end)
             size_t center = (size_t)y * (size_t)w + (size_t)x;
             double acc[4] = {0}, wsum = 0;
             for (int t = 0; t < j->taps; t++) {
-                size_t at = (size_t)reflect101(y + j->dy[t], h) * (size_t)w +
-                            (size_t)reflect101(x + j->dx[t], w);
+                size_t at = (size_t)gh_ops_reflect101(y + j->dy[t], h) * (size_t)w +
+                            (size_t)gh_ops_reflect101(x + j->dx[t], w);
                 double dist = 0;
                 for (int c = 0; c < ch; c++)
                     dist += fabs((double)gh_image_plane(j->src, c)[at] -
@@ -124,7 +212,7 @@ enum gh_status gh_ops_bilateral(const struct gh_image *in, int d, double sigma_c
     if (!(sigma_color > 0) || !(sigma_space > 0))
         return gh_error(GH_ERR_ARGUMENT, "bilateral sigmas must be positive (color %g, space %g)",
                         sigma_color, sigma_space);
-    int radius = d > 0 ? d / 2 : (int)lround(sigma_space * 1.5);
+    int radius = d > 0 ? d / 2 : (int)lrint(sigma_space * 1.5);
     if (radius > 100)
         return gh_error(GH_ERR_ARGUMENT, "bilateral diameter %d too large", 2 * radius + 1);
     size_t max_taps = (size_t)(2 * radius + 1) * (size_t)(2 * radius + 1);

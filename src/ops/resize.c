@@ -59,31 +59,97 @@ static void taps_clamp(struct axis_taps *t, int o, int in_size)
     t->first[o] = new_first;
 }
 
-static enum gh_status taps_linear(struct axis_taps *t, int in_size, int out_size)
+/* OpenCV's source coordinate of output o: pixel centers at +0.5, computed in
+ * float like cv::resize so ties fall the same way. */
+static float source_coord(int o, double scale)
 {
-    enum gh_status st = taps_alloc(t, out_size, in_size > 1 ? 2 : 1);
+    return (float)((o + 0.5) * scale - 0.5);
+}
+
+static void cubic_weights(float x, float *w)
+{
+    const float a = -0.75f; /* OpenCV's bicubic coefficient */
+    w[0] = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a;
+    w[1] = ((a + 2) * x - (a + 3)) * x * x + 1;
+    w[2] = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1;
+    w[3] = 1.f - w[0] - w[1] - w[2];
+}
+
+/* Lanczos window with 4 lobes (cv2.INTER_LANCZOS4): sinc(t) sinc(t/4), 8 taps, normalized. */
+static void lanczos4_weights(float x, float *w)
+{
+    if (x < 1.1920929e-7f) {
+        for (int i = 0; i < 8; i++)
+            w[i] = 0;
+        w[3] = 1;
+        return;
+    }
+    static const double s45 = 0.70710678118654752440;
+    static const double cs[8][2] = {{1, 0}, {-s45, -s45}, {0, 1},  {s45, -s45},
+                                    {-1, 0}, {s45, s45},  {0, -1}, {-s45, s45}};
+    const double pi = 3.14159265358979323846;
+    double y0 = -(x + 3) * pi * 0.25, s0 = sin(y0), c0 = cos(y0);
+    float sum = 0;
+    for (int i = 0; i < 8; i++) {
+        double y = -(x + 3 - i) * pi * 0.25;
+        w[i] = (float)((cs[i][0] * s0 + cs[i][1] * c0) / (y * y));
+        sum += w[i];
+    }
+    sum = 1.f / sum;
+    for (int i = 0; i < 8; i++)
+        w[i] *= sum;
+}
+
+/* Interpolating kernels (linear, cubic, Lanczos-4) evaluated at OpenCV's
+ * coordinates without widening when shrinking, exactly as cv2.resize does;
+ * `area_up` gives INTER_AREA's coefficients when the image grows. */
+static enum gh_status taps_interp(struct axis_taps *t, enum gh_interp interp, int in_size,
+                                  int out_size, int area_up)
+{
+    int ksize = interp == GH_INTERP_CUBIC ? 4 : interp == GH_INTERP_LANCZOS4 ? 8 : 2;
+    int span = ksize < in_size ? ksize : in_size;
+    enum gh_status st = taps_alloc(t, out_size, ksize);
     if (st != GH_OK)
         return st;
-    double scale = (double)in_size / out_size;
+    double scale = (double)in_size / out_size, inv_scale = (double)out_size / in_size;
+    float w8[8];
     for (int o = 0; o < out_size; o++) {
-        double f = (o + 0.5) * scale - 0.5;
-        int i = (int)floor(f);
-        double frac = f - i;
-        /* OpenCV replicates the edge by clamping the sample position itself. */
-        if (i < 0) {
-            i = 0;
-            frac = 0;
+        int i;
+        float fx;
+        if (area_up) {
+            i = (int)floor(o * scale);
+            fx = (float)((o + 1) - (i + 1) * inv_scale);
+            fx = fx <= 0 ? 0.f : fx - floorf(fx);
+        } else {
+            fx = source_coord(o, scale);
+            i = (int)floorf(fx);
+            fx -= (float)i;
         }
-        if (i >= in_size - 1) {
-            i = in_size - 1;
-            frac = 0;
+        if (ksize == 2) {
+            if (i < 0) {
+                i = 0;
+                fx = 0;
+            }
+            if (i >= in_size - 1) {
+                i = in_size - 1;
+                fx = 0;
+            }
+            w8[0] = 1.f - fx;
+            w8[1] = fx;
+        } else if (ksize == 4) {
+            cubic_weights(fx, w8);
+        } else {
+            lanczos4_weights(fx, w8);
         }
-        float *w = t->weight + (size_t)o * (size_t)t->span;
-        w[0] = (float)(1.0 - frac);
-        if (t->span == 2)
-            w[1] = (float)frac;
-        t->first[o] = i;
+        memcpy(t->weight + (size_t)o * (size_t)ksize, w8, (size_t)ksize * sizeof(float));
+        t->first[o] = i - ksize / 2 + 1;
         taps_clamp(t, o, in_size);
+    }
+    if (span < ksize) { /* the source is narrower than the kernel: repack to `span` taps */
+        for (int o = 0; o < out_size; o++)
+            memmove(t->weight + (size_t)o * (size_t)span, t->weight + (size_t)o * (size_t)ksize,
+                    (size_t)span * sizeof(float));
+        t->span = span;
     }
     return GH_OK;
 }
@@ -106,8 +172,6 @@ static enum gh_status taps_nearest(struct axis_taps *t, int in_size, int out_siz
 static enum gh_status taps_area(struct axis_taps *t, int in_size, int out_size)
 {
     double scale = (double)in_size / out_size;
-    if (scale <= 1.0)
-        return taps_linear(t, in_size, out_size);
     int span = (int)ceil(scale) + 1;
     /* A window wider than the source would read past it even with zero weights. */
     enum gh_status st = taps_alloc(t, out_size, span < in_size ? span : in_size);
@@ -116,6 +180,8 @@ static enum gh_status taps_area(struct axis_taps *t, int in_size, int out_size)
     for (int o = 0; o < out_size; o++) {
         double lo = o * scale, hi = (o + 1) * scale;
         int first = (int)floor(lo);
+        if (first > in_size - t->span)
+            first = in_size - t->span;
         float *w = t->weight + (size_t)o * (size_t)t->span;
         for (int k = 0; k < t->span; k++) {
             double a = first + k, b = first + k + 1;
@@ -123,7 +189,6 @@ static enum gh_status taps_area(struct axis_taps *t, int in_size, int out_size)
             w[k] = overlap > 0 ? (float)(overlap / scale) : 0.0f;
         }
         t->first[o] = first;
-        taps_clamp(t, o, in_size);
     }
     return GH_OK;
 }
@@ -176,15 +241,20 @@ static void resize_rows_v(void *ctx, int begin, int end)
 }
 
 static enum gh_status build_taps(struct axis_taps *t, enum gh_interp interp, int in_size,
-                                 int out_size)
+                                 int out_size, int area_shrinks)
 {
     switch (interp) {
     case GH_INTERP_NEAREST:
         return taps_nearest(t, in_size, out_size);
     case GH_INTERP_LINEAR:
-        return taps_linear(t, in_size, out_size);
+    case GH_INTERP_CUBIC:
+    case GH_INTERP_LANCZOS4:
+        return taps_interp(t, interp, in_size, out_size, 0);
     case GH_INTERP_AREA:
-        return taps_area(t, in_size, out_size);
+        /* Like OpenCV: true area averaging only when neither axis grows. */
+        if (area_shrinks)
+            return taps_area(t, in_size, out_size);
+        return taps_interp(t, GH_INTERP_LINEAR, in_size, out_size, 1);
     default:
         return gh_error(GH_ERR_ARGUMENT, "unknown interpolation %d", (int)interp);
     }
@@ -199,9 +269,12 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
     *out = NULL;
     if (width < 1 || height < 1)
         return gh_error(GH_ERR_ARGUMENT, "resize to %dx%d", width, height);
-    if ((st = build_taps(&tx, interp, in->width, width)) != GH_OK)
+    if (width > GH_IMAGE_MAX_SIDE || height > GH_IMAGE_MAX_SIDE)
+        return gh_error(GH_ERR_TOO_LARGE, "resize to %dx%d", width, height);
+    int shrinks = width <= in->width && height <= in->height;
+    if ((st = build_taps(&tx, interp, in->width, width, shrinks)) != GH_OK)
         goto out;
-    if ((st = build_taps(&ty, interp, in->height, height)) != GH_OK)
+    if ((st = build_taps(&ty, interp, in->height, height, shrinks)) != GH_OK)
         goto out;
     if ((st = gh_image_new(width, in->height, in->channels, &tmp)) != GH_OK)
         goto out;

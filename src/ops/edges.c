@@ -1,0 +1,200 @@
+/* Canny (following OpenCV's canny.cpp so the edge maps agree pixel for pixel) and XDoG. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ghiblify/ops.h"
+#include "ops_internal.h"
+
+enum { CANNY_SHIFT = 15 };
+/* tan(22.5 degrees) in CANNY_SHIFT fixed point, as OpenCV. */
+static const int64_t TG22 = 13573;
+
+struct canny_job {
+    const struct gh_image *gray;
+    int16_t *dx, *dy;
+    int32_t *mag; /* (h + 2) x (w + 2), zero border */
+    uint8_t *map; /* (h + 2) x (w + 2): 0 candidate, 1 not an edge, 2 strong */
+    int l2, low, high;
+};
+
+static inline int q8(float v)
+{
+    int q = (int)lrintf(v * 255.f);
+    return q < 0 ? 0 : q > 255 ? 255 : q;
+}
+
+static void canny_gradient(void *ctx, int begin, int end)
+{
+    struct canny_job *j = ctx;
+    int w = j->gray->width, h = j->gray->height;
+    const float *p = j->gray->data;
+    for (int y = begin; y < end; y++) {
+        const float *r0 = p + (size_t)(y > 0 ? y - 1 : 0) * (size_t)w;
+        const float *r1 = p + (size_t)y * (size_t)w;
+        const float *r2 = p + (size_t)(y < h - 1 ? y + 1 : h - 1) * (size_t)w;
+        int16_t *dx = j->dx + (size_t)y * (size_t)w, *dy = j->dy + (size_t)y * (size_t)w;
+        int32_t *mag = j->mag + (size_t)(y + 1) * (size_t)(w + 2) + 1;
+        for (int x = 0; x < w; x++) {
+            int xl = x > 0 ? x - 1 : 0, xr = x < w - 1 ? x + 1 : w - 1;
+            int a = q8(r0[xl]), b = q8(r0[x]), c = q8(r0[xr]);
+            int d = q8(r1[xl]), f = q8(r1[xr]);
+            int g = q8(r2[xl]), hh = q8(r2[x]), i = q8(r2[xr]);
+            int gx = (c + 2 * f + i) - (a + 2 * d + g);
+            int gy = (g + 2 * hh + i) - (a + 2 * b + c);
+            dx[x] = (int16_t)gx;
+            dy[x] = (int16_t)gy;
+            mag[x] = j->l2 ? gx * gx + gy * gy : abs(gx) + abs(gy);
+        }
+    }
+}
+
+static void canny_nms(void *ctx, int begin, int end)
+{
+    struct canny_job *j = ctx;
+    int w = j->gray->width;
+    size_t stride = (size_t)w + 2;
+    for (int y = begin; y < end; y++) {
+        const int16_t *dxr = j->dx + (size_t)y * (size_t)w, *dyr = j->dy + (size_t)y * (size_t)w;
+        const int32_t *m_a = j->mag + (size_t)(y + 1) * stride + 1;
+        const int32_t *m_p = m_a - stride, *m_n = m_a + stride;
+        uint8_t *map = j->map + (size_t)(y + 1) * stride + 1;
+        for (int x = 0; x < w; x++) {
+            int32_t m = m_a[x];
+            int keep = 0;
+            if (m > j->low) {
+                int xs = dxr[x], ys = dyr[x];
+                int64_t ax = abs(xs), ay = (int64_t)abs(ys) << CANNY_SHIFT;
+                int64_t tg22x = ax * TG22;
+                if (ay < tg22x) {
+                    keep = m > m_a[x - 1] && m >= m_a[x + 1];
+                } else {
+                    int64_t tg67x = tg22x + (ax << (CANNY_SHIFT + 1));
+                    if (ay > tg67x) {
+                        keep = m > m_p[x] && m >= m_n[x];
+                    } else {
+                        int s = (xs ^ ys) < 0 ? -1 : 1;
+                        keep = m > m_p[x - s] && m > m_n[x + s];
+                    }
+                }
+            }
+            map[x] = !keep ? 1 : m > j->high ? 2 : 0;
+        }
+    }
+}
+
+enum gh_status gh_ops_canny(const struct gh_image *gray, double low, double high, int l2,
+                            int threads, struct gh_image **out)
+{
+    struct canny_job j = {.gray = gray, .l2 = l2 != 0};
+    size_t *stack = NULL;
+    enum gh_status st = GH_OK;
+    *out = NULL;
+    if (gray->channels != 1)
+        return gh_error(GH_ERR_ARGUMENT, "Canny needs a 1-channel image, not %d channels",
+                        gray->channels);
+    if (!(low >= 0) || !(high >= 0))
+        return gh_error(GH_ERR_ARGUMENT, "Canny thresholds must be >= 0 (%g, %g)", low, high);
+    if (low > high) {
+        double t = low;
+        low = high;
+        high = t;
+    }
+    if (j.l2) {
+        low = fmin(32767.0, low);
+        high = fmin(32767.0, high);
+        low *= low;
+        high *= high;
+    }
+    j.low = (int)floor(fmin(low, 2147483647.0));
+    j.high = (int)floor(fmin(high, 2147483647.0));
+    int w = gray->width, h = gray->height;
+    size_t n = (size_t)w * (size_t)h, padded = ((size_t)w + 2) * ((size_t)h + 2);
+    j.dx = malloc(n * sizeof *j.dx);
+    j.dy = malloc(n * sizeof *j.dy);
+    j.mag = calloc(padded, sizeof *j.mag);
+    j.map = malloc(padded);
+    stack = malloc(n * sizeof *stack);
+    if (!j.dx || !j.dy || !j.mag || !j.map || !stack) {
+        st = gh_error(GH_ERR_NOMEM, "no memory for Canny on %dx%d", w, h);
+        goto out;
+    }
+    memset(j.map, 1, padded);
+    gh_parallel_for(h, threads, canny_gradient, &j);
+    gh_parallel_for(h, threads, canny_nms, &j);
+    /* Hysteresis: grow strong pixels through 8-connected candidates. */
+    size_t top = 0, stride = (size_t)w + 2;
+    for (size_t i = 0; i < padded; i++)
+        if (j.map[i] == 2)
+            stack[top++] = i;
+    while (top > 0) {
+        size_t i = stack[--top];
+        static const int off[8][2] = {{-1, -1}, {0, -1}, {1, -1}, {-1, 0},
+                                      {1, 0},   {-1, 1}, {0, 1},  {1, 1}};
+        for (int k = 0; k < 8; k++) {
+            size_t q = (size_t)((ptrdiff_t)i + off[k][0] + off[k][1] * (ptrdiff_t)stride);
+            if (j.map[q] == 0) {
+                j.map[q] = 2;
+                stack[top++] = q;
+            }
+        }
+    }
+    if ((st = gh_image_new(w, h, 1, out)) != GH_OK)
+        goto out;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            (*out)->data[(size_t)y * (size_t)w + (size_t)x] =
+                j.map[(size_t)(y + 1) * stride + (size_t)x + 1] == 2 ? 1.f : 0.f;
+out:
+    free(j.dx);
+    free(j.dy);
+    free(j.mag);
+    free(j.map);
+    free(stack);
+    return st;
+}
+
+struct xdog_job {
+    const struct gh_image *g1, *g2;
+    struct gh_image *out;
+    float tau, eps, phi;
+};
+
+static void xdog_rows(void *ctx, int begin, int end)
+{
+    struct xdog_job *j = ctx;
+    size_t w = (size_t)j->out->width;
+    for (int r = begin; r < end; r++) {
+        size_t at = (size_t)r * w;
+        const float *a = j->g1->data + at, *b = j->g2->data + at;
+        float *o = j->out->data + at;
+        for (size_t x = 0; x < w; x++) {
+            float d = a[x] - j->tau * b[x];
+            o[x] = d >= j->eps ? 1.f : 1.f + tanhf(j->phi * (d - j->eps));
+        }
+    }
+}
+
+enum gh_status gh_ops_xdog(const struct gh_image *in, double sigma, double k, double tau,
+                           double epsilon, double phi, int threads, struct gh_image **out)
+{
+    struct gh_image *g1 = NULL, *g2 = NULL;
+    enum gh_status st;
+    *out = NULL;
+    if (!(sigma > 0) || !(k > 0) || !isfinite(tau) || !isfinite(epsilon) || !(phi >= 0))
+        return gh_error(GH_ERR_ARGUMENT, "XDoG parameters: sigma %g, k %g, tau %g, phi %g", sigma,
+                        k, tau, phi);
+    if ((st = gh_ops_gaussian(in, sigma, threads, &g1)) != GH_OK)
+        goto out;
+    if ((st = gh_ops_gaussian(in, sigma * k, threads, &g2)) != GH_OK)
+        goto out;
+    if ((st = gh_image_new(in->width, in->height, in->channels, out)) != GH_OK)
+        goto out;
+    struct xdog_job j = {g1, g2, *out, (float)tau, (float)epsilon, (float)phi};
+    gh_parallel_for(in->channels * in->height, threads, xdog_rows, &j);
+out:
+    gh_image_free(g1);
+    gh_image_free(g2);
+    return st;
+}

@@ -1,0 +1,97 @@
+/* Gaussian and bilateral filters against cv2.GaussianBlur / cv2.bilateralFilter
+ * goldens, plus borders and tiny sizes. */
+#include "ghiblify/ops.h"
+#include "test_ops_golden.h"
+
+static void check_gauss(const char *file, const struct gh_image *src, int ksize, double sigma)
+{
+    struct gh_image *golden = golden_read_pnm(file), *ours = NULL;
+    CHECK_MSG(golden != NULL, "%s", file);
+    for (int threads = 1; golden && threads <= 2; threads++) {
+        CHECK_OK(gh_ops_gaussian_ksize(src, ksize, sigma, threads, &ours));
+        int d = max_level_diff(ours, golden);
+        CHECK_MSG(d <= 1, "%s: max difference %d levels", file, d);
+        gh_image_free(ours);
+    }
+    gh_image_free(golden);
+}
+
+static void test_gaussian(const struct gh_image *rgb, const struct gh_image *small)
+{
+    /* Float rule (the default of gh_ops_gaussian). */
+    static const double sigmas[] = {0.8, 1.1, 2.5};
+    for (int i = 0; i < 3; i++) {
+        char file[64];
+        snprintf(file, sizeof file, "gauss_f32_s%g.ppm", sigmas[i]);
+        check_gauss(file, rgb, 0, sigmas[i]);
+        struct gh_image *a = NULL, *golden = golden_read_pnm(file);
+        CHECK_OK(gh_ops_gaussian(rgb, sigmas[i], 2, &a));
+        CHECK(max_level_diff(a, golden) <= 1);
+        gh_image_free(a);
+        gh_image_free(golden);
+    }
+    CHECK(gh_ops_gaussian_ksize_for(1.1, 0) == 11);
+    CHECK(gh_ops_gaussian_ksize_for(1.3, 1) == 9);
+    /* 8-bit rule and explicit kernel sizes. */
+    check_gauss("gauss_u8_s1.3.ppm", rgb, gh_ops_gaussian_ksize_for(1.3, 1), 1.3);
+    check_gauss("gauss_u8_k5_s0.ppm", rgb, 5, 0);
+    struct gh_image *tiny = crop_image(small, 0, 0, 3, 5), *row = crop_image(rgb, 0, 0, 160, 1);
+    check_gauss("gauss_u8_k7x7_s2_small.ppm", tiny, 7, 2);
+    check_gauss("gauss_u8_s2_row.ppm", row, gh_ops_gaussian_ksize_for(2, 1), 2);
+    gh_image_free(tiny);
+    gh_image_free(row);
+}
+
+static void test_bilateral(const struct gh_image *rgb)
+{
+    static const struct {
+        const char *file;
+        int d;
+        double sc, ss;
+    } cases[] = {{"bilateral_d9_c30_s5.ppm", 9, 30, 5}, {"bilateral_d0_c50_s3.ppm", 0, 50, 3}};
+    for (int i = 0; i < 2; i++) {
+        struct gh_image *golden = golden_read_pnm(cases[i].file), *ours = NULL;
+        CHECK_OK(gh_ops_bilateral(rgb, cases[i].d, cases[i].sc, cases[i].ss, 2, &ours));
+        double p = psnr_8bit(ours, golden);
+        printf("bilateral %s: PSNR %.2f dB\n", cases[i].file, p);
+        CHECK_MSG(p >= 40, "%s: PSNR %.2f dB", cases[i].file, p);
+        gh_image_free(ours);
+        gh_image_free(golden);
+    }
+}
+
+static void test_tiny(void)
+{
+    static const int sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {3, 3}, {4, 7}};
+    for (size_t a = 0; a < sizeof sizes / sizeof sizes[0]; a++) {
+        struct gh_image *src = noise_image(sizes[a][0], sizes[a][1], 3, (unsigned)a), *out = NULL;
+        CHECK_OK(gh_ops_gaussian(src, 3.0, 2, &out));
+        CHECK(out && out->width == src->width);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_bilateral(src, 7, 40, 3, 2, &out));
+        CHECK(out && out->height == src->height);
+        gh_image_free(out);
+        gh_image_free(src);
+    }
+    /* A 1x1 image is its own blur. */
+    struct gh_image *one = noise_image(1, 1, 1, 5), *out = NULL;
+    CHECK_OK(gh_ops_gaussian(one, 5, 1, &out));
+    CHECK(out && fabsf(out->data[0] - one->data[0]) < 1e-6f);
+    gh_image_free(out);
+    CHECK(gh_ops_gaussian_ksize(one, 4, 1, 1, &out) == GH_ERR_ARGUMENT && !out);
+    gh_image_free(one);
+}
+
+int main(void)
+{
+    struct gh_image *rgb = golden_read_pnm("in_rgb.ppm"), *small = golden_read_pnm("in_small.ppm");
+    CHECK(rgb && small);
+    if (rgb && small) {
+        test_gaussian(rgb, small);
+        test_bilateral(rgb);
+    }
+    gh_image_free(rgb);
+    gh_image_free(small);
+    test_tiny();
+    return check_finish();
+}
