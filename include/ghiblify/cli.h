@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ghiblify/io.h"
+#include "ghiblify/nn.h"
 #include "ghiblify/stages.h"
 
 #ifdef __cplusplus
@@ -38,6 +39,7 @@ struct gh_cli_config {
     int progress;           /* draw a progress line on stderr */
     uint64_t max_pixels;
     const char *dump_dir;   /* --dump-stages DIR, or NULL */
+    const char *model_path; /* --model FILE (ONNX or TFLite), or NULL: the built-in one */
     struct gh_pipeline pipeline;
 };
 
@@ -105,9 +107,15 @@ struct gh_cli_events {
                      const char *message, double seconds, const struct gh_cli_summary *so_far);
 };
 
+/* Loads the generator the stylize stage uses: config->model_path (format by
+ * content), else the built-in model. Errors name the file. */
+enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct gh_nn_model **out,
+                                     int *multiple);
+
 /* Processes every item (read, run the pipeline, write atomically) with
- * config->jobs workers and returns the tally in *summary. */
-void gh_cli_run(const struct gh_cli_config *config, const struct gh_cli_items *items,
+ * config->jobs workers and returns the tally in *summary. Fails before touching
+ * any item only when the run cannot start (the generator cannot be loaded). */
+enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cli_items *items,
                 const struct gh_cli_events *events, struct gh_cli_summary *summary);
 
 #ifdef __cplusplus

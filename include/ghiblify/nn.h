@@ -114,6 +114,19 @@ enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_ten
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                              int threads, struct gh_image **out);
 
+/* The generator model embedded in the binary at build time (see
+ * tools/fetch-models.sh): its file bytes, file name and sha256 (hex). */
+struct gh_nn_embedded_model {
+    const unsigned char *data;
+    size_t size;
+    const char *name;
+    const char *sha256;
+};
+
+/* Fills *out with the built-in model, or fails with GH_ERR_MODEL (and a detail
+ * saying how to get one) when the build found none. */
+enum gh_status gh_nn_embedded(struct gh_nn_embedded_model *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,8 @@
 
 struct batch {
     const struct gh_cli_config *config;
+    struct gh_nn_model **generators; /* one per worker: a model runs one image at a time */
+    int multiple;
     const struct gh_cli_items *items;
     const struct gh_cli_events *events;
     struct gh_cli_summary summary;
@@ -79,7 +81,8 @@ static enum gh_status dump_stage(void *user, const struct gh_stage_def *stage,
 }
 
 /* Runs one item; returns its outcome and leaves the reason in the error detail. */
-static enum gh_cli_outcome process(const struct gh_cli_config *config, const struct gh_cli_item *it)
+static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh_nn_model *generator,
+                                   int multiple, const struct gh_cli_item *it)
 {
     struct gh_picture *pic = NULL;
     struct gh_image *result = NULL, *alpha = NULL;
@@ -106,7 +109,8 @@ static enum gh_cli_outcome process(const struct gh_cli_config *config, const str
     if ((st = gh_io_read_picture(it->input, config->max_pixels, &pic)) != GH_OK)
         goto out;
 
-    struct gh_stage_ctx ctx = {config->threads, pic->rgb->width, pic->rgb->height};
+    struct gh_stage_ctx ctx = {config->threads, pic->rgb->width, pic->rgb->height, generator,
+                               multiple};
     struct dump_ctx dump = {config->dump_dir, it->input, 0};
     if (config->dump_dir && (st = dump_stage(&dump, NULL, pic->rgb)) != GH_OK)
         goto fail_prefixed;
@@ -153,9 +157,15 @@ out:
     return outcome;
 }
 
+struct worker_arg {
+    struct batch *batch;
+    int index;
+};
+
 static void *worker(void *arg)
 {
-    struct batch *b = arg;
+    struct batch *b = ((struct worker_arg *)arg)->batch;
+    struct gh_nn_model *generator = b->generators ? b->generators[((struct worker_arg *)arg)->index] : NULL;
     for (;;) {
         pthread_mutex_lock(&b->lock);
         if (b->next >= b->items->count) {
@@ -169,7 +179,7 @@ static void *worker(void *arg)
 
         double t0 = now_seconds();
         gh_error_clear();
-        enum gh_cli_outcome outcome = process(b->config, it);
+        enum gh_cli_outcome outcome = process(b->config, generator, b->multiple, it);
         double seconds = now_seconds() - t0;
 
         pthread_mutex_lock(&b->lock);
@@ -187,27 +197,71 @@ static void *worker(void *arg)
     }
 }
 
-void gh_cli_run(const struct gh_cli_config *config, const struct gh_cli_items *items,
-                const struct gh_cli_events *events, struct gh_cli_summary *summary)
+enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct gh_nn_model **out,
+                                     int *multiple)
+{
+    enum gh_status st;
+    *out = NULL;
+    if (config->model_path) {
+        /* AnimeGANv3's tiny models need 16; 16 is also safe for the others. */
+        *multiple = 16;
+        if ((st = gh_nn_load_file(config->model_path, out)) != GH_OK)
+            return gh_error_prefix(st, config->model_path);
+        return GH_OK;
+    }
+    struct gh_nn_embedded_model builtin;
+    *multiple = 8;
+    if ((st = gh_nn_embedded(&builtin)) != GH_OK)
+        return st;
+    if ((st = gh_nn_load_memory(builtin.data, builtin.size, out)) != GH_OK)
+        return gh_error_prefix(st, builtin.name);
+    return GH_OK;
+}
+
+enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cli_items *items,
+                          const struct gh_cli_events *events, struct gh_cli_summary *summary)
 {
     struct batch b = {.config = config, .items = items, .events = events};
-    pthread_mutex_init(&b.lock, NULL);
+    enum gh_status st = GH_OK;
     int jobs = config->jobs < 1 ? 1 : config->jobs;
     if ((size_t)jobs > items->count)
         jobs = items->count ? (int)items->count : 1;
     pthread_t *tids = calloc((size_t)jobs, sizeof *tids);
-    int started = 0;
-    if (tids) {
-        for (int t = 1; t < jobs; t++) {
-            if (pthread_create(&tids[t], NULL, worker, &b) != 0)
-                break;
-            started = t;
-        }
+    struct worker_arg *args = calloc((size_t)jobs, sizeof *args);
+    memset(summary, 0, sizeof *summary);
+    if (!tids || !args) {
+        st = gh_error(GH_ERR_NOMEM, "no memory for %d workers", jobs);
+        goto out;
     }
-    worker(&b);
+    if (gh_pipeline_uses(&config->pipeline, "stylize")) {
+        if (!(b.generators = calloc((size_t)jobs, sizeof *b.generators))) {
+            st = gh_error(GH_ERR_NOMEM, "no memory for %d workers", jobs);
+            goto out;
+        }
+        for (int t = 0; t < jobs; t++)
+            if ((st = gh_cli_load_generator(config, &b.generators[t], &b.multiple)) != GH_OK)
+                goto out;
+    }
+    pthread_mutex_init(&b.lock, NULL);
+    int started = 0;
+    for (int t = 0; t < jobs; t++)
+        args[t] = (struct worker_arg){&b, t};
+    for (int t = 1; t < jobs; t++) {
+        if (pthread_create(&tids[t], NULL, worker, &args[t]) != 0)
+            break;
+        started = t;
+    }
+    worker(&args[0]);
     for (int t = 1; t <= started; t++)
         pthread_join(tids[t], NULL);
-    free(tids);
     pthread_mutex_destroy(&b.lock);
     *summary = b.summary;
+out:
+    if (b.generators)
+        for (int t = 0; t < jobs; t++)
+            gh_nn_free(b.generators[t]);
+    free(b.generators);
+    free(args);
+    free(tids);
+    return st;
 }

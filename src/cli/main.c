@@ -16,6 +16,7 @@
 
 #include "ghiblify/ghiblify.h"
 #include "ghiblify/cli.h"
+#include "ghiblify/nn.h"
 
 #ifndef GH_VERSION
 #define GH_VERSION "0.0.0"
@@ -39,6 +40,7 @@ enum option_id {
     OPT_KEEP_SIZE,
     OPT_NO_KEEP_SIZE,
     OPT_DUMP_STAGES,
+    OPT_MODEL,
     OPT_VERBOSE,
     OPT_QUIET,
     OPT_VERSION,
@@ -72,6 +74,7 @@ static const struct cli_option options[] = {
     [OPT_KEEP_SIZE] = {"keep-size", 0, NULL, "on", "write the result at the photo's original size"},
     [OPT_NO_KEEP_SIZE] = {"no-keep-size", 0, NULL, NULL, "write the result at the working size (skips upsample)"},
     [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png"},
+    [OPT_MODEL] = {"model", 'm', "FILE", "the built-in Hayao model", "generator for the stylize stage: an AnimeGAN-family ONNX or TFLite file (format by content)"},
     [OPT_VERBOSE] = {"verbose", 'v', NULL, NULL, "print a line per image, and progress even when not on a terminal"},
     [OPT_QUIET] = {"quiet", 0, NULL, NULL, "print only errors"},
     [OPT_VERSION] = {"version", 0, NULL, NULL, "print version information and exit"},
@@ -153,6 +156,12 @@ static void print_version(void)
 {
     printf("ghiblify %s\n", GH_VERSION);
     printf("libpng %s, libjpeg-turbo (libjpeg API %d)\n", png_get_libpng_ver(NULL), JPEG_LIB_VERSION);
+    struct gh_nn_embedded_model builtin;
+    if (gh_nn_embedded(&builtin) == GH_OK)
+        printf("built-in model: %s, %zu bytes, sha256 %.16s\n", builtin.name, builtin.size,
+               builtin.sha256);
+    else
+        printf("built-in model: none (run tools/fetch-models.sh and rebuild)\n");
 }
 
 static int parse_int(const char *text, long min, long max, long *out)
@@ -379,6 +388,9 @@ int main(int argc, char **argv)
         case OPT_DUMP_STAGES:
             config.dump_dir = optarg;
             break;
+        case OPT_MODEL:
+            config.model_path = optarg;
+            break;
         case OPT_VERBOSE:
             config.verbose = 1;
             break;
@@ -482,7 +494,11 @@ int main(int argc, char **argv)
     struct reporter reporter = {&config, items.count, now_seconds(), 0};
     struct gh_cli_events events = {&reporter, on_started, on_finished};
     struct gh_cli_summary summary;
-    gh_cli_run(&config, &items, &events, &summary);
+    if (gh_cli_run(&config, &items, &events, &summary) != GH_OK) {
+        fprintf(stderr, "ghiblify: %s\n", gh_error_detail());
+        rc = 1;
+        goto out;
+    }
     clear_progress(&reporter);
     if (!config.quiet)
         fprintf(stderr, "ghiblify: %zu done, %zu skipped, %zu failed (%.1f s)\n", summary.done,

@@ -8,6 +8,7 @@
 
 extern const struct gh_stage_def gh_stage_resize;
 extern const struct gh_stage_def gh_stage_denoise;
+extern const struct gh_stage_def gh_stage_stylize;
 extern const struct gh_stage_def gh_stage_upsample;
 
 #endif
