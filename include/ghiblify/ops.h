@@ -9,6 +9,7 @@
 #define GHIBLIFY_OPS_H
 
 #include "ghiblify/image.h"
+#include "ghiblify/ops_cluster.h"
 #include "ghiblify/ops_color.h"
 #include "ghiblify/ops_edges.h"
 
