@@ -66,6 +66,20 @@ enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, 
 enum gh_status gh_ops_bilateral(const struct gh_image *in, int d, double sigma_color,
                                 double sigma_space, int threads, struct gh_image **out);
 
+/* Guided filter of He et al. (TPAMI 2013) of src with a 1- or 3-channel guide of
+ * the same size: window (2 radius + 1)^2 clipped at the borders (the mean is over
+ * the pixels inside, as He's reference box filter / N), regularization eps on the
+ * [0, 1] value scale. Computed in double precision; every channel of src is
+ * filtered. guide == src gives the edge-preserving smoother. */
+enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image *src, int radius,
+                             double eps, int threads, struct gh_image **out);
+
+/* Kuwahara filter (painterly smoothing): every pixel takes the mean of whichever of
+ * its four (radius + 1)^2 quadrant windows (clipped at the borders) has the least
+ * variance summed over channels, so flat areas flatten and edges stay sharp. */
+enum gh_status gh_ops_kuwahara(const struct gh_image *in, int radius, int threads,
+                               struct gh_image **out);
+
 #ifdef __cplusplus
 }
 #endif
