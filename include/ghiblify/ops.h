@@ -9,6 +9,7 @@
 #define GHIBLIFY_OPS_H
 
 #include "ghiblify/image.h"
+#include "ghiblify/ops_cluster.h"
 #include "ghiblify/ops_color.h"
 #include "ghiblify/ops_edges.h"
 
@@ -64,6 +65,20 @@ enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, 
  * 0..255 units on the L1 color distance summed over channels, sigma_space in pixels. */
 enum gh_status gh_ops_bilateral(const struct gh_image *in, int d, double sigma_color,
                                 double sigma_space, int threads, struct gh_image **out);
+
+/* Guided filter of He et al. (TPAMI 2013) of src with a 1- or 3-channel guide of
+ * the same size: window (2 radius + 1)^2 clipped at the borders (the mean is over
+ * the pixels inside, as He's reference box filter / N), regularization eps on the
+ * [0, 1] value scale. Computed in double precision; every channel of src is
+ * filtered. guide == src gives the edge-preserving smoother. */
+enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image *src, int radius,
+                             double eps, int threads, struct gh_image **out);
+
+/* Kuwahara filter (painterly smoothing): every pixel takes the mean of whichever of
+ * its four (radius + 1)^2 quadrant windows (clipped at the borders) has the least
+ * variance summed over channels, so flat areas flatten and edges stay sharp. */
+enum gh_status gh_ops_kuwahara(const struct gh_image *in, int radius, int threads,
+                               struct gh_image **out);
 
 #ifdef __cplusplus
 }

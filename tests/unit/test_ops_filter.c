@@ -60,6 +60,88 @@ static void test_bilateral(const struct gh_image *rgb)
     }
 }
 
+static void test_guided(void)
+{
+    struct gh_image *rgb = golden_read_pnm("ref_crop.ppm"), *gray = NULL, *ours = NULL;
+    struct gh_image *g1 = golden_read_ghf("guided_gray_r4_e0.01.ghf");
+    struct gh_image *g3 = golden_read_ghf("guided_color_r3_e0.001.ghf");
+    CHECK(rgb && g1 && g3);
+    if (!rgb || !g1 || !g3)
+        goto out;
+    CHECK_OK(gh_image_new(rgb->width, rgb->height, 1, &gray));
+    for (size_t i = 0; i < gh_image_plane_size(gray); i++)
+        gray->data[i] = (float)(0.299 * rgb->data[i] + 0.587 * gh_image_plane(rgb, 1)[i] +
+                                0.114 * gh_image_plane(rgb, 2)[i]);
+    for (int threads = 1; threads <= 2; threads++) {
+        CHECK_OK(gh_ops_guided(gray, rgb, 4, 0.01, threads, &ours));
+        double d = max_abs_diff(ours, g1);
+        if (threads == 1)
+            printf("guided (gray guide): max difference %.2g\n", d);
+        CHECK_MSG(d <= 1e-4, "gray-guided filter off by %g", d);
+        gh_image_free(ours);
+        CHECK_OK(gh_ops_guided(rgb, rgb, 3, 0.001, threads, &ours));
+        d = max_abs_diff(ours, g3);
+        if (threads == 1)
+            printf("guided (color guide): max difference %.2g\n", d);
+        CHECK_MSG(d <= 1e-4, "color-guided filter off by %g", d);
+        gh_image_free(ours);
+    }
+out:
+    gh_image_free(rgb);
+    gh_image_free(gray);
+    gh_image_free(g1);
+    gh_image_free(g3);
+}
+
+/* Brute force: each output pixel is the mean of its least-variance quadrant. */
+static void test_kuwahara(void)
+{
+    struct gh_image *src = noise_image(9, 7, 3, 11), *out = NULL;
+    int r = 2, w = 9, h = 7;
+    CHECK_OK(gh_ops_kuwahara(src, r, 2, &out));
+    double worst = 0;
+    for (int y = 0; out && y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double best = INFINITY, mean[3] = {0};
+            for (int q = 0; q < 4; q++) {
+                int x0 = q & 1 ? x : x - r, x1 = q & 1 ? x + r : x;
+                int y0 = q & 2 ? y : y - r, y1 = q & 2 ? y + r : y;
+                double s[3] = {0}, s2 = 0, n = 0;
+                for (int yy = y0 < 0 ? 0 : y0; yy <= (y1 < h ? y1 : h - 1); yy++)
+                    for (int xx = x0 < 0 ? 0 : x0; xx <= (x1 < w ? x1 : w - 1); xx++) {
+                        n++;
+                        for (int c = 0; c < 3; c++) {
+                            double v = gh_image_plane(src, c)[yy * w + xx];
+                            s[c] += v;
+                            s2 += v * v;
+                        }
+                    }
+                double var = s2 / n;
+                for (int c = 0; c < 3; c++)
+                    var -= (s[c] / n) * (s[c] / n);
+                if (var < best) {
+                    best = var;
+                    for (int c = 0; c < 3; c++)
+                        mean[c] = s[c] / n;
+                }
+            }
+            for (int c = 0; c < 3; c++)
+                worst = fmax(worst, fabs(gh_image_plane(out, c)[y * w + x] - mean[c]));
+        }
+    CHECK_MSG(worst < 1e-5, "Kuwahara differs from brute force by %g", worst);
+    gh_image_free(out);
+    gh_image_free(src);
+    /* A step edge stays a step. */
+    struct gh_image *step = NULL;
+    CHECK_OK(gh_image_new(10, 4, 1, &step));
+    for (int i = 0; i < 40; i++)
+        step->data[i] = i % 10 >= 5 ? 1.f : 0.f;
+    CHECK_OK(gh_ops_kuwahara(step, 3, 1, &out));
+    CHECK(out && max_abs_diff(out, step) < 1e-6);
+    gh_image_free(out);
+    gh_image_free(step);
+}
+
 static void test_tiny(void)
 {
     static const int sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {3, 3}, {4, 7}};
@@ -70,6 +152,12 @@ static void test_tiny(void)
         gh_image_free(out);
         CHECK_OK(gh_ops_bilateral(src, 7, 40, 3, 2, &out));
         CHECK(out && out->height == src->height);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_guided(src, src, 3, 0.01, 2, &out));
+        CHECK(out && out->height == src->height);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_kuwahara(src, 4, 2, &out));
+        CHECK(out && out->width == src->width);
         gh_image_free(out);
         gh_image_free(src);
     }
@@ -92,6 +180,8 @@ int main(void)
     }
     gh_image_free(rgb);
     gh_image_free(small);
+    test_guided();
+    test_kuwahara();
     test_tiny();
     return check_finish();
 }
