@@ -107,6 +107,9 @@ struct gh_cli_events {
                      const char *message, double seconds, const struct gh_cli_summary *so_far);
 };
 
+/* Seconds on the monotonic clock, for timings and progress. */
+double gh_cli_seconds(void);
+
 /* Loads the generator the stylize stage uses: config->model_path (format by
  * content), else the built-in model. Errors name the file. */
 enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct gh_nn_model **out,

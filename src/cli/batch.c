@@ -22,7 +22,7 @@ struct batch {
     pthread_mutex_t lock;
 };
 
-static double now_seconds(void)
+double gh_cli_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -177,10 +177,10 @@ static void *worker(void *arg)
             b->events->started(b->events->user, it);
         pthread_mutex_unlock(&b->lock);
 
-        double t0 = now_seconds();
+        double t0 = gh_cli_seconds();
         gh_error_clear();
         enum gh_cli_outcome outcome = process(b->config, generator, b->multiple, it);
-        double seconds = now_seconds() - t0;
+        double seconds = gh_cli_seconds() - t0;
 
         pthread_mutex_lock(&b->lock);
         if (outcome == GH_CLI_DONE)

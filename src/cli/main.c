@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ghiblify/ghiblify.h"
@@ -184,13 +183,6 @@ struct reporter {
     int line_shown;
 };
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void clear_progress(struct reporter *r)
 {
     if (r->line_shown) {
@@ -203,7 +195,7 @@ static void show_progress(struct reporter *r, const struct gh_cli_item *current,
                           const struct gh_cli_summary *s)
 {
     size_t finished = s->done + s->skipped + s->failed;
-    double elapsed = now_seconds() - r->t0;
+    double elapsed = gh_cli_seconds() - r->t0;
     char eta[32] = "--:--";
     if (finished > 0 && finished < r->total) {
         double left = elapsed / (double)finished * (double)(r->total - finished);
@@ -491,7 +483,7 @@ int main(int argc, char **argv)
     config.threads = threads ? threads : (cpus / config.jobs > 0 ? cpus / config.jobs : 1);
     config.progress = !config.quiet && (isatty(STDERR_FILENO) || config.verbose);
 
-    struct reporter reporter = {&config, items.count, now_seconds(), 0};
+    struct reporter reporter = {&config, items.count, gh_cli_seconds(), 0};
     struct gh_cli_events events = {&reporter, on_started, on_finished};
     struct gh_cli_summary summary;
     if (gh_cli_run(&config, &items, &events, &summary) != GH_OK) {
@@ -502,7 +494,7 @@ int main(int argc, char **argv)
     clear_progress(&reporter);
     if (!config.quiet)
         fprintf(stderr, "ghiblify: %zu done, %zu skipped, %zu failed (%.1f s)\n", summary.done,
-                summary.skipped, summary.failed, now_seconds() - reporter.t0);
+                summary.skipped, summary.failed, gh_cli_seconds() - reporter.t0);
     rc = summary.failed ? 1 : 0;
 out:
     gh_cli_items_free(&items);
