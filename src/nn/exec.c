@@ -199,7 +199,7 @@ enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_mod
     if (!data && size)
         return gh_error(GH_ERR_ARGUMENT, "gh_nn_load_memory: NULL data");
     if (size >= 8 && memcmp((const uint8_t *)data + 4, "TFL3", 4) == 0)
-        return gh_error(GH_ERR_UNSUPPORTED, "TFLite models are not supported yet");
+        return gh_nn_tflite_load(data, size, out);
     /* An ONNX ModelProto starts with a field key; ir_version (field 1,
      * varint) comes first in every exporter's output. */
     if (size < 2 || ((const uint8_t *)data)[0] != 0x08)

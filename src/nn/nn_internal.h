@@ -169,6 +169,8 @@ void gh_nn_graph_def_free(struct gh_nn_graph_def *def);
 void gh_nn_attrs_free(struct gh_nn_attr *attrs, int n);
 
 enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
+/* TFLite flatbuffer (identifier "TFL3" at offset 4), src/nn/tflite.c. */
+enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
 
 /* ---- helpers for kernels ---- */
 const struct gh_nn_attr *gh_nn_attr_find(const struct gh_nn_node *node, const char *name);
