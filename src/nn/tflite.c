@@ -374,6 +374,7 @@ struct conv {
     char *input_nhwc;      /* IR value: the graph input as given */
     char *input_shape;     /* IR value: Shape(graph input), made on demand */
     char *input_dim[3];    /* IR values: Gather of H / W */
+    float *half;           /* float16 -> float32 table, made on first use */
     int cur_op;
 };
 
@@ -1172,29 +1173,75 @@ static enum gh_status emit_const(struct conv *c, int ti, const uint8_t *lay, int
     void *data = malloc(cnt * gh_nn_dtype_size(dt) + 8);
     if (!data)
         return nomem();
-    /* strides of the source (TFLite order), walked in the target order */
-    int64_t sstride[GH_NN_MAX_DIMS];
+    /* Source values in TFLite order (float16 through a lookup table, the
+     * model's bulk), then walked in the target order, innermost axis as a
+     * strided run. */
+    size_t es = is_int ? sizeof(int64_t) : sizeof(float);
+    void *src = malloc(cnt * es + 8);
+    if (!src) {
+        free(data);
+        return nomem();
+    }
+    if (!is_int && !dq && S->type == TFL_FLOAT32) {
+        for (size_t i = 0; i < cnt; i++) {
+            uint32_t u = rd_u32(S->data + 4 * i);
+            memcpy((float *)src + i, &u, 4);
+        }
+    } else if (!is_int && S->type == TFL_FLOAT16) {
+        if (!c->half) {
+            c->half = malloc(65536 * sizeof *c->half);
+            if (!c->half) {
+                free(src);
+                free(data);
+                return nomem();
+            }
+            for (uint32_t h = 0; h < 65536; h++)
+                c->half[h] = gh_nn_half_to_float((uint16_t)h);
+        }
+        for (size_t i = 0; i < cnt; i++)
+            ((float *)src)[i] = c->half[rd_u16(S->data + 2 * i)];
+    } else {
+        for (size_t i = 0; i < cnt; i++) {
+            double v = const_get(c, S, i, dq);
+            if (is_int)
+                ((int64_t *)src)[i] = (int64_t)v;
+            else
+                ((float *)src)[i] = (float)v;
+        }
+    }
+    int64_t sstride[GH_NN_MAX_DIMS], ostride[GH_NN_MAX_DIMS];
     int64_t acc = 1;
     for (int i = r - 1; i >= 0; i--) {
         sstride[i] = acc;
         acc *= src_shape[i];
     }
-    int64_t idx[GH_NN_MAX_DIMS] = {0};
-    for (size_t o = 0; o < cnt; o++) {
-        int64_t s = 0;
-        for (int i = 0; i < r; i++)
-            s += idx[i] * sstride[lay[i]];
-        double v = const_get(c, S, (size_t)s, dq);
-        if (is_int)
-            ((int64_t *)data)[o] = (int64_t)v;
-        else
-            ((float *)data)[o] = (float)v;
-        for (int i = r - 1; i >= 0; i--) {
-            if (++idx[i] < shape[i])
-                break;
-            idx[i] = 0;
+    for (int i = 0; i < r; i++)
+        ostride[i] = sstride[lay[i]];
+    if (r == 0 || cnt == 0) {
+        memcpy(data, src, cnt * es);
+    } else {
+        int64_t idx[GH_NN_MAX_DIMS] = {0};
+        int64_t inner = shape[r - 1], istr = ostride[r - 1];
+        size_t o = 0;
+        while (o < cnt) {
+            int64_t base = 0;
+            for (int i = 0; i < r - 1; i++)
+                base += idx[i] * ostride[i];
+            if (is_int)
+                for (int64_t j = 0; j < inner; j++)
+                    ((int64_t *)data)[o + (size_t)j] = ((const int64_t *)src)[base + j * istr];
+            else
+                for (int64_t j = 0; j < inner; j++)
+                    ((float *)data)[o + (size_t)j] = ((const float *)src)[base + j * istr];
+            o += (size_t)inner;
+            for (int i = r - 2; i >= 0; i--) {
+                if (++idx[i] < shape[i])
+                    break;
+                idx[i] = 0;
+            }
         }
     }
+    free(src);
     enum gh_status st = add_const(c, dt, r, shape, data, name);
     if (st)
         return st;
@@ -2377,6 +2424,7 @@ static void conv_free(struct conv *c)
     free(c->t);
     free(c->ops);
     free(c->outputs);
+    free(c->half);
 }
 
 static enum gh_status build(struct conv *c, const struct fb_table *model)
