@@ -34,7 +34,7 @@ size_t gh_nn_tensor_count(const struct gh_nn_tensor *t)
 
 int64_t gh_nn_get_i64(const struct gh_nn_tensor *t, size_t i)
 {
-    return t->dtype == GH_NN_I64 ? ((const int64_t *)t->data)[i] : (int64_t)((const float *)t->data)[i];
+    return t->dtype == GH_NN_I64 ? ((const int64_t *)t->data)[i] : gh_nn_f2i(((const float *)t->data)[i]);
 }
 
 double gh_nn_get_f64(const struct gh_nn_tensor *t, size_t i)

@@ -230,6 +230,11 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
         struct gh_nn_node_def *nd = &def->nodes[i];
         for (int k = 0; k < nd->n_in; k++) {
             if (!nd->in[k][0]) {
+                if (k < gh_nn_ops[nd->op].min_in) {
+                    st = gh_error(GH_ERR_MODEL, "model: node '%s' (%s): required input %d is empty", unsorted[i].name,
+                                  gh_nn_ops[nd->op].name, k);
+                    goto out;
+                }
                 unsorted[i].in[k] = -1;
                 continue;
             }

@@ -198,6 +198,17 @@ size_t gh_nn_dtype_size(enum gh_nn_dtype dtype);
 int64_t gh_nn_get_i64(const struct gh_nn_tensor *t, size_t i);
 double gh_nn_get_f64(const struct gh_nn_tensor *t, size_t i);
 float gh_nn_half_to_float(uint16_t h);
+/* double -> int64 without undefined behavior: NaN gives 0, out of range saturates. */
+static inline int64_t gh_nn_f2i(double v)
+{
+    if (!(v == v))
+        return 0;
+    if (v >= 9.2233720368547758e18)
+        return INT64_MAX;
+    if (v <= -9.2233720368547758e18)
+        return INT64_MIN;
+    return (int64_t)v;
+}
 
 /* ---- gemm.c: the only place that calls cblas ---- */
 /* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major. */

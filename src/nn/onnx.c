@@ -108,6 +108,14 @@ static enum gh_status nomem(void)
     return gh_error(GH_ERR_NOMEM, "ONNX: out of memory");
 }
 
+/* Copies a string field; NULL also when it holds a NUL byte (a name that C
+ * would silently cut short), which callers report as out of memory or
+ * check with has_nul first. */
+static int has_nul(struct pb s)
+{
+    return memchr(s.p, 0, (size_t)(s.end - s.p)) != NULL;
+}
+
 static char *dup_str(struct pb s)
 {
     size_t n = (size_t)(s.end - s.p);
@@ -308,6 +316,8 @@ static enum gh_status parse_tensor(struct pb r, struct gh_nn_tensor *t, char **n
             struct pb s;
             if (wt != 2 || !pb_bytes(&r, &s)) {
                 st = truncated("TensorProto.name");
+            } else if (has_nul(s)) {
+                st = gh_error(GH_ERR_FORMAT, "ONNX: NUL byte inside a tensor name");
             } else if (name) {
                 free(*name);
                 if (!(*name = dup_str(s)))
@@ -453,6 +463,8 @@ static enum gh_status parse_attr(struct pb r, struct gh_nn_attr *a, const char *
         case 1:
             if (wt != 2 || !pb_bytes(&r, &s))
                 st = truncated("AttributeProto.name");
+            else if (has_nul(s))
+                st = gh_error(GH_ERR_FORMAT, "ONNX: NUL byte inside an attribute name");
             else {
                 free(a->name);
                 if (!(a->name = dup_str(s)))
@@ -598,6 +610,8 @@ static enum gh_status parse_node(struct pb r, struct gh_nn_node_def *nd)
             return truncated("NodeProto");
         }
         char *c;
+        if (f >= 1 && f <= 4 && has_nul(s))
+            return gh_error(GH_ERR_FORMAT, "ONNX: NUL byte inside a node name or value name");
         switch (f) {
         case 1: case 2:
             if (!(c = dup_str(s)))
@@ -684,6 +698,8 @@ static enum gh_status parse_value_info(struct pb r, struct gh_nn_value *v)
             continue;
         }
         if (f == 1) {
+            if (has_nul(s))
+                return gh_error(GH_ERR_FORMAT, "ONNX: NUL byte inside a graph value name");
             free(v->name);
             if (!(v->name = dup_str(s)))
                 return nomem();

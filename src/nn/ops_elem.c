@@ -191,10 +191,8 @@ GH_NN_KERNEL(gh_nn_k_cast)
             float f = ((const float *)in->data)[i];
             if (to == 9)
                 v = f != 0;
-            else if (!(f > -9.2e18f && f < 9.2e18f))
-                v = 0; /* out of range or NaN: undefined in ONNX; keep it defined in C */
             else
-                v = (int64_t)f;
+                v = gh_nn_f2i(f); /* out of range or NaN: undefined in ONNX; keep it defined in C */
         } else {
             v = ((const int64_t *)in->data)[i];
             if (to == 9)
@@ -331,7 +329,7 @@ static void bin_range(void *arg, int begin, int end)
                 if (c->tb == GH_NN_I64)
                     o[i] = ibin(c->op, va, ((const int64_t *)b)[i * sb]);
                 else
-                    o[i] = (int64_t)pow((double)va, (double)((const float *)b)[i * sb]);
+                    o[i] = gh_nn_f2i(pow((double)va, (double)((const float *)b)[i * sb]));
             }
         }
     }
