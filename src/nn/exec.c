@@ -203,7 +203,8 @@ enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_mod
     /* An ONNX ModelProto starts with a field key; ir_version (field 1,
      * varint) comes first in every exporter's output. */
     if (size < 2 || ((const uint8_t *)data)[0] != 0x08)
-        return gh_error(GH_ERR_MODEL, "not an ONNX model (no ModelProto header)");
+        return gh_error(GH_ERR_MODEL,
+                        "not an ONNX model (no ModelProto header) nor a TFLite model (no \"TFL3\" identifier)");
     return gh_nn_onnx_load(data, size, out);
 }
 

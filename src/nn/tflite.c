@@ -1548,7 +1548,8 @@ static enum gh_status infer(struct conv *c, const struct tfl_op_rec *op)
         return shape_err(c, "%d outputs (expected 1)", op->n_out);
     for (int k = 0; k < op->n_in; k++)
         if (op->in[k] >= 0 && !c->t[op->in[k]].sym_ok)
-            return shape_err(c, "input tensor %d (%s) is used before it is produced", op->in[k], c->t[op->in[k]].name);
+            return bad("operator %d (%s): input tensor %d (%s) is used before it is produced", c->cur_op,
+                       op_name(op->code), op->in[k], c->t[op->in[k]].name);
     int nmin = 1;
     switch (op->code) {
     case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_SQUARED_DIFFERENCE: case OP_MAXIMUM:
@@ -1796,7 +1797,8 @@ static enum gh_status infer(struct conv *c, const struct tfl_op_rec *op)
     }
     struct tfl_tensor *O = &c->t[op->out[0]];
     if (O->sym_ok || O->data)
-        return shape_err(c, "output tensor %d (%s) is produced twice or is a constant", op->out[0], O->name);
+        return bad("operator %d (%s): output tensor %d (%s) is produced twice or is a constant", c->cur_op,
+                   op_name(op->code), op->out[0], O->name);
     if (O->ndim == 0 && r > 0) {
         /* unknown rank in the file: take the inferred shape */
         O->ndim = r;
@@ -1804,12 +1806,14 @@ static enum gh_status infer(struct conv *c, const struct tfl_op_rec *op)
             O->shape[i] = dim_tval(c, &out[i]);
     }
     if (O->ndim != r)
-        return shape_err(c, "output tensor %d (%s): inferred rank %d, file says %d", op->out[0], O->name, r, O->ndim);
+        return bad("operator %d (%s): output tensor %d (%s): inferred rank %d, file says %d", c->cur_op,
+                   op_name(op->code), op->out[0], O->name, r, O->ndim);
     for (int i = 0; i < r; i++) {
         int64_t tv = dim_tval(c, &out[i]);
         if (tv < 0 || (O->shape[i] >= 0 && tv != O->shape[i]))
-            return shape_err(c, "output tensor %d (%s): inferred dimension %d is %lld at the template size, file "
-                             "says %lld", op->out[0], O->name, i, (long long)tv, (long long)O->shape[i]);
+            return bad("operator %d (%s): output tensor %d (%s): inferred dimension %d is %lld at the template "
+                       "size, file says %lld", c->cur_op, op_name(op->code), op->out[0], O->name, i, (long long)tv,
+                       (long long)O->shape[i]);
         O->dims[i] = out[i];
     }
     O->sym_ok = 1;
