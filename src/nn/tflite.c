@@ -1724,8 +1724,14 @@ static enum gh_status infer(struct conv *c, const struct tfl_op_rec *op)
                 return shape_err(c, "concatenation inputs of different ranks");
             for (int i = 0; i < r; i++) {
                 if (i != axis) {
-                    if (!dim_eq(&out[i], &Y->dims[i]))
+                    /* a constant input fixes that size; the symbolic side is kept so the
+                     * template size still checks (another size fails at run time) */
+                    if (dim_eq(&out[i], &Y->dims[i]))
+                        continue;
+                    if (dim_tval(c, &out[i]) != dim_tval(c, &Y->dims[i]))
                         return shape_err(c, "concatenation inputs differ in dimension %d", i);
+                    if (dim_is_const(&out[i]))
+                        out[i] = Y->dims[i];
                     continue;
                 }
                 const struct dim *a = &out[i], *b = &Y->dims[i];
