@@ -13,6 +13,7 @@
  * (../shared/models) truncated at many lengths and randomly corrupted. */
 #include "check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,89 @@ static void base_model(struct tb_model *m, size_t w_bytes)
     m->in[0] = x;
     m->n_out = 1;
     m->out[0] = y;
+}
+
+/* An external-attention-like block (MEAN, SQUARED_DIFFERENCE, RESHAPE
+ * flatten/unflatten of the grid, TRANSPOSE, SOFTMAX over the grid, SUM, DIV,
+ * RESIZE_BILINEAR): a second fuzz seed, and a small check of the reshape
+ * generalization at a size other than the file's. */
+static const int32_t AX12[2] = {1, 2}, AX2[1] = {2}, R1[4] = {1, 1, 64, 4}, R2[3] = {1, 64, 4}, R3[4] = {1, 8, 8, 4},
+                     P021[3] = {0, 2, 1}, SZ[2] = {16, 16};
+
+static void attention_model(struct tb_model *m)
+{
+    memset(m, 0, sizeof *m);
+    int32_t s4[4] = {1, 8, 8, 4}, s1[4] = {1, 1, 1, 4}, sv2[1] = {2}, sv1[1] = {1}, sv4[1] = {4}, sv3[1] = {3},
+            sr1[4] = {1, 1, 64, 4}, sr2[3] = {1, 64, 4}, st[3] = {1, 4, 64}, ssu[3] = {1, 64, 1},
+            sout[4] = {1, 16, 16, 4};
+    int x = tb_tensor(m, TB_F32, 4, s4, NULL, 0);
+    int ax12 = tb_tensor(m, TB_I32, 1, sv2, AX12, 8), ax2 = tb_tensor(m, TB_I32, 1, sv1, AX2, 4);
+    int r1s = tb_tensor(m, TB_I32, 1, sv4, R1, 16), r2s = tb_tensor(m, TB_I32, 1, sv3, R2, 12);
+    int r3s = tb_tensor(m, TB_I32, 1, sv4, R3, 16), perm = tb_tensor(m, TB_I32, 1, sv3, P021, 12);
+    int sz = tb_tensor(m, TB_I32, 1, sv2, SZ, 8);
+    int mean = tb_tensor(m, TB_F32, 4, s1, NULL, 0), sq = tb_tensor(m, TB_F32, 4, s4, NULL, 0);
+    int r1 = tb_tensor(m, TB_F32, 4, sr1, NULL, 0), r2 = tb_tensor(m, TB_F32, 3, sr2, NULL, 0);
+    int t = tb_tensor(m, TB_F32, 3, st, NULL, 0), sm = tb_tensor(m, TB_F32, 3, st, NULL, 0);
+    int t2 = tb_tensor(m, TB_F32, 3, sr2, NULL, 0), su = tb_tensor(m, TB_F32, 3, ssu, NULL, 0);
+    int dv = tb_tensor(m, TB_F32, 3, sr2, NULL, 0), r3 = tb_tensor(m, TB_F32, 4, s4, NULL, 0);
+    int y = tb_tensor(m, TB_F32, 4, sout, NULL, 0);
+    struct tb_op *o = tb_op(m, 40, 27, 2, (int32_t[]){x, ax12}, mean);
+    tb_opt(o, 0, 1, 1);
+    tb_op(m, 99, 76, 2, (int32_t[]){x, mean}, sq);
+    tb_op(m, 22, 17, 2, (int32_t[]){sq, r1s}, r1);
+    tb_op(m, 22, 17, 2, (int32_t[]){r1, r2s}, r2);
+    tb_op(m, 39, 26, 2, (int32_t[]){r2, perm}, t);
+    o = tb_op(m, 25, 9, 1, (int32_t[]){t}, sm);
+    tb_optf(o, 0, 1.0f);
+    tb_op(m, 39, 26, 2, (int32_t[]){sm, perm}, t2);
+    o = tb_op(m, 74, 27, 2, (int32_t[]){t2, ax2}, su);
+    tb_opt(o, 0, 1, 1);
+    tb_op(m, 42, 29, 2, (int32_t[]){t2, su}, dv);
+    tb_op(m, 22, 17, 2, (int32_t[]){dv, r3s}, r3);
+    tb_op(m, 23, 15, 2, (int32_t[]){r3, sz}, y);
+    m->n_in = m->n_out = 1;
+    m->in[0] = x;
+    m->out[0] = y;
+}
+
+static void attention_sizes(void)
+{
+    struct tb_model m;
+    size_t n;
+    attention_model(&m);
+    uint8_t *d = tb_build(&m, &n);
+    struct gh_nn_model *model = NULL;
+    CHECK_OK(gh_nn_load_memory(d, n, &model));
+    free(d);
+    if (!model)
+        return;
+    int sizes[3][2] = {{8, 8}, {16, 24}, {8, 40}};
+    for (int s = 0; s < 3; s++) {
+        int h = sizes[s][0], w = sizes[s][1], np = h * w;
+        float *x = malloc((size_t)np * 4 * sizeof *x);
+        for (int i = 0; i < np * 4; i++)
+            x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+        struct gh_nn_tensor in = {GH_NN_F32, 4, {1, h, w, 4}, x}, y;
+        CHECK_OK(gh_nn_run(model, &in, &y));
+        if (y.data) {
+            CHECK(y.ndim == 4 && y.shape[1] == 2 * h && y.shape[2] == 2 * w && y.shape[3] == 4);
+            /* Each pixel's 4 values are a softmax over the grid (per channel),
+             * L1-normalized over the channels: they sum to 1. Even output pixels
+             * copy input pixels (legacy 2x resize). */
+            double worst = 0;
+            for (int p = 0; p < np; p++) {
+                int i = p / w, j = p % w;
+                const float *q = (const float *)y.data + (((size_t)2 * i) * (size_t)(2 * w) + 2 * j) * 4;
+                double sum = (double)q[0] + q[1] + q[2] + q[3];
+                if (!(fabs(sum - 1) <= worst))
+                    worst = fabs(sum - 1);
+            }
+            CHECK_MSG(worst < 1e-5, "attention block at %dx%d: channel sums off by %g", h, w, worst);
+            gh_nn_tensor_release(&y);
+        }
+        free(x);
+    }
+    gh_nn_free(model);
 }
 
 static int acceptable(enum gh_status st)
@@ -362,8 +446,37 @@ static void real_model(void)
     free(d);
 }
 
-int main(void)
+/* Writes the fuzz seeds (tests/fuzz/tflite): the two small models above. */
+static int write_seeds(const char *dir)
 {
+    struct tb_model m;
+    size_t n;
+    uint8_t *d;
+    char path[4096];
+    for (int k = 0; k < 2; k++) {
+        if (k == 0)
+            base_model(&m, sizeof W16);
+        else
+            attention_model(&m);
+        d = tb_build(&m, &n);
+        snprintf(path, sizeof path, "%s/%s.tflite", dir, k == 0 ? "pad_dequantize_conv" : "attention_resize");
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(d, 1, n, f) != n) {
+            fprintf(stderr, "cannot write %s\n", path);
+            return 1;
+        }
+        fclose(f);
+        free(d);
+        printf("wrote %s (%zu bytes)\n", path, n);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-seeds") == 0)
+        return write_seeds(argv[2]);
+    attention_sizes();
     crafted();
     mutations();
     real_model();
