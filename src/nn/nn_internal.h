@@ -209,8 +209,9 @@ static inline int64_t gh_nn_f2i(double v)
 }
 
 /* ---- gemm.c: the only place that calls cblas ---- */
-/* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major. */
-void gh_nn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+/* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major, split
+ * over up to `threads` threads by columns. */
+void gh_nn_sgemm(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
 void gh_nn_blas_threads(int threads);
 

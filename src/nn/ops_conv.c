@@ -282,7 +282,7 @@ GH_NN_KERNEL(gh_nn_k_conv)
             const float *wg = wd + gi * mg * kk;
             float *yg = yd + (n * g.m + gi * mg) * hw;
             if (pointwise) {
-                gh_nn_sgemm(0, 0, (int)mg, (int)hw, (int)kk, 1.0f, wg, (int)kk, xg, (int)hw, 0.0f, yg, (int)hw);
+                gh_nn_sgemm(x->threads, 0, 0, (int)mg, (int)hw, (int)kk, 1.0f, wg, (int)kk, xg, (int)hw, 0.0f, yg, (int)hw);
                 continue;
             }
             for (int64_t y0 = 0; y0 < g.oh; y0 += band) {
@@ -290,7 +290,7 @@ GH_NN_KERNEL(gh_nn_k_conv)
                 struct im2col_ctx c = {xg, col, &g, cg, y0, rows};
                 gh_parallel_for((int)kk, x->threads, im2col_range, &c);
                 int ncol = (int)(rows * g.ow);
-                gh_nn_sgemm(0, 0, (int)mg, ncol, (int)kk, 1.0f, wg, (int)kk, col, ncol, 0.0f, yg + y0 * g.ow,
+                gh_nn_sgemm(x->threads, 0, 0, (int)mg, ncol, (int)kk, 1.0f, wg, (int)kk, col, ncol, 0.0f, yg + y0 * g.ow,
                             (int)hw);
             }
         }
@@ -380,7 +380,7 @@ GH_NN_KERNEL(gh_nn_k_conv_transpose)
             const float *xg = (const float *)X->data + (b * C + gi * cg) * ihw;
             const float *wg = (const float *)W->data + gi * cg * kk;
             /* col[kk, ihw] = Wg^T[kk, cg] * Xg[cg, ihw] */
-            gh_nn_sgemm(1, 0, (int)kk, (int)ihw, (int)cg, 1.0f, wg, (int)kk, xg, (int)ihw, 0.0f, col, (int)ihw);
+            gh_nn_sgemm(x->threads, 1, 0, (int)kk, (int)ihw, (int)cg, 1.0f, wg, (int)kk, xg, (int)ihw, 0.0f, col, (int)ihw);
             float *yg = yd + (b * M + gi * mg) * ohw;
             for (int64_t r = 0; r < kk; r++) {
                 int64_t m = r / (k[0] * k[1]), ky = (r / k[1]) % k[0], kx = r % k[1];
@@ -470,7 +470,7 @@ GH_NN_KERNEL(gh_nn_k_matmul)
         if (K == 0)
             memset(c, 0, (size_t)(M * N) * sizeof *c);
         else
-            gh_nn_sgemm(0, 0, (int)M, (int)N, (int)K, 1.0f, (const float *)A->data + oa, (int)K,
+            gh_nn_sgemm(x->threads, 0, 0, (int)M, (int)N, (int)K, 1.0f, (const float *)A->data + oa, (int)K,
                         (const float *)B->data + ob, (int)N, 0.0f, c, (int)N);
         for (int i = bat - 1; i >= 0; i--) {
             if (++idx[i] < bshape[i])
