@@ -52,6 +52,7 @@ enum gh_nn_op {
     GH_NN_OP_GATHER,
     GH_NN_OP_CAST,
     GH_NN_OP_CONSTANT,
+    GH_NN_OP_CONSTANT_OF_SHAPE,
     GH_NN_OP_RESIZE,
     GH_NN_OP_COUNT
 };
