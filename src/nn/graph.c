@@ -391,6 +391,10 @@ void gh_nn_free(struct gh_nn_model *m)
     }
     for (int b = 0; b < m->n_blocks; b++)
         free(m->blocks[b].p);
+    if (m->wino)
+        for (int i = 0; i < m->n_nodes; i++)
+            free(m->wino[i]);
+    free(m->wino);
     free(m->blocks);
     free(m->values);
     free(m->nodes);

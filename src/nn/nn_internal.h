@@ -124,6 +124,10 @@ struct gh_nn_model {
     int n_inputs, n_outputs;
     int *inputs, *outputs;
     int threads;
+    /* Winograd-transformed weights per node (lazily made; NULL if unused). */
+    float **wino;
+    /* Wall time per op type summed over runs (for tools/bench-nn --profile). */
+    double prof_ms[GH_NN_OP_COUNT];
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
@@ -208,6 +212,10 @@ static inline int64_t gh_nn_f2i(double v)
         return INT64_MIN;
     return (int64_t)v;
 }
+
+/* Use Winograd F(4x4,3x3) for eligible 3x3 convolutions (default 1). Tests
+ * clear it to check the im2col path against the same goldens. */
+extern int gh_nn_use_winograd;
 
 /* ---- gemm.c: the only place that calls cblas ---- */
 /* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major, split

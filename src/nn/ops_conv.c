@@ -6,11 +6,43 @@
  *   small at any image size.
  * 1-D convolutions run as 2-D with a height of 1. */
 #include "nn/nn_ops.h"
+#include "nn/nn_winograd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define COL_BYTES (8u << 20) /* im2col band budget */
+
+int gh_nn_use_winograd = 1;
+
+/* Transformed weights for node i: cached in the model when the weights are a
+ * constant, else made into scratch for this run. */
+static enum gh_status wino_weights(struct gh_nn_exec *x, const struct gh_nn_node *node, const float *w, int64_t m,
+                                   int64_t c, const float **out)
+{
+    struct gh_nn_model *md = x->m;
+    size_t n = gh_nn_wino_weights_size(m, c);
+    enum gh_status st;
+    if (md->values[node->in[1]].kind != GH_NN_VALUE_CONST) {
+        float *u;
+        if ((st = gh_nn_scratch(x, n * sizeof(float), (void **)&u)))
+            return st;
+        gh_nn_wino_weights(w, m, c, u);
+        *out = u;
+        return GH_OK;
+    }
+    if (!md->wino && !(md->wino = calloc((size_t)md->n_nodes, sizeof *md->wino)))
+        return gh_error(GH_ERR_NOMEM, "out of memory");
+    if (!md->wino[x->node_index]) {
+        float *u = malloc(n * sizeof(float));
+        if (!u)
+            return gh_error(GH_ERR_NOMEM, "out of memory");
+        gh_nn_wino_weights(w, m, c, u);
+        md->wino[x->node_index] = u;
+    }
+    *out = md->wino[x->node_index];
+    return GH_OK;
+}
 
 struct conv_geom {
     int64_t n, c, h, w;     /* input */
@@ -253,6 +285,14 @@ GH_NN_KERNEL(gh_nn_k_conv)
     int64_t hw = g.oh * g.ow, ihw = g.h * g.w;
     if (!hw || !g.n || !g.m)
         return GH_OK;
+    if (gh_nn_use_winograd && sp == 2 && g.group == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
+        g.dh == 1 && g.dw == 1 && g.c >= 4 && g.m >= 4 && hw >= 64) {
+        const float *u = NULL;
+        if ((st = wino_weights(x, node, wd, g.m, g.c, &u)))
+            return st;
+        struct gh_nn_wino_geom wg = {g.n, g.c, g.h, g.w, g.m, g.oh, g.ow, g.pt, g.pl};
+        return gh_nn_wino_conv(x, &wg, xd, u, bd, yd);
+    }
     if (g.group == g.c && g.m == g.c && g.group > 1) {
         struct dw_ctx c = {xd, wd, bd, yd, &g};
         if (g.n * g.c > INT32_MAX)
