@@ -334,6 +334,8 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
     gh_nn_blas_threads(x.threads);
     for (int i = 0; i < m->n_nodes; i++) {
         const struct gh_nn_node *node = &m->nodes[i];
+        if (node->dead)
+            continue;
         x.node_index = i;
         double t0 = now_ms();
         st = gh_nn_ops[node->op].run(&x, node);

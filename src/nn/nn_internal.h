@@ -86,7 +86,26 @@ struct gh_nn_node {
     int *out; /* value indices */
     int n_attrs;
     struct gh_nn_attr *attrs;
+    /* Fusion (set at load): a Pad folded into this Conv (pads top, left,
+     * bottom, right; reflect or zeros), or this node folded away (dead). */
+    int dead;
+    int fused_pad; /* 0 none, 1 zeros, 2 reflect */
+    int64_t fpads[4];
 };
+
+/* Index i reflected into [0, n) with period 2n-2 (numpy pad "reflect"). */
+static inline int64_t gh_nn_reflect(int64_t i, int64_t n)
+{
+    if (i >= 0 && i < n)
+        return i;
+    if (n <= 1)
+        return 0;
+    int64_t period = 2 * (n - 1);
+    i %= period;
+    if (i < 0)
+        i += period;
+    return i < n ? i : period - i;
+}
 
 enum gh_nn_value_kind { GH_NN_VALUE_ACT, GH_NN_VALUE_CONST, GH_NN_VALUE_INPUT };
 

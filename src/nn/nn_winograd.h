@@ -6,7 +6,8 @@
 #include "nn/nn_internal.h"
 
 struct gh_nn_wino_geom {
-    int64_t n, c, h, w, m, oh, ow, pt, pl; /* zero padding top/left (bottom/right implied by oh, ow) */
+    int64_t n, c, h, w, m, oh, ow, pt, pl; /* padding top/left (bottom/right implied by oh, ow) */
+    int reflect;                           /* padding reflects the input instead of zeros */
 };
 
 /* Floats needed for the transformed weights of an [m, c, 3, 3] kernel. */

@@ -49,6 +49,7 @@ struct conv_geom {
     int64_t m, oh, ow;      /* output channels and size */
     int64_t kh, kw, sh, sw, dh, dw;
     int64_t pt, pl, pb, pr; /* pads: top, left, bottom, right */
+    int reflect;            /* pads reflect the input (a fused Pad) instead of zeros */
     int64_t group;
 };
 
@@ -140,6 +141,19 @@ static void im2col_range(void *arg, int begin, int end)
             x1--;
         for (int64_t oy = c->y0; oy < c->y0 + c->rows; oy++, dst += g->ow) {
             int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+            if (g->reflect) {
+                const float *row = plane + gh_nn_reflect(iy, g->h) * g->w;
+                for (int64_t ox = 0; ox < x0; ox++)
+                    dst[ox] = row[gh_nn_reflect(ox * g->sw + xoff, g->w)];
+                for (int64_t ox = x1; ox < g->ow; ox++)
+                    dst[ox] = row[gh_nn_reflect(ox * g->sw + xoff, g->w)];
+                if (g->sw == 1)
+                    memcpy(dst + x0, row + xoff + x0, (size_t)(x1 - x0) * sizeof *dst);
+                else
+                    for (int64_t ox = x0; ox < x1; ox++)
+                        dst[ox] = row[ox * g->sw + xoff];
+                continue;
+            }
             if (iy < 0 || iy >= g->h) {
                 memset(dst, 0, (size_t)g->ow * sizeof *dst);
                 continue;
@@ -268,6 +282,15 @@ GH_NN_KERNEL(gh_nn_k_conv)
         g.pb = pads[2];
         g.pr = pads[3];
     }
+    if (node->fused_pad) { /* load-time fusion guarantees the Conv's own pads are 0 */
+        g.pt = node->fpads[0];
+        g.pl = node->fpads[1];
+        g.pb = node->fpads[2];
+        g.pr = node->fpads[3];
+        g.reflect = node->fused_pad == 2;
+        if (g.reflect && (g.h == 0 || g.w == 0))
+            return gh_error(GH_ERR_MODEL, "cannot reflect-pad an empty input");
+    }
     int64_t hh = g.h + g.pt + g.pb - dkh, ww = g.w + g.pl + g.pr - dkw;
     if (hh < 0 || ww < 0)
         return gh_error(GH_ERR_MODEL, "kernel larger than the padded input");
@@ -290,7 +313,7 @@ GH_NN_KERNEL(gh_nn_k_conv)
         const float *u = NULL;
         if ((st = wino_weights(x, node, wd, g.m, g.c, &u)))
             return st;
-        struct gh_nn_wino_geom wg = {g.n, g.c, g.h, g.w, g.m, g.oh, g.ow, g.pt, g.pl};
+        struct gh_nn_wino_geom wg = {g.n, g.c, g.h, g.w, g.m, g.oh, g.ow, g.pt, g.pl, g.reflect};
         return gh_nn_wino_conv(x, &wg, xd, u, bd, yd);
     }
     if (g.group == g.c && g.m == g.c && g.group > 1) {

@@ -117,7 +117,10 @@ static void wino_thread(void *arg, int begin, int end)
                         for (int i = 0; i < 6; i++)
                             for (int j = 0; j < 6; j++) {
                                 int64_t yy = y0 + i, xx = x0 + j;
-                                d[i][j] = yy >= 0 && yy < g->h && xx >= 0 && xx < g->w ? plane[yy * g->w + xx] : 0;
+                                if (g->reflect)
+                                    d[i][j] = plane[gh_nn_reflect(yy, g->h) * g->w + gh_nn_reflect(xx, g->w)];
+                                else
+                                    d[i][j] = yy >= 0 && yy < g->h && xx >= 0 && xx < g->w ? plane[yy * g->w + xx] : 0;
                             }
                     }
                     input_tile(d, v + (size_t)ch * (size_t)nt + (size_t)t, sv);
