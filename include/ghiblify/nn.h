@@ -60,7 +60,8 @@ struct gh_nn_tensor {
 
 struct gh_nn_model;
 
-/* Loads an ONNX model file (format chosen by content: TFLite will join). */
+/* Loads an ONNX or TFLite model file, format chosen by content (TFLite: file
+ * identifier "TFL3" at offset 4), not by extension. */
 enum gh_status gh_nn_load_file(const char *path, struct gh_nn_model **out);
 
 /* Loads a model from size bytes at data (copied as needed; data may be freed

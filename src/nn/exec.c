@@ -13,6 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 size_t gh_nn_dtype_size(enum gh_nn_dtype dtype)
 {
@@ -199,11 +207,12 @@ enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_mod
     if (!data && size)
         return gh_error(GH_ERR_ARGUMENT, "gh_nn_load_memory: NULL data");
     if (size >= 8 && memcmp((const uint8_t *)data + 4, "TFL3", 4) == 0)
-        return gh_error(GH_ERR_UNSUPPORTED, "TFLite models are not supported yet");
+        return gh_nn_tflite_load(data, size, out);
     /* An ONNX ModelProto starts with a field key; ir_version (field 1,
      * varint) comes first in every exporter's output. */
     if (size < 2 || ((const uint8_t *)data)[0] != 0x08)
-        return gh_error(GH_ERR_MODEL, "not an ONNX model (no ModelProto header)");
+        return gh_error(GH_ERR_MODEL,
+                        "not an ONNX model (no ModelProto header) nor a TFLite model (no \"TFL3\" identifier)");
     return gh_nn_onnx_load(data, size, out);
 }
 
@@ -326,8 +335,12 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
     gh_nn_blas_threads(x.threads);
     for (int i = 0; i < m->n_nodes; i++) {
         const struct gh_nn_node *node = &m->nodes[i];
+        if (node->dead)
+            continue;
         x.node_index = i;
+        double t0 = now_ms();
         st = gh_nn_ops[node->op].run(&x, node);
+        m->prof_ms[node->op] += now_ms() - t0;
         for (int s = 0; s < x.n_scratch; s++)
             m->blocks[x.scratch[s]].used = 0;
         x.n_scratch = 0;

@@ -52,6 +52,7 @@ enum gh_nn_op {
     GH_NN_OP_GATHER,
     GH_NN_OP_CAST,
     GH_NN_OP_CONSTANT,
+    GH_NN_OP_CONSTANT_OF_SHAPE,
     GH_NN_OP_RESIZE,
     GH_NN_OP_COUNT
 };
@@ -85,7 +86,26 @@ struct gh_nn_node {
     int *out; /* value indices */
     int n_attrs;
     struct gh_nn_attr *attrs;
+    /* Fusion (set at load): a Pad folded into this Conv (pads top, left,
+     * bottom, right; reflect or zeros), or this node folded away (dead). */
+    int dead;
+    int fused_pad; /* 0 none, 1 zeros, 2 reflect */
+    int64_t fpads[4];
 };
+
+/* Index i reflected into [0, n) with period 2n-2 (numpy pad "reflect"). */
+static inline int64_t gh_nn_reflect(int64_t i, int64_t n)
+{
+    if (i >= 0 && i < n)
+        return i;
+    if (n <= 1)
+        return 0;
+    int64_t period = 2 * (n - 1);
+    i %= period;
+    if (i < 0)
+        i += period;
+    return i < n ? i : period - i;
+}
 
 enum gh_nn_value_kind { GH_NN_VALUE_ACT, GH_NN_VALUE_CONST, GH_NN_VALUE_INPUT };
 
@@ -123,6 +143,10 @@ struct gh_nn_model {
     int n_inputs, n_outputs;
     int *inputs, *outputs;
     int threads;
+    /* Winograd-transformed weights per node (lazily made; NULL if unused). */
+    float **wino;
+    /* Wall time per op type summed over runs (for tools/bench-nn --profile). */
+    double prof_ms[GH_NN_OP_COUNT];
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
@@ -169,6 +193,8 @@ void gh_nn_graph_def_free(struct gh_nn_graph_def *def);
 void gh_nn_attrs_free(struct gh_nn_attr *attrs, int n);
 
 enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
+/* TFLite flatbuffer (identifier "TFL3" at offset 4), src/nn/tflite.c. */
+enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
 
 /* ---- helpers for kernels ---- */
 const struct gh_nn_attr *gh_nn_attr_find(const struct gh_nn_node *node, const char *name);
@@ -208,9 +234,14 @@ static inline int64_t gh_nn_f2i(double v)
     return (int64_t)v;
 }
 
+/* Use Winograd F(4x4,3x3) for eligible 3x3 convolutions (default 1). Tests
+ * clear it to check the im2col path against the same goldens. */
+extern int gh_nn_use_winograd;
+
 /* ---- gemm.c: the only place that calls cblas ---- */
-/* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major. */
-void gh_nn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+/* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major, split
+ * over up to `threads` threads by columns. */
+void gh_nn_sgemm(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
 void gh_nn_blas_threads(int threads);
 

@@ -26,6 +26,7 @@ GH_NN_KERNEL(gh_nn_k_split);
 GH_NN_KERNEL(gh_nn_k_shape);
 GH_NN_KERNEL(gh_nn_k_gather);
 GH_NN_KERNEL(gh_nn_k_constant);
+GH_NN_KERNEL(gh_nn_k_constant_of_shape);
 GH_NN_KERNEL(gh_nn_k_resize);
 
 GH_NN_CHECK(gh_nn_c_conv);

@@ -42,6 +42,7 @@ const struct gh_nn_op_info gh_nn_ops[] = {
     [GH_NN_OP_CAST] = {"Cast", gh_nn_k_cast, gh_nn_c_cast, 1, 1, 1, 1, "to"},
     [GH_NN_OP_CONSTANT] = {"Constant", gh_nn_k_constant, gh_nn_c_constant, 0, 0, 1, 1,
                            "value value_float value_floats value_int value_ints"},
+    [GH_NN_OP_CONSTANT_OF_SHAPE] = {"ConstantOfShape", gh_nn_k_constant_of_shape, NULL, 1, 1, 1, 1, "value"},
     [GH_NN_OP_RESIZE] = {"Resize", gh_nn_k_resize, gh_nn_c_resize, 1, 4, 1, 1,
                          "mode coordinate_transformation_mode nearest_mode cubic_coeff_a exclude_outside "
                          "extrapolation_value"},

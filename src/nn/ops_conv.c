@@ -6,17 +6,50 @@
  *   small at any image size.
  * 1-D convolutions run as 2-D with a height of 1. */
 #include "nn/nn_ops.h"
+#include "nn/nn_winograd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define COL_BYTES (8u << 20) /* im2col band budget */
 
+int gh_nn_use_winograd = 1;
+
+/* Transformed weights for node i: cached in the model when the weights are a
+ * constant, else made into scratch for this run. */
+static enum gh_status wino_weights(struct gh_nn_exec *x, const struct gh_nn_node *node, const float *w, int64_t m,
+                                   int64_t c, const float **out)
+{
+    struct gh_nn_model *md = x->m;
+    size_t n = gh_nn_wino_weights_size(m, c);
+    enum gh_status st;
+    if (md->values[node->in[1]].kind != GH_NN_VALUE_CONST) {
+        float *u;
+        if ((st = gh_nn_scratch(x, n * sizeof(float), (void **)&u)))
+            return st;
+        gh_nn_wino_weights(w, m, c, u);
+        *out = u;
+        return GH_OK;
+    }
+    if (!md->wino && !(md->wino = calloc((size_t)md->n_nodes, sizeof *md->wino)))
+        return gh_error(GH_ERR_NOMEM, "out of memory");
+    if (!md->wino[x->node_index]) {
+        float *u = malloc(n * sizeof(float));
+        if (!u)
+            return gh_error(GH_ERR_NOMEM, "out of memory");
+        gh_nn_wino_weights(w, m, c, u);
+        md->wino[x->node_index] = u;
+    }
+    *out = md->wino[x->node_index];
+    return GH_OK;
+}
+
 struct conv_geom {
     int64_t n, c, h, w;     /* input */
     int64_t m, oh, ow;      /* output channels and size */
     int64_t kh, kw, sh, sw, dh, dw;
     int64_t pt, pl, pb, pr; /* pads: top, left, bottom, right */
+    int reflect;            /* pads reflect the input (a fused Pad) instead of zeros */
     int64_t group;
 };
 
@@ -108,6 +141,19 @@ static void im2col_range(void *arg, int begin, int end)
             x1--;
         for (int64_t oy = c->y0; oy < c->y0 + c->rows; oy++, dst += g->ow) {
             int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+            if (g->reflect) {
+                const float *row = plane + gh_nn_reflect(iy, g->h) * g->w;
+                for (int64_t ox = 0; ox < x0; ox++)
+                    dst[ox] = row[gh_nn_reflect(ox * g->sw + xoff, g->w)];
+                for (int64_t ox = x1; ox < g->ow; ox++)
+                    dst[ox] = row[gh_nn_reflect(ox * g->sw + xoff, g->w)];
+                if (g->sw == 1)
+                    memcpy(dst + x0, row + xoff + x0, (size_t)(x1 - x0) * sizeof *dst);
+                else
+                    for (int64_t ox = x0; ox < x1; ox++)
+                        dst[ox] = row[ox * g->sw + xoff];
+                continue;
+            }
             if (iy < 0 || iy >= g->h) {
                 memset(dst, 0, (size_t)g->ow * sizeof *dst);
                 continue;
@@ -236,6 +282,15 @@ GH_NN_KERNEL(gh_nn_k_conv)
         g.pb = pads[2];
         g.pr = pads[3];
     }
+    if (node->fused_pad) { /* load-time fusion guarantees the Conv's own pads are 0 */
+        g.pt = node->fpads[0];
+        g.pl = node->fpads[1];
+        g.pb = node->fpads[2];
+        g.pr = node->fpads[3];
+        g.reflect = node->fused_pad == 2;
+        if (g.reflect && (g.h == 0 || g.w == 0))
+            return gh_error(GH_ERR_MODEL, "cannot reflect-pad an empty input");
+    }
     int64_t hh = g.h + g.pt + g.pb - dkh, ww = g.w + g.pl + g.pr - dkw;
     if (hh < 0 || ww < 0)
         return gh_error(GH_ERR_MODEL, "kernel larger than the padded input");
@@ -253,6 +308,14 @@ GH_NN_KERNEL(gh_nn_k_conv)
     int64_t hw = g.oh * g.ow, ihw = g.h * g.w;
     if (!hw || !g.n || !g.m)
         return GH_OK;
+    if (gh_nn_use_winograd && sp == 2 && g.group == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
+        g.dh == 1 && g.dw == 1 && g.c >= 4 && g.m >= 4 && hw >= 64) {
+        const float *u = NULL;
+        if ((st = wino_weights(x, node, wd, g.m, g.c, &u)))
+            return st;
+        struct gh_nn_wino_geom wg = {g.n, g.c, g.h, g.w, g.m, g.oh, g.ow, g.pt, g.pl, g.reflect};
+        return gh_nn_wino_conv(x, &wg, xd, u, bd, yd);
+    }
     if (g.group == g.c && g.m == g.c && g.group > 1) {
         struct dw_ctx c = {xd, wd, bd, yd, &g};
         if (g.n * g.c > INT32_MAX)
@@ -282,7 +345,7 @@ GH_NN_KERNEL(gh_nn_k_conv)
             const float *wg = wd + gi * mg * kk;
             float *yg = yd + (n * g.m + gi * mg) * hw;
             if (pointwise) {
-                gh_nn_sgemm(0, 0, (int)mg, (int)hw, (int)kk, 1.0f, wg, (int)kk, xg, (int)hw, 0.0f, yg, (int)hw);
+                gh_nn_sgemm(x->threads, 0, 0, (int)mg, (int)hw, (int)kk, 1.0f, wg, (int)kk, xg, (int)hw, 0.0f, yg, (int)hw);
                 continue;
             }
             for (int64_t y0 = 0; y0 < g.oh; y0 += band) {
@@ -290,7 +353,7 @@ GH_NN_KERNEL(gh_nn_k_conv)
                 struct im2col_ctx c = {xg, col, &g, cg, y0, rows};
                 gh_parallel_for((int)kk, x->threads, im2col_range, &c);
                 int ncol = (int)(rows * g.ow);
-                gh_nn_sgemm(0, 0, (int)mg, ncol, (int)kk, 1.0f, wg, (int)kk, col, ncol, 0.0f, yg + y0 * g.ow,
+                gh_nn_sgemm(x->threads, 0, 0, (int)mg, ncol, (int)kk, 1.0f, wg, (int)kk, col, ncol, 0.0f, yg + y0 * g.ow,
                             (int)hw);
             }
         }
@@ -380,7 +443,7 @@ GH_NN_KERNEL(gh_nn_k_conv_transpose)
             const float *xg = (const float *)X->data + (b * C + gi * cg) * ihw;
             const float *wg = (const float *)W->data + gi * cg * kk;
             /* col[kk, ihw] = Wg^T[kk, cg] * Xg[cg, ihw] */
-            gh_nn_sgemm(1, 0, (int)kk, (int)ihw, (int)cg, 1.0f, wg, (int)kk, xg, (int)ihw, 0.0f, col, (int)ihw);
+            gh_nn_sgemm(x->threads, 1, 0, (int)kk, (int)ihw, (int)cg, 1.0f, wg, (int)kk, xg, (int)ihw, 0.0f, col, (int)ihw);
             float *yg = yd + (b * M + gi * mg) * ohw;
             for (int64_t r = 0; r < kk; r++) {
                 int64_t m = r / (k[0] * k[1]), ky = (r / k[1]) % k[0], kx = r % k[1];
@@ -470,7 +533,7 @@ GH_NN_KERNEL(gh_nn_k_matmul)
         if (K == 0)
             memset(c, 0, (size_t)(M * N) * sizeof *c);
         else
-            gh_nn_sgemm(0, 0, (int)M, (int)N, (int)K, 1.0f, (const float *)A->data + oa, (int)K,
+            gh_nn_sgemm(x->threads, 0, 0, (int)M, (int)N, (int)K, 1.0f, (const float *)A->data + oa, (int)K,
                         (const float *)B->data + ob, (int)N, 0.0f, c, (int)N);
         for (int i = bat - 1; i >= 0; i--) {
             if (++idx[i] < bshape[i])

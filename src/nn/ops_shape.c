@@ -476,6 +476,32 @@ GH_NN_KERNEL(gh_nn_k_constant)
     return GH_OK;
 }
 
+GH_NN_KERNEL(gh_nn_k_constant_of_shape)
+{
+    const struct gh_nn_tensor *s = gh_nn_in(x, node, 0);
+    const struct gh_nn_attr *a = gh_nn_attr_find(node, "value");
+    int64_t shape[GH_NN_MAX_DIMS];
+    if (s->dtype != GH_NN_I64 || s->ndim != 1 || s->shape[0] > GH_NN_MAX_DIMS)
+        return gh_error(GH_ERR_MODEL, "input must be a 1-D int64 shape of at most %d values", GH_NN_MAX_DIMS);
+    if (a && (a->type != GH_NN_ATTR_TENSOR || gh_nn_tensor_count(&a->t) != 1))
+        return gh_error(GH_ERR_MODEL, "value must be a one-element tensor");
+    for (int i = 0; i < s->shape[0]; i++)
+        shape[i] = ((const int64_t *)s->data)[i];
+    enum gh_nn_dtype dt = a ? a->t.dtype : GH_NN_F32;
+    struct gh_nn_tensor *out;
+    enum gh_status st = gh_nn_out(x, node, 0, dt, (int)s->shape[0], shape, &out);
+    if (st)
+        return st;
+    size_t n = gh_nn_tensor_count(out);
+    for (size_t i = 0; i < n; i++) {
+        if (dt == GH_NN_F32)
+            ((float *)out->data)[i] = a ? ((const float *)a->t.data)[0] : 0.0f;
+        else
+            ((int64_t *)out->data)[i] = ((const int64_t *)a->t.data)[0];
+    }
+    return GH_OK;
+}
+
 /* ---- Pad ---- */
 
 enum pad_mode { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE };

@@ -9,77 +9,10 @@
 #include <string.h>
 
 #include "ghiblify/nn.h"
+#include "../nn/npy.h"
+#include "nn/nn_internal.h" /* gh_nn_use_winograd */
 
 #define TOL 2e-3
-
-struct npy {
-    int ndim;
-    long shape[4];
-    int is_f16; /* else uint8 */
-    unsigned char *data;
-    size_t count;
-};
-
-static float half_to_float(unsigned short h)
-{
-    int e = (h >> 10) & 31, m = h & 1023;
-    float v = e == 0 ? ldexpf((float)m, -24) : e == 31 ? INFINITY : ldexpf((float)(m | 1024), e - 25);
-    return (h & 0x8000) ? -v : v;
-}
-
-/* Minimal .npy reader for the goldens: '|u1' or '<f2', C order. */
-static int npy_read(const char *path, struct npy *a)
-{
-    memset(a, 0, sizeof *a);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    unsigned char pre[10];
-    char header[1024];
-    int ok = fread(pre, 1, 10, f) == 10 && pre[0] == 0x93 && memcmp(pre + 1, "NUMPY", 5) == 0 && pre[6] == 1;
-    size_t hl = ok ? (size_t)(pre[8] | pre[9] << 8) : 0;
-    ok = ok && hl < sizeof header && fread(header, 1, hl, f) == hl;
-    if (ok) {
-        header[hl] = 0;
-        a->is_f16 = strstr(header, "'<f2'") != NULL;
-        ok = (a->is_f16 || strstr(header, "'|u1'")) && strstr(header, "'fortran_order': False");
-        const char *s = strstr(header, "'shape': (");
-        ok = ok && s;
-        if (ok) {
-            s += 10;
-            a->count = 1;
-            while (*s && *s != ')' && a->ndim < 4) {
-                char *end;
-                long v = strtol(s, &end, 10);
-                if (end == s)
-                    break;
-                a->shape[a->ndim++] = v;
-                a->count *= (size_t)v;
-                s = end;
-                while (*s == ',' || *s == ' ')
-                    s++;
-            }
-        }
-    }
-    if (ok) {
-        size_t bytes = a->count * (a->is_f16 ? 2 : 1);
-        a->data = malloc(bytes);
-        ok = a->data && fread(a->data, 1, bytes, f) == bytes;
-    }
-    fclose(f);
-    if (!ok) {
-        free(a->data);
-        a->data = NULL;
-    }
-    return ok;
-}
-
-static float npy_get(const struct npy *a, size_t i)
-{
-    if (!a->is_f16)
-        return a->data[i];
-    return half_to_float((unsigned short)(a->data[2 * i] | a->data[2 * i + 1] << 8));
-}
 
 static struct gh_nn_model *load(const char *name)
 {
@@ -200,6 +133,9 @@ int main(void)
     struct gh_nn_model *hayao = load("AnimeGANv3_Hayao_36");
     check_golden(hayao, "AnimeGANv3_Hayao_36", 256, 256);
     check_golden(hayao, "AnimeGANv3_Hayao_36", 192, 320);
+    gh_nn_use_winograd = 0; /* the im2col path for the same 3x3 convs */
+    check_golden(hayao, "AnimeGANv3_Hayao_36", 192, 320);
+    gh_nn_use_winograd = 1;
     check_flat(hayao);
     check_odd_size(hayao);
     gh_nn_free(hayao);

@@ -1,0 +1,108 @@
+/* libFuzzer harness for the TFLite loader: every input gets the "TFL3" file
+ * identifier patched in at offset 4 (so mutations exercise the flatbuffer
+ * reader and the operator translation, not the ONNX path), is loaded with
+ * gh_nn_load_memory and, if that works, run on a small NHWC input (dynamic
+ * dimensions = 8, other dimensions up to 64). Anything may fail, nothing may
+ * crash or leak.
+ *
+ * Built two ways (tests/CMakeLists.txt), like fuzz_onnx.c:
+ * - always, with GH_FUZZ_REPLAY: a plain program replaying every file of the
+ *   directories given (ctest fuzz.tflite_replay over tests/fuzz/tflite: seed
+ *   models written by `test_nn_tflite_hostile --write-seeds DIR`, plus any
+ *   crasher found, which becomes a regression file there);
+ * - with -DGH_FUZZ=ON and clang: the libFuzzer target fuzz_tflite and a short
+ *   smoke run (fuzz.tflite_smoke). Run longer by hand:
+ *     build-fuzz/tests/fuzz_tflite -max_total_time=600 CORPUS_DIR tests/fuzz/tflite */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ghiblify/nn.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 8 || size > (64u << 20))
+        return 0;
+    uint8_t *d = malloc(size);
+    if (!d)
+        return 0;
+    memcpy(d, data, size);
+    memcpy(d + 4, "TFL3", 4);
+    struct gh_nn_model *m = NULL;
+    if (gh_nn_load_memory(d, size, &m) == GH_OK) {
+        struct gh_nn_tensor info;
+        if (gh_nn_input_count(m) == 1 && gh_nn_input_info(m, 0, &info) == GH_OK && info.ndim >= 0 && info.ndim <= 4) {
+            size_t count = 1;
+            for (int i = 0; i < info.ndim; i++) {
+                if (info.shape[i] < 0)
+                    info.shape[i] = 8;
+                if (info.shape[i] > 64)
+                    count = 0;
+                count *= (size_t)info.shape[i];
+            }
+            float *x = count && count <= 16384 ? malloc(count * sizeof *x) : NULL;
+            if (x) {
+                for (size_t k = 0; k < count; k++)
+                    x[k] = (float)(k % 7) * 0.25f - 0.5f;
+                info.data = x;
+                struct gh_nn_tensor y;
+                if (gh_nn_run(m, &info, &y) == GH_OK)
+                    gh_nn_tensor_release(&y);
+                free(x);
+            }
+        }
+        gh_nn_free(m);
+    }
+    free(d);
+    return 0;
+}
+
+#ifdef GH_FUZZ_REPLAY
+#include <dirent.h>
+#include <sys/stat.h>
+
+static int run_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *d = malloc(n > 0 ? (size_t)n : 1);
+    size_t got = d ? fread(d, 1, (size_t)(n > 0 ? n : 0), f) : 0;
+    fclose(f);
+    if (d)
+        LLVMFuzzerTestOneInput(d, got);
+    free(d);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    int count = 0;
+    for (int i = 1; i < argc; i++) {
+        DIR *dir = opendir(argv[i]);
+        if (!dir) {
+            count += run_file(argv[i]);
+            continue;
+        }
+        struct dirent *e;
+        char sub[8192];
+        while ((e = readdir(dir)) != NULL) {
+            if (e->d_name[0] == '.' || strlen(argv[i]) + strlen(e->d_name) + 2 > sizeof sub)
+                continue;
+            strcpy(sub, argv[i]);
+            strcat(sub, "/");
+            strcat(sub, e->d_name);
+            count += run_file(sub);
+        }
+        closedir(dir);
+    }
+    printf("replayed %d inputs\n", count);
+    return count > 0 ? 0 : 1;
+}
+#endif

@@ -1,0 +1,118 @@
+/* Benchmark driver for tools/bench-nn (compiled by it against the build's
+ * libghiblify_core.a). Runs one model at one size: a warm-up, then N timed
+ * runs; prints the median and the process's peak RSS. With --sgemm it instead
+ * measures OpenBLAS SGEMM on a convolution-shaped product.
+ *
+ *   bench_nn MODEL.onnx HxW [--runs 5] [--threads 2] [--profile]
+ *   bench_nn --sgemm [--threads 2] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "ghiblify/nn.h"
+#include "nn/nn_internal.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 5, threads = 2, h = 0, w = 0, sgemm = 0, profile = 0;
+    const char *model = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-winograd"))
+            gh_nn_use_winograd = 0;
+        else if (!strcmp(argv[i], "--profile"))
+            profile = 1;
+        else if (!strcmp(argv[i], "--sgemm"))
+            sgemm = 1;
+        else if (!model)
+            model = argv[i];
+        else if (sscanf(argv[i], "%dx%d", &h, &w) != 2)
+            return fprintf(stderr, "bad argument %s\n", argv[i]), 2;
+    }
+    if (runs < 1 || runs > 100)
+        runs = 5;
+    double t[100];
+    if (sgemm) {
+        /* 64 x 262144 x 288: a 3x3 conv, 32 -> 64 channels at 512x512. */
+        int m = 64, n = 262144, k = 288;
+        float *a = calloc((size_t)m * k, 4), *b = calloc((size_t)k * n, 4), *c = calloc((size_t)m * n, 4);
+        for (size_t i = 0; i < (size_t)k * n; i++)
+            b[i] = (float)(i % 13) * 0.1f;
+        for (size_t i = 0; i < (size_t)m * k; i++)
+            a[i] = (float)(i % 7) * 0.1f;
+        gh_nn_blas_threads(threads);
+        gh_nn_sgemm(threads, 0, 0, m, n, k, 1, a, k, b, n, 0, c, n);
+        for (int r = 0; r < runs; r++) {
+            double t0 = now_ms();
+            gh_nn_sgemm(threads, 0, 0, m, n, k, 1, a, k, b, n, 0, c, n);
+            t[r] = now_ms() - t0;
+        }
+        qsort(t, (size_t)runs, sizeof t[0], cmp);
+        printf("sgemm_gflops=%.1f\n", 2.0 * m * n * k / (t[runs / 2] * 1e6));
+        free(a);
+        free(b);
+        free(c);
+        return 0;
+    }
+    if (!model || h < 16 || w < 16)
+        return fprintf(stderr, "usage: bench_nn MODEL HxW [--runs N] [--threads T]\n"), 2;
+    struct gh_nn_model *m = NULL;
+    double t0 = now_ms();
+    if (gh_nn_load_file(model, &m) != GH_OK)
+        return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+    double load_ms = now_ms() - t0;
+    gh_nn_set_threads(m, threads);
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y = {0};
+    x.data = malloc((size_t)h * w * 3 * sizeof(float));
+    for (size_t i = 0; i < (size_t)h * w * 3; i++) /* a smooth pattern in [-1, 1] */
+        ((float *)x.data)[i] = 0.9f * __builtin_sinf((float)(i % 3) + (float)(i / 3 % (size_t)w) * 0.05f +
+                                                     (float)(i / 3 / (size_t)w) * 0.031f);
+    for (int r = -1; r < runs; r++) {
+        double s = now_ms();
+        if (gh_nn_run(m, &x, &y) != GH_OK)
+            return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+        double e = now_ms() - s;
+        gh_nn_tensor_release(&y);
+        if (r >= 0)
+            t[r] = e;
+    }
+    qsort(t, (size_t)runs, sizeof t[0], cmp);
+    printf("ours_ms=%.1f load_ms=%.1f rss_mb=%.0f\n", t[runs / 2], load_ms, peak_rss_mb());
+    if (profile) {
+        double total = 0;
+        for (int op = 0; op < GH_NN_OP_COUNT; op++)
+            total += m->prof_ms[op];
+        for (int op = 0; op < GH_NN_OP_COUNT; op++)
+            if (m->prof_ms[op] > 0.005 * total)
+                printf("  %-22s %8.1f ms/run %5.1f%%\n", gh_nn_ops[op].name, m->prof_ms[op] / (runs + 1),
+                       100 * m->prof_ms[op] / total);
+    }
+    free(x.data);
+    gh_nn_free(m);
+    return 0;
+}
