@@ -66,6 +66,15 @@ enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, 
 enum gh_status gh_ops_bilateral(const struct gh_image *in, int d, double sigma_color,
                                 double sigma_space, int threads, struct gh_image **out);
 
+/* Allows (enable = 1, the default) or forbids the AVX2+FMA kernels chosen at run
+ * time on CPUs that have them; returns the previous setting. Results agree with
+ * the portable kernels to float rounding. Setting GH_OPS_NO_SIMD=1 in the
+ * environment also forbids them. Tests use this to exercise both paths. */
+int gh_ops_simd_enable(int enable);
+
+/* 1 if the AVX2+FMA kernels are in use, else 0. */
+int gh_ops_simd_active(void);
+
 /* Guided filter of He et al. (TPAMI 2013) of src with a 1- or 3-channel guide of
  * the same size: window (2 radius + 1)^2 clipped at the borders (the mean is over
  * the pixels inside, as He's reference box filter / N), regularization eps on the
