@@ -61,6 +61,10 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
         st = gh_ops_gaussian(in, 2.0, threads, &out);
     else if (!strcmp(op, "bilateral"))
         st = gh_ops_bilateral(in, 9, 30, 5, threads, &out);
+    else if (!strcmp(op, "bilateral_large"))
+        st = gh_ops_bilateral(in, 0, 30, 12, threads, &out);
+    else if (!strcmp(op, "bilateral_fast"))
+        st = gh_ops_bilateral_fast(in, 30, 12, threads, &out);
     else if (!strcmp(op, "canny"))
         st = gh_ops_canny(in, 50, 150, 0, threads, &out);
     else if (!strcmp(op, "rgb2lab"))

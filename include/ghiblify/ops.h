@@ -66,6 +66,14 @@ enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, 
 enum gh_status gh_ops_bilateral(const struct gh_image *in, int d, double sigma_color,
                                 double sigma_space, int threads, struct gh_image **out);
 
+/* Fast approximation of gh_ops_bilateral(in, 0, sigma_color, sigma_space) for
+ * large kernels: the same circular window of radius round(1.5 sigma_space), but
+ * taps only every floor(sigma_space / 3) pixels, so about 64 taps whatever the
+ * size (PSNR >= 32 dB against the exact filter on photos, see the tests). Exact
+ * below sigma_space 6. */
+enum gh_status gh_ops_bilateral_fast(const struct gh_image *in, double sigma_color,
+                                     double sigma_space, int threads, struct gh_image **out);
+
 /* Allows (enable = 1, the default) or forbids the AVX2+FMA kernels chosen at run
  * time on CPUs that have them; returns the previous setting. Results agree with
  * the portable kernels to float rounding. Setting GH_OPS_NO_SIMD=1 in the

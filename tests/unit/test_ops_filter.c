@@ -149,6 +149,35 @@ static void test_kuwahara(void)
     gh_image_free(step);
 }
 
+/* The fast (sparse-tap) bilateral against our exact filter (which matches OpenCV). */
+static void test_bilateral_fast(void)
+{
+    static const char *const files[] = {"in_rgb.ppm", "transfer_ref.ppm"};
+    static const double sig[][2] = {{30, 5}, {50, 8}, {20, 3}, {40, 12}, {30, 20}};
+    for (int f = 0; f < 2; f++) {
+        struct gh_image *src = golden_read_pnm(files[f]);
+        CHECK(src != NULL);
+        for (int i = 0; src && i < 5; i++) {
+            struct gh_image *exact = NULL, *fast = NULL;
+            CHECK_OK(gh_ops_bilateral(src, 0, sig[i][0], sig[i][1], 2, &exact));
+            CHECK_OK(gh_ops_bilateral_fast(src, sig[i][0], sig[i][1], 2, &fast));
+            double p = psnr_8bit(fast, exact);
+            printf("fast bilateral %s sigma_color %g sigma_space %g: PSNR %.2f dB vs exact\n",
+                   files[f], sig[i][0], sig[i][1], p);
+            CHECK_MSG(p >= 32, "%s: fast bilateral PSNR %.2f dB", files[f], p);
+            gh_image_free(exact);
+            gh_image_free(fast);
+        }
+        gh_image_free(src);
+    }
+    struct gh_image *one = noise_image(1, 1, 3, 2), *out = NULL;
+    CHECK_OK(gh_ops_bilateral_fast(one, 30, 4, 1, &out));
+    CHECK(max_abs_diff(out, one) < 1e-6);
+    gh_image_free(out);
+    CHECK(gh_ops_bilateral_fast(one, 30, 0, 1, &out) == GH_ERR_ARGUMENT && !out);
+    gh_image_free(one);
+}
+
 static void test_tiny(void)
 {
     static const int sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {3, 3}, {4, 7}};
@@ -162,6 +191,9 @@ static void test_tiny(void)
         gh_image_free(out);
         CHECK_OK(gh_ops_guided(src, src, 3, 0.01, 2, &out));
         CHECK(out && out->height == src->height);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_bilateral_fast(src, 30, 2, 2, &out));
+        CHECK(out && out->width == src->width);
         gh_image_free(out);
         CHECK_OK(gh_ops_kuwahara(src, 4, 2, &out));
         CHECK(out && out->width == src->width);
@@ -187,6 +219,7 @@ int main(void)
     }
     gh_image_free(rgb);
     gh_image_free(small);
+    test_bilateral_fast();
     test_guided();
     test_kuwahara();
     test_tiny();
