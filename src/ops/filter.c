@@ -59,6 +59,61 @@ struct sep_job {
     int radius;
 };
 
+/* Row kernels of the separable convolution with a symmetric kernel (kc[0] is the
+ * center tap). Compiled for the baseline ISA and, on x86-64, for AVX2+FMA. */
+static inline __attribute__((always_inline)) void
+sym_row_h_body(int w, int r, const float *restrict kc, const float *restrict b,
+               float *restrict dst)
+{
+    for (int x = 0; x < w; x++)
+        dst[x] = kc[0] * b[x];
+    for (int k = 1; k <= r; k++) {
+        float wk = kc[k];
+        for (int x = 0; x < w; x++)
+            dst[x] += wk * (b[x - k] + b[x + k]);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+sym_row_v_body(int w, int r, const float *restrict kc, const float *const *up,
+               const float *const *dn, const float *restrict mid, float *restrict dst)
+{
+    for (int x = 0; x < w; x++)
+        dst[x] = kc[0] * mid[x];
+    for (int k = 1; k <= r; k++) {
+        const float *restrict u = up[k], *restrict d = dn[k];
+        float wk = kc[k];
+        for (int x = 0; x < w; x++)
+            dst[x] += wk * (u[x] + d[x]);
+    }
+}
+
+static void sym_row_h_generic(int w, int r, const float *kc, const float *b, float *dst)
+{
+    sym_row_h_body(w, r, kc, b, dst);
+}
+
+static void sym_row_v_generic(int w, int r, const float *kc, const float *const *up,
+                              const float *const *dn, const float *mid, float *dst)
+{
+    sym_row_v_body(w, r, kc, up, dn, mid, dst);
+}
+
+#if GH_OPS_X86
+__attribute__((target("avx2,fma"))) static void
+sym_row_h_avx2(int w, int r, const float *kc, const float *b, float *dst)
+{
+    sym_row_h_body(w, r, kc, b, dst);
+}
+
+__attribute__((target("avx2,fma"))) static void
+sym_row_v_avx2(int w, int r, const float *kc, const float *const *up, const float *const *dn,
+               const float *mid, float *dst)
+{
+    sym_row_v_body(w, r, kc, up, dn, mid, dst);
+}
+#endif
+
 /* Horizontal pass: each row is copied into a reflect-101 padded buffer so the
  * inner loops are plain, vectorizable multiply-adds. */
 static void sep_rows_h(void *ctx, int begin, int end)
@@ -80,20 +135,15 @@ static void sep_rows_h(void *ctx, int begin, int end)
         }
         return;
     }
-    const float *kc = j->kernel + r;
+    void (*row_fn)(int, int, const float *, const float *, float *) = sym_row_h_generic;
+#if GH_OPS_X86
+    if (gh_ops_simd_level() >= 1)
+        row_fn = sym_row_h_avx2;
+#endif
     for (int row = begin; row < end; row++) {
         int c = row / h, y = row % h;
-        const float *src = gh_image_plane(j->src, c) + (size_t)y * (size_t)w;
-        float *dst = gh_image_plane(j->dst, c) + (size_t)y * (size_t)w;
-        gh_ops_pad_row(src, w, r, buf);
-        const float *b = buf + r;
-        for (int x = 0; x < w; x++)
-            dst[x] = kc[0] * b[x];
-        for (int k = 1; k <= r; k++) {
-            float wk = kc[k];
-            for (int x = 0; x < w; x++)
-                dst[x] += wk * (b[x - k] + b[x + k]);
-        }
+        gh_ops_pad_row(gh_image_plane(j->src, c) + (size_t)y * (size_t)w, w, r, buf);
+        row_fn(w, r, j->kernel + r, buf + r, gh_image_plane(j->dst, c) + (size_t)y * (size_t)w);
     }
     free(buf);
 }
@@ -103,22 +153,37 @@ static void sep_rows_v(void *ctx, int begin, int end)
 {
     struct sep_job *j = ctx;
     int w = j->src->width, h = j->src->height, r = j->radius;
-    const float *kc = j->kernel + r;
+    const float **rows = malloc(2 * ((size_t)r + 1) * sizeof *rows);
+    void (*row_fn)(int, int, const float *, const float *const *, const float *const *,
+                   const float *, float *) = sym_row_v_generic;
+#if GH_OPS_X86
+    if (gh_ops_simd_level() >= 1)
+        row_fn = sym_row_v_avx2;
+#endif
     for (int row = begin; row < end; row++) {
         int c = row / h, y = row % h;
         const float *plane = gh_image_plane(j->src, c);
         float *dst = gh_image_plane(j->dst, c) + (size_t)y * (size_t)w;
         const float *mid = plane + (size_t)y * (size_t)w;
-        for (int x = 0; x < w; x++)
-            dst[x] = kc[0] * mid[x];
-        for (int k = 1; k <= r; k++) {
-            const float *up = plane + (size_t)gh_ops_reflect101(y - k, h) * (size_t)w;
-            const float *dn = plane + (size_t)gh_ops_reflect101(y + k, h) * (size_t)w;
-            float wk = kc[k];
+        if (!rows) { /* no memory for the row table: tap by tap */
             for (int x = 0; x < w; x++)
-                dst[x] += wk * (up[x] + dn[x]);
+                dst[x] = j->kernel[r] * mid[x];
+            for (int k = 1; k <= r; k++) {
+                const float *u = plane + (size_t)gh_ops_reflect101(y - k, h) * (size_t)w;
+                const float *d = plane + (size_t)gh_ops_reflect101(y + k, h) * (size_t)w;
+                for (int x = 0; x < w; x++)
+                    dst[x] += j->kernel[r + k] * (u[x] + d[x]);
+            }
+            continue;
         }
+        const float **up = rows, **dn = rows + r + 1;
+        for (int k = 1; k <= r; k++) {
+            up[k] = plane + (size_t)gh_ops_reflect101(y - k, h) * (size_t)w;
+            dn[k] = plane + (size_t)gh_ops_reflect101(y + k, h) * (size_t)w;
+        }
+        row_fn(w, r, j->kernel + r, up, dn, mid, dst);
     }
+    free(rows);
 }
 
 enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, int radius,
