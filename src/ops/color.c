@@ -227,15 +227,52 @@ static void rows_lab_to_srgb(const float *const in[3], float *const out[3], size
     }
 }
 
+/* skimage.color.rgb2hsv written with selects only, so it vectorizes; the same
+ * results as srgb_to_hsv. */
+static inline __attribute__((always_inline)) GH_OPS_NO_TRAPS void
+hsv_body(const float *restrict r_, const float *restrict g_, const float *restrict b_,
+         float *restrict h_, float *restrict s_, float *restrict v_, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float r = r_[i], g = g_[i], b = b_[i];
+        float mx = r > g ? r : g, mn = r < g ? r : g;
+        mx = mx > b ? mx : b;
+        mn = mn < b ? mn : b;
+        float delta = mx - mn;
+        float dv = mx != 0 ? mx : 1.f, dd = delta != 0 ? delta : 1.f;
+        float hr = (g - b) / dd, hg = 2.f + (b - r) / dd, hb = 4.f + (r - g) / dd;
+        float h = b == mx ? hb : g == mx ? hg : hr; /* skimage: blue wins ties, then green */
+        h *= 1.f / 6.f;
+        h = h < 0 ? h + 1.f : h;
+        h_[i] = delta != 0 ? h : 0.f;
+        s_[i] = delta / dv;
+        v_[i] = mx;
+    }
+}
+
+GH_OPS_NO_TRAPS static void hsv_generic(const float *r, const float *g, const float *b, float *h, float *s,
+                        float *v, size_t n)
+{
+    hsv_body(r, g, b, h, s, v, n);
+}
+
+#if GH_OPS_X86
+__attribute__((target("avx2,fma"))) GH_OPS_NO_TRAPS static void
+hsv_avx2(const float *r, const float *g, const float *b, float *h, float *s, float *v, size_t n)
+{
+    hsv_body(r, g, b, h, s, v, n);
+}
+#endif
+
 static void rows_srgb_to_hsv(const float *const in[3], float *const out[3], size_t a, size_t b)
 {
-    for (size_t at = a; at < b; at++) {
-        float p[3] = {in[0][at], in[1][at], in[2][at]};
-        srgb_to_hsv(p);
-        out[0][at] = p[0];
-        out[1][at] = p[1];
-        out[2][at] = p[2];
-    }
+    void (*fn)(const float *, const float *, const float *, float *, float *, float *, size_t) =
+        hsv_generic;
+#if GH_OPS_X86
+    if (gh_ops_simd_level() >= 1)
+        fn = hsv_avx2;
+#endif
+    fn(in[0] + a, in[1] + a, in[2] + a, out[0] + a, out[1] + a, out[2] + a, b - a);
 }
 
 static void color_rows(void *ctx, int begin, int end)

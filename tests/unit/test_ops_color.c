@@ -213,6 +213,10 @@ int main(void)
 {
     test_forward("cube");
     test_forward("photo");
+    gh_ops_simd_enable(0); /* the portable kernels as well */
+    test_forward("cube");
+    test_forward("photo");
+    gh_ops_simd_enable(1);
     test_inverse();
     test_transfer();
     test_out_of_range();
