@@ -66,7 +66,8 @@ enum gh_status gh_ops_palette_apply(const struct gh_image *rgb, const struct gh_
 
 /* SLIC superpixels (Achanta et al. 2012) in CIELAB: seeds on a regular grid of
  * step S = round(sqrt(pixels / n_segments)), distance d_lab^2 / compactness^2 +
- * d_xy^2 / S^2, each center searching +-2S (as skimage.segmentation.slic),
+ * d_xy^2 / S^2 (as skimage.segmentation.slic), each center reaching +-S (the paper;
+ * skimage searches +-2S),
  * max_iter iterations (<= 0: 10), then connectivity enforcement: 4-connected
  * pieces smaller than half the average segment join a neighbor, and labels are
  * renumbered 0 .. *count - 1 in raster order. labels receives width * height ints.

@@ -13,41 +13,75 @@ static const int64_t TG22 = 13573;
 
 struct canny_job {
     const struct gh_image *gray;
+    uint8_t *q;   /* the image quantized to 8 bits */
     int16_t *dx, *dy;
     int32_t *mag; /* (h + 2) x (w + 2), zero border */
     uint8_t *map; /* (h + 2) x (w + 2): 0 candidate, 1 not an edge, 2 strong */
     int l2, low, high;
 };
 
-static inline int q8(float v)
+static void canny_quantize(void *ctx, int begin, int end)
 {
-    int q = (int)lrintf(v * 255.f);
-    return q < 0 ? 0 : q > 255 ? 255 : q;
+    struct canny_job *j = ctx;
+    size_t w = (size_t)j->gray->width;
+    const float *p = j->gray->data;
+    for (size_t i = (size_t)begin * w; i < (size_t)end * w; i++) {
+        float v = p[i] * 255.f + 0.5f; /* round half up: vectorizes, unlike lrintf */
+        float y = v - 255.f;
+        v = 0.5f * (v + fabsf(v));        /* max(v, 0) without a branch */
+        v = v - 0.5f * (y + fabsf(y));    /* min(v, 255) */
+        j->q[i] = (uint8_t)(int)v;
+    }
 }
 
+/* 3x3 Sobel with replicated borders (as cv2.Canny), separably: vertical [1 2 1]
+ * and [-1 0 1] sums first, then horizontal; integer loops that vectorize. */
 static void canny_gradient(void *ctx, int begin, int end)
 {
     struct canny_job *j = ctx;
     int w = j->gray->width, h = j->gray->height;
-    const float *p = j->gray->data;
+    int32_t *buf = malloc(2 * ((size_t)w + 2) * sizeof *buf);
+    if (!buf) { /* cannot fail in gh_parallel_for: compute without buffers */
+        for (int y = begin; y < end; y++)
+            for (int x = 0; x < w; x++) {
+                int ym = y > 0 ? y - 1 : 0, yp = y < h - 1 ? y + 1 : h - 1;
+                int xm = x > 0 ? x - 1 : 0, xp = x < w - 1 ? x + 1 : w - 1;
+#define Q(yy, xx) ((int)j->q[(size_t)(yy) * (size_t)w + (size_t)(xx)])
+                int gx = Q(ym, xp) + 2 * Q(y, xp) + Q(yp, xp) - Q(ym, xm) - 2 * Q(y, xm) - Q(yp, xm);
+                int gy = Q(yp, xm) + 2 * Q(yp, x) + Q(yp, xp) - Q(ym, xm) - 2 * Q(ym, x) - Q(ym, xp);
+#undef Q
+                size_t at = (size_t)y * (size_t)w + (size_t)x;
+                j->dx[at] = (int16_t)gx;
+                j->dy[at] = (int16_t)gy;
+                j->mag[(size_t)(y + 1) * (size_t)(w + 2) + (size_t)x + 1] =
+                    j->l2 ? gx * gx + gy * gy : abs(gx) + abs(gy);
+            }
+        return;
+    }
+    int32_t *sv = buf + 1, *dv = buf + (size_t)w + 3; /* one replicated value each side */
     for (int y = begin; y < end; y++) {
-        const float *r0 = p + (size_t)(y > 0 ? y - 1 : 0) * (size_t)w;
-        const float *r1 = p + (size_t)y * (size_t)w;
-        const float *r2 = p + (size_t)(y < h - 1 ? y + 1 : h - 1) * (size_t)w;
+        const uint8_t *r0 = j->q + (size_t)(y > 0 ? y - 1 : 0) * (size_t)w;
+        const uint8_t *r1 = j->q + (size_t)y * (size_t)w;
+        const uint8_t *r2 = j->q + (size_t)(y < h - 1 ? y + 1 : h - 1) * (size_t)w;
+        for (int x = 0; x < w; x++) {
+            sv[x] = r0[x] + 2 * r1[x] + r2[x];
+            dv[x] = r2[x] - r0[x];
+        }
+        sv[-1] = sv[0];
+        sv[w] = sv[w - 1];
+        dv[-1] = dv[0];
+        dv[w] = dv[w - 1];
         int16_t *dx = j->dx + (size_t)y * (size_t)w, *dy = j->dy + (size_t)y * (size_t)w;
         int32_t *mag = j->mag + (size_t)(y + 1) * (size_t)(w + 2) + 1;
         for (int x = 0; x < w; x++) {
-            int xl = x > 0 ? x - 1 : 0, xr = x < w - 1 ? x + 1 : w - 1;
-            int a = q8(r0[xl]), b = q8(r0[x]), c = q8(r0[xr]);
-            int d = q8(r1[xl]), f = q8(r1[xr]);
-            int g = q8(r2[xl]), hh = q8(r2[x]), i = q8(r2[xr]);
-            int gx = (c + 2 * f + i) - (a + 2 * d + g);
-            int gy = (g + 2 * hh + i) - (a + 2 * b + c);
+            int32_t gx = sv[x + 1] - sv[x - 1], gy = dv[x - 1] + 2 * dv[x] + dv[x + 1];
             dx[x] = (int16_t)gx;
             dy[x] = (int16_t)gy;
-            mag[x] = j->l2 ? gx * gx + gy * gy : abs(gx) + abs(gy);
+            int32_t ax = gx < 0 ? -gx : gx, ay = gy < 0 ? -gy : gy;
+            mag[x] = j->l2 ? gx * gx + gy * gy : ax + ay;
         }
     }
+    free(buf);
 }
 
 static void canny_nms(void *ctx, int begin, int end)
@@ -115,12 +149,14 @@ enum gh_status gh_ops_canny(const struct gh_image *gray, double low, double high
     j.dy = malloc(n * sizeof *j.dy);
     j.mag = calloc(padded, sizeof *j.mag);
     j.map = malloc(padded);
+    j.q = malloc(n);
     stack = malloc(n * sizeof *stack);
-    if (!j.dx || !j.dy || !j.mag || !j.map || !stack) {
+    if (!j.dx || !j.dy || !j.mag || !j.map || !j.q || !stack) {
         st = gh_error(GH_ERR_NOMEM, "no memory for Canny on %dx%d", w, h);
         goto out;
     }
     memset(j.map, 1, padded);
+    gh_parallel_for(h, threads, canny_quantize, &j);
     gh_parallel_for(h, threads, canny_gradient, &j);
     gh_parallel_for(h, threads, canny_nms, &j);
     /* Hysteresis: grow strong pixels through 8-connected candidates. */
@@ -151,6 +187,7 @@ out:
     free(j.dy);
     free(j.mag);
     free(j.map);
+    free(j.q);
     free(stack);
     return st;
 }

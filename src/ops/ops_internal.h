@@ -31,6 +31,24 @@ static inline void gh_ops_pad_row(const float *row, int n, int pad, float *buf)
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GH_OPS_X86 1
+#else
+#define GH_OPS_X86 0
+#endif
+
+/* For loops that only vectorize when GCC may evaluate both sides of a float
+ * select: ghiblify never inspects floating-point exception flags. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define GH_OPS_NO_TRAPS __attribute__((optimize("no-trapping-math")))
+#else
+#define GH_OPS_NO_TRAPS
+#endif
+
+/* 1 when the AVX2+FMA kernels may run (CPU support, not disabled by
+ * gh_ops_simd_enable(0) or GH_OPS_NO_SIMD in the environment), else 0. */
+int gh_ops_simd_level(void);
+
 static inline float gh_ops_clampf(float v, float lo, float hi)
 {
     return v < lo ? lo : v > hi ? hi : v;

@@ -30,7 +30,7 @@ static void slic_assign(void *ctx, int begin, int end)
     int w = j->lab->width;
     const float *L = gh_image_plane(j->lab, 0), *A = gh_image_plane(j->lab, 1),
                 *B = gh_image_plane(j->lab, 2);
-    float win = 2.0f * (float)j->step; /* each center searches +-2S, as skimage */
+    float win = (float)j->step; /* each center reaches +-S, as in Achanta et al. */
     for (int y = begin; y < end; y++) {
         int cy = y / j->step;
         for (int x = 0; x < w; x++) {
@@ -164,7 +164,7 @@ enum gh_status gh_ops_slic(const struct gh_image *rgb, int n_segments, double co
         }
     for (size_t i = 0; i < n; i++)
         labels[i] = 0;
-    struct slic_job j = {lab, labels, centers, cell_start, cell_items, gw, gh, step, 3,
+    struct slic_job j = {lab, labels, centers, cell_start, cell_items, gw, gh, step, 1,
                          (float)(1.0 / (compactness * compactness)),
                          (float)(1.0 / ((double)step * step))};
     for (int it = 0; it < max_iter; it++) {

@@ -7,12 +7,15 @@ static void check_gauss(const char *file, const struct gh_image *src, int ksize,
 {
     struct gh_image *golden = golden_read_pnm(file), *ours = NULL;
     CHECK_MSG(golden != NULL, "%s", file);
-    for (int threads = 1; golden && threads <= 2; threads++) {
-        CHECK_OK(gh_ops_gaussian_ksize(src, ksize, sigma, threads, &ours));
+    /* 1 and 2 threads, AVX2 kernels (where the CPU has them) and portable ones */
+    for (int run = 0; golden && run < 4; run++) {
+        gh_ops_simd_enable(run < 2);
+        CHECK_OK(gh_ops_gaussian_ksize(src, ksize, sigma, 1 + run % 2, &ours));
         int d = max_level_diff(ours, golden);
-        CHECK_MSG(d <= 1, "%s: max difference %d levels", file, d);
+        CHECK_MSG(d <= 1, "%s (simd %d): max difference %d levels", file, run < 2, d);
         gh_image_free(ours);
     }
+    gh_ops_simd_enable(1);
     gh_image_free(golden);
 }
 
@@ -49,15 +52,22 @@ static void test_bilateral(const struct gh_image *rgb)
         int d;
         double sc, ss;
     } cases[] = {{"bilateral_d9_c30_s5.ppm", 9, 30, 5}, {"bilateral_d0_c50_s3.ppm", 0, 50, 3}};
-    for (int i = 0; i < 2; i++) {
-        struct gh_image *golden = golden_read_pnm(cases[i].file), *ours = NULL;
-        CHECK_OK(gh_ops_bilateral(rgb, cases[i].d, cases[i].sc, cases[i].ss, 2, &ours));
-        double p = psnr_8bit(ours, golden);
-        printf("bilateral %s: PSNR %.2f dB\n", cases[i].file, p);
-        CHECK_MSG(p >= 40, "%s: PSNR %.2f dB", cases[i].file, p);
-        gh_image_free(ours);
-        gh_image_free(golden);
+    /* both the AVX2 kernel (where the CPU has it) and the portable one */
+    for (int simd = 1; simd >= 0; simd--) {
+        gh_ops_simd_enable(simd);
+        for (int i = 0; i < 2; i++) {
+            struct gh_image *golden = golden_read_pnm(cases[i].file), *ours = NULL;
+            CHECK_OK(gh_ops_bilateral(rgb, cases[i].d, cases[i].sc, cases[i].ss, 2, &ours));
+            double p = psnr_8bit(ours, golden);
+            printf("bilateral %s (%s kernel): PSNR %.2f dB\n", cases[i].file,
+                   gh_ops_simd_active() ? "AVX2" : "portable", p);
+            CHECK_MSG(p >= 40, "%s: PSNR %.2f dB", cases[i].file, p);
+            gh_image_free(ours);
+            gh_image_free(golden);
+        }
     }
+    CHECK(gh_ops_simd_active() == 0);
+    gh_ops_simd_enable(1);
 }
 
 static void test_guided(void)
@@ -142,6 +152,35 @@ static void test_kuwahara(void)
     gh_image_free(step);
 }
 
+/* The fast (sparse-tap) bilateral against our exact filter (which matches OpenCV). */
+static void test_bilateral_fast(void)
+{
+    static const char *const files[] = {"in_rgb.ppm", "transfer_ref.ppm"};
+    static const double sig[][2] = {{30, 5}, {50, 8}, {20, 3}, {40, 12}, {30, 20}};
+    for (int f = 0; f < 2; f++) {
+        struct gh_image *src = golden_read_pnm(files[f]);
+        CHECK(src != NULL);
+        for (int i = 0; src && i < 5; i++) {
+            struct gh_image *exact = NULL, *fast = NULL;
+            CHECK_OK(gh_ops_bilateral(src, 0, sig[i][0], sig[i][1], 2, &exact));
+            CHECK_OK(gh_ops_bilateral_fast(src, sig[i][0], sig[i][1], 2, &fast));
+            double p = psnr_8bit(fast, exact);
+            printf("fast bilateral %s sigma_color %g sigma_space %g: PSNR %.2f dB vs exact\n",
+                   files[f], sig[i][0], sig[i][1], p);
+            CHECK_MSG(p >= 32, "%s: fast bilateral PSNR %.2f dB", files[f], p);
+            gh_image_free(exact);
+            gh_image_free(fast);
+        }
+        gh_image_free(src);
+    }
+    struct gh_image *one = noise_image(1, 1, 3, 2), *out = NULL;
+    CHECK_OK(gh_ops_bilateral_fast(one, 30, 4, 1, &out));
+    CHECK(max_abs_diff(out, one) < 1e-6);
+    gh_image_free(out);
+    CHECK(gh_ops_bilateral_fast(one, 30, 0, 1, &out) == GH_ERR_ARGUMENT && !out);
+    gh_image_free(one);
+}
+
 static void test_tiny(void)
 {
     static const int sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {3, 3}, {4, 7}};
@@ -155,6 +194,9 @@ static void test_tiny(void)
         gh_image_free(out);
         CHECK_OK(gh_ops_guided(src, src, 3, 0.01, 2, &out));
         CHECK(out && out->height == src->height);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_bilateral_fast(src, 30, 2, 2, &out));
+        CHECK(out && out->width == src->width);
         gh_image_free(out);
         CHECK_OK(gh_ops_kuwahara(src, 4, 2, &out));
         CHECK(out && out->width == src->width);
@@ -180,6 +222,7 @@ int main(void)
     }
     gh_image_free(rgb);
     gh_image_free(small);
+    test_bilateral_fast();
     test_guided();
     test_kuwahara();
     test_tiny();

@@ -75,12 +75,14 @@ int main(void)
         struct gh_image *row = crop_image(rgb, 0, 0, rgb->width, 1);
         struct gh_image *col = crop_image(rgb, 0, 0, 1, rgb->height);
         for (int threads = 1; threads <= 2; threads++) {
+            gh_ops_simd_enable(threads == 2); /* the portable kernels too */
             check_case("shrink", rgb, threads);
             check_case("half", rgb, threads);
             check_case("xonly", rgb, threads);
             check_case("grow", small, threads);
             check_case("mixed", small, threads);
         }
+        gh_ops_simd_enable(1);
         check_case("row", row, 2);
         check_case("rowgrow", row, 2);
         check_case("col", col, 2);
