@@ -6,7 +6,7 @@ in="$T/in"; mkdir "$in"
 for i in $(seq -w 1 40); do cp "$SAMPLES/coffee.png" "$in/p$i.png"; done
 for sig in KILL TERM; do
   out="$T/out_$sig"; mkdir "$out"
-  "$GHIBLIFY" --quiet -j 2 --size 600 --denoise-sigma-space 5 --denoise-method both -d "$out" "$in" 2>/dev/null &
+  "$GHIBLIFY" --quiet -j 2 --skip stylize --size 600 --denoise-sigma-space 5 --denoise-method both -d "$out" "$in" 2>/dev/null &
   pid=$!
   # Wait until a few outputs exist, then kill in the middle of the batch.
   for _ in $(seq 1 400); do

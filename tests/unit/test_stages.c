@@ -34,6 +34,7 @@ static void test_select(void)
     gh_pipeline_init(&p);
     CHECK(enabled(&p, "resize") == 1);
     CHECK(enabled(&p, "denoise") == 1);
+    CHECK(enabled(&p, "stylize") == 1);
     CHECK(enabled(&p, "upsample") == 1);
 
     CHECK_OK(gh_pipeline_select(&p, "denoise", NULL));
