@@ -36,7 +36,7 @@ static double peak_rss_mb(void)
 
 int main(int argc, char **argv)
 {
-    int runs = 5, threads = 2, h = 0, w = 0, sgemm = 0;
+    int runs = 5, threads = 2, h = 0, w = 0, sgemm = 0, profile = 0;
     const char *model = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
@@ -45,6 +45,8 @@ int main(int argc, char **argv)
             threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--sgemm"))
             sgemm = 1;
+        else if (!strcmp(argv[i], "--profile"))
+            profile = 1;
         else if (!model)
             model = argv[i];
         else if (sscanf(argv[i], "%dx%d", &h, &w) != 2)
@@ -96,9 +98,20 @@ int main(int argc, char **argv)
         gh_nn_tensor_release(&y);
         if (r >= 0)
             t[r] = e;
+        if (r == -1 && profile)
+            gh_nn_profile(m, 1); /* timed runs only */
     }
     qsort(t, (size_t)runs, sizeof t[0], cmp);
     printf("ours_ms=%.1f load_ms=%.1f rss_mb=%.0f\n", t[runs / 2], load_ms, peak_rss_mb());
+    if (profile) {
+        double total = 0;
+        for (int op = 0; op < GH_NN_OP_COUNT; op++)
+            total += m->prof_ms[op];
+        for (int op = 0; op < GH_NN_OP_COUNT; op++)
+            if (m->prof_calls[op])
+                printf("profile %-22s %8.1f ms/run %5.1f%% %4d nodes\n", gh_nn_ops[op].name, m->prof_ms[op] / runs,
+                       100 * m->prof_ms[op] / total, m->prof_calls[op] / runs);
+    }
     free(x.data);
     gh_nn_free(m);
     return 0;

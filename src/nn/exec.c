@@ -13,6 +13,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void gh_nn_profile(struct gh_nn_model *m, int on)
+{
+    m->profile = on;
+    memset(m->prof_ms, 0, sizeof m->prof_ms);
+    memset(m->prof_calls, 0, sizeof m->prof_calls);
+}
 
 size_t gh_nn_dtype_size(enum gh_nn_dtype dtype)
 {
@@ -327,7 +342,12 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
     for (int i = 0; i < m->n_nodes; i++) {
         const struct gh_nn_node *node = &m->nodes[i];
         x.node_index = i;
+        double t0 = m->profile ? now_ms() : 0;
         st = gh_nn_ops[node->op].run(&x, node);
+        if (m->profile) {
+            m->prof_ms[node->op] += now_ms() - t0;
+            m->prof_calls[node->op]++;
+        }
         for (int s = 0; s < x.n_scratch; s++)
             m->blocks[x.scratch[s]].used = 0;
         x.n_scratch = 0;

@@ -127,7 +127,15 @@ struct gh_nn_model {
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
+    /* Per-op-type profile, accumulated over runs while profile is set
+     * (gh_nn_profile; tools/bench_nn prints it). */
+    int profile;
+    double prof_ms[GH_NN_OP_COUNT];
+    int prof_calls[GH_NN_OP_COUNT];
 };
+
+/* Turns per-op-type timing on (clearing the totals) or off. */
+void gh_nn_profile(struct gh_nn_model *m, int on);
 
 /* Executor state during one run. */
 struct gh_nn_exec {
