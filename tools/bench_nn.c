@@ -4,7 +4,12 @@
  * measures OpenBLAS SGEMM on a convolution-shaped product.
  *
  *   bench_nn MODEL.onnx HxW [--runs 5] [--threads 2] [--profile]
- *   bench_nn --sgemm [--threads 2] */
+ *   bench_nn --sgemm [--threads 2]
+ *   bench_nn MODEL.onnx --check INPUT.npy
+ * --check runs the model on INPUT.npy (float32 NHWC [1,H,W,3] in [-1,1], e.g. a
+ * photo made by tools/bench-nn --check) with
+ * every fast path (graph rewrites, Winograd) and with none (GH_NN_NO_FUSE,
+ * direct convolutions) and prints the max abs difference of the outputs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +18,10 @@
 
 #include "ghiblify/nn.h"
 #include "nn/nn_internal.h"
+#include "../tests/nn/npy.h"
+
+/* npy.h is shared with the tests; this tool reads float32 only. */
+static float (*const unused_npy_get)(const struct npy *, size_t) __attribute__((unused)) = npy_get;
 
 static double now_ms(void)
 {
@@ -34,10 +43,46 @@ static double peak_rss_mb(void)
     return ru.ru_maxrss / 1024.0;
 }
 
+static int check(const char *model, const char *photo, int threads)
+{
+    struct gh_nn_model *fast = NULL, *slow = NULL;
+    struct npy in;
+    if (!npy_read(photo, &in) || in.ndim != 4 || in.elem != 4 || in.shape[0] != 1 || in.shape[3] != 3)
+        return fprintf(stderr, "%s: not a float32 [1,H,W,3] .npy\n", photo), 1;
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, in.shape[1], in.shape[2], 3}, in.data}, y1 = {0}, y2 = {0};
+    if (gh_nn_load_file(model, &fast) != GH_OK)
+        return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+    setenv("GH_NN_NO_FUSE", "1", 1);
+    if (gh_nn_load_file(model, &slow) != GH_OK)
+        return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+    unsetenv("GH_NN_NO_FUSE");
+    slow->conv_direct = 1;
+    gh_nn_set_threads(fast, threads);
+    gh_nn_set_threads(slow, threads);
+    if (gh_nn_run(fast, &x, &y1) != GH_OK || gh_nn_run(slow, &x, &y2) != GH_OK)
+        return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+    double mx = 0, sum = 0;
+    size_t n = gh_nn_tensor_count(&y1);
+    for (size_t i = 0; i < n; i++) {
+        double d = __builtin_fabs((double)((float *)y1.data)[i] - ((float *)y2.data)[i]);
+        if (!(d <= mx))
+            mx = d;
+        sum += d;
+    }
+    printf("check %s fast vs plain: max_abs=%.3g mean_abs=%.3g nodes %d vs %d\n", photo, mx, sum / (double)n,
+           fast->n_nodes, slow->n_nodes);
+    gh_nn_tensor_release(&y1);
+    gh_nn_tensor_release(&y2);
+    free(in.data);
+    gh_nn_free(fast);
+    gh_nn_free(slow);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int runs = 5, threads = 2, h = 0, w = 0, sgemm = 0, profile = 0;
-    const char *model = NULL;
+    const char *model = NULL, *photo = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -45,6 +90,8 @@ int main(int argc, char **argv)
             threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--sgemm"))
             sgemm = 1;
+        else if (!strcmp(argv[i], "--check") && i + 1 < argc)
+            photo = argv[++i];
         else if (!strcmp(argv[i], "--profile"))
             profile = 1;
         else if (!model)
@@ -77,6 +124,8 @@ int main(int argc, char **argv)
         free(c);
         return 0;
     }
+    if (model && photo)
+        return check(model, photo, threads);
     if (!model || h < 16 || w < 16)
         return fprintf(stderr, "usage: bench_nn MODEL HxW [--runs N] [--threads T]\n"), 2;
     struct gh_nn_model *m = NULL;

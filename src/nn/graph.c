@@ -345,9 +345,11 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
         memset(&unsorted[order[i]], 0, sizeof unsorted[0]);
     }
     m->n_nodes = nn;
+    if ((st = gh_nn_fuse(m)))
+        goto out;
     for (int v = 0; v < m->n_values; v++)
         m->values[v].last_use = -1;
-    for (int i = 0; i < nn; i++)
+    for (int i = 0; i < m->n_nodes; i++)
         for (int k = 0; k < m->nodes[i].n_in; k++)
             if (m->nodes[i].in[k] >= 0)
                 m->values[m->nodes[i].in[k]].last_use = i;

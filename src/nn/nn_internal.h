@@ -54,6 +54,8 @@ enum gh_nn_op {
     GH_NN_OP_CONSTANT,
     GH_NN_OP_CONSTANT_OF_SHAPE,
     GH_NN_OP_RESIZE,
+    /* Internal ops made by graph rewrites (fuse.c), never loaded from a file. */
+    GH_NN_OP_CHANNEL_NORM,
     GH_NN_OP_COUNT
 };
 
@@ -124,6 +126,7 @@ struct gh_nn_model {
     int n_inputs, n_outputs;
     int *inputs, *outputs;
     int threads;
+    int conv_direct; /* no Winograd (for comparisons) */
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
@@ -176,6 +179,10 @@ struct gh_nn_graph_def {
 enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model **out);
 void gh_nn_graph_def_free(struct gh_nn_graph_def *def);
 void gh_nn_attrs_free(struct gh_nn_attr *attrs, int n);
+
+/* Graph rewrites after loading (fuse.c); GH_NN_NO_FUSE in the environment
+ * turns them off (for comparisons). */
+enum gh_status gh_nn_fuse(struct gh_nn_model *m);
 
 enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
 

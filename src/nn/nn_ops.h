@@ -28,6 +28,7 @@ GH_NN_KERNEL(gh_nn_k_gather);
 GH_NN_KERNEL(gh_nn_k_constant);
 GH_NN_KERNEL(gh_nn_k_constant_of_shape);
 GH_NN_KERNEL(gh_nn_k_resize);
+GH_NN_KERNEL(gh_nn_k_channel_norm);
 
 GH_NN_CHECK(gh_nn_c_conv);
 GH_NN_CHECK(gh_nn_c_pad);
@@ -35,6 +36,7 @@ GH_NN_CHECK(gh_nn_c_resize);
 GH_NN_CHECK(gh_nn_c_cast);
 GH_NN_CHECK(gh_nn_c_constant);
 GH_NN_CHECK(gh_nn_c_concat);
+GH_NN_CHECK(gh_nn_c_internal);
 
 /* Normalizes axis against rank (negative counts from the end); -1 if out of range. */
 static inline int gh_nn_axis(int64_t axis, int rank)

@@ -18,7 +18,14 @@ struct conv_geom {
     int64_t kh, kw, sh, sw, dh, dw;
     int64_t pt, pl, pb, pr; /* pads: top, left, bottom, right */
     int64_t group;
+    int reflect; /* pads reflect the input (a Pad folded in by fuse.c) instead of zeros */
 };
+
+/* Reflects i into [0, n) (n > pad, checked by the kernel). */
+static inline int64_t reflect_index(int64_t i, int64_t n)
+{
+    return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+}
 
 GH_NN_CHECK(gh_nn_c_conv)
 {
@@ -108,6 +115,19 @@ static void im2col_range(void *arg, int begin, int end)
             x1--;
         for (int64_t oy = c->y0; oy < c->y0 + c->rows; oy++, dst += g->ow) {
             int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+            if (g->reflect) {
+                const float *srow = plane + reflect_index(iy, g->h) * g->w;
+                for (int64_t ox = 0; ox < x0; ox++)
+                    dst[ox] = srow[reflect_index(ox * g->sw + xoff, g->w)];
+                if (g->sw == 1)
+                    memcpy(dst + x0, srow + x0 + xoff, (size_t)(x1 - x0) * sizeof *dst);
+                else
+                    for (int64_t ox = x0; ox < x1; ox++)
+                        dst[ox] = srow[ox * g->sw + xoff];
+                for (int64_t ox = x1; ox < g->ow; ox++)
+                    dst[ox] = srow[reflect_index(ox * g->sw + xoff, g->w)];
+                continue;
+            }
             if (iy < 0 || iy >= g->h) {
                 memset(dst, 0, (size_t)g->ow * sizeof *dst);
                 continue;
@@ -235,6 +255,11 @@ GH_NN_KERNEL(gh_nn_k_conv)
         g.pl = pads[1];
         g.pb = pads[2];
         g.pr = pads[3];
+    }
+    if (!strcmp(gh_nn_attr_string(node, "ghiblify_pad_mode", ""), "reflect")) {
+        if (g.group != 1 || g.pt >= g.h || g.pb >= g.h || g.pl >= g.w || g.pr >= g.w)
+            return gh_error(GH_ERR_MODEL, "reflect pads must be smaller than the input");
+        g.reflect = 1;
     }
     int64_t hh = g.h + g.pt + g.pb - dkh, ww = g.w + g.pl + g.pr - dkw;
     if (hh < 0 || ww < 0)

@@ -689,3 +689,118 @@ GH_NN_KERNEL(gh_nn_k_softmax)
         gh_parallel_for((int)(outer * c.inner), x->threads, softmax_range, &c);
     return GH_OK;
 }
+
+/* ---- ChannelNorm (internal, made by fuse.c) ----
+ * y = (x - mean(x)) * sqrt(var(x1) + eps1) / sqrt(var(x) + eps) + mean(x1),
+ * then LeakyRelu(alpha), statistics per (n, c) over the spatial dims. Two
+ * passes for each statistic like the graph it replaces (mean, then mean of
+ * squared differences), float lanes per short run summed in double, the same
+ * Sqrt floor (nn.h), then one pass writing y (in place of x when x dies). */
+
+#define NORM_LANES 16
+#define NORM_RUN 1024
+
+static double sum_f(const float *p, int64_t n)
+{
+    double s = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += NORM_RUN) {
+        int64_t e = n - i0 < NORM_RUN ? n - i0 : NORM_RUN;
+        float acc[NORM_LANES] = {0};
+        int64_t i = 0;
+        for (; i + NORM_LANES <= e; i += NORM_LANES)
+            for (int l = 0; l < NORM_LANES; l++)
+                acc[l] += p[i0 + i + l];
+        for (; i < e; i++)
+            acc[0] += p[i0 + i];
+        for (int l = 0; l < NORM_LANES; l++)
+            s += acc[l];
+    }
+    return s;
+}
+
+static double sum_sqdiff(const float *p, int64_t n, float m)
+{
+    double s = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += NORM_RUN) {
+        int64_t e = n - i0 < NORM_RUN ? n - i0 : NORM_RUN;
+        float acc[NORM_LANES] = {0};
+        int64_t i = 0;
+        for (; i + NORM_LANES <= e; i += NORM_LANES)
+            for (int l = 0; l < NORM_LANES; l++) {
+                float d = p[i0 + i + l] - m;
+                acc[l] += d * d;
+            }
+        for (; i < e; i++) {
+            float d = p[i0 + i] - m;
+            acc[0] += d * d;
+        }
+        for (int l = 0; l < NORM_LANES; l++)
+            s += acc[l];
+    }
+    return s;
+}
+
+/* Mean and variance (as the graph computes them: float mean, float variance). */
+static void channel_stats(const float *p, int64_t n, float *mean, float *var)
+{
+    float m = (float)(sum_f(p, n) / (double)n);
+    *mean = m;
+    *var = (float)(sum_sqdiff(p, n, m) / (double)n);
+}
+
+static float sqrt_floor(float v)
+{
+    return sqrtf(v >= 0 && v < GH_NN_SQRT_FLOOR ? GH_NN_SQRT_FLOOR : v);
+}
+
+struct cnorm_ctx {
+    const float *x, *x1;
+    float *y;
+    int64_t len, len1;
+    float eps, eps1, alpha;
+};
+
+static void cnorm_range(void *arg, int begin, int end)
+{
+    const struct cnorm_ctx *c = arg;
+    for (int64_t o = begin; o < end; o++) {
+        const float *p = c->x + o * c->len, *p1 = c->x1 + o * c->len1;
+        float *q = c->y + o * c->len;
+        float m, v, m1, v1;
+        channel_stats(p, c->len, &m, &v);
+        channel_stats(p1, c->len1, &m1, &v1);
+        float k = (1.0f / sqrt_floor(v + c->eps)) * sqrt_floor(v1 + c->eps1), a = c->alpha;
+        for (int64_t i = 0; i < c->len; i++) {
+            float t = (p[i] - m) * k + m1;
+            q[i] = t >= 0 ? t : t * a;
+        }
+    }
+}
+
+GH_NN_KERNEL(gh_nn_k_channel_norm)
+{
+    const struct gh_nn_tensor *X = gh_nn_in(x, node, 0), *X1 = gh_nn_in(x, node, 1);
+    const struct gh_nn_tensor *E = gh_nn_in(x, node, 2), *E1 = gh_nn_in(x, node, 3);
+    if (!X || !X1 || !E || !E1 || X->dtype != GH_NN_F32 || X1->dtype != GH_NN_F32 || E->dtype != GH_NN_F32 ||
+        E1->dtype != GH_NN_F32 || gh_nn_tensor_count(E) != 1 || gh_nn_tensor_count(E1) != 1)
+        return gh_error(GH_ERR_MODEL, "needs two float tensors and two float scalars");
+    if (X->ndim != 4 || X1->ndim != 4 || X->shape[0] != X1->shape[0] || X->shape[1] != X1->shape[1])
+        return gh_error(GH_ERR_MODEL, "inputs must be [N,C,H,W] with the same N and C");
+    struct cnorm_ctx c = {X->data, X1->data, NULL, X->shape[2] * X->shape[3], X1->shape[2] * X1->shape[3],
+                          ((const float *)E->data)[0], ((const float *)E1->data)[0],
+                          gh_nn_attr_float(node, "alpha", 1.0f)};
+    int64_t nc = X->shape[0] * X->shape[1];
+    struct gh_nn_tensor *out;
+    enum gh_status st = gh_nn_out_inplace(x, node, 0, 0, GH_NN_F32, 4, X->shape, &out);
+    if (st)
+        return st;
+    c.y = out->data;
+    if (!c.len || !nc)
+        return GH_OK;
+    if (!c.len1) /* the graph's mean of nothing: NaN */
+        c.eps1 = NAN;
+    if (nc > INT32_MAX)
+        return gh_error(GH_ERR_TOO_LARGE, "too many channels");
+    gh_parallel_for((int)nc, x->threads, cnorm_range, &c);
+    return GH_OK;
+}
