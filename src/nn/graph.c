@@ -393,6 +393,10 @@ void gh_nn_free(struct gh_nn_model *m)
     }
     for (int b = 0; b < m->n_blocks; b++)
         free(m->blocks[b].p);
+    if (m->node_cache)
+        for (int i = 0; i < m->n_nodes; i++)
+            free(m->node_cache[i]);
+    free(m->node_cache);
     free(m->blocks);
     free(m->values);
     free(m->nodes);

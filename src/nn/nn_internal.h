@@ -127,6 +127,9 @@ struct gh_nn_model {
     int *inputs, *outputs;
     int threads;
     int conv_direct; /* no Winograd (for comparisons) */
+    /* Per node: data derived from constant inputs on first use (Winograd
+     * weights), kept across runs; freed with the model. */
+    void **node_cache;
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;

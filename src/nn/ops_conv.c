@@ -202,6 +202,41 @@ static void add_bias(float *y, const float *b, int64_t m, int64_t hw)
     }
 }
 
+/* 3x3 stride 1 on Winograd (winograd.c); the transformed weights are made
+ * once per node and kept in the model. */
+static enum gh_status conv_winograd(struct gh_nn_exec *x, const struct conv_geom *g,
+                                    const float *xd, const float *wd, const float *bd, float *yd)
+{
+    struct gh_nn_model *m = x->m;
+    if (!m->node_cache) {
+        m->node_cache = calloc((size_t)m->n_nodes, sizeof *m->node_cache);
+        if (!m->node_cache)
+            return gh_error(GH_ERR_NOMEM, "out of memory");
+    }
+    float *u = m->node_cache[x->node_index];
+    if (!u) {
+        u = malloc((size_t)36 * (size_t)(g->m * g->c) * sizeof *u);
+        if (!u)
+            return gh_error(GH_ERR_NOMEM, "out of memory for Winograd weights");
+        gh_nn_wino_weights(wd, (int)g->m, (int)g->c, u);
+        m->node_cache[x->node_index] = u;
+    }
+    struct gh_nn_wino a = {NULL, u, NULL, g->c, g->h, g->w, g->m, g->oh, g->ow, g->pt, g->pl, g->pb, g->pr, g->reflect};
+    int threads = x->threads < 1 ? 1 : x->threads;
+    float *scratch;
+    enum gh_status st = gh_nn_scratch(x, gh_nn_wino_scratch(&a, threads), (void **)&scratch);
+    if (st)
+        return st;
+    for (int64_t n = 0; n < g->n; n++) {
+        a.x = xd + n * g->c * g->h * g->w;
+        a.y = yd + n * g->m * g->oh * g->ow;
+        gh_nn_wino_run(&a, scratch, threads);
+        if (bd)
+            add_bias(a.y, bd, g->m, g->oh * g->ow);
+    }
+    return GH_OK;
+}
+
 static int64_t same_pad_total(int64_t in, int64_t s, int64_t dk)
 {
     int64_t out = (in + s - 1) / s;
@@ -288,6 +323,9 @@ GH_NN_KERNEL(gh_nn_k_conv)
     int64_t cg = g.c / g.group, mg = g.m / g.group, kk = cg * g.kh * g.kw;
     if (kk > INT32_MAX || hw > INT32_MAX || mg > INT32_MAX)
         return gh_error(GH_ERR_TOO_LARGE, "convolution too large for GEMM");
+    if (g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.group == 1 && g.c >= 8 &&
+        g.m >= 8 && g.oh >= 4 && g.ow >= 4 && !x->m->conv_direct && W->data == x->m->values[node->in[1]].t.data)
+        return conv_winograd(x, &g, xd, wd, bd, yd);
     int pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.pt && !g.pl && !g.pb && !g.pr;
     float *col = NULL;
     int64_t band = g.oh;

@@ -1,0 +1,297 @@
+/* Winograd F(4x4, 3x3) for stride-1, undilated 3x3 convolutions (Lavin &
+ * Gray 2015): each 4x4 output tile comes from a 6x6 input tile through
+ *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A,
+ * so the 36 multiplications per input channel and tile become 36 batched
+ * products U[xi][M][C] x V[xi][C][tiles] on SGEMM: 2.25x fewer
+ * multiply-adds than im2col (4x for the products alone).
+ *
+ * Tiles are processed in bands (a range of tile indices) so V and the
+ * products stay in cache; each thread owns whole bands and runs single-
+ * threaded GEMMs, so no thread waits on another inside a band. Padding (zero,
+ * or reflect for a folded Pad) is applied while the 6x6 input tiles are read,
+ * never materialized. */
+#include "nn/nn_ops.h"
+
+#include <string.h>
+
+#define T 36 /* 6x6 transformed tile */
+
+void gh_nn_wino_weights(const float *w, int m, int c, float *u)
+{
+    static const float G[6][3] = {{1.0f / 4, 0, 0},
+                                  {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                  {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                  {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                  {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                  {0, 0, 1}};
+    size_t mc = (size_t)m * (size_t)c;
+    for (int o = 0; o < m; o++)
+        for (int i = 0; i < c; i++) {
+            const float *g = w + ((size_t)o * c + i) * 9;
+            double tmp[6][3], r[6][6];
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 3; b++)
+                    tmp[a][b] = G[a][0] * (double)g[0 * 3 + b] + G[a][1] * (double)g[1 * 3 + b] +
+                                G[a][2] * (double)g[2 * 3 + b];
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 6; b++)
+                    r[a][b] = tmp[a][0] * G[b][0] + tmp[a][1] * G[b][1] + tmp[a][2] * G[b][2];
+            for (int xi = 0; xi < T; xi++)
+                u[(size_t)xi * mc + (size_t)o * c + i] = (float)r[xi / 6][xi % 6];
+        }
+}
+
+/* B^T d B for one 6x6 tile d (row-major), into v[36]. */
+static inline void input_tile(const float d[6][6], float v[T])
+{
+    float t[6][6];
+    for (int j = 0; j < 6; j++) {
+        float d0 = d[0][j], d1 = d[1][j], d2 = d[2][j], d3 = d[3][j], d4 = d[4][j], d5 = d[5][j];
+        t[0][j] = 4 * d0 - 5 * d2 + d4;
+        t[1][j] = -4 * (d1 + d2) + d3 + d4;
+        t[2][j] = 4 * (d1 - d2) - d3 + d4;
+        t[3][j] = -2 * (d1 - d3) - d2 + d4;
+        t[4][j] = 2 * (d1 - d3) - d2 + d4;
+        t[5][j] = 4 * d1 - 5 * d3 + d5;
+    }
+    for (int i = 0; i < 6; i++) {
+        float d0 = t[i][0], d1 = t[i][1], d2 = t[i][2], d3 = t[i][3], d4 = t[i][4], d5 = t[i][5];
+        v[i * 6 + 0] = 4 * d0 - 5 * d2 + d4;
+        v[i * 6 + 1] = -4 * (d1 + d2) + d3 + d4;
+        v[i * 6 + 2] = 4 * (d1 - d2) - d3 + d4;
+        v[i * 6 + 3] = -2 * (d1 - d3) - d2 + d4;
+        v[i * 6 + 4] = 2 * (d1 - d3) - d2 + d4;
+        v[i * 6 + 5] = 4 * d1 - 5 * d3 + d5;
+    }
+}
+
+/* A^T m A for one transformed tile m[36], into y[4][4]. */
+static inline void output_tile(const float m[T], float y[4][4])
+{
+    float t[4][6];
+    for (int j = 0; j < 6; j++) {
+        float m0 = m[0 * 6 + j], m1 = m[1 * 6 + j], m2 = m[2 * 6 + j], m3 = m[3 * 6 + j], m4 = m[4 * 6 + j],
+              m5 = m[5 * 6 + j];
+        t[0][j] = m0 + m1 + m2 + m3 + m4;
+        t[1][j] = m1 - m2 + 2 * (m3 - m4);
+        t[2][j] = m1 + m2 + 4 * (m3 + m4);
+        t[3][j] = m1 - m2 + 8 * (m3 - m4) + m5;
+    }
+    for (int i = 0; i < 4; i++) {
+        float m0 = t[i][0], m1 = t[i][1], m2 = t[i][2], m3 = t[i][3], m4 = t[i][4], m5 = t[i][5];
+        y[i][0] = m0 + m1 + m2 + m3 + m4;
+        y[i][1] = m1 - m2 + 2 * (m3 - m4);
+        y[i][2] = m1 + m2 + 4 * (m3 + m4);
+        y[i][3] = m1 - m2 + 8 * (m3 - m4) + m5;
+    }
+}
+
+/* Input coordinate i (may be outside [0, n)) as an index, or -1 for zero. */
+static inline int64_t src_index(int64_t i, int64_t n, int reflect, int64_t pad_lo, int64_t pad_hi)
+{
+    if (i >= 0 && i < n)
+        return i;
+    if (!reflect || i < -pad_lo || i >= n + pad_hi)
+        return -1; /* zero pad, or beyond the padded input: only feeds discarded outputs */
+    return i < 0 ? -i : 2 * (n - 1) - i;
+}
+
+/* L tiles side by side (consecutive in a tile row) as SIMD lanes. */
+#define L 8
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define WINO_CLONES
+#endif
+
+/* Input transform of L interior tiles whose 6x6 inputs start at p, p+4, ...;
+ * writes lane l of element xi to dst[xi * stride + l]. */
+WINO_CLONES static void input_tiles(const float *p, int64_t w, float *dst, size_t stride)
+{
+    float t[6][6][L];
+    for (int j = 0; j < 6; j++) {
+        float d[6][L];
+        for (int i = 0; i < 6; i++)
+            for (int l = 0; l < L; l++)
+                d[i][l] = p[i * w + 4 * l + j];
+        for (int l = 0; l < L; l++) {
+            t[0][j][l] = 4 * d[0][l] - 5 * d[2][l] + d[4][l];
+            t[1][j][l] = -4 * (d[1][l] + d[2][l]) + d[3][l] + d[4][l];
+            t[2][j][l] = 4 * (d[1][l] - d[2][l]) - d[3][l] + d[4][l];
+            t[3][j][l] = -2 * (d[1][l] - d[3][l]) - d[2][l] + d[4][l];
+            t[4][j][l] = 2 * (d[1][l] - d[3][l]) - d[2][l] + d[4][l];
+            t[5][j][l] = 4 * d[1][l] - 5 * d[3][l] + d[5][l];
+        }
+    }
+    for (int i = 0; i < 6; i++) {
+        float *q = dst + (size_t)(i * 6) * stride;
+        for (int l = 0; l < L; l++) {
+            float d0 = t[i][0][l], d1 = t[i][1][l], d2 = t[i][2][l], d3 = t[i][3][l], d4 = t[i][4][l],
+                  d5 = t[i][5][l];
+            q[0 * stride + l] = 4 * d0 - 5 * d2 + d4;
+            q[1 * stride + l] = -4 * (d1 + d2) + d3 + d4;
+            q[2 * stride + l] = 4 * (d1 - d2) - d3 + d4;
+            q[3 * stride + l] = -2 * (d1 - d3) - d2 + d4;
+            q[4 * stride + l] = 2 * (d1 - d3) - d2 + d4;
+            q[5 * stride + l] = 4 * d1 - 5 * d3 + d5;
+        }
+    }
+}
+
+/* Output transform of L tiles side by side: lane l of element xi at
+ * src[xi * stride + l]; writes the 4x4 tiles at q, q+4, ... (row pitch w). */
+WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, int64_t w)
+{
+    float t[4][6][L];
+    for (int j = 0; j < 6; j++) {
+        float m[6][L];
+        for (int i = 0; i < 6; i++)
+            for (int l = 0; l < L; l++)
+                m[i][l] = src[(size_t)(i * 6 + j) * stride + l];
+        for (int l = 0; l < L; l++) {
+            t[0][j][l] = m[0][l] + m[1][l] + m[2][l] + m[3][l] + m[4][l];
+            t[1][j][l] = m[1][l] - m[2][l] + 2 * (m[3][l] - m[4][l]);
+            t[2][j][l] = m[1][l] + m[2][l] + 4 * (m[3][l] + m[4][l]);
+            t[3][j][l] = m[1][l] - m[2][l] + 8 * (m[3][l] - m[4][l]) + m[5][l];
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        float y[4][L];
+        for (int l = 0; l < L; l++) {
+            float m0 = t[i][0][l], m1 = t[i][1][l], m2 = t[i][2][l], m3 = t[i][3][l], m4 = t[i][4][l],
+                  m5 = t[i][5][l];
+            y[0][l] = m0 + m1 + m2 + m3 + m4;
+            y[1][l] = m1 - m2 + 2 * (m3 - m4);
+            y[2][l] = m1 + m2 + 4 * (m3 + m4);
+            y[3][l] = m1 - m2 + 8 * (m3 - m4) + m5;
+        }
+        float *r = q + i * w;
+        for (int l = 0; l < L; l++)
+            for (int j = 0; j < 4; j++)
+                r[4 * l + j] = y[j][l];
+    }
+}
+
+struct wino_ctx {
+    const struct gh_nn_wino *a;
+    float *scratch;
+    size_t per_thread; /* floats */
+    int64_t tiles_w, tiles, band;
+    int nthreads;
+};
+
+static void wino_band(const struct wino_ctx *c, float *v, float *mo, int64_t t0, int64_t t1)
+{
+    const struct gh_nn_wino *a = c->a;
+    int64_t nt = t1 - t0, C = a->c, M = a->m;
+    size_t vs = (size_t)C * (size_t)nt, ms = (size_t)M * (size_t)nt;
+    /* Input transform: V[xi][ch][t]. */
+    for (int64_t ch = 0; ch < C; ch++) {
+        const float *plane = a->x + ch * a->h * a->w;
+        for (int64_t t = t0; t < t1; t++) {
+            int64_t ty = t / c->tiles_w, tx = t % c->tiles_w;
+            int64_t y0 = ty * 4 - a->pt, x0 = tx * 4 - a->pl;
+            float d[6][6], tv[T];
+            if (t + L <= t1 && tx + L <= c->tiles_w && y0 >= 0 && x0 >= 0 && y0 + 6 <= a->h &&
+                x0 + 4 * (L - 1) + 6 <= a->w) {
+                input_tiles(plane + y0 * a->w + x0, a->w, v + (size_t)ch * (size_t)nt + (size_t)(t - t0), vs);
+                t += L - 1;
+                continue;
+            }
+            if (y0 >= 0 && x0 >= 0 && y0 + 6 <= a->h && x0 + 6 <= a->w) {
+                const float *p = plane + y0 * a->w + x0;
+                for (int i = 0; i < 6; i++)
+                    for (int j = 0; j < 6; j++)
+                        d[i][j] = p[i * a->w + j];
+            } else {
+                for (int i = 0; i < 6; i++) {
+                    int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
+                    for (int j = 0; j < 6; j++) {
+                        int64_t ix = src_index(x0 + j, a->w, a->reflect, a->pl, a->pr);
+                        d[i][j] = iy < 0 || ix < 0 ? 0 : plane[iy * a->w + ix];
+                    }
+                }
+            }
+            input_tile(d, tv);
+            float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
+            for (int xi = 0; xi < T; xi++)
+                dst[(size_t)xi * vs] = tv[xi];
+        }
+    }
+    /* 36 products: MO[xi][M][t] = U[xi][M][C] * V[xi][C][t]. */
+    for (int xi = 0; xi < T; xi++)
+        gh_nn_sgemm(1, 0, 0, (int)M, (int)nt, (int)C, 1.0f, a->u + (size_t)xi * (size_t)(M * C), (int)C,
+                    v + (size_t)xi * vs, (int)nt, 0.0f, mo + (size_t)xi * ms, (int)nt);
+    /* Output transform into the 4x4 tiles, clipped at the bottom/right. */
+    for (int64_t o = 0; o < M; o++) {
+        float *plane = a->y + o * a->oh * a->ow;
+        for (int64_t t = t0; t < t1; t++) {
+            int64_t ty = t / c->tiles_w, tx = t % c->tiles_w;
+            float tm[T], y[4][4];
+            if (t + L <= t1 && tx + L <= c->tiles_w && ty * 4 + 4 <= a->oh && (tx + L) * 4 <= a->ow) {
+                output_tiles(mo + (size_t)o * (size_t)nt + (size_t)(t - t0), ms, plane + ty * 4 * a->ow + tx * 4,
+                             a->ow);
+                t += L - 1;
+                continue;
+            }
+            const float *src = mo + (size_t)o * (size_t)nt + (size_t)(t - t0);
+            for (int xi = 0; xi < T; xi++)
+                tm[xi] = src[(size_t)xi * ms];
+            output_tile(tm, y);
+            int64_t rows = a->oh - ty * 4 < 4 ? a->oh - ty * 4 : 4, cols = a->ow - tx * 4 < 4 ? a->ow - tx * 4 : 4;
+            float *q = plane + ty * 4 * a->ow + tx * 4;
+            for (int64_t i = 0; i < rows; i++)
+                for (int64_t j = 0; j < cols; j++)
+                    q[i * a->ow + j] = y[i][j];
+        }
+    }
+}
+
+static void wino_thread(void *arg, int begin, int end)
+{
+    const struct wino_ctx *c = arg;
+    for (int th = begin; th < end; th++) {
+        float *v = c->scratch + (size_t)th * c->per_thread;
+        float *mo = v + (size_t)T * (size_t)c->a->c * (size_t)c->band;
+        int64_t nb = (c->tiles + c->band - 1) / c->band;
+        int64_t b0 = nb * th / c->nthreads, b1 = nb * (th + 1) / c->nthreads;
+        for (int64_t b = b0; b < b1; b++) {
+            int64_t t0 = b * c->band, t1 = t0 + c->band < c->tiles ? t0 + c->band : c->tiles;
+            wino_band(c, v, mo, t0, t1);
+        }
+    }
+}
+
+/* Tiles per band: V and the products of one band in about 2 MB. */
+static int64_t band_tiles(const struct gh_nn_wino *a, int64_t tiles, int threads)
+{
+    int64_t band = (2 << 20) / (4 * T * (a->c + a->m));
+    if (band < 32)
+        band = 32;
+    band = (band + 15) / 16 * 16;
+    /* Enough bands for every thread. */
+    while (band > 32 && (tiles + band - 1) / band < 2 * threads)
+        band /= 2;
+    return band;
+}
+
+size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads)
+{
+    int64_t tiles = ((a->oh + 3) / 4) * ((a->ow + 3) / 4);
+    int64_t band = band_tiles(a, tiles, threads);
+    return (size_t)threads * (size_t)T * (size_t)(a->c + a->m) * (size_t)band * sizeof(float);
+}
+
+void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads)
+{
+    struct wino_ctx c;
+    c.a = a;
+    c.scratch = scratch;
+    c.tiles_w = (a->ow + 3) / 4;
+    c.tiles = ((a->oh + 3) / 4) * c.tiles_w;
+    c.band = band_tiles(a, c.tiles, threads);
+    c.per_thread = (size_t)T * (size_t)(a->c + a->m) * (size_t)c.band;
+    c.nthreads = threads;
+    gh_parallel_for(threads, threads, wino_thread, &c);
+}
