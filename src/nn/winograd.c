@@ -41,51 +41,6 @@ void gh_nn_wino_weights(const float *w, int m, int c, float *u)
         }
 }
 
-/* B^T d B for one 6x6 tile d (row-major), into v[36]. */
-static inline void input_tile(const float d[6][6], float v[T])
-{
-    float t[6][6];
-    for (int j = 0; j < 6; j++) {
-        float d0 = d[0][j], d1 = d[1][j], d2 = d[2][j], d3 = d[3][j], d4 = d[4][j], d5 = d[5][j];
-        t[0][j] = 4 * d0 - 5 * d2 + d4;
-        t[1][j] = -4 * (d1 + d2) + d3 + d4;
-        t[2][j] = 4 * (d1 - d2) - d3 + d4;
-        t[3][j] = -2 * (d1 - d3) - d2 + d4;
-        t[4][j] = 2 * (d1 - d3) - d2 + d4;
-        t[5][j] = 4 * d1 - 5 * d3 + d5;
-    }
-    for (int i = 0; i < 6; i++) {
-        float d0 = t[i][0], d1 = t[i][1], d2 = t[i][2], d3 = t[i][3], d4 = t[i][4], d5 = t[i][5];
-        v[i * 6 + 0] = 4 * d0 - 5 * d2 + d4;
-        v[i * 6 + 1] = -4 * (d1 + d2) + d3 + d4;
-        v[i * 6 + 2] = 4 * (d1 - d2) - d3 + d4;
-        v[i * 6 + 3] = -2 * (d1 - d3) - d2 + d4;
-        v[i * 6 + 4] = 2 * (d1 - d3) - d2 + d4;
-        v[i * 6 + 5] = 4 * d1 - 5 * d3 + d5;
-    }
-}
-
-/* A^T m A for one transformed tile m[36], into y[4][4]. */
-static inline void output_tile(const float m[T], float y[4][4])
-{
-    float t[4][6];
-    for (int j = 0; j < 6; j++) {
-        float m0 = m[0 * 6 + j], m1 = m[1 * 6 + j], m2 = m[2 * 6 + j], m3 = m[3 * 6 + j], m4 = m[4 * 6 + j],
-              m5 = m[5 * 6 + j];
-        t[0][j] = m0 + m1 + m2 + m3 + m4;
-        t[1][j] = m1 - m2 + 2 * (m3 - m4);
-        t[2][j] = m1 + m2 + 4 * (m3 + m4);
-        t[3][j] = m1 - m2 + 8 * (m3 - m4) + m5;
-    }
-    for (int i = 0; i < 4; i++) {
-        float m0 = t[i][0], m1 = t[i][1], m2 = t[i][2], m3 = t[i][3], m4 = t[i][4], m5 = t[i][5];
-        y[i][0] = m0 + m1 + m2 + m3 + m4;
-        y[i][1] = m1 - m2 + 2 * (m3 - m4);
-        y[i][2] = m1 + m2 + 4 * (m3 + m4);
-        y[i][3] = m1 - m2 + 8 * (m3 - m4) + m5;
-    }
-}
-
 /* Input coordinate i (may be outside [0, n)) as an index, or -1 for zero. */
 static inline int64_t src_index(int64_t i, int64_t n, int reflect, int64_t pad_lo, int64_t pad_hi)
 {
@@ -181,42 +136,44 @@ struct wino_ctx {
     int nthreads;
 };
 
+/* Tiles [t, t + n) of one tile row starting at t: at most L, within the band. */
+static int64_t group_size(const struct wino_ctx *c, int64_t t, int64_t t1)
+{
+    int64_t n = t1 - t, row = c->tiles_w - t % c->tiles_w;
+    n = n < row ? n : row;
+    return n < L ? n : L;
+}
+
 static void wino_band(const struct wino_ctx *c, float *v, float *mo, int64_t t0, int64_t t1)
 {
     const struct gh_nn_wino *a = c->a;
     int64_t nt = t1 - t0, C = a->c, M = a->m;
     size_t vs = (size_t)C * (size_t)nt, ms = (size_t)M * (size_t)nt;
-    /* Input transform: V[xi][ch][t]. */
+    /* Input transform: V[xi][ch][t], L tiles at a time. */
     for (int64_t ch = 0; ch < C; ch++) {
         const float *plane = a->x + ch * a->h * a->w;
-        for (int64_t t = t0; t < t1; t++) {
+        for (int64_t t = t0, n; t < t1; t += n) {
+            n = group_size(c, t, t1);
             int64_t ty = t / c->tiles_w, tx = t % c->tiles_w;
             int64_t y0 = ty * 4 - a->pt, x0 = tx * 4 - a->pl;
-            float d[6][6], tv[T];
-            if (t + L <= t1 && tx + L <= c->tiles_w && y0 >= 0 && x0 >= 0 && y0 + 6 <= a->h &&
-                x0 + 4 * (L - 1) + 6 <= a->w) {
-                input_tiles(plane + y0 * a->w + x0, a->w, v + (size_t)ch * (size_t)nt + (size_t)(t - t0), vs);
-                t += L - 1;
+            float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
+            if (n == L && y0 >= 0 && x0 >= 0 && y0 + 6 <= a->h && x0 + 4 * (L - 1) + 6 <= a->w) {
+                input_tiles(plane + y0 * a->w + x0, a->w, dst, vs);
                 continue;
             }
-            if (y0 >= 0 && x0 >= 0 && y0 + 6 <= a->h && x0 + 6 <= a->w) {
-                const float *p = plane + y0 * a->w + x0;
-                for (int i = 0; i < 6; i++)
-                    for (int j = 0; j < 6; j++)
-                        d[i][j] = p[i * a->w + j];
-            } else {
-                for (int i = 0; i < 6; i++) {
-                    int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
-                    for (int j = 0; j < 6; j++) {
-                        int64_t ix = src_index(x0 + j, a->w, a->reflect, a->pl, a->pr);
-                        d[i][j] = iy < 0 || ix < 0 ? 0 : plane[iy * a->w + ix];
-                    }
+            /* Edge or short group: read the padded input into a buffer,
+             * transform L lanes, keep the first n. */
+            float buf[6][4 * L + 2], out[T][L];
+            for (int i = 0; i < 6; i++) {
+                int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
+                for (int j = 0; j < 4 * L + 2; j++) {
+                    int64_t ix = j < 4 * n + 2 ? src_index(x0 + j, a->w, a->reflect, a->pl, a->pr) : -1;
+                    buf[i][j] = iy < 0 || ix < 0 ? 0 : plane[iy * a->w + ix];
                 }
             }
-            input_tile(d, tv);
-            float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
+            input_tiles(&buf[0][0], 4 * L + 2, &out[0][0], L);
             for (int xi = 0; xi < T; xi++)
-                dst[(size_t)xi * vs] = tv[xi];
+                memcpy(dst + (size_t)xi * vs, out[xi], (size_t)n * sizeof(float));
         }
     }
     /* 36 products: MO[xi][M][t] = U[xi][M][C] * V[xi][C][t]. */
@@ -226,24 +183,24 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, int64_t t0,
     /* Output transform into the 4x4 tiles, clipped at the bottom/right. */
     for (int64_t o = 0; o < M; o++) {
         float *plane = a->y + o * a->oh * a->ow;
-        for (int64_t t = t0; t < t1; t++) {
+        for (int64_t t = t0, n; t < t1; t += n) {
+            n = group_size(c, t, t1);
             int64_t ty = t / c->tiles_w, tx = t % c->tiles_w;
-            float tm[T], y[4][4];
-            if (t + L <= t1 && tx + L <= c->tiles_w && ty * 4 + 4 <= a->oh && (tx + L) * 4 <= a->ow) {
-                output_tiles(mo + (size_t)o * (size_t)nt + (size_t)(t - t0), ms, plane + ty * 4 * a->ow + tx * 4,
-                             a->ow);
-                t += L - 1;
+            const float *src = mo + (size_t)o * (size_t)nt + (size_t)(t - t0);
+            float *q = plane + ty * 4 * a->ow + tx * 4;
+            if (n == L && ty * 4 + 4 <= a->oh && (tx + L) * 4 <= a->ow) {
+                output_tiles(src, ms, q, a->ow);
                 continue;
             }
-            const float *src = mo + (size_t)o * (size_t)nt + (size_t)(t - t0);
+            float in[T][L], buf[4][4 * L];
             for (int xi = 0; xi < T; xi++)
-                tm[xi] = src[(size_t)xi * ms];
-            output_tile(tm, y);
-            int64_t rows = a->oh - ty * 4 < 4 ? a->oh - ty * 4 : 4, cols = a->ow - tx * 4 < 4 ? a->ow - tx * 4 : 4;
-            float *q = plane + ty * 4 * a->ow + tx * 4;
+                for (int l = 0; l < L; l++)
+                    in[xi][l] = l < n ? src[(size_t)xi * ms + (size_t)l] : 0;
+            output_tiles(&in[0][0], L, &buf[0][0], 4 * L);
+            int64_t rows = a->oh - ty * 4 < 4 ? a->oh - ty * 4 : 4;
+            int64_t cols = a->ow - tx * 4 < 4 * n ? a->ow - tx * 4 : 4 * n;
             for (int64_t i = 0; i < rows; i++)
-                for (int64_t j = 0; j < cols; j++)
-                    q[i * a->ow + j] = y[i][j];
+                memcpy(q + i * a->ow, buf[i], (size_t)cols * sizeof *q);
         }
     }
 }
