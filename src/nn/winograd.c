@@ -60,16 +60,19 @@ static inline int64_t src_index(int64_t i, int64_t n, int reflect, int64_t pad_l
 #define WINO_CLONES
 #endif
 
-/* Input transform of L interior tiles whose 6x6 inputs start at p, p+4, ...;
- * writes lane l of element xi to dst[xi * stride + l]. */
-WINO_CLONES static void input_tiles(const float *p, int64_t w, float *dst, size_t stride)
+/* Input transform of L tiles from phase rows: ph[i][k][t] holds padded
+ * input row i at column 4t + k, so tile lane l reads ph[i][j & 3][l + (j >> 2)]
+ * with contiguous loads. Writes lane l of element xi to dst[xi * stride + l]. */
+WINO_CLONES static void input_tiles_ph(const float *ph, size_t pk, float *dst, size_t stride)
 {
     float t[6][6][L];
     for (int j = 0; j < 6; j++) {
         float d[6][L];
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 6; i++) {
+            const float *r = ph + (size_t)(i * 4 + (j & 3)) * pk + (j >> 2);
             for (int l = 0; l < L; l++)
-                d[i][l] = p[i * w + 4 * l + j];
+                d[i][l] = r[l];
+        }
         for (int l = 0; l < L; l++) {
             t[0][j][l] = 4 * d[0][l] - 5 * d[2][l] + d[4][l];
             t[1][j][l] = -4 * (d[1][l] + d[2][l]) + d[3][l] + d[4][l];
@@ -132,7 +135,8 @@ struct wino_ctx {
     const struct gh_nn_wino *a;
     float *scratch;
     size_t per_thread; /* floats */
-    int64_t tiles_w, tiles, band;
+    int64_t tiles_w, tiles, band; /* band: tiles per band, whole tile rows */
+    size_t pk;                    /* floats per phase row (>= tiles_w + L + 1) */
     int nthreads;
 };
 
@@ -144,36 +148,43 @@ static int64_t group_size(const struct wino_ctx *c, int64_t t, int64_t t1)
     return n < L ? n : L;
 }
 
-static void wino_band(const struct wino_ctx *c, float *v, float *mo, int64_t t0, int64_t t1)
+static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, int64_t t0, int64_t t1)
 {
     const struct gh_nn_wino *a = c->a;
     int64_t nt = t1 - t0, C = a->c, M = a->m;
     size_t vs = (size_t)C * (size_t)nt, ms = (size_t)M * (size_t)nt;
-    /* Input transform: V[xi][ch][t], L tiles at a time. */
+    /* Input transform: V[xi][ch][t], a tile row at a time: its six padded
+     * input rows are split into 4 column phases, then L tiles per step. */
     for (int64_t ch = 0; ch < C; ch++) {
         const float *plane = a->x + ch * a->h * a->w;
-        for (int64_t t = t0, n; t < t1; t += n) {
-            n = group_size(c, t, t1);
-            int64_t ty = t / c->tiles_w, tx = t % c->tiles_w;
-            int64_t y0 = ty * 4 - a->pt, x0 = tx * 4 - a->pl;
-            float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
-            if (n == L && y0 >= 0 && x0 >= 0 && y0 + 6 <= a->h && x0 + 4 * (L - 1) + 6 <= a->w) {
-                input_tiles(plane + y0 * a->w + x0, a->w, dst, vs);
-                continue;
-            }
-            /* Edge or short group: read the padded input into a buffer,
-             * transform L lanes, keep the first n. */
-            float buf[6][4 * L + 2], out[T][L];
+        for (int64_t t = t0; t < t1; t += c->tiles_w) {
+            int64_t ty = t / c->tiles_w, y0 = ty * 4 - a->pt;
             for (int i = 0; i < 6; i++) {
                 int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
-                for (int j = 0; j < 4 * L + 2; j++) {
-                    int64_t ix = j < 4 * n + 2 ? src_index(x0 + j, a->w, a->reflect, a->pl, a->pr) : -1;
-                    buf[i][j] = iy < 0 || ix < 0 ? 0 : plane[iy * a->w + ix];
-                }
+                float *r = ph + (size_t)(i * 4) * c->pk;
+                const float *row = iy < 0 ? NULL : plane + iy * a->w;
+                for (int k = 0; k < 4; k++, r += c->pk)
+                    for (int64_t q = 0; q < (int64_t)c->pk; q++) {
+                        int64_t xx = 4 * q + k - a->pl;
+                        if (row && xx >= 0 && xx < a->w)
+                            r[q] = row[xx];
+                        else {
+                            int64_t ix = row && q <= c->tiles_w ? src_index(xx, a->w, a->reflect, a->pl, a->pr) : -1;
+                            r[q] = ix < 0 ? 0 : row[ix];
+                        }
+                    }
             }
-            input_tiles(&buf[0][0], 4 * L + 2, &out[0][0], L);
-            for (int xi = 0; xi < T; xi++)
-                memcpy(dst + (size_t)xi * vs, out[xi], (size_t)n * sizeof(float));
+            float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
+            for (int64_t tx = 0; tx < c->tiles_w; tx += L) {
+                if (tx + L <= c->tiles_w) {
+                    input_tiles_ph(ph + tx, c->pk, dst + tx, vs);
+                    continue;
+                }
+                float out[T][L];
+                input_tiles_ph(ph + tx, c->pk, &out[0][0], L);
+                for (int xi = 0; xi < T; xi++)
+                    memcpy(dst + (size_t)xi * vs + (size_t)tx, out[xi], (size_t)(c->tiles_w - tx) * sizeof(float));
+            }
         }
     }
     /* 36 products: MO[xi][M][t] = U[xi][M][C] * V[xi][C][t]. */
@@ -211,33 +222,39 @@ static void wino_thread(void *arg, int begin, int end)
     for (int th = begin; th < end; th++) {
         float *v = c->scratch + (size_t)th * c->per_thread;
         float *mo = v + (size_t)T * (size_t)c->a->c * (size_t)c->band;
+        float *ph = mo + (size_t)T * (size_t)c->a->m * (size_t)c->band;
         int64_t nb = (c->tiles + c->band - 1) / c->band;
         int64_t b0 = nb * th / c->nthreads, b1 = nb * (th + 1) / c->nthreads;
         for (int64_t b = b0; b < b1; b++) {
             int64_t t0 = b * c->band, t1 = t0 + c->band < c->tiles ? t0 + c->band : c->tiles;
-            wino_band(c, v, mo, t0, t1);
+            wino_band(c, v, mo, ph, t0, t1);
         }
     }
 }
 
-/* Tiles per band: V and the products of one band in about 2 MB. */
-static int64_t band_tiles(const struct gh_nn_wino *a, int64_t tiles, int threads)
+/* Tiles per band, in whole tile rows: V and the products of one band in
+ * about 2 MB, and enough bands for every thread. */
+static int64_t band_tiles(const struct gh_nn_wino *a, int64_t tiles_w, int64_t tiles_h, int threads)
 {
-    int64_t band = (2 << 20) / (4 * T * (a->c + a->m));
-    if (band < 32)
-        band = 32;
-    band = (band + 15) / 16 * 16;
-    /* Enough bands for every thread. */
-    while (band > 32 && (tiles + band - 1) / band < 2 * threads)
-        band /= 2;
-    return band;
+    int64_t rows = (2 << 20) / (4 * T * (a->c + a->m)) / tiles_w;
+    if (rows < 1)
+        rows = 1;
+    while (rows > 1 && (tiles_h + rows - 1) / rows < 2 * threads)
+        rows--;
+    return rows * tiles_w;
+}
+
+static size_t phase_floats(int64_t tiles_w)
+{
+    return (size_t)((tiles_w + L - 1) / L * L + 1);
 }
 
 size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads)
 {
-    int64_t tiles = ((a->oh + 3) / 4) * ((a->ow + 3) / 4);
-    int64_t band = band_tiles(a, tiles, threads);
-    return (size_t)threads * (size_t)T * (size_t)(a->c + a->m) * (size_t)band * sizeof(float);
+    int64_t tw = (a->ow + 3) / 4, th = (a->oh + 3) / 4;
+    int64_t band = band_tiles(a, tw, th, threads);
+    size_t per = (size_t)T * (size_t)(a->c + a->m) * (size_t)band + 24 * phase_floats(tw);
+    return (size_t)threads * per * sizeof(float);
 }
 
 void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads)
@@ -247,8 +264,9 @@ void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads)
     c.scratch = scratch;
     c.tiles_w = (a->ow + 3) / 4;
     c.tiles = ((a->oh + 3) / 4) * c.tiles_w;
-    c.band = band_tiles(a, c.tiles, threads);
-    c.per_thread = (size_t)T * (size_t)(a->c + a->m) * (size_t)c.band;
+    c.band = band_tiles(a, c.tiles_w, (a->oh + 3) / 4, threads);
+    c.pk = phase_floats(c.tiles_w);
+    c.per_thread = (size_t)T * (size_t)(a->c + a->m) * (size_t)c.band + 24 * c.pk;
     c.nthreads = threads;
     gh_parallel_for(threads, threads, wino_thread, &c);
 }
