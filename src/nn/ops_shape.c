@@ -708,6 +708,117 @@ static void resize_range(void *arg, int begin, int end)
     }
 }
 
+/* Source positions of the olen outputs of one axis: i0/i1 and weight w
+ * (linear), or i0 alone (nearest). */
+static void axis_table(int ct, int nm, int linear, int by_sizes, int64_t len, int64_t olen, double s, int64_t *i0,
+                       int64_t *i1, float *w)
+{
+    double flen = by_sizes ? (double)olen : (double)len * s;
+    for (int64_t j = 0; j < olen; j++) {
+        double xo;
+        switch (ct) {
+        case CT_ASYMMETRIC: xo = (double)j / s; break;
+        case CT_ALIGN_CORNERS:
+            /* With scales, ONNX's reference divides by len*scale - 1, not by the floored length. */
+            xo = flen > 1 ? (double)j * (double)(len - 1) / (flen - 1) : 0;
+            break;
+        case CT_PYTORCH_HALF_PIXEL: xo = olen > 1 ? ((double)j + 0.5) / s - 0.5 : 0; break;
+        case CT_TF_HALF_PIXEL_NN: xo = ((double)j + 0.5) / s; break;
+        default: xo = ((double)j + 0.5) / s - 0.5; break;
+        }
+        if (linear) {
+            if (xo < 0)
+                xo = 0;
+            if (xo > (double)(len - 1))
+                xo = (double)(len - 1);
+            int64_t f = (int64_t)xo;
+            i0[j] = f;
+            i1[j] = f + 1 < len ? f + 1 : len - 1;
+            w[j] = (float)(xo - (double)f);
+        } else {
+            double v;
+            switch (nm) {
+            case NM_ROUND_PREFER_CEIL: v = floor(xo + 0.5); break;
+            case NM_FLOOR: v = floor(xo); break;
+            case NM_CEIL: v = ceil(xo); break;
+            default: v = ceil(xo - 0.5); break;
+            }
+            int64_t iv = v < 0 ? 0 : v > (double)(len - 1) ? len - 1 : (int64_t)v;
+            i0[j] = iv;
+        }
+    }
+}
+
+struct resize2d_ctx {
+    const float *src;
+    float *dst, *rows; /* rows: one row buffer of the input width per thread */
+    int64_t h, w, oh, ow;
+    const int64_t *y0, *y1, *x0, *x1;
+    const float *wy, *wx;
+    int64_t planes;
+    int threads;
+};
+
+/* Bilinear over the last two axes in one pass: each output row blends two
+ * input rows, then resamples that row; the same float operations in the same
+ * order as the separable two-pass path (rows first), without its full-size
+ * intermediate. */
+static void resize2d_range(void *arg, int begin, int end)
+{
+    const struct resize2d_ctx *c = arg;
+    int64_t rows = c->planes * c->oh;
+    for (int th = begin; th < end; th++) {
+        float *tmp = c->rows + (size_t)th * (size_t)c->w;
+        for (int64_t r = rows * th / c->threads; r < rows * (th + 1) / c->threads; r++) {
+            int64_t p = r / c->oh, oy = r % c->oh;
+            const float *a = c->src + (p * c->h + c->y0[oy]) * c->w, *b = c->src + (p * c->h + c->y1[oy]) * c->w;
+            float wy = c->wy[oy];
+            for (int64_t k = 0; k < c->w; k++)
+                tmp[k] = a[k] + (b[k] - a[k]) * wy;
+            float *q = c->dst + r * c->ow;
+            for (int64_t j = 0; j < c->ow; j++) {
+                float u = tmp[c->x0[j]], v = tmp[c->x1[j]];
+                q[j] = u + (v - u) * c->wx[j];
+            }
+        }
+    }
+}
+
+static enum gh_status resize_2d(struct gh_nn_exec *x, const struct gh_nn_tensor *in, struct gh_nn_tensor *out,
+                                const int64_t *y0, const int64_t *y1, const float *wy, int ct, int nm, int by_sizes,
+                                double sx)
+{
+    int r = in->ndim;
+    struct resize2d_ctx c;
+    memset(&c, 0, sizeof c);
+    c.h = in->shape[r - 2];
+    c.w = in->shape[r - 1];
+    c.oh = out->shape[r - 2];
+    c.ow = out->shape[r - 1];
+    c.planes = (int64_t)(gh_nn_tensor_count(in) / (size_t)(c.h * c.w));
+    int64_t rows = c.planes * c.oh;
+    if (rows > INT32_MAX)
+        return gh_error(GH_ERR_TOO_LARGE, "too many rows");
+    c.threads = rows * c.ow > 65536 ? (x->threads < 1 ? 1 : x->threads) : 1;
+    if (c.threads > rows)
+        c.threads = (int)rows;
+    int64_t *xi;
+    enum gh_status st = gh_nn_scratch(x, (size_t)c.ow * (2 * sizeof(int64_t) + sizeof(float)), (void **)&xi);
+    if (st || (st = gh_nn_scratch(x, (size_t)c.threads * (size_t)c.w * sizeof(float), (void **)&c.rows)))
+        return st;
+    c.x0 = xi;
+    c.x1 = xi + c.ow;
+    c.wx = (const float *)(xi + 2 * c.ow);
+    axis_table(ct, nm, 1, by_sizes, c.w, c.ow, sx, xi, xi + c.ow, (float *)(xi + 2 * c.ow));
+    c.src = in->data;
+    c.dst = out->data;
+    c.y0 = y0;
+    c.y1 = y1;
+    c.wy = wy;
+    gh_parallel_for(c.threads, c.threads, resize2d_range, &c);
+    return GH_OK;
+}
+
 GH_NN_KERNEL(gh_nn_k_resize)
 {
     const struct gh_nn_tensor *in = gh_nn_in(x, node, 0);
@@ -774,7 +885,8 @@ GH_NN_KERNEL(gh_nn_k_resize)
         return st;
     i1 = i0 + maxlen;
     w = (float *)(i1 + maxlen);
-    if (na > 1 && ((st = gh_nn_scratch(x, biggest * sizeof(float), (void **)&buf[0])) ||
+    int two_d = linear && na == 2 && axes[0] == r - 2 && axes[1] == r - 1; /* resize_2d, no intermediate */
+    if (na > 1 && !two_d && ((st = gh_nn_scratch(x, biggest * sizeof(float), (void **)&buf[0])) ||
                    (na > 2 && (st = gh_nn_scratch(x, biggest * sizeof(float), (void **)&buf[1])))))
         return st;
     memcpy(cur, in->shape, sizeof cur);
@@ -783,40 +895,9 @@ GH_NN_KERNEL(gh_nn_k_resize)
         int a = axes[k];
         int64_t len = cur[a], olen = shape[a];
         double s = scale[a];
-        double flen = by_sizes ? (double)olen : (double)len * s;
-        for (int64_t j = 0; j < olen; j++) {
-            double xo;
-            switch (ct) {
-            case CT_ASYMMETRIC: xo = (double)j / s; break;
-            case CT_ALIGN_CORNERS:
-                /* With scales, ONNX's reference divides by len*scale - 1, not by the floored length. */
-                xo = flen > 1 ? (double)j * (double)(len - 1) / (flen - 1) : 0;
-                break;
-            case CT_PYTORCH_HALF_PIXEL: xo = olen > 1 ? ((double)j + 0.5) / s - 0.5 : 0; break;
-            case CT_TF_HALF_PIXEL_NN: xo = ((double)j + 0.5) / s; break;
-            default: xo = ((double)j + 0.5) / s - 0.5; break;
-            }
-            if (linear) {
-                if (xo < 0)
-                    xo = 0;
-                if (xo > (double)(len - 1))
-                    xo = (double)(len - 1);
-                int64_t f = (int64_t)xo;
-                i0[j] = f;
-                i1[j] = f + 1 < len ? f + 1 : len - 1;
-                w[j] = (float)(xo - (double)f);
-            } else {
-                double v;
-                switch (nm) {
-                case NM_ROUND_PREFER_CEIL: v = floor(xo + 0.5); break;
-                case NM_FLOOR: v = floor(xo); break;
-                case NM_CEIL: v = ceil(xo); break;
-                default: v = ceil(xo - 0.5); break;
-                }
-                int64_t iv = v < 0 ? 0 : v > (double)(len - 1) ? len - 1 : (int64_t)v;
-                i0[j] = iv;
-            }
-        }
+        axis_table(ct, nm, linear, by_sizes, len, olen, s, i0, i1, w);
+        if (two_d)
+            return resize_2d(x, in, out, i0, i1, w, ct, nm, by_sizes, scale[r - 1]);
         struct resize_axis c = {linear, 1, len, olen, 1, src, NULL, i0, i1, w};
         for (int i = 0; i < a; i++)
             c.outer *= cur[i];
