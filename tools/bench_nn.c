@@ -103,25 +103,33 @@ int main(int argc, char **argv)
         runs = 5;
     double t[100];
     if (sgemm) {
-        /* 64 x 262144 x 288: a 3x3 conv, 32 -> 64 channels at 512x512. */
-        int m = 64, n = 262144, k = 288;
-        float *a = calloc((size_t)m * k, 4), *b = calloc((size_t)k * n, 4), *c = calloc((size_t)m * n, 4);
-        for (size_t i = 0; i < (size_t)k * n; i++)
-            b[i] = (float)(i % 13) * 0.1f;
-        for (size_t i = 0; i < (size_t)m * k; i++)
-            a[i] = (float)(i % 7) * 0.1f;
+        /* 64 x 262144 x 288: a 3x3 conv, 32 -> 64 channels at 512x512;
+         * then a square 2048^3 product. */
+        int shapes[2][3] = {{64, 262144, 288}, {2048, 2048, 2048}};
+        double gf[2];
         gh_nn_blas_threads(threads);
-        gh_nn_sgemm(threads, 0, 0, m, n, k, 1, a, k, b, n, 0, c, n);
-        for (int r = 0; r < runs; r++) {
-            double t0 = now_ms();
+        for (int sh = 0; sh < 2; sh++) {
+            int m = shapes[sh][0], n = shapes[sh][1], k = shapes[sh][2];
+            float *a = calloc((size_t)m * k, 4), *b = calloc((size_t)k * n, 4), *c = calloc((size_t)m * n, 4);
+            if (!a || !b || !c)
+                return fprintf(stderr, "out of memory\n"), 1;
+            for (size_t i = 0; i < (size_t)k * n; i++)
+                b[i] = (float)(i % 13) * 0.1f;
+            for (size_t i = 0; i < (size_t)m * k; i++)
+                a[i] = (float)(i % 7) * 0.1f;
             gh_nn_sgemm(threads, 0, 0, m, n, k, 1, a, k, b, n, 0, c, n);
-            t[r] = now_ms() - t0;
+            for (int r = 0; r < runs; r++) {
+                double t0 = now_ms();
+                gh_nn_sgemm(threads, 0, 0, m, n, k, 1, a, k, b, n, 0, c, n);
+                t[r] = now_ms() - t0;
+            }
+            qsort(t, (size_t)runs, sizeof t[0], cmp);
+            gf[sh] = 2.0 * m * n * k / (t[runs / 2] * 1e6);
+            free(a);
+            free(b);
+            free(c);
         }
-        qsort(t, (size_t)runs, sizeof t[0], cmp);
-        printf("sgemm_gflops=%.1f\n", 2.0 * m * n * k / (t[runs / 2] * 1e6));
-        free(a);
-        free(b);
-        free(c);
+        printf("sgemm_gflops=%.1f sgemm_square_gflops=%.1f\n", gf[0], gf[1]);
         return 0;
     }
     if (model && photo)
