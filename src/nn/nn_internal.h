@@ -90,6 +90,7 @@ struct gh_nn_node {
      * bottom, right; reflect or zeros), or this node folded away (dead). */
     int dead;
     int fused_pad; /* 0 none, 1 zeros, 2 reflect */
+    int fused_moments; /* ReduceMean of (x - in[1])^2 over H, W: in[0] = x, in[1] = mean(x) */
     int64_t fpads[4];
 };
 
