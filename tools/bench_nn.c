@@ -6,10 +6,11 @@
  *   bench_nn MODEL.onnx HxW [--runs 5] [--threads 2] [--profile]
  *   bench_nn --sgemm [--threads 2]
  *   bench_nn MODEL.onnx --check INPUT.npy
+ *   bench_nn MODEL.onnx HxW --no-winograd ...
  * --check runs the model on INPUT.npy (float32 NHWC [1,H,W,3] in [-1,1], e.g. a
- * photo made by tools/bench-nn --check) with
- * every fast path (graph rewrites, Winograd) and with none (GH_NN_NO_FUSE,
- * direct convolutions) and prints the max abs difference of the outputs. */
+ * photo resized with OpenCV INTER_AREA and scaled x/127.5-1) with every fast
+ * path (graph rewrites, Winograd) and with none (GH_NN_NO_FUSE, im2col
+ * convolutions) and prints the max abs difference of the outputs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +57,14 @@ static int check(const char *model, const char *photo, int threads)
     if (gh_nn_load_file(model, &slow) != GH_OK)
         return fprintf(stderr, "%s\n", gh_error_detail()), 1;
     unsetenv("GH_NN_NO_FUSE");
-    slow->conv_direct = 1;
     gh_nn_set_threads(fast, threads);
     gh_nn_set_threads(slow, threads);
-    if (gh_nn_run(fast, &x, &y1) != GH_OK || gh_nn_run(slow, &x, &y2) != GH_OK)
+    if (gh_nn_run(fast, &x, &y1) != GH_OK)
         return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+    gh_nn_use_winograd = 0;
+    if (gh_nn_run(slow, &x, &y2) != GH_OK)
+        return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+    gh_nn_use_winograd = 1;
     double mx = 0, sum = 0;
     size_t n = gh_nn_tensor_count(&y1);
     for (size_t i = 0; i < n; i++) {
@@ -88,6 +92,10 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-winograd"))
+            gh_nn_use_winograd = 0;
+        else if (!strcmp(argv[i], "--profile"))
+            profile = 1;
         else if (!strcmp(argv[i], "--sgemm"))
             sgemm = 1;
         else if (!strcmp(argv[i], "--check") && i + 1 < argc)
@@ -155,8 +163,10 @@ int main(int argc, char **argv)
         gh_nn_tensor_release(&y);
         if (r >= 0)
             t[r] = e;
-        if (r == -1 && profile)
-            gh_nn_profile(m, 1); /* timed runs only */
+        else { /* the warm-up run's profile includes first-touch page faults */
+            memset(m->prof_ms, 0, sizeof m->prof_ms);
+            memset(m->prof_calls, 0, sizeof m->prof_calls);
+        }
     }
     qsort(t, (size_t)runs, sizeof t[0], cmp);
     printf("ours_ms=%.1f load_ms=%.1f rss_mb=%.0f\n", t[runs / 2], load_ms, peak_rss_mb());

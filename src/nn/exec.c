@@ -22,13 +22,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void gh_nn_profile(struct gh_nn_model *m, int on)
-{
-    m->profile = on;
-    memset(m->prof_ms, 0, sizeof m->prof_ms);
-    memset(m->prof_calls, 0, sizeof m->prof_calls);
-}
-
 size_t gh_nn_dtype_size(enum gh_nn_dtype dtype)
 {
     return dtype == GH_NN_I64 ? 8 : 4;
@@ -341,13 +334,13 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
     gh_nn_blas_threads(x.threads);
     for (int i = 0; i < m->n_nodes; i++) {
         const struct gh_nn_node *node = &m->nodes[i];
+        if (node->dead)
+            continue;
         x.node_index = i;
-        double t0 = m->profile ? now_ms() : 0;
+        double t0 = now_ms();
         st = gh_nn_ops[node->op].run(&x, node);
-        if (m->profile) {
-            m->prof_ms[node->op] += now_ms() - t0;
-            m->prof_calls[node->op]++;
-        }
+        m->prof_ms[node->op] += now_ms() - t0;
+        m->prof_calls[node->op]++;
         for (int s = 0; s < x.n_scratch; s++)
             m->blocks[x.scratch[s]].used = 0;
         x.n_scratch = 0;

@@ -11,10 +11,8 @@
  *      [y = LeakyRelu(y, alpha)]
  *    becomes GH_NN_OP_CHANNEL_NORM(x, x1, eps, eps1; alpha): 17 full-size
  *    passes become about 5, and no full-size temporaries.
- * 2. Pad(mode=reflect, spatial pads only) feeding a Conv (group 1, no pads of
- *    its own) is folded into the Conv as pads with the internal attribute
- *    "ghiblify_pad_mode" = "reflect": the convolution reads the reflection
- *    directly instead of a padded copy. */
+ * (Pad -> Conv and the remaining moments() patterns are folded afterwards by
+ * graph.c, marking nodes dead in place.) */
 #include "nn/nn_internal.h"
 
 #include <stdlib.h>
@@ -252,90 +250,6 @@ static enum gh_status fuse_norm(struct fuse_ctx *f, int top)
     return GH_OK;
 }
 
-static enum gh_status fuse_pad_conv(struct fuse_ctx *f, int ci)
-{
-    struct gh_nn_model *m = f->m;
-    struct gh_nn_node *conv = &m->nodes[ci];
-    int pi = prod(f, conv->in[0], GH_NN_OP_PAD);
-    if (pi < 0 || f->readers[conv->in[0]] != 1)
-        return GH_OK;
-    const struct gh_nn_node *pad = node(f, pi);
-    if (strcmp(gh_nn_attr_string(pad, "mode", "constant"), "reflect") || pad->n_in < 2 || pad->in[1] < 0 ||
-        (pad->n_in > 2 && pad->in[2] >= 0))
-        return GH_OK;
-    const struct gh_nn_value *pv = &m->values[pad->in[1]];
-    if (pv->kind != GH_NN_VALUE_CONST || pv->t.dtype != GH_NN_I64 || gh_nn_tensor_count(&pv->t) != 8)
-        return GH_OK;
-    const int64_t *pp = pv->t.data;
-    /* [n0 c0 h0 w0 n1 c1 h1 w1]: only spatial pads, each small. */
-    if (pp[0] || pp[1] || pp[4] || pp[5])
-        return GH_OK;
-    for (int i = 0; i < 8; i++)
-        if (pp[i] < 0 || pp[i] > 64)
-            return GH_OK;
-    if (gh_nn_attr_int(conv, "group", 1) != 1 || strcmp(gh_nn_attr_string(conv, "auto_pad", "NOTSET"), "NOTSET"))
-        return GH_OK;
-    const struct gh_nn_attr *cp = gh_nn_attr_find(conv, "pads");
-    if (cp) {
-        if (cp->type != GH_NN_ATTR_INTS)
-            return GH_OK;
-        for (int i = 0; i < cp->n; i++)
-            if (cp->ints[i])
-                return GH_OK;
-    }
-    const struct gh_nn_value *wv = &m->values[conv->in[1]];
-    if (wv->kind != GH_NN_VALUE_CONST || wv->t.ndim != 4)
-        return GH_OK;
-    /* Replace or add "pads" = [top left bottom right], add the mode. */
-    struct gh_nn_attr *na = realloc(conv->attrs, (size_t)(conv->n_attrs + 2) * sizeof *na);
-    if (!na)
-        return gh_error(GH_ERR_NOMEM, "model: out of memory");
-    conv->attrs = na;
-    int64_t *ints = malloc(4 * sizeof *ints);
-    char *mode = malloc(sizeof "reflect"), *mname = malloc(sizeof "ghiblify_pad_mode"), *pname = NULL;
-    if (!cp)
-        pname = malloc(sizeof "pads");
-    if (!ints || !mode || !mname || (!cp && !pname)) {
-        free(ints);
-        free(mode);
-        free(mname);
-        free(pname);
-        return gh_error(GH_ERR_NOMEM, "model: out of memory");
-    }
-    ints[0] = pp[2];
-    ints[1] = pp[3];
-    ints[2] = pp[6];
-    ints[3] = pp[7];
-    if (cp) {
-        struct gh_nn_attr *a = (struct gh_nn_attr *)gh_nn_attr_find(conv, "pads");
-        free(a->ints);
-        a->ints = ints;
-        a->n = 4;
-    } else {
-        struct gh_nn_attr *a = &conv->attrs[conv->n_attrs++];
-        memset(a, 0, sizeof *a);
-        strcpy(pname, "pads");
-        a->name = pname;
-        a->type = GH_NN_ATTR_INTS;
-        a->ints = ints;
-        a->n = 4;
-    }
-    struct gh_nn_attr *a = &conv->attrs[conv->n_attrs++];
-    memset(a, 0, sizeof *a);
-    strcpy(mname, "ghiblify_pad_mode");
-    strcpy(mode, "reflect");
-    a->name = mname;
-    a->type = GH_NN_ATTR_STRING;
-    a->s = mode;
-    int old = conv->in[0];
-    conv->in[0] = pad->in[0];
-    f->readers[old]--;
-    f->readers[conv->in[0]]++;
-    free_node(&m->nodes[pi]);
-    f->dead[pi] = 1;
-    return GH_OK;
-}
-
 enum gh_status gh_nn_fuse(struct gh_nn_model *m)
 {
     enum gh_status st = GH_OK;
@@ -363,9 +277,6 @@ enum gh_status gh_nn_fuse(struct gh_nn_model *m)
     for (int i = 0; i < m->n_nodes && !st; i++)
         if (!f.dead[i] && m->nodes[i].op == GH_NN_OP_ADD)
             st = fuse_norm(&f, i);
-    for (int i = 0; i < m->n_nodes && !st; i++)
-        if (!f.dead[i] && m->nodes[i].op == GH_NN_OP_CONV)
-            st = fuse_pad_conv(&f, i);
     /* Drop the removed nodes, keeping the order. */
     int k = 0;
     for (int i = 0; i < m->n_nodes; i++)

@@ -105,6 +105,138 @@ static enum gh_status check_attrs(const struct gh_nn_node_def *nd, int opset)
     return GH_OK;
 }
 
+/* Folds Pad -> Conv pairs: a Pad with constant spatial pads (reflect, or
+ * zeros) whose only reader is a 2-D, ungrouped, unpadded Conv with a kernel
+ * larger than 1x1 becomes part of that Conv (its im2col/Winograd reads the
+ * padded input virtually), saving a full copy of the activation. */
+static void fuse_pad_conv(struct gh_nn_model *m)
+{
+    int *producer = malloc((size_t)m->n_values * sizeof *producer);
+    int *readers = calloc((size_t)m->n_values, sizeof *readers);
+    if (!producer || !readers)
+        goto out; /* fusion is optional */
+    for (int v = 0; v < m->n_values; v++)
+        producer[v] = -1;
+    for (int i = 0; i < m->n_nodes; i++) {
+        for (int k = 0; k < m->nodes[i].n_out; k++)
+            producer[m->nodes[i].out[k]] = i;
+        for (int k = 0; k < m->nodes[i].n_in; k++)
+            if (m->nodes[i].in[k] >= 0)
+                readers[m->nodes[i].in[k]]++;
+    }
+    for (int i = 0; i < m->n_nodes; i++) {
+        struct gh_nn_node *c = &m->nodes[i];
+        if (c->op != GH_NN_OP_CONV || producer[c->in[0]] < 0)
+            continue;
+        struct gh_nn_node *p = &m->nodes[producer[c->in[0]]];
+        int padded = c->in[0];
+        if (p->op != GH_NN_OP_PAD || readers[padded] != 1 || m->values[padded].last_use == INT32_MAX)
+            continue;
+        const char *mode = gh_nn_attr_string(p, "mode", "constant");
+        int reflect = strcmp(mode, "reflect") == 0;
+        if (!reflect && strcmp(mode, "constant") != 0)
+            continue;
+        if (!reflect && p->n_in > 2 && p->in[2] >= 0) {
+            const struct gh_nn_value *cv = &m->values[p->in[2]];
+            if (cv->kind != GH_NN_VALUE_CONST || gh_nn_tensor_count(&cv->t) != 1 || gh_nn_get_f64(&cv->t, 0) != 0)
+                continue;
+        }
+        const struct gh_nn_value *pv = &m->values[p->in[1]];
+        if (pv->kind != GH_NN_VALUE_CONST || pv->t.dtype != GH_NN_I64 || gh_nn_tensor_count(&pv->t) != 8)
+            continue;
+        const int64_t *pads = pv->t.data;
+        if (pads[0] || pads[1] || pads[4] || pads[5] || pads[2] < 0 || pads[3] < 0 || pads[6] < 0 || pads[7] < 0 ||
+            pads[2] > 64 || pads[3] > 64 || pads[6] > 64 || pads[7] > 64)
+            continue;
+        const struct gh_nn_value *w = &m->values[c->in[1]];
+        if (w->kind != GH_NN_VALUE_CONST || w->t.ndim != 4 || (w->t.shape[2] == 1 && w->t.shape[3] == 1) ||
+            gh_nn_attr_int(c, "group", 1) != 1)
+            continue;
+        const char *ap = gh_nn_attr_string(c, "auto_pad", "NOTSET");
+        if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
+            continue;
+        const struct gh_nn_attr *cp = gh_nn_attr_find(c, "pads");
+        int zero = 1;
+        for (int k = 0; cp && k < cp->n; k++)
+            zero &= cp->ints[k] == 0;
+        if (!zero)
+            continue;
+        c->fused_pad = reflect ? 2 : 1;
+        c->fpads[0] = pads[2];
+        c->fpads[1] = pads[3];
+        c->fpads[2] = pads[6];
+        c->fpads[3] = pads[7];
+        c->in[0] = p->in[0];
+        p->dead = 1;
+        if (m->values[p->in[0]].last_use < i)
+            m->values[p->in[0]].last_use = i;
+    }
+out:
+    free(producer);
+    free(readers);
+}
+
+/* ReduceMean over axes {2,3} with keepdims (either sign convention). */
+static int spatial_mean(const struct gh_nn_node *n)
+{
+    if (n->op != GH_NN_OP_REDUCE_MEAN || gh_nn_attr_int(n, "keepdims", 1) != 1)
+        return 0;
+    const struct gh_nn_attr *a = gh_nn_attr_find(n, "axes");
+    return a && a->type == GH_NN_ATTR_INTS && a->n == 2 && (a->ints[0] == 2 || a->ints[0] == -2) &&
+           (a->ints[1] == 3 || a->ints[1] == -1);
+}
+
+/* Folds the population variance pattern of TF's moments():
+ *   m = ReduceMean(x); d = Sub(x, m); s = Mul(d, d); v = ReduceMean(s)
+ * (d and s read only there) into v = one pass over x given m, so the two
+ * full-size temporaries are never written. */
+static void fuse_moments(struct gh_nn_model *m)
+{
+    int *producer = malloc((size_t)m->n_values * sizeof *producer);
+    int *readers = calloc((size_t)m->n_values, sizeof *readers);
+    if (!producer || !readers)
+        goto out;
+    for (int v = 0; v < m->n_values; v++)
+        producer[v] = -1;
+    for (int i = 0; i < m->n_nodes; i++) {
+        for (int k = 0; k < m->nodes[i].n_out; k++)
+            producer[m->nodes[i].out[k]] = i;
+        for (int k = 0; k < m->nodes[i].n_in; k++)
+            if (m->nodes[i].in[k] >= 0)
+                readers[m->nodes[i].in[k]]++;
+    }
+    for (int i = 0; i < m->n_nodes; i++) {
+        struct gh_nn_node *r = &m->nodes[i];
+        if (!spatial_mean(r) || r->dead || producer[r->in[0]] < 0)
+            continue;
+        int sq = r->in[0];
+        struct gh_nn_node *mul = &m->nodes[producer[sq]];
+        if (mul->op != GH_NN_OP_MUL || mul->dead || mul->in[0] != mul->in[1] || readers[sq] != 1 ||
+            m->values[sq].last_use == INT32_MAX || producer[mul->in[0]] < 0)
+            continue;
+        int d = mul->in[0];
+        struct gh_nn_node *sub = &m->nodes[producer[d]];
+        /* Mul(d, d) counts as two reads of d. */
+        if (sub->op != GH_NN_OP_SUB || sub->dead || readers[d] != 2 || m->values[d].last_use == INT32_MAX ||
+            sub->in[1] < 0 || producer[sub->in[1]] < 0)
+            continue;
+        const struct gh_nn_node *mean = &m->nodes[producer[sub->in[1]]];
+        if (!spatial_mean(mean) || mean->in[0] != sub->in[0])
+            continue;
+        r->fused_moments = 1;
+        r->in[0] = sub->in[0];
+        r->in[1] = sub->in[1]; /* the spare slot every node's input array has */
+        r->n_in = 2;
+        sub->dead = mul->dead = 1;
+        for (int k = 0; k < 2; k++)
+            if (m->values[r->in[k]].last_use < i)
+                m->values[r->in[k]].last_use = i;
+    }
+out:
+    free(producer);
+    free(readers);
+}
+
 enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model **out)
 {
     enum gh_status st = GH_OK;
@@ -355,6 +487,10 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
                 m->values[m->nodes[i].in[k]].last_use = i;
     for (int i = 0; i < m->n_outputs; i++)
         m->values[m->outputs[i]].last_use = INT32_MAX;
+    if (!getenv("GH_NN_NO_FUSE")) { /* see gh_nn_fuse */
+        fuse_pad_conv(m);
+        fuse_moments(m);
+    }
     *out = m;
     m = NULL;
 out:
@@ -393,10 +529,10 @@ void gh_nn_free(struct gh_nn_model *m)
     }
     for (int b = 0; b < m->n_blocks; b++)
         free(m->blocks[b].p);
-    if (m->node_cache)
+    if (m->wino)
         for (int i = 0; i < m->n_nodes; i++)
-            free(m->node_cache[i]);
-    free(m->node_cache);
+            free(m->wino[i]);
+    free(m->wino);
     free(m->blocks);
     free(m->values);
     free(m->nodes);

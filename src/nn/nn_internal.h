@@ -88,7 +88,27 @@ struct gh_nn_node {
     int *out; /* value indices */
     int n_attrs;
     struct gh_nn_attr *attrs;
+    /* Fusion (set at load): a Pad folded into this Conv (pads top, left,
+     * bottom, right; reflect or zeros), or this node folded away (dead). */
+    int dead;
+    int fused_pad; /* 0 none, 1 zeros, 2 reflect */
+    int fused_moments; /* ReduceMean of (x - in[1])^2 over H, W: in[0] = x, in[1] = mean(x) */
+    int64_t fpads[4];
 };
+
+/* Index i reflected into [0, n) with period 2n-2 (numpy pad "reflect"). */
+static inline int64_t gh_nn_reflect(int64_t i, int64_t n)
+{
+    if (i >= 0 && i < n)
+        return i;
+    if (n <= 1)
+        return 0;
+    int64_t period = 2 * (n - 1);
+    i %= period;
+    if (i < 0)
+        i += period;
+    return i < n ? i : period - i;
+}
 
 enum gh_nn_value_kind { GH_NN_VALUE_ACT, GH_NN_VALUE_CONST, GH_NN_VALUE_INPUT };
 
@@ -126,22 +146,15 @@ struct gh_nn_model {
     int n_inputs, n_outputs;
     int *inputs, *outputs;
     int threads;
-    int conv_direct; /* no Winograd (for comparisons) */
-    /* Per node: data derived from constant inputs on first use (Winograd
-     * weights), kept across runs; freed with the model. */
-    void **node_cache;
+    /* Winograd-transformed weights per node (lazily made; NULL if unused). */
+    float **wino;
+    /* Wall time per op type summed over runs (for tools/bench-nn --profile). */
+    double prof_ms[GH_NN_OP_COUNT];
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
-    /* Per-op-type profile, accumulated over runs while profile is set
-     * (gh_nn_profile; tools/bench_nn prints it). */
-    int profile;
-    double prof_ms[GH_NN_OP_COUNT];
-    int prof_calls[GH_NN_OP_COUNT];
+    int prof_calls[GH_NN_OP_COUNT]; /* nodes run per op type, with prof_ms */
 };
-
-/* Turns per-op-type timing on (clearing the totals) or off. */
-void gh_nn_profile(struct gh_nn_model *m, int on);
 
 /* Executor state during one run. */
 struct gh_nn_exec {
@@ -183,8 +196,9 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
 void gh_nn_graph_def_free(struct gh_nn_graph_def *def);
 void gh_nn_attrs_free(struct gh_nn_attr *attrs, int n);
 
-/* Graph rewrites after loading (fuse.c); GH_NN_NO_FUSE in the environment
- * turns them off (for comparisons). */
+/* Graph rewrites after loading (fuse.c; graph.c folds Pad -> Conv and
+ * moments afterwards); GH_NN_NO_FUSE in the environment turns all of them off
+ * (for comparisons: tools/bench_nn --check, tests/unit/test_nn_fast.c). */
 enum gh_status gh_nn_fuse(struct gh_nn_model *m);
 
 enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
@@ -226,6 +240,10 @@ static inline int64_t gh_nn_f2i(double v)
         return INT64_MIN;
     return (int64_t)v;
 }
+
+/* Use Winograd F(4x4,3x3) for eligible 3x3 convolutions (default 1). Tests
+ * clear it to check the im2col path against the same goldens. */
+extern int gh_nn_use_winograd;
 
 /* ---- gemm.c: the only place that calls cblas ---- */
 /* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major, split

@@ -38,21 +38,6 @@ GH_NN_CHECK(gh_nn_c_constant);
 GH_NN_CHECK(gh_nn_c_concat);
 GH_NN_CHECK(gh_nn_c_internal);
 
-/* Winograd F(4x4,3x3) for a stride-1 undilated 3x3 convolution of one image
- * x[c,h,w] -> y[m,oh,ow] (winograd.c). u holds the transformed weights
- * (gh_nn_wino_weights: [36][m][c] from w[m][c][3][3]); pads are zero or, with
- * reflect, a reflection of the input (each pad smaller than the input). */
-struct gh_nn_wino {
-    const float *x, *u;
-    float *y;
-    int64_t c, h, w, m, oh, ow, pt, pl, pb, pr;
-    int reflect;
-};
-void gh_nn_wino_weights(const float *w, int m, int c, float *u);
-/* Scratch bytes gh_nn_wino_run needs with `threads` threads. */
-size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads);
-void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads);
-
 /* Normalizes axis against rank (negative counts from the end); -1 if out of range. */
 static inline int gh_nn_axis(int64_t axis, int rank)
 {

@@ -6,26 +6,52 @@
  *   small at any image size.
  * 1-D convolutions run as 2-D with a height of 1. */
 #include "nn/nn_ops.h"
+#include "nn/nn_winograd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define COL_BYTES (8u << 20) /* im2col band budget */
 
+int gh_nn_use_winograd = 1;
+
+/* Transformed weights for node i: cached in the model when the weights are a
+ * constant, else made into scratch for this run. */
+static enum gh_status wino_weights(struct gh_nn_exec *x, const struct gh_nn_node *node, const float *w, int64_t m,
+                                   int64_t c, const float **out)
+{
+    struct gh_nn_model *md = x->m;
+    size_t n = gh_nn_wino_weights_size(m, c);
+    enum gh_status st;
+    if (md->values[node->in[1]].kind != GH_NN_VALUE_CONST) {
+        float *u;
+        if ((st = gh_nn_scratch(x, n * sizeof(float), (void **)&u)))
+            return st;
+        gh_nn_wino_weights(w, m, c, u);
+        *out = u;
+        return GH_OK;
+    }
+    if (!md->wino && !(md->wino = calloc((size_t)md->n_nodes, sizeof *md->wino)))
+        return gh_error(GH_ERR_NOMEM, "out of memory");
+    if (!md->wino[x->node_index]) {
+        float *u = malloc(n * sizeof(float));
+        if (!u)
+            return gh_error(GH_ERR_NOMEM, "out of memory");
+        gh_nn_wino_weights(w, m, c, u);
+        md->wino[x->node_index] = u;
+    }
+    *out = md->wino[x->node_index];
+    return GH_OK;
+}
+
 struct conv_geom {
     int64_t n, c, h, w;     /* input */
     int64_t m, oh, ow;      /* output channels and size */
     int64_t kh, kw, sh, sw, dh, dw;
     int64_t pt, pl, pb, pr; /* pads: top, left, bottom, right */
+    int reflect;            /* pads reflect the input (a fused Pad) instead of zeros */
     int64_t group;
-    int reflect; /* pads reflect the input (a Pad folded in by fuse.c) instead of zeros */
 };
-
-/* Reflects i into [0, n) (n > pad, checked by the kernel). */
-static inline int64_t reflect_index(int64_t i, int64_t n)
-{
-    return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
-}
 
 GH_NN_CHECK(gh_nn_c_conv)
 {
@@ -116,16 +142,16 @@ static void im2col_range(void *arg, int begin, int end)
         for (int64_t oy = c->y0; oy < c->y0 + c->rows; oy++, dst += g->ow) {
             int64_t iy = oy * g->sh - g->pt + ky * g->dh;
             if (g->reflect) {
-                const float *srow = plane + reflect_index(iy, g->h) * g->w;
+                const float *row = plane + gh_nn_reflect(iy, g->h) * g->w;
                 for (int64_t ox = 0; ox < x0; ox++)
-                    dst[ox] = srow[reflect_index(ox * g->sw + xoff, g->w)];
+                    dst[ox] = row[gh_nn_reflect(ox * g->sw + xoff, g->w)];
+                for (int64_t ox = x1; ox < g->ow; ox++)
+                    dst[ox] = row[gh_nn_reflect(ox * g->sw + xoff, g->w)];
                 if (g->sw == 1)
-                    memcpy(dst + x0, srow + x0 + xoff, (size_t)(x1 - x0) * sizeof *dst);
+                    memcpy(dst + x0, row + xoff + x0, (size_t)(x1 - x0) * sizeof *dst);
                 else
                     for (int64_t ox = x0; ox < x1; ox++)
-                        dst[ox] = srow[ox * g->sw + xoff];
-                for (int64_t ox = x1; ox < g->ow; ox++)
-                    dst[ox] = srow[reflect_index(ox * g->sw + xoff, g->w)];
+                        dst[ox] = row[ox * g->sw + xoff];
                 continue;
             }
             if (iy < 0 || iy >= g->h) {
@@ -202,41 +228,6 @@ static void add_bias(float *y, const float *b, int64_t m, int64_t hw)
     }
 }
 
-/* 3x3 stride 1 on Winograd (winograd.c); the transformed weights are made
- * once per node and kept in the model. */
-static enum gh_status conv_winograd(struct gh_nn_exec *x, const struct conv_geom *g,
-                                    const float *xd, const float *wd, const float *bd, float *yd)
-{
-    struct gh_nn_model *m = x->m;
-    if (!m->node_cache) {
-        m->node_cache = calloc((size_t)m->n_nodes, sizeof *m->node_cache);
-        if (!m->node_cache)
-            return gh_error(GH_ERR_NOMEM, "out of memory");
-    }
-    float *u = m->node_cache[x->node_index];
-    if (!u) {
-        u = malloc((size_t)36 * (size_t)(g->m * g->c) * sizeof *u);
-        if (!u)
-            return gh_error(GH_ERR_NOMEM, "out of memory for Winograd weights");
-        gh_nn_wino_weights(wd, (int)g->m, (int)g->c, u);
-        m->node_cache[x->node_index] = u;
-    }
-    struct gh_nn_wino a = {NULL, u, NULL, g->c, g->h, g->w, g->m, g->oh, g->ow, g->pt, g->pl, g->pb, g->pr, g->reflect};
-    int threads = x->threads < 1 ? 1 : x->threads;
-    float *scratch;
-    enum gh_status st = gh_nn_scratch(x, gh_nn_wino_scratch(&a, threads), (void **)&scratch);
-    if (st)
-        return st;
-    for (int64_t n = 0; n < g->n; n++) {
-        a.x = xd + n * g->c * g->h * g->w;
-        a.y = yd + n * g->m * g->oh * g->ow;
-        gh_nn_wino_run(&a, scratch, threads);
-        if (bd)
-            add_bias(a.y, bd, g->m, g->oh * g->ow);
-    }
-    return GH_OK;
-}
-
 static int64_t same_pad_total(int64_t in, int64_t s, int64_t dk)
 {
     int64_t out = (in + s - 1) / s;
@@ -291,10 +282,14 @@ GH_NN_KERNEL(gh_nn_k_conv)
         g.pb = pads[2];
         g.pr = pads[3];
     }
-    if (!strcmp(gh_nn_attr_string(node, "ghiblify_pad_mode", ""), "reflect")) {
-        if (g.group != 1 || g.pt >= g.h || g.pb >= g.h || g.pl >= g.w || g.pr >= g.w)
-            return gh_error(GH_ERR_MODEL, "reflect pads must be smaller than the input");
-        g.reflect = 1;
+    if (node->fused_pad) { /* load-time fusion guarantees the Conv's own pads are 0 */
+        g.pt = node->fpads[0];
+        g.pl = node->fpads[1];
+        g.pb = node->fpads[2];
+        g.pr = node->fpads[3];
+        g.reflect = node->fused_pad == 2;
+        if (g.reflect && (g.h == 0 || g.w == 0))
+            return gh_error(GH_ERR_MODEL, "cannot reflect-pad an empty input");
     }
     int64_t hh = g.h + g.pt + g.pb - dkh, ww = g.w + g.pl + g.pr - dkw;
     if (hh < 0 || ww < 0)
@@ -313,6 +308,14 @@ GH_NN_KERNEL(gh_nn_k_conv)
     int64_t hw = g.oh * g.ow, ihw = g.h * g.w;
     if (!hw || !g.n || !g.m)
         return GH_OK;
+    if (gh_nn_use_winograd && sp == 2 && g.group == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
+        g.dh == 1 && g.dw == 1 && g.c >= 4 && g.m >= 4 && hw >= 64) {
+        const float *u = NULL;
+        if ((st = wino_weights(x, node, wd, g.m, g.c, &u)))
+            return st;
+        struct gh_nn_wino_geom wg = {g.n, g.c, g.h, g.w, g.m, g.oh, g.ow, g.pt, g.pl, g.reflect};
+        return gh_nn_wino_conv(x, &wg, xd, u, bd, yd);
+    }
     if (g.group == g.c && g.m == g.c && g.group > 1) {
         struct dw_ctx c = {xd, wd, bd, yd, &g};
         if (g.n * g.c > INT32_MAX)
@@ -323,9 +326,6 @@ GH_NN_KERNEL(gh_nn_k_conv)
     int64_t cg = g.c / g.group, mg = g.m / g.group, kk = cg * g.kh * g.kw;
     if (kk > INT32_MAX || hw > INT32_MAX || mg > INT32_MAX)
         return gh_error(GH_ERR_TOO_LARGE, "convolution too large for GEMM");
-    if (g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.group == 1 && g.c >= 8 &&
-        g.m >= 8 && g.oh >= 4 && g.ow >= 4 && !x->m->conv_direct && W->data == x->m->values[node->in[1]].t.data)
-        return conv_winograd(x, &g, xd, wd, bd, yd);
     int pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.pt && !g.pl && !g.pb && !g.pr;
     float *col = NULL;
     int64_t band = g.oh;

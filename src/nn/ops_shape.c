@@ -708,12 +708,10 @@ static void resize_range(void *arg, int begin, int end)
     }
 }
 
-/* Source positions of the olen outputs of one axis: i0/i1 and weight w
- * (linear), or i0 alone (nearest). */
-static void axis_table(int ct, int nm, int linear, int by_sizes, int64_t len, int64_t olen, double s, int64_t *i0,
+/* Source indices (i0, i1) and weights w of each output position along one axis. */
+static void axis_table(int ct, int nm, int linear, int64_t len, int64_t olen, double s, double flen, int64_t *i0,
                        int64_t *i1, float *w)
 {
-    double flen = by_sizes ? (double)olen : (double)len * s;
     for (int64_t j = 0; j < olen; j++) {
         double xo;
         switch (ct) {
@@ -751,72 +749,41 @@ static void axis_table(int ct, int nm, int linear, int by_sizes, int64_t len, in
 
 struct resize2d_ctx {
     const float *src;
-    float *dst, *rows; /* rows: one row buffer of the input width per thread */
+    float *dst;
     int64_t h, w, oh, ow;
     const int64_t *y0, *y1, *x0, *x1;
     const float *wy, *wx;
-    int64_t planes;
-    int threads;
 };
 
-/* Bilinear over the last two axes in one pass: each output row blends two
- * input rows, then resamples that row; the same float operations in the same
- * order as the separable two-pass path (rows first), without its full-size
- * intermediate. */
-static void resize2d_range(void *arg, int begin, int end)
+/* Both spatial axes in one pass: per output row, the vertical blend of two
+ * input rows into a temporary row, then the horizontal blend into the output. */
+static void resize2d_rows(void *arg, int begin, int end)
 {
     const struct resize2d_ctx *c = arg;
-    int64_t rows = c->planes * c->oh;
-    for (int th = begin; th < end; th++) {
-        float *tmp = c->rows + (size_t)th * (size_t)c->w;
-        for (int64_t r = rows * th / c->threads; r < rows * (th + 1) / c->threads; r++) {
-            int64_t p = r / c->oh, oy = r % c->oh;
-            const float *a = c->src + (p * c->h + c->y0[oy]) * c->w, *b = c->src + (p * c->h + c->y1[oy]) * c->w;
-            float wy = c->wy[oy];
-            for (int64_t k = 0; k < c->w; k++)
-                tmp[k] = a[k] + (b[k] - a[k]) * wy;
-            float *q = c->dst + r * c->ow;
+    float *tmp = malloc((size_t)c->w * sizeof *tmp);
+    for (int64_t r = begin; r < end; r++) {
+        int64_t plane = r / c->oh, oy = r % c->oh;
+        const float *a = c->src + (plane * c->h + c->y0[oy]) * c->w, *b = c->src + (plane * c->h + c->y1[oy]) * c->w;
+        float wy = c->wy[oy], *q = c->dst + r * c->ow;
+        const float *row = a;
+        if (tmp && wy != 0) {
+            for (int64_t i = 0; i < c->w; i++)
+                tmp[i] = a[i] + (b[i] - a[i]) * wy;
+            row = tmp;
+        } else if (!tmp && wy != 0) { /* out of memory: blend per pixel instead */
             for (int64_t j = 0; j < c->ow; j++) {
-                float u = tmp[c->x0[j]], v = tmp[c->x1[j]];
-                q[j] = u + (v - u) * c->wx[j];
+                float p0 = a[c->x0[j]] + (b[c->x0[j]] - a[c->x0[j]]) * wy;
+                float p1 = a[c->x1[j]] + (b[c->x1[j]] - a[c->x1[j]]) * wy;
+                q[j] = p0 + (p1 - p0) * c->wx[j];
             }
+            continue;
+        }
+        for (int64_t j = 0; j < c->ow; j++) {
+            float p0 = row[c->x0[j]], p1 = row[c->x1[j]];
+            q[j] = p0 + (p1 - p0) * c->wx[j];
         }
     }
-}
-
-static enum gh_status resize_2d(struct gh_nn_exec *x, const struct gh_nn_tensor *in, struct gh_nn_tensor *out,
-                                const int64_t *y0, const int64_t *y1, const float *wy, int ct, int nm, int by_sizes,
-                                double sx)
-{
-    int r = in->ndim;
-    struct resize2d_ctx c;
-    memset(&c, 0, sizeof c);
-    c.h = in->shape[r - 2];
-    c.w = in->shape[r - 1];
-    c.oh = out->shape[r - 2];
-    c.ow = out->shape[r - 1];
-    c.planes = (int64_t)(gh_nn_tensor_count(in) / (size_t)(c.h * c.w));
-    int64_t rows = c.planes * c.oh;
-    if (rows > INT32_MAX)
-        return gh_error(GH_ERR_TOO_LARGE, "too many rows");
-    c.threads = rows * c.ow > 65536 ? (x->threads < 1 ? 1 : x->threads) : 1;
-    if (c.threads > rows)
-        c.threads = (int)rows;
-    int64_t *xi;
-    enum gh_status st = gh_nn_scratch(x, (size_t)c.ow * (2 * sizeof(int64_t) + sizeof(float)), (void **)&xi);
-    if (st || (st = gh_nn_scratch(x, (size_t)c.threads * (size_t)c.w * sizeof(float), (void **)&c.rows)))
-        return st;
-    c.x0 = xi;
-    c.x1 = xi + c.ow;
-    c.wx = (const float *)(xi + 2 * c.ow);
-    axis_table(ct, nm, 1, by_sizes, c.w, c.ow, sx, xi, xi + c.ow, (float *)(xi + 2 * c.ow));
-    c.src = in->data;
-    c.dst = out->data;
-    c.y0 = y0;
-    c.y1 = y1;
-    c.wy = wy;
-    gh_parallel_for(c.threads, c.threads, resize2d_range, &c);
-    return GH_OK;
+    free(tmp);
 }
 
 GH_NN_KERNEL(gh_nn_k_resize)
@@ -855,6 +822,9 @@ GH_NN_KERNEL(gh_nn_k_resize)
     } else {
         return gh_error(GH_ERR_MODEL, "neither scales nor sizes given");
     }
+    for (int i = 0; i < r; i++)
+        if (in->shape[i] == 0 && shape[i] > 0)
+            return gh_error(GH_ERR_MODEL, "cannot resize an empty dimension to %lld", (long long)shape[i]);
     struct gh_nn_tensor *out;
     if ((st = gh_nn_out(x, node, 0, GH_NN_F32, r, shape, &out)))
         return st;
@@ -879,14 +849,33 @@ GH_NN_KERNEL(gh_nn_k_resize)
         memcpy(out->data, in->data, gh_nn_tensor_count(in) * sizeof(float));
         return GH_OK;
     }
+    if (linear && r >= 2 && na == 2 && axes[0] == r - 2 && axes[1] == r - 1) {
+        int64_t h = in->shape[r - 2], wd = in->shape[r - 1], oh = shape[r - 2], ow = shape[r - 1];
+        size_t n = (size_t)(oh + ow);
+        int64_t *t;
+        if ((st = gh_nn_scratch(x, n * (2 * sizeof(int64_t) + sizeof(float)), (void **)&t)))
+            return st;
+        struct resize2d_ctx c = {in->data, out->data, h, wd, oh, ow, t, t + oh, t + 2 * oh, t + 2 * oh + ow, NULL,
+                                 NULL};
+        float *wt = (float *)(t + 2 * n);
+        c.wy = wt;
+        c.wx = wt + oh;
+        axis_table(ct, nm, 1, h, oh, scale[r - 2], by_sizes ? (double)oh : (double)h * scale[r - 2], t, t + oh, wt);
+        axis_table(ct, nm, 1, wd, ow, scale[r - 1], by_sizes ? (double)ow : (double)wd * scale[r - 1], t + 2 * oh,
+                   t + 2 * oh + ow, wt + oh);
+        int64_t rows = (int64_t)(gh_nn_tensor_count(out) / (size_t)ow);
+        if (rows > INT32_MAX)
+            return gh_error(GH_ERR_TOO_LARGE, "too many rows");
+        gh_parallel_for((int)rows, gh_nn_tensor_count(out) > 65536 ? x->threads : 1, resize2d_rows, &c);
+        return GH_OK;
+    }
     float *buf[2] = {NULL, NULL}, *w;
     int64_t *i0, *i1;
     if ((st = gh_nn_scratch(x, maxlen * (2 * sizeof(int64_t) + sizeof(float)), (void **)&i0)))
         return st;
     i1 = i0 + maxlen;
     w = (float *)(i1 + maxlen);
-    int two_d = linear && na == 2 && axes[0] == r - 2 && axes[1] == r - 1; /* resize_2d, no intermediate */
-    if (na > 1 && !two_d && ((st = gh_nn_scratch(x, biggest * sizeof(float), (void **)&buf[0])) ||
+    if (na > 1 && ((st = gh_nn_scratch(x, biggest * sizeof(float), (void **)&buf[0])) ||
                    (na > 2 && (st = gh_nn_scratch(x, biggest * sizeof(float), (void **)&buf[1])))))
         return st;
     memcpy(cur, in->shape, sizeof cur);
@@ -895,9 +884,8 @@ GH_NN_KERNEL(gh_nn_k_resize)
         int a = axes[k];
         int64_t len = cur[a], olen = shape[a];
         double s = scale[a];
-        axis_table(ct, nm, linear, by_sizes, len, olen, s, i0, i1, w);
-        if (two_d)
-            return resize_2d(x, in, out, i0, i1, w, ct, nm, by_sizes, scale[r - 1]);
+        double flen = by_sizes ? (double)olen : (double)len * s;
+        axis_table(ct, nm, linear, len, olen, s, flen, i0, i1, w);
         struct resize_axis c = {linear, 1, len, olen, 1, src, NULL, i0, i1, w};
         for (int i = 0; i < a; i++)
             c.outer *= cur[i];

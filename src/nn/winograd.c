@@ -10,13 +10,13 @@
  * threaded GEMMs, so no thread waits on another inside a band. Padding (zero,
  * or reflect for a folded Pad) is applied while the 6x6 input tiles are read,
  * never materialized. */
-#include "nn/nn_ops.h"
+#include "nn/nn_winograd.h"
 
 #include <string.h>
 
 #define T 36 /* 6x6 transformed tile */
 
-void gh_nn_wino_weights(const float *w, int m, int c, float *u)
+void gh_nn_wino_weights(const float *w, int64_t m, int64_t c, float *u)
 {
     static const float G[6][3] = {{1.0f / 4, 0, 0},
                                   {-1.0f / 6, -1.0f / 6, -1.0f / 6},
@@ -25,8 +25,8 @@ void gh_nn_wino_weights(const float *w, int m, int c, float *u)
                                   {1.0f / 24, -1.0f / 12, 1.0f / 6},
                                   {0, 0, 1}};
     size_t mc = (size_t)m * (size_t)c;
-    for (int o = 0; o < m; o++)
-        for (int i = 0; i < c; i++) {
+    for (int64_t o = 0; o < m; o++)
+        for (int64_t i = 0; i < c; i++) {
             const float *g = w + ((size_t)o * c + i) * 9;
             double tmp[6][3], r[6][6];
             for (int a = 0; a < 6; a++)
@@ -48,7 +48,7 @@ static inline int64_t src_index(int64_t i, int64_t n, int reflect, int64_t pad_l
         return i;
     if (!reflect || i < -pad_lo || i >= n + pad_hi)
         return -1; /* zero pad, or beyond the padded input: only feeds discarded outputs */
-    return i < 0 ? -i : 2 * (n - 1) - i;
+    return gh_nn_reflect(i, n);
 }
 
 /* L tiles side by side (consecutive in a tile row) as SIMD lanes. */
@@ -269,4 +269,34 @@ void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads)
     c.per_thread = (size_t)T * (size_t)(a->c + a->m) * (size_t)c.band + 24 * c.pk;
     c.nthreads = threads;
     gh_parallel_for(threads, threads, wino_thread, &c);
+}
+
+size_t gh_nn_wino_weights_size(int64_t m, int64_t c)
+{
+    return (size_t)T * (size_t)m * (size_t)c;
+}
+
+enum gh_status gh_nn_wino_conv(struct gh_nn_exec *x, const struct gh_nn_wino_geom *g, const float *xd,
+                               const float *u, const float *bias, float *yd)
+{
+    /* Bottom/right pads follow from the output size. */
+    struct gh_nn_wino a = {NULL, u, NULL, g->c, g->h, g->w, g->m, g->oh, g->ow,
+                           g->pt, g->pl, g->oh + 2 - g->h - g->pt, g->ow + 2 - g->w - g->pl, g->reflect};
+    int threads = x->threads < 1 ? 1 : x->threads;
+    float *scratch;
+    enum gh_status st = gh_nn_scratch(x, gh_nn_wino_scratch(&a, threads), (void **)&scratch);
+    if (st)
+        return st;
+    for (int64_t n = 0; n < g->n; n++) {
+        a.x = xd + n * g->c * g->h * g->w;
+        a.y = yd + n * g->m * g->oh * g->ow;
+        gh_nn_wino_run(&a, scratch, threads);
+        for (int64_t o = 0; bias && o < g->m; o++) {
+            float b = bias[o], *p = a.y + o * g->oh * g->ow;
+            if (b != 0)
+                for (int64_t i = 0; i < g->oh * g->ow; i++)
+                    p[i] += b;
+        }
+    }
+    return GH_OK;
 }

@@ -10,6 +10,7 @@
 
 #include "ghiblify/nn.h"
 #include "../nn/npy.h"
+#include "nn/nn_internal.h" /* gh_nn_use_winograd */
 
 #define TOL 2e-3
 
@@ -132,6 +133,9 @@ int main(void)
     struct gh_nn_model *hayao = load("AnimeGANv3_Hayao_36");
     check_golden(hayao, "AnimeGANv3_Hayao_36", 256, 256);
     check_golden(hayao, "AnimeGANv3_Hayao_36", 192, 320);
+    gh_nn_use_winograd = 0; /* the im2col path for the same 3x3 convs */
+    check_golden(hayao, "AnimeGANv3_Hayao_36", 192, 320);
+    gh_nn_use_winograd = 1;
     check_flat(hayao);
     check_odd_size(hayao);
     gh_nn_free(hayao);

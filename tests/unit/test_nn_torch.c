@@ -10,6 +10,7 @@
 
 #include "ghiblify/nn.h"
 #include "../nn/npy.h"
+#include "nn/nn_internal.h" /* gh_nn_use_winograd */
 
 static void check_model(const char *tag, const struct npy *in)
 {
@@ -23,7 +24,10 @@ static void check_model(const char *tag, const struct npy *in)
     if (!m || !ref.data)
         goto out;
     struct gh_nn_tensor x = {GH_NN_F32, 4, {in->shape[0], in->shape[1], in->shape[2], in->shape[3]}, in->data}, y = {0};
-    for (int threads = 1; threads <= 2; threads++) {
+    /* Both 3x3 paths (Winograd and im2col), each with 1 and 2 threads. */
+    for (int run = 0; run < 4; run++) {
+        int threads = 1 + (run & 1);
+        gh_nn_use_winograd = run < 2;
         gh_nn_set_threads(m, threads);
         CHECK_OK(gh_nn_run(m, &x, &y));
         if (!y.data)
@@ -36,10 +40,12 @@ static void check_model(const char *tag, const struct npy *in)
             if (!(e <= maxerr))
                 maxerr = e;
         }
-        printf("AnimeGANv2 (%s) %d thread(s): max abs error %.3g vs PyTorch\n", tag, threads, maxerr);
+        printf("AnimeGANv2 (%s) %s, %d thread(s): max abs error %.3g vs PyTorch\n", tag,
+               gh_nn_use_winograd ? "Winograd" : "im2col", threads, maxerr);
         CHECK_MSG(maxerr <= 1e-3, "%s: max abs error %g", tag, maxerr);
         gh_nn_tensor_release(&y);
     }
+    gh_nn_use_winograd = 1;
 out:
     gh_nn_free(m);
     free(ref.data);
