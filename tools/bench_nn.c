@@ -166,6 +166,8 @@ int main(int argc, char **argv)
         else { /* the warm-up run's profile includes first-touch page faults */
             memset(m->prof_ms, 0, sizeof m->prof_ms);
             memset(m->prof_calls, 0, sizeof m->prof_calls);
+            if (m->prof_node_ms)
+                memset(m->prof_node_ms, 0, (size_t)m->n_nodes * sizeof *m->prof_node_ms);
         }
     }
     qsort(t, (size_t)runs, sizeof t[0], cmp);
@@ -178,6 +180,23 @@ int main(int argc, char **argv)
             if (m->prof_calls[op])
                 printf("profile %-22s %8.1f ms/run %5.1f%% %4d nodes\n", gh_nn_ops[op].name, m->prof_ms[op] / runs,
                        100 * m->prof_ms[op] / total, m->prof_calls[op] / runs);
+    }
+    for (int k = 0; profile && m->prof_node_ms && k < 12; k++) { /* the slowest nodes */
+        int best = -1;
+        for (int i = 0; i < m->n_nodes; i++)
+            if (m->prof_node_ms[i] >= 0 && (best < 0 || m->prof_node_ms[i] > m->prof_node_ms[best]))
+                best = i;
+        if (best < 0)
+            break;
+        const struct gh_nn_node *n = &m->nodes[best];
+        const struct gh_nn_value *w = n->n_in > 1 && n->in[1] >= 0 ? &m->values[n->in[1]] : NULL;
+        printf("profile node %-22s %8.1f ms/run", gh_nn_ops[n->op].name, m->prof_node_ms[best] / runs);
+        if (n->op == GH_NN_OP_CONV && w && w->t.ndim == 4)
+            printf("  weights %lldx%lldx%lldx%lld stride %lld", (long long)w->t.shape[0], (long long)w->t.shape[1],
+                   (long long)w->t.shape[2], (long long)w->t.shape[3],
+                   (long long)(gh_nn_attr_find(n, "strides") ? gh_nn_attr_find(n, "strides")->ints[0] : 1));
+        printf("\n");
+        m->prof_node_ms[best] = -1;
     }
     free(x.data);
     gh_nn_free(m);

@@ -533,6 +533,7 @@ void gh_nn_free(struct gh_nn_model *m)
         for (int i = 0; i < m->n_nodes; i++)
             free(m->wino[i]);
     free(m->wino);
+    free(m->prof_node_ms);
     free(m->blocks);
     free(m->values);
     free(m->nodes);

@@ -154,6 +154,7 @@ struct gh_nn_model {
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
     int prof_calls[GH_NN_OP_COUNT]; /* nodes run per op type, with prof_ms */
+    double *prof_node_ms;           /* per node (n_nodes; made on the first run, NULL if out of memory) */
 };
 
 /* Executor state during one run. */

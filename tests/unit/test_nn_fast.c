@@ -2,6 +2,8 @@
  * - Winograd F(4x4,3x3) (winograd.c) against a direct float64 convolution on
  *   random data at odd sizes, with zero, top-left-only and reflect pads and
  *   partial edge tiles;
+ * - the direct small-m convolution (conv_small.c) against the same reference,
+ *   1 to 4 output channels, 7x7 and 3x3 kernels, zero and reflect pads;
  * - the graph rewrites (fuse.c: ChannelNorm; graph.c: reflect Pad folded into
  *   Conv) and Winograd together on the Hayao model against the same model
  *   loaded with GH_NN_NO_FUSE and im2col convolutions, at a square and an
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 
 #include "ghiblify/nn.h"
+#include "nn/nn_ops.h"
 #include "nn/nn_winograd.h"
 
 static uint32_t rng = 12345;
@@ -73,6 +76,47 @@ static void wino_case(int c, int m, int h, int w, int pt, int pl, int pb, int pr
     free(scratch);
 }
 
+static void small_case(int c, int m, int h, int w, int k, int pt, int pl, int pb, int pr, int reflect, int threads)
+{
+    int oh = h + pt + pb - k + 1, ow = w + pl + pr - k + 1;
+    float *x = malloc(sizeof(float) * (size_t)(c * h * w)), *wt = malloc(sizeof(float) * (size_t)(m * c * k * k));
+    float *y = malloc(sizeof(float) * (size_t)(m * oh * ow));
+    for (int i = 0; i < c * h * w; i++)
+        x[i] = frand();
+    for (int i = 0; i < m * c * k * k; i++)
+        wt[i] = frand() * 0.5f;
+    struct gh_nn_conv_small a = {x, wt, y, c, h, w, m, oh, ow, k, k, pt, pl, reflect};
+    float *scratch = malloc(gh_nn_conv_small_scratch(&a, threads));
+    gh_nn_conv_small_run(&a, scratch, threads);
+    double maxerr = 0;
+    for (int o = 0; o < m; o++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                double s = 0;
+                for (int ch = 0; ch < c; ch++)
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int64_t iy = i - pt + ky, ix = j - pl + kx;
+                            if (reflect) {
+                                iy = refl(iy, h);
+                                ix = refl(ix, w);
+                            } else if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                                continue;
+                            }
+                            s += (double)x[(ch * h + iy) * w + ix] * wt[((o * c + ch) * k + ky) * k + kx];
+                        }
+                double e = fabs(s - y[(o * oh + i) * ow + j]);
+                if (!(e <= maxerr))
+                    maxerr = e;
+            }
+    CHECK_MSG(maxerr < 2e-5 * sqrt((double)(c * k * k)), "small conv c=%d m=%d %dx%d k=%d reflect %d: max err %g", c, m,
+              h, w, k, reflect, maxerr);
+    free(x);
+    free(wt);
+    free(y);
+    free(scratch);
+}
+
 static struct gh_nn_model *load(int fuse)
 {
     struct gh_nn_model *m = NULL;
@@ -124,6 +168,11 @@ int main(void)
     wino_case(7, 9, 19, 37, 1, 1, 1, 1, 1, 2);     /* reflect */
     wino_case(4, 3, 10, 70, 2, 1, 0, 2, 1, 3);     /* reflect, uneven pads, 3 threads */
     wino_case(33, 17, 21, 22, 1, 1, 1, 1, 1, 2);   /* more channels */
+
+    small_case(32, 3, 23, 45, 7, 3, 3, 3, 3, 1, 2); /* the generators' last conv, reflect */
+    small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
+    small_case(7, 2, 11, 33, 3, 1, 0, 2, 1, 1, 3);  /* uneven pads, 3 threads */
+    small_case(9, 4, 6, 40, 3, 0, 0, 0, 0, 0, 1);   /* no pads */
 
     struct gh_nn_model *fast = load(1), *plain = load(0);
     if (fast && plain) {
