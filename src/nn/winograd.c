@@ -111,7 +111,7 @@ struct wino_ctx {
     int threads;
 };
 
-static void wino_thread(void *arg, int begin, int end)
+GH_NN_SIMD static void wino_thread(void *arg, int begin, int end)
 {
     const struct wino_ctx *c = arg;
     const struct gh_nn_wino_geom *g = c->g;
