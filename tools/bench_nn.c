@@ -92,6 +92,8 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-direct"))
+            gh_nn_use_direct_small = 0;
         else if (!strcmp(argv[i], "--no-winograd"))
             gh_nn_use_winograd = 0;
         else if (!strcmp(argv[i], "--profile"))

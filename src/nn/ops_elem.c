@@ -24,7 +24,7 @@ struct unary_ctx {
     float alpha, lo, hi;
 };
 
-static void unary_range(void *arg, int begin, int end)
+GH_NN_SIMD static void unary_range(void *arg, int begin, int end)
 {
     const struct unary_ctx *c = arg;
     size_t b = (size_t)begin * CHUNK, e = (size_t)end * CHUNK;
@@ -262,7 +262,7 @@ static int64_t ibin(enum gh_nn_op op, int64_t a, int64_t b)
     }
 }
 
-static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n)
+GH_NN_SIMD static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n)
 {
     /* The common cases get their own loops so the compiler vectorizes them. */
     if (sa == 1 && sb == 1) {
@@ -296,7 +296,7 @@ static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const floa
         o[i] = fbin(op, a[i * sa], b[i * sb]);
 }
 
-static void bin_range(void *arg, int begin, int end)
+GH_NN_SIMD static void bin_range(void *arg, int begin, int end)
 {
     const struct bin_ctx *c = arg;
     int d = c->ndim;
@@ -426,7 +426,7 @@ GH_NN_KERNEL(gh_nn_k_binary)
 
 /* Sum of n floats: 8 float lanes over blocks of 256 (vectorizable), block
  * sums in double, so long spatial sums keep float accuracy. */
-static double sum_f32(const float *p, int64_t n)
+GH_NN_SIMD static double sum_f32(const float *p, int64_t n)
 {
     double total = 0;
     int64_t i = 0;
@@ -474,7 +474,7 @@ struct moments_ctx {
     int64_t len;
 };
 
-static void moments_range(void *arg, int begin, int end)
+GH_NN_SIMD static void moments_range(void *arg, int begin, int end)
 {
     const struct moments_ctx *c = arg;
     for (int64_t o = begin; o < end; o++) {
@@ -659,7 +659,7 @@ struct inorm_ctx {
     double eps;
 };
 
-static void inorm_range(void *arg, int begin, int end)
+GH_NN_SIMD static void inorm_range(void *arg, int begin, int end)
 {
     const struct inorm_ctx *c = arg;
     for (int64_t o = begin; o < end; o++) {
@@ -708,7 +708,7 @@ struct softmax_ctx {
     int64_t len, inner;
 };
 
-static void softmax_range(void *arg, int begin, int end)
+GH_NN_SIMD static void softmax_range(void *arg, int begin, int end)
 {
     const struct softmax_ctx *c = arg;
     for (int64_t r = begin; r < end; r++) {

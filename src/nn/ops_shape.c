@@ -684,7 +684,7 @@ struct resize_axis {
     const float *w;
 };
 
-static void resize_range(void *arg, int begin, int end)
+GH_NN_SIMD static void resize_range(void *arg, int begin, int end)
 {
     const struct resize_axis *c = arg;
     for (int64_t o = begin; o < end; o++) {
@@ -757,7 +757,7 @@ struct resize2d_ctx {
 
 /* Both spatial axes in one pass: per output row, the vertical blend of two
  * input rows into a temporary row, then the horizontal blend into the output. */
-static void resize2d_rows(void *arg, int begin, int end)
+GH_NN_SIMD static void resize2d_rows(void *arg, int begin, int end)
 {
     const struct resize2d_ctx *c = arg;
     float *tmp = malloc((size_t)c->w * sizeof *tmp);
