@@ -333,6 +333,8 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
         x.vals[m->inputs[i]] = *in;
     }
     gh_nn_blas_threads(x.threads);
+    if (!m->prof_node_ms)
+        m->prof_node_ms = calloc((size_t)m->n_nodes + 1, sizeof *m->prof_node_ms);
     for (int i = 0; i < m->n_nodes; i++) {
         const struct gh_nn_node *node = &m->nodes[i];
         if (node->dead)
@@ -341,6 +343,9 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
         double t0 = now_ms();
         st = gh_nn_ops[node->op].run(&x, node);
         m->prof_ms[node->op] += now_ms() - t0;
+        m->prof_calls[node->op]++;
+        if (m->prof_node_ms)
+            m->prof_node_ms[i] += now_ms() - t0;
         for (int s = 0; s < x.n_scratch; s++)
             m->blocks[x.scratch[s]].used = 0;
         x.n_scratch = 0;

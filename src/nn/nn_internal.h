@@ -14,6 +14,14 @@
 
 #include "ghiblify/nn.h"
 
+/* Hot loops get an AVX2 clone next to the baseline one, picked at load
+ * time by the CPU (the build itself targets generic x86-64). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define GH_NN_SIMD __attribute__((target_clones("avx2", "default")))
+#else
+#define GH_NN_SIMD
+#endif
+
 /* Largest tensor (values) the executor creates: 2^31 bytes of floats. */
 #define GH_NN_MAX_ELEMS ((int64_t)1 << 29)
 
@@ -54,6 +62,8 @@ enum gh_nn_op {
     GH_NN_OP_CONSTANT,
     GH_NN_OP_CONSTANT_OF_SHAPE,
     GH_NN_OP_RESIZE,
+    /* Internal ops made by graph rewrites (fuse.c), never loaded from a file. */
+    GH_NN_OP_CHANNEL_NORM,
     GH_NN_OP_COUNT
 };
 
@@ -90,6 +100,7 @@ struct gh_nn_node {
      * bottom, right; reflect or zeros), or this node folded away (dead). */
     int dead;
     int fused_pad; /* 0 none, 1 zeros, 2 reflect */
+    int fused_moments; /* ReduceMean of (x - in[1])^2 over H, W: in[0] = x, in[1] = mean(x) */
     int64_t fpads[4];
 };
 
@@ -150,6 +161,8 @@ struct gh_nn_model {
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
+    int prof_calls[GH_NN_OP_COUNT]; /* nodes run per op type, with prof_ms */
+    double *prof_node_ms;           /* per node (n_nodes; made on the first run, NULL if out of memory) */
 };
 
 /* Executor state during one run. */
@@ -191,6 +204,11 @@ struct gh_nn_graph_def {
 enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model **out);
 void gh_nn_graph_def_free(struct gh_nn_graph_def *def);
 void gh_nn_attrs_free(struct gh_nn_attr *attrs, int n);
+
+/* Graph rewrites after loading (fuse.c; graph.c folds Pad -> Conv and
+ * moments afterwards); GH_NN_NO_FUSE in the environment turns all of them off
+ * (for comparisons: tools/bench_nn --check, tests/unit/test_nn_fast.c). */
+enum gh_status gh_nn_fuse(struct gh_nn_model *m);
 
 enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
 /* TFLite flatbuffer (identifier "TFL3" at offset 4), src/nn/tflite.c. */
@@ -237,6 +255,8 @@ static inline int64_t gh_nn_f2i(double v)
 /* Use Winograd F(4x4,3x3) for eligible 3x3 convolutions (default 1). Tests
  * clear it to check the im2col path against the same goldens. */
 extern int gh_nn_use_winograd;
+/* Use the direct kernel for convolutions with <= 4 input or output channels (default 1). */
+extern int gh_nn_use_direct_small;
 
 /* ---- gemm.c: the only place that calls cblas ---- */
 /* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major, split

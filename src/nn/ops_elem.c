@@ -24,7 +24,7 @@ struct unary_ctx {
     float alpha, lo, hi;
 };
 
-static void unary_range(void *arg, int begin, int end)
+GH_NN_SIMD static void unary_range(void *arg, int begin, int end)
 {
     const struct unary_ctx *c = arg;
     size_t b = (size_t)begin * CHUNK, e = (size_t)end * CHUNK;
@@ -262,7 +262,7 @@ static int64_t ibin(enum gh_nn_op op, int64_t a, int64_t b)
     }
 }
 
-static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n)
+GH_NN_SIMD static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n)
 {
     /* The common cases get their own loops so the compiler vectorizes them. */
     if (sa == 1 && sb == 1) {
@@ -296,7 +296,7 @@ static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const floa
         o[i] = fbin(op, a[i * sa], b[i * sb]);
 }
 
-static void bin_range(void *arg, int begin, int end)
+GH_NN_SIMD static void bin_range(void *arg, int begin, int end)
 {
     const struct bin_ctx *c = arg;
     int d = c->ndim;
@@ -426,7 +426,7 @@ GH_NN_KERNEL(gh_nn_k_binary)
 
 /* Sum of n floats: 8 float lanes over blocks of 256 (vectorizable), block
  * sums in double, so long spatial sums keep float accuracy. */
-static double sum_f32(const float *p, int64_t n)
+GH_NN_SIMD static double sum_f32(const float *p, int64_t n)
 {
     double total = 0;
     int64_t i = 0;
@@ -468,8 +468,65 @@ static void red_range(void *arg, int begin, int end)
     }
 }
 
+struct moments_ctx {
+    const float *x, *mean;
+    float *out;
+    int64_t len;
+};
+
+GH_NN_SIMD static void moments_range(void *arg, int begin, int end)
+{
+    const struct moments_ctx *c = arg;
+    for (int64_t o = begin; o < end; o++) {
+        const float *p = c->x + o * c->len;
+        float mu = c->mean[o];
+        double total = 0;
+        int64_t i = 0;
+        for (; i + 256 <= c->len; i += 256) {
+            float lane[8] = {0};
+            for (int64_t j = 0; j < 256; j += 8)
+                for (int k = 0; k < 8; k++) {
+                    float d = p[i + j + k] - mu;
+                    lane[k] += d * d;
+                }
+            total += (double)((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+                     (double)((lane[4] + lane[5]) + (lane[6] + lane[7]));
+        }
+        for (; i < c->len; i++) {
+            float d = p[i] - mu;
+            total += (double)(d * d);
+        }
+        c->out[o] = (float)(total / (double)c->len);
+    }
+}
+
+/* Fused moments (graph.c): out[n,c] = mean over H, W of (x - mean[n,c])^2. */
+static enum gh_status run_moments(struct gh_nn_exec *x, const struct gh_nn_node *node)
+{
+    const struct gh_nn_tensor *in = gh_nn_in(x, node, 0), *mean = gh_nn_in(x, node, 1);
+    if (in->dtype != GH_NN_F32 || in->ndim != 4 || mean->ndim != 4 || mean->shape[0] != in->shape[0] ||
+        mean->shape[1] != in->shape[1] || mean->shape[2] != 1 || mean->shape[3] != 1)
+        return gh_error(GH_ERR_MODEL, "fused moments: unexpected shapes");
+    int64_t shape[4] = {in->shape[0], in->shape[1], 1, 1};
+    struct gh_nn_tensor *out;
+    enum gh_status st = gh_nn_out(x, node, 0, GH_NN_F32, 4, shape, &out);
+    if (st)
+        return st;
+    struct moments_ctx c = {in->data, mean->data, out->data, in->shape[2] * in->shape[3]};
+    int64_t rows = in->shape[0] * in->shape[1];
+    if (c.len == 0) {
+        for (int64_t i = 0; i < rows; i++)
+            c.out[i] = NAN;
+        return GH_OK;
+    }
+    gh_parallel_for((int)rows, rows * c.len >= 2 * CHUNK ? x->threads : 1, moments_range, &c);
+    return GH_OK;
+}
+
 GH_NN_KERNEL(gh_nn_k_reduce)
 {
+    if (node->fused_moments)
+        return run_moments(x, node);
     const struct gh_nn_tensor *in = gh_nn_in(x, node, 0);
     int64_t axes[GH_NN_MAX_DIMS];
     int n_axes = -1, r = in->ndim;
@@ -602,7 +659,7 @@ struct inorm_ctx {
     double eps;
 };
 
-static void inorm_range(void *arg, int begin, int end)
+GH_NN_SIMD static void inorm_range(void *arg, int begin, int end)
 {
     const struct inorm_ctx *c = arg;
     for (int64_t o = begin; o < end; o++) {
@@ -651,7 +708,7 @@ struct softmax_ctx {
     int64_t len, inner;
 };
 
-static void softmax_range(void *arg, int begin, int end)
+GH_NN_SIMD static void softmax_range(void *arg, int begin, int end)
 {
     const struct softmax_ctx *c = arg;
     for (int64_t r = begin; r < end; r++) {
@@ -702,5 +759,120 @@ GH_NN_KERNEL(gh_nn_k_softmax)
     c.out = out->data;
     if (c.len)
         gh_parallel_for((int)(outer * c.inner), x->threads, softmax_range, &c);
+    return GH_OK;
+}
+
+/* ---- ChannelNorm (internal, made by fuse.c) ----
+ * y = (x - mean(x)) * sqrt(var(x1) + eps1) / sqrt(var(x) + eps) + mean(x1),
+ * then LeakyRelu(alpha), statistics per (n, c) over the spatial dims. Two
+ * passes for each statistic like the graph it replaces (mean, then mean of
+ * squared differences), float lanes per short run summed in double, the same
+ * Sqrt floor (nn.h), then one pass writing y (in place of x when x dies). */
+
+#define NORM_LANES 16
+#define NORM_RUN 1024
+
+static double sum_f(const float *p, int64_t n)
+{
+    double s = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += NORM_RUN) {
+        int64_t e = n - i0 < NORM_RUN ? n - i0 : NORM_RUN;
+        float acc[NORM_LANES] = {0};
+        int64_t i = 0;
+        for (; i + NORM_LANES <= e; i += NORM_LANES)
+            for (int l = 0; l < NORM_LANES; l++)
+                acc[l] += p[i0 + i + l];
+        for (; i < e; i++)
+            acc[0] += p[i0 + i];
+        for (int l = 0; l < NORM_LANES; l++)
+            s += acc[l];
+    }
+    return s;
+}
+
+static double sum_sqdiff(const float *p, int64_t n, float m)
+{
+    double s = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += NORM_RUN) {
+        int64_t e = n - i0 < NORM_RUN ? n - i0 : NORM_RUN;
+        float acc[NORM_LANES] = {0};
+        int64_t i = 0;
+        for (; i + NORM_LANES <= e; i += NORM_LANES)
+            for (int l = 0; l < NORM_LANES; l++) {
+                float d = p[i0 + i + l] - m;
+                acc[l] += d * d;
+            }
+        for (; i < e; i++) {
+            float d = p[i0 + i] - m;
+            acc[0] += d * d;
+        }
+        for (int l = 0; l < NORM_LANES; l++)
+            s += acc[l];
+    }
+    return s;
+}
+
+/* Mean and variance (as the graph computes them: float mean, float variance). */
+static void channel_stats(const float *p, int64_t n, float *mean, float *var)
+{
+    float m = (float)(sum_f(p, n) / (double)n);
+    *mean = m;
+    *var = (float)(sum_sqdiff(p, n, m) / (double)n);
+}
+
+static float sqrt_floor(float v)
+{
+    return sqrtf(v >= 0 && v < GH_NN_SQRT_FLOOR ? GH_NN_SQRT_FLOOR : v);
+}
+
+struct cnorm_ctx {
+    const float *x, *x1;
+    float *y;
+    int64_t len, len1;
+    float eps, eps1, alpha;
+};
+
+static void cnorm_range(void *arg, int begin, int end)
+{
+    const struct cnorm_ctx *c = arg;
+    for (int64_t o = begin; o < end; o++) {
+        const float *p = c->x + o * c->len, *p1 = c->x1 + o * c->len1;
+        float *q = c->y + o * c->len;
+        float m, v, m1, v1;
+        channel_stats(p, c->len, &m, &v);
+        channel_stats(p1, c->len1, &m1, &v1);
+        float k = (1.0f / sqrt_floor(v + c->eps)) * sqrt_floor(v1 + c->eps1), a = c->alpha;
+        for (int64_t i = 0; i < c->len; i++) {
+            float t = (p[i] - m) * k + m1;
+            q[i] = t >= 0 ? t : t * a;
+        }
+    }
+}
+
+GH_NN_KERNEL(gh_nn_k_channel_norm)
+{
+    const struct gh_nn_tensor *X = gh_nn_in(x, node, 0), *X1 = gh_nn_in(x, node, 1);
+    const struct gh_nn_tensor *E = gh_nn_in(x, node, 2), *E1 = gh_nn_in(x, node, 3);
+    if (!X || !X1 || !E || !E1 || X->dtype != GH_NN_F32 || X1->dtype != GH_NN_F32 || E->dtype != GH_NN_F32 ||
+        E1->dtype != GH_NN_F32 || gh_nn_tensor_count(E) != 1 || gh_nn_tensor_count(E1) != 1)
+        return gh_error(GH_ERR_MODEL, "needs two float tensors and two float scalars");
+    if (X->ndim != 4 || X1->ndim != 4 || X->shape[0] != X1->shape[0] || X->shape[1] != X1->shape[1])
+        return gh_error(GH_ERR_MODEL, "inputs must be [N,C,H,W] with the same N and C");
+    struct cnorm_ctx c = {X->data, X1->data, NULL, X->shape[2] * X->shape[3], X1->shape[2] * X1->shape[3],
+                          ((const float *)E->data)[0], ((const float *)E1->data)[0],
+                          gh_nn_attr_float(node, "alpha", 1.0f)};
+    int64_t nc = X->shape[0] * X->shape[1];
+    struct gh_nn_tensor *out;
+    enum gh_status st = gh_nn_out_inplace(x, node, 0, 0, GH_NN_F32, 4, X->shape, &out);
+    if (st)
+        return st;
+    c.y = out->data;
+    if (!c.len || !nc)
+        return GH_OK;
+    if (!c.len1) /* the graph's mean of nothing: NaN */
+        c.eps1 = NAN;
+    if (nc > INT32_MAX)
+        return gh_error(GH_ERR_TOO_LARGE, "too many channels");
+    gh_parallel_for((int)nc, x->threads, cnorm_range, &c);
     return GH_OK;
 }
