@@ -30,7 +30,25 @@
  * entry that depends on the size is computed at run time from Shape(input).
  *
  * float16 weights: DEQUANTIZE of a constant is folded at load (FLOAT16
- * widened exactly to float32; INT8/UINT8 with scale/zero point dequantized). */
+ * widened exactly to float32; INT8/UINT8 with scale/zero point dequantized).
+ *
+ * Translations into existing IR ops (kernels stay shared with ONNX; for the
+ * Hayao model the result is node for node the graph of the converted ONNX
+ * file): SQUARED_DIFFERENCE = Sub, Mul(d, d); RSQRT = Sqrt, Reciprocal (so the
+ * flat-image Sqrt floor applies as on the ONNX path); MIRROR_PAD with all-zero
+ * paddings = no node, SYMMETRIC by at most 1 pixel = Pad edge; SAME padding =
+ * explicit pads (stride 1) or auto_pad SAME_UPPER (TF's rule, extra pixel
+ * bottom/right); fused activations = Relu / Clip / Tanh; RELU6, RELU_N1_TO_1 =
+ * Clip; AVERAGE_POOL_2D = depthwise Conv with 1/(k*k) weights (VALID) or window
+ * sums / window counts (SAME, as TFLite excludes padding); MAXIMUM / MINIMUM =
+ * Clip against a uniform constant, else b + Relu(a - b) / a - Relu(a - b)
+ * (equal up to rounding); RESIZE_NEAREST_NEIGHBOR legacy / align_corners /
+ * half_pixel_centers = Resize nearest asymmetric+floor / align_corners+
+ * round_prefer_ceil / tf_half_pixel_for_nn+floor.
+ * Refused (GH_ERR_UNSUPPORTED, naming the operator): other builtins, custom
+ * ops, quantized activations, several graph inputs or subgraphs, sparse
+ * tensors, STRIDED_SLICE of a size-dependent axis (other than the whole axis)
+ * or with ellipsis/new-axis masks, MIRROR_PAD SYMMETRIC wider than 1 pixel. */
 #include "nn/nn_internal.h"
 
 #include <limits.h>
