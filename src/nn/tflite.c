@@ -2044,6 +2044,8 @@ static enum gh_status convert_op(struct conv *c, const struct tfl_op_rec *op)
             }
         }
         int64_t C = c->t[x].shape[3];
+        if (C < 1)
+            return shape_err(c, "input with %lld channels", (long long)C);
         if ((st = get(c, x, cf, &xin, NULL)))
             return st;
         char *wn = NULL, *bn = NULL;
