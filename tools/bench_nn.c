@@ -10,7 +10,8 @@
  * --check runs the model on INPUT.npy (float32 NHWC [1,H,W,3] in [-1,1], e.g. a
  * photo resized with OpenCV INTER_AREA and scaled x/127.5-1) with every fast
  * path (graph rewrites, Winograd) and with none (GH_NN_NO_FUSE, im2col
- * convolutions) and prints the max abs difference of the outputs. */
+ * convolutions) and prints the max abs difference of the outputs.
+ *   bench_nn MODEL --load [--runs 5]   (median time of gh_nn_load_memory, file already in memory) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,7 @@ static int check(const char *model, const char *photo, int threads)
 
 int main(int argc, char **argv)
 {
-    int runs = 5, threads = 2, h = 0, w = 0, sgemm = 0, profile = 0;
+    int runs = 5, threads = 2, h = 0, w = 0, sgemm = 0, profile = 0, load_only = 0;
     const char *model = NULL, *photo = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
             photo = argv[++i];
         else if (!strcmp(argv[i], "--profile"))
             profile = 1;
+        else if (!strcmp(argv[i], "--load"))
+            load_only = 1;
         else if (!model)
             model = argv[i];
         else if (sscanf(argv[i], "%dx%d", &h, &w) != 2)
@@ -144,6 +147,33 @@ int main(int argc, char **argv)
     }
     if (model && photo)
         return check(model, photo, threads);
+    if (load_only && model) {
+        /* Load time from memory (what an embedded model costs): one warm-up, median of runs. */
+        FILE *f = fopen(model, "rb");
+        if (!f)
+            return fprintf(stderr, "cannot open %s\n", model), 1;
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        void *buf = malloc((size_t)size);
+        if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size)
+            return fprintf(stderr, "cannot read %s\n", model), 1;
+        fclose(f);
+        for (int r = -1; r < runs; r++) {
+            struct gh_nn_model *lm = NULL;
+            double s = now_ms();
+            if (gh_nn_load_memory(buf, (size_t)size, &lm) != GH_OK)
+                return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+            double e = now_ms() - s;
+            gh_nn_free(lm);
+            if (r >= 0)
+                t[r] = e;
+        }
+        qsort(t, (size_t)runs, sizeof t[0], cmp);
+        printf("load_ms=%.2f\n", t[runs / 2]);
+        free(buf);
+        return 0;
+    }
     if (!model || h < 16 || w < 16)
         return fprintf(stderr, "usage: bench_nn MODEL HxW [--runs N] [--threads T]\n"), 2;
     struct gh_nn_model *m = NULL;

@@ -3,7 +3,7 @@
  * A small graph executor for the convolutional generators ghiblify runs
  * (AnimeGANv2/v3, later depth models). A model is loaded once into a graph IR
  * (tensors with shape and dtype, nodes with an op and attributes) by a format
- * loader (ONNX now, TFLite next); gh_nn_run then infers every shape for the
+ * loader (ONNX or TFLite); gh_nn_run then infers every shape for the
  * actual input size, runs one kernel per node and reuses activation buffers
  * from one arena per model, so peak memory stays near the largest live set.
  *
@@ -14,6 +14,18 @@
  * every size validated before allocating; anything unsupported (op, attribute,
  * attribute value, data type, external data) is refused with GH_ERR_UNSUPPORTED
  * or GH_ERR_MODEL and a detail naming it.
+ *
+ * TFLite (src/nn/tflite.c): the flatbuffer is translated into the same IR (NCHW
+ * inside, one Transpose after an NHWC input and one before the output), float16
+ * constants behind DEQUANTIZE folded to float32 at load. A model whose input is
+ * [1, H, W, C] gets dynamic H and W (declared as -1): shapes stored for the
+ * export size (e.g. 512x512) are generalized like ../shared/tools/
+ * tflite_reference.py does (reshapes of the spatial grid follow the actual
+ * grid, constant-size resizes keep their scale factor). The Hayao model runs at
+ * any H, W that are multiples of 8 (>= 16 to match the reference); sizes that
+ * are not fail in gh_nn_run with an error naming the node (a residual Add whose
+ * shapes do not broadcast). The model bytes are not referenced after loading,
+ * so an embedded or mapped model can be loaded from read-only memory.
  *
  * Flat inputs: normalizations computed by the graph as (x - mean) / sqrt(var + eps)
  * with eps = 0 (the Hayao model stores eps = 0 after float16 underflow) divide

@@ -30,7 +30,25 @@
  * entry that depends on the size is computed at run time from Shape(input).
  *
  * float16 weights: DEQUANTIZE of a constant is folded at load (FLOAT16
- * widened exactly to float32; INT8/UINT8 with scale/zero point dequantized). */
+ * widened exactly to float32; INT8/UINT8 with scale/zero point dequantized).
+ *
+ * Translations into existing IR ops (kernels stay shared with ONNX; for the
+ * Hayao model the result is node for node the graph of the converted ONNX
+ * file): SQUARED_DIFFERENCE = Sub, Mul(d, d); RSQRT = Sqrt, Reciprocal (so the
+ * flat-image Sqrt floor applies as on the ONNX path); MIRROR_PAD with all-zero
+ * paddings = no node, SYMMETRIC by at most 1 pixel = Pad edge; SAME padding =
+ * explicit pads (stride 1) or auto_pad SAME_UPPER (TF's rule, extra pixel
+ * bottom/right); fused activations = Relu / Clip / Tanh; RELU6, RELU_N1_TO_1 =
+ * Clip; AVERAGE_POOL_2D = depthwise Conv with 1/(k*k) weights (VALID) or window
+ * sums / window counts (SAME, as TFLite excludes padding); MAXIMUM / MINIMUM =
+ * Clip against a uniform constant, else b + Relu(a - b) / a - Relu(a - b)
+ * (equal up to rounding); RESIZE_NEAREST_NEIGHBOR legacy / align_corners /
+ * half_pixel_centers = Resize nearest asymmetric+floor / align_corners+
+ * round_prefer_ceil / tf_half_pixel_for_nn+floor.
+ * Refused (GH_ERR_UNSUPPORTED, naming the operator): other builtins, custom
+ * ops, quantized activations, several graph inputs or subgraphs, sparse
+ * tensors, STRIDED_SLICE of a size-dependent axis (other than the whole axis)
+ * or with ellipsis/new-axis masks, MIRROR_PAD SYMMETRIC wider than 1 pixel. */
 #include "nn/nn_internal.h"
 
 #include <limits.h>
@@ -2026,9 +2044,12 @@ static enum gh_status convert_op(struct conv *c, const struct tfl_op_rec *op)
             }
         }
         int64_t C = c->t[x].shape[3];
+        if (C < 1)
+            return shape_err(c, "input with %lld channels", (long long)C);
         if ((st = get(c, x, cf, &xin, NULL)))
             return st;
-        char *wn, *bn = NULL;
+        char *wn = NULL, *bn = NULL;
+        float *pool_w = NULL;
         int64_t group = 1;
         if (pool) {
             int64_t shape[4] = {C, 1, kh, kw};
@@ -2042,6 +2063,7 @@ static enum gh_status convert_op(struct conv *c, const struct tfl_op_rec *op)
                 w[i] = 1.0f / (float)(kh * kw);
             if ((st = add_const(c, GH_NN_F32, 4, shape, w, &wn)))
                 return st;
+            pool_w = w;
             group = C;
         } else if (dw) {
             const struct tfl_tensor *W = &c->t[op->in[1]];
@@ -2086,12 +2108,58 @@ static enum gh_status convert_op(struct conv *c, const struct tfl_op_rec *op)
                 pads[a] = tot / 2;
                 pads[2 + a] = tot - tot / 2;
             }
-            if (pool && (pads[0] || pads[1] || pads[2] || pads[3]))
-                return shape_err(c, "AVERAGE_POOL_2D with SAME padding that pads is not supported");
             if (dynamic)
                 at[na++] = A_STR("auto_pad", "SAME_UPPER"); /* TF's rule for any size */
             else
                 at[na++] = A_INTS("pads", 4, pads);
+            if (pool) {
+                /* TFLite averages over the pixels inside the image only: window
+                 * sums (weights 1) divided by window counts, the same convolution
+                 * applied to a ones image of the input's size. */
+                size_t wcnt = (size_t)C * kh * kw;
+                for (size_t i = 0; i < wcnt; i++)
+                    pool_w[i] = 1.0f;
+                char *sum, *shp, *hw, *sizes, *one, *ones, *w1, *den, *k0, *k1, *k2;
+                const char *cin[2] = {xin, wn};
+                int64_t two = 2, four = 4, zero = 0, lead[2] = {1, 1}, s1[4] = {1, 1, kh, kw};
+                float *onev = malloc(sizeof *onev), *w1v = malloc((size_t)kh * kw * sizeof *w1v);
+                if (!onev || !w1v) {
+                    free(onev);
+                    free(w1v);
+                    return nomem();
+                }
+                *onev = 1.0f;
+                for (int i = 0; i < kh * kw; i++)
+                    w1v[i] = 1.0f;
+                int64_t s11[4] = {1, 1, 1, 1};
+                if ((st = add_const(c, GH_NN_F32, 4, s11, onev, &one)) || (st = add_const(c, GH_NN_F32, 4, s1, w1v, &w1)))
+                    return st;
+                if ((st = add_node(c, GH_NN_OP_CONV, 2, cin, na, at, &sum)) || (st = node1(c, GH_NN_OP_SHAPE, xin, &shp)) ||
+                    (st = const_i64(c, 1, &two, &k0)) || (st = const_i64(c, 1, &four, &k1)) ||
+                    (st = const_i64(c, 1, &zero, &k2)))
+                    return st;
+                const char *sl[4] = {shp, k0, k1, k2};
+                if ((st = add_node(c, GH_NN_OP_SLICE, 4, sl, 0, NULL, &hw)) || (st = const_i64(c, 2, lead, &k0)))
+                    return st;
+                struct attr_spec ax = A_INT("axis", 0), nearest = A_STR("mode", "nearest");
+                const char *cc[2] = {k0, hw};
+                if ((st = add_node(c, GH_NN_OP_CONCAT, 2, cc, 1, &ax, &sizes)))
+                    return st;
+                const char *rs[4] = {one, NULL, NULL, sizes};
+                if ((st = add_node(c, GH_NN_OP_RESIZE, 4, rs, 1, &nearest, &ones)))
+                    return st;
+                struct attr_spec at1[5];
+                int n1 = 0;
+                for (int i = 0; i < na; i++)
+                    if (strcmp(at[i].name, "group"))
+                        at1[n1++] = at[i];
+                const char *dc[2] = {ones, w1};
+                if ((st = add_node(c, GH_NN_OP_CONV, 2, dc, n1, at1, &den)) || (st = node2(c, GH_NN_OP_DIV, sum, den, &y)) ||
+                    (st = activation(c, act, y, &y)))
+                    return st;
+                set_val(c, o, y, cf);
+                return GH_OK;
+            }
         }
         const char *ins[3] = {xin, wn, bn};
         if ((st = add_node(c, GH_NN_OP_CONV, bn ? 3 : 2, ins, na, at, &y)) || (st = activation(c, act, y, &y)))

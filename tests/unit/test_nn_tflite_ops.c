@@ -2,7 +2,8 @@
  * tests/unit/tflite_builder.h), against direct NHWC implementations of
  * TFLite's reference kernels written here: CONV_2D (SAME with the extra pixel
  * bottom/right, stride 2, dilation, float16 weights behind DEQUANTIZE, bias,
- * fused activations), DEPTHWISE_CONV_2D (depth multiplier), AVERAGE_POOL_2D,
+ * fused activations), DEPTHWISE_CONV_2D (depth multiplier), AVERAGE_POOL_2D
+ * (VALID, and SAME averaging over the pixels inside the image only),
  * RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR in their three sampling modes
  * (legacy asymmetric, align_corners, half_pixel_centers), PAD / PADV2 /
  * MIRROR_PAD (REFLECT, SYMMETRIC), CONCATENATION, STRIDED_SLICE (masks,
@@ -204,40 +205,55 @@ static void conv_case(const char *what, int th, int tw, int c, int o, struct con
     free(b);
 }
 
-static void pool_case(void)
+/* AVERAGE_POOL_2D k x k, stride st, VALID or SAME (TFLite averages over the
+ * pixels inside the image only), fused RELU. */
+static void pool_case(int k, int st, int same, int th, int tw, int rh, int rw)
 {
     struct tb_model m;
     memset(&m, 0, sizeof m);
-    int32_t sx[4] = {1, 8, 8, 3}, sy[4] = {1, 4, 4, 3};
+    int toh = same ? (th + st - 1) / st : (th - k) / st + 1, tow = same ? (tw + st - 1) / st : (tw - k) / st + 1;
+    int32_t sx[4] = {1, th, tw, 3}, sy[4] = {1, toh, tow, 3};
     int x = tb_tensor(&m, TB_F32, 4, sx, NULL, 0), y = tb_tensor(&m, TB_F32, 4, sy, NULL, 0);
     int32_t in[1] = {x};
     struct tb_op *op = tb_op(&m, AVG_POOL, 5, 1, in, y);
-    tb_opt(op, 0, 1, 1);
-    tb_opt(op, 1, 4, 2);
-    tb_opt(op, 2, 4, 2);
-    tb_opt(op, 3, 4, 2);
-    tb_opt(op, 4, 4, 2);
+    tb_opt(op, 0, 1, same ? 0 : 1);
+    tb_opt(op, 1, 4, (uint32_t)st);
+    tb_opt(op, 2, 4, (uint32_t)st);
+    tb_opt(op, 3, 4, (uint32_t)k);
+    tb_opt(op, 4, 4, (uint32_t)k);
     tb_opt(op, 5, 1, 1);
     m.n_in = m.n_out = 1;
     m.in[0] = x;
     m.out[0] = y;
-    int sizes[2][2] = {{8, 8}, {12, 6}};
+    int sizes[2][2] = {{th, tw}, {rh, rw}};
     for (int s = 0; s < 2; s++) {
-        int h = sizes[s][0], w = sizes[s][1], oh = h / 2, ow = w / 2;
+        int h = sizes[s][0], w = sizes[s][1];
+        int oh = same ? (h + st - 1) / st : (h - k) / st + 1, ow = same ? (w + st - 1) / st : (w - k) / st + 1;
+        int pt = same ? ((oh - 1) * st + k - h) / 2 : 0, pl = same ? ((ow - 1) * st + k - w) / 2 : 0;
+        pt = pt < 0 ? 0 : pt;
+        pl = pl < 0 ? 0 : pl;
         float *xi = input((size_t)h * w * 3), *want = malloc((size_t)oh * ow * 3 * sizeof *want);
         for (int i = 0; i < oh; i++)
             for (int j = 0; j < ow; j++)
-                for (int k = 0; k < 3; k++) {
+                for (int c = 0; c < 3; c++) {
                     float a = 0;
-                    for (int dy = 0; dy < 2; dy++)
-                        for (int dx = 0; dx < 2; dx++)
-                            a += xi[(((size_t)(2 * i + dy)) * w + 2 * j + dx) * 3 + k];
-                    want[((size_t)i * ow + j) * 3 + k] = act_ref(a / 4, 1);
+                    int cnt = 0;
+                    for (int dy = 0; dy < k; dy++)
+                        for (int dx = 0; dx < k; dx++) {
+                            int yy = i * st + dy - pt, xx = j * st + dx - pl;
+                            if (yy < 0 || yy >= h || xx < 0 || xx >= w)
+                                continue;
+                            a += xi[((size_t)yy * w + xx) * 3 + c];
+                            cnt++;
+                        }
+                    want[((size_t)i * ow + j) * 3 + c] = act_ref(a / (float)cnt, 1);
                 }
+        char name[96];
+        snprintf(name, sizeof name, "AVERAGE_POOL_2D %dx%d/%d %s at %dx%d", k, k, st, same ? "SAME" : "VALID", h, w);
         struct gh_nn_tensor yt;
-        if (run(&m, xi, h, w, 3, &yt, "AVERAGE_POOL_2D")) {
+        if (run(&m, xi, h, w, 3, &yt, name)) {
             int64_t shape[4] = {1, oh, ow, 3};
-            compare("AVERAGE_POOL_2D", &yt, want, 4, shape);
+            compare(name, &yt, want, 4, shape);
             gh_nn_tensor_release(&yt);
         }
         free(xi);
@@ -698,7 +714,9 @@ int main(void)
     conv_case("CONV_2D VALID stride 2 TANH", 9, 9, 3, 2, (struct convp){3, 3, 2, 2, 1, 1, 0, 4, 0}, 13, 7);
     conv_case("DEPTHWISE_CONV_2D SAME x2 RELU", 8, 8, 2, 4, (struct convp){3, 3, 1, 1, 1, 1, 1, 1, 2}, 10, 6);
     conv_case("DEPTHWISE_CONV_2D SAME stride 2", 8, 8, 3, 3, (struct convp){3, 3, 2, 2, 1, 1, 1, 0, 1}, 12, 16);
-    pool_case();
+    pool_case(2, 2, 0, 8, 8, 12, 6);
+    pool_case(3, 1, 1, 6, 6, 5, 9);
+    pool_case(3, 2, 1, 8, 8, 12, 6);
     for (int nearest = 0; nearest < 2; nearest++) {
         resize_case(nearest, 0, 0);
         resize_case(nearest, 1, 0);
