@@ -173,7 +173,8 @@ static enum gh_status taps_nearest(struct axis_taps *t, int in_size, int out_siz
 static enum gh_status taps_area(struct axis_taps *t, int in_size, int out_size)
 {
     double scale = (double)in_size / out_size;
-    int span = (int)ceil(scale) + 1;
+    /* An integer factor aligns every window with pixel edges: no partial pixel. */
+    int span = in_size % out_size == 0 ? in_size / out_size : (int)ceil(scale) + 1;
     /* A window wider than the source would read past it even with zero weights. */
     enum gh_status st = taps_alloc(t, out_size, span < in_size ? span : in_size);
     if (st != GH_OK)
