@@ -1,5 +1,7 @@
 /* Times one image operation: `bench_ops <op> <threads> <reps> <input.ghf>` prints
- * `<op> ms=<median>` over reps runs. Driven by tools/bench-ops, which times the
+ * `<op> ms=<median>` over reps runs. With reps 0 it runs the op once per line
+ * read from standard input and answers each with `ms=<time>`, so a driver can
+ * interleave our runs with the reference's under the same machine load. Driven by tools/bench-ops, which times the
  * OpenCV / scikit-image counterpart on the same image in the same run. The input
  * is a GHF file ("GHF1 w h c\n" + planar float32), the format of tests/data/ops. */
 #include <malloc.h>
@@ -131,16 +133,30 @@ int main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     int threads = atoi(argv[2]), reps = atoi(argv[3]);
     struct gh_image *in = read_ghf(argv[4]);
-    if (!in || reps < 1 || reps > 1000) {
+    if (!in || reps < 0 || reps > 1000) {
         fprintf(stderr, "cannot read %s\n", argv[4]);
         return 2;
     }
-    double *ms = malloc((size_t)reps * sizeof *ms);
+    double *ms = malloc((size_t)(reps ? reps : 1) * sizeof *ms);
     if (!ms)
         return 2;
     if (run(argv[1], in, threads) != GH_OK) { /* warm-up, and validates the op name */
         fprintf(stderr, "%s failed: %s\n", argv[1], gh_error_detail());
         return 1;
+    }
+    if (reps == 0) {
+        printf("ready\n");
+        fflush(stdout);
+        char line[64];
+        while (fgets(line, sizeof line, stdin)) {
+            double t0 = now_ms();
+            run(argv[1], in, threads);
+            printf("ms=%.3f\n", now_ms() - t0);
+            fflush(stdout);
+        }
+        free(ms);
+        gh_image_free(in);
+        return 0;
     }
     for (int r = 0; r < reps; r++) {
         double t0 = now_ms();
