@@ -89,7 +89,7 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
         if (st == GH_OK)
             st = gh_ops_histmatch(in, ref, threads, &out);
         gh_image_free(ref);
-    } else if (!strcmp(op, "kmeans")) {
+    } else if (!strcmp(op, "kmeans") || !strcmp(op, "kmeans_all")) {
         size_t n = gh_image_plane_size(in);
         float *pts = malloc(n * 3 * sizeof *pts), centers[8 * 3];
         int *labels = malloc(n * sizeof *labels);
@@ -97,7 +97,7 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
             for (int c = 0; c < 3; c++)
                 pts[i * 3 + (size_t)c] = gh_image_plane(in, c)[i];
         struct gh_kmeans_params p = {.k = 8, .max_iter = 100, .eps = 1e-4, .attempts = 1,
-                                     .seed = 1, .max_samples = 65536};
+                                     .seed = 1, .max_samples = strcmp(op, "kmeans") ? 0 : 65536};
         double inertia = 0;
         st = pts && labels ? gh_ops_kmeans(pts, n, 3, &p, threads, centers, labels, &inertia)
                            : GH_ERR_NOMEM;
