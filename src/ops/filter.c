@@ -100,17 +100,49 @@ static void sym_row_v_generic(int w, int r, const float *kc, const float *const 
 }
 
 #if GH_OPS_X86
+#include <immintrin.h>
+
+/* Register-blocked: each group of 8 outputs accumulates all taps in a register,
+ * so dst is written once instead of once per tap. */
 __attribute__((target("avx2,fma"))) static void
 sym_row_h_avx2(int w, int r, const float *kc, const float *b, float *dst)
 {
-    sym_row_h_body(w, r, kc, b, dst);
+    int x = 0;
+    for (; x + 8 <= w; x += 8) {
+        __m256 acc = _mm256_mul_ps(_mm256_set1_ps(kc[0]), _mm256_loadu_ps(b + x));
+        for (int k = 1; k <= r; k++)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(kc[k]),
+                                  _mm256_add_ps(_mm256_loadu_ps(b + x - k), _mm256_loadu_ps(b + x + k)),
+                                  acc);
+        _mm256_storeu_ps(dst + x, acc);
+    }
+    for (; x < w; x++) {
+        float acc = kc[0] * b[x];
+        for (int k = 1; k <= r; k++)
+            acc += kc[k] * (b[x - k] + b[x + k]);
+        dst[x] = acc;
+    }
 }
 
 __attribute__((target("avx2,fma"))) static void
 sym_row_v_avx2(int w, int r, const float *kc, const float *const *up, const float *const *dn,
                const float *mid, float *dst)
 {
-    sym_row_v_body(w, r, kc, up, dn, mid, dst);
+    int x = 0;
+    for (; x + 8 <= w; x += 8) {
+        __m256 acc = _mm256_mul_ps(_mm256_set1_ps(kc[0]), _mm256_loadu_ps(mid + x));
+        for (int k = 1; k <= r; k++)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(kc[k]),
+                                  _mm256_add_ps(_mm256_loadu_ps(up[k] + x), _mm256_loadu_ps(dn[k] + x)),
+                                  acc);
+        _mm256_storeu_ps(dst + x, acc);
+    }
+    for (; x < w; x++) {
+        float acc = kc[0] * mid[x];
+        for (int k = 1; k <= r; k++)
+            acc += kc[k] * (up[k][x] + dn[k][x]);
+        dst[x] = acc;
+    }
 }
 #endif
 
