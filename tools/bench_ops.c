@@ -1,5 +1,7 @@
 /* Times one image operation: `bench_ops <op> <threads> <reps> <input.ghf>` prints
- * `<op> ms=<median>` over reps runs. Driven by tools/bench-ops, which times the
+ * `<op> ms=<median>` over reps runs. With reps 0 it runs the op once per line
+ * read from standard input and answers each with `ms=<time>`, so a driver can
+ * interleave our runs with the reference's under the same machine load. Driven by tools/bench-ops, which times the
  * OpenCV / scikit-image counterpart on the same image in the same run. The input
  * is a GHF file ("GHF1 w h c\n" + planar float32), the format of tests/data/ops. */
 #include <malloc.h>
@@ -87,7 +89,7 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
         if (st == GH_OK)
             st = gh_ops_histmatch(in, ref, threads, &out);
         gh_image_free(ref);
-    } else if (!strcmp(op, "kmeans")) {
+    } else if (!strcmp(op, "kmeans") || !strcmp(op, "kmeans_all")) {
         size_t n = gh_image_plane_size(in);
         float *pts = malloc(n * 3 * sizeof *pts), centers[8 * 3];
         int *labels = malloc(n * sizeof *labels);
@@ -95,7 +97,7 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
             for (int c = 0; c < 3; c++)
                 pts[i * 3 + (size_t)c] = gh_image_plane(in, c)[i];
         struct gh_kmeans_params p = {.k = 8, .max_iter = 100, .eps = 1e-4, .attempts = 1,
-                                     .seed = 1, .max_samples = 65536};
+                                     .seed = 1, .max_samples = strcmp(op, "kmeans") ? 0 : 65536};
         double inertia = 0;
         st = pts && labels ? gh_ops_kmeans(pts, n, 3, &p, threads, centers, labels, &inertia)
                            : GH_ERR_NOMEM;
@@ -131,16 +133,30 @@ int main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     int threads = atoi(argv[2]), reps = atoi(argv[3]);
     struct gh_image *in = read_ghf(argv[4]);
-    if (!in || reps < 1 || reps > 1000) {
+    if (!in || reps < 0 || reps > 1000) {
         fprintf(stderr, "cannot read %s\n", argv[4]);
         return 2;
     }
-    double *ms = malloc((size_t)reps * sizeof *ms);
+    double *ms = malloc((size_t)(reps ? reps : 1) * sizeof *ms);
     if (!ms)
         return 2;
     if (run(argv[1], in, threads) != GH_OK) { /* warm-up, and validates the op name */
         fprintf(stderr, "%s failed: %s\n", argv[1], gh_error_detail());
         return 1;
+    }
+    if (reps == 0) {
+        printf("ready\n");
+        fflush(stdout);
+        char line[64];
+        while (fgets(line, sizeof line, stdin)) {
+            double t0 = now_ms();
+            run(argv[1], in, threads);
+            printf("ms=%.3f\n", now_ms() - t0);
+            fflush(stdout);
+        }
+        free(ms);
+        gh_image_free(in);
+        return 0;
     }
     for (int r = 0; r < reps; r++) {
         double t0 = now_ms();

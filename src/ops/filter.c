@@ -100,109 +100,135 @@ static void sym_row_v_generic(int w, int r, const float *kc, const float *const 
 }
 
 #if GH_OPS_X86
+#include <immintrin.h>
+
+/* Register-blocked: each group of 8 outputs accumulates all taps in a register,
+ * so dst is written once instead of once per tap. */
 __attribute__((target("avx2,fma"))) static void
 sym_row_h_avx2(int w, int r, const float *kc, const float *b, float *dst)
 {
-    sym_row_h_body(w, r, kc, b, dst);
+    int x = 0;
+    for (; x + 8 <= w; x += 8) {
+        __m256 acc = _mm256_mul_ps(_mm256_set1_ps(kc[0]), _mm256_loadu_ps(b + x));
+        for (int k = 1; k <= r; k++)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(kc[k]),
+                                  _mm256_add_ps(_mm256_loadu_ps(b + x - k), _mm256_loadu_ps(b + x + k)),
+                                  acc);
+        _mm256_storeu_ps(dst + x, acc);
+    }
+    for (; x < w; x++) {
+        float acc = kc[0] * b[x];
+        for (int k = 1; k <= r; k++)
+            acc += kc[k] * (b[x - k] + b[x + k]);
+        dst[x] = acc;
+    }
 }
 
 __attribute__((target("avx2,fma"))) static void
 sym_row_v_avx2(int w, int r, const float *kc, const float *const *up, const float *const *dn,
                const float *mid, float *dst)
 {
-    sym_row_v_body(w, r, kc, up, dn, mid, dst);
+    int x = 0;
+    for (; x + 8 <= w; x += 8) {
+        __m256 acc = _mm256_mul_ps(_mm256_set1_ps(kc[0]), _mm256_loadu_ps(mid + x));
+        for (int k = 1; k <= r; k++)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(kc[k]),
+                                  _mm256_add_ps(_mm256_loadu_ps(up[k] + x), _mm256_loadu_ps(dn[k] + x)),
+                                  acc);
+        _mm256_storeu_ps(dst + x, acc);
+    }
+    for (; x < w; x++) {
+        float acc = kc[0] * mid[x];
+        for (int k = 1; k <= r; k++)
+            acc += kc[k] * (up[k][x] + dn[k][x]);
+        dst[x] = acc;
+    }
 }
 #endif
 
-/* Horizontal pass: each row is copied into a reflect-101 padded buffer so the
- * inner loops are plain, vectorizable multiply-adds. */
-static void sep_rows_h(void *ctx, int begin, int end)
+/* Both passes fused: horizontally filtered rows live in a small ring of
+ * min(2r + 1, h) rows (the reflected rows a window needs always lie inside it),
+ * so no full-size intermediate image is written and read back. */
+static void sep_rows_fused(void *ctx, int begin, int end)
 {
     struct sep_job *j = ctx;
     int w = j->src->width, h = j->src->height, r = j->radius;
-    float *buf = malloc(((size_t)w + 2 * (size_t)r) * sizeof *buf);
-    if (!buf) { /* no memory: slow path without the buffer */
+    int ring_rows = 2 * r + 1 < h ? 2 * r + 1 : h;
+    float *ring = malloc((size_t)ring_rows * (size_t)w * sizeof *ring);
+    float *pad = malloc(((size_t)w + 2 * (size_t)r) * sizeof *pad);
+    int *held = malloc((size_t)ring_rows * sizeof *held);
+    const float **rows = malloc(2 * ((size_t)r + 1) * sizeof *rows);
+    if (!ring || !pad || !held || !rows) { /* no memory: direct 2D sums, slow but exact */
         for (int row = begin; row < end; row++) {
             int c = row / h, y = row % h;
-            const float *src = gh_image_plane(j->src, c) + (size_t)y * (size_t)w;
+            const float *plane = gh_image_plane(j->src, c);
             float *dst = gh_image_plane(j->dst, c) + (size_t)y * (size_t)w;
             for (int x = 0; x < w; x++) {
                 float acc = 0;
-                for (int k = -r; k <= r; k++)
-                    acc += j->kernel[k + r] * src[gh_ops_reflect101(x + k, w)];
+                for (int ky = -r; ky <= r; ky++) {
+                    const float *srow = plane + (size_t)gh_ops_reflect101(y + ky, h) * (size_t)w;
+                    float hs = 0;
+                    for (int kx = -r; kx <= r; kx++)
+                        hs += j->kernel[kx + r] * srow[gh_ops_reflect101(x + kx, w)];
+                    acc += j->kernel[ky + r] * hs;
+                }
                 dst[x] = acc;
             }
         }
-        return;
+        goto out;
     }
-    void (*row_fn)(int, int, const float *, const float *, float *) = sym_row_h_generic;
+    void (*hrow)(int, int, const float *, const float *, float *) = sym_row_h_generic;
+    void (*vrow)(int, int, const float *, const float *const *, const float *const *,
+                 const float *, float *) = sym_row_v_generic;
 #if GH_OPS_X86
-    if (gh_ops_simd_level() >= 1)
-        row_fn = sym_row_h_avx2;
-#endif
-    for (int row = begin; row < end; row++) {
-        int c = row / h, y = row % h;
-        gh_ops_pad_row(gh_image_plane(j->src, c) + (size_t)y * (size_t)w, w, r, buf);
-        row_fn(w, r, j->kernel + r, buf + r, gh_image_plane(j->dst, c) + (size_t)y * (size_t)w);
+    if (gh_ops_simd_level() >= 1) {
+        hrow = sym_row_h_avx2;
+        vrow = sym_row_v_avx2;
     }
-    free(buf);
-}
-
-/* Vertical pass: whole rows at a time, reflected row indices. */
-static void sep_rows_v(void *ctx, int begin, int end)
-{
-    struct sep_job *j = ctx;
-    int w = j->src->width, h = j->src->height, r = j->radius;
-    const float **rows = malloc(2 * ((size_t)r + 1) * sizeof *rows);
-    void (*row_fn)(int, int, const float *, const float *const *, const float *const *,
-                   const float *, float *) = sym_row_v_generic;
-#if GH_OPS_X86
-    if (gh_ops_simd_level() >= 1)
-        row_fn = sym_row_v_avx2;
 #endif
+    int channel = -1;
     for (int row = begin; row < end; row++) {
         int c = row / h, y = row % h;
         const float *plane = gh_image_plane(j->src, c);
-        float *dst = gh_image_plane(j->dst, c) + (size_t)y * (size_t)w;
-        const float *mid = plane + (size_t)y * (size_t)w;
-        if (!rows) { /* no memory for the row table: tap by tap */
-            for (int x = 0; x < w; x++)
-                dst[x] = j->kernel[r] * mid[x];
-            for (int k = 1; k <= r; k++) {
-                const float *u = plane + (size_t)gh_ops_reflect101(y - k, h) * (size_t)w;
-                const float *d = plane + (size_t)gh_ops_reflect101(y + k, h) * (size_t)w;
-                for (int x = 0; x < w; x++)
-                    dst[x] += j->kernel[r + k] * (u[x] + d[x]);
-            }
-            continue;
+        if (c != channel) { /* a new plane: nothing in the ring is valid */
+            for (int i = 0; i < ring_rows; i++)
+                held[i] = -1;
+            channel = c;
         }
         const float **up = rows, **dn = rows + r + 1;
-        for (int k = 1; k <= r; k++) {
-            up[k] = plane + (size_t)gh_ops_reflect101(y - k, h) * (size_t)w;
-            dn[k] = plane + (size_t)gh_ops_reflect101(y + k, h) * (size_t)w;
+        for (int k = -r; k <= r; k++) {
+            int sy = gh_ops_reflect101(y + k, h), slot = sy % ring_rows;
+            float *line = ring + (size_t)slot * (size_t)w;
+            if (held[slot] != sy) {
+                gh_ops_pad_row(plane + (size_t)sy * (size_t)w, w, r, pad);
+                hrow(w, r, j->kernel + r, pad + r, line);
+                held[slot] = sy;
+            }
+            if (k < 0)
+                up[-k] = line;
+            else if (k > 0)
+                dn[k] = line;
+            else
+                up[0] = line;
         }
-        row_fn(w, r, j->kernel + r, up, dn, mid, dst);
+        vrow(w, r, j->kernel + r, up, dn, up[0], gh_image_plane(j->dst, c) + (size_t)y * (size_t)w);
     }
+out:
+    free(ring);
+    free(pad);
+    free(held);
     free(rows);
 }
 
 enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, int radius,
                                 int threads, struct gh_image **out)
 {
-    struct gh_image *tmp = NULL;
-    enum gh_status st;
-    *out = NULL;
-    if ((st = gh_image_new(in->width, in->height, in->channels, &tmp)) != GH_OK)
+    enum gh_status st = gh_image_new(in->width, in->height, in->channels, out);
+    if (st != GH_OK)
         return st;
-    if ((st = gh_image_new(in->width, in->height, in->channels, out)) != GH_OK)
-        goto out;
-    struct sep_job job = {in, tmp, kernel, radius};
-    gh_parallel_for(in->channels * in->height, threads, sep_rows_h, &job);
-    job = (struct sep_job){tmp, *out, kernel, radius};
-    gh_parallel_for(in->channels * in->height, threads, sep_rows_v, &job);
-out:
-    gh_image_free(tmp);
-    return st;
+    struct sep_job job = {in, *out, kernel, radius};
+    gh_parallel_for(in->channels * in->height, threads, sep_rows_fused, &job);
+    return GH_OK;
 }
 
 enum gh_status gh_ops_gaussian_ksize(const struct gh_image *in, int ksize, double sigma,

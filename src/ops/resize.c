@@ -173,7 +173,8 @@ static enum gh_status taps_nearest(struct axis_taps *t, int in_size, int out_siz
 static enum gh_status taps_area(struct axis_taps *t, int in_size, int out_size)
 {
     double scale = (double)in_size / out_size;
-    int span = (int)ceil(scale) + 1;
+    /* An integer factor aligns every window with pixel edges: no partial pixel. */
+    int span = in_size % out_size == 0 ? in_size / out_size : (int)ceil(scale) + 1;
     /* A window wider than the source would read past it even with zero weights. */
     enum gh_status st = taps_alloc(t, out_size, span < in_size ? span : in_size);
     if (st != GH_OK)
@@ -203,30 +204,36 @@ struct resize_job {
     int rows;       /* rows in tmp */
 };
 
+/* One output row of the horizontal pass. */
+static void hrow(const struct axis_taps *tx, const float *src, float *dst, int ow)
+{
+    const float *w = tx->weight;
+    const int *first = tx->first;
+    int span = tx->span;
+    if (span == 2) {
+        for (int x = 0; x < ow; x++)
+            dst[x] = w[2 * x] * src[first[x]] + w[2 * x + 1] * src[first[x] + 1];
+        return;
+    }
+    for (int x = 0; x < ow; x++) {
+        const float *wx = w + (size_t)x * (size_t)span, *sx = src + first[x];
+        float acc = 0;
+        for (int k = 0; k < span; k++)
+            acc += wx[k] * sx[k];
+        dst[x] = acc;
+    }
+}
+
 static void resize_rows_h(void *ctx, int begin, int end)
 {
     struct resize_job *j = ctx;
-    int ow = j->out->width, span = j->tx->span;
+    int ow = j->out->width;
     for (int r = begin; r < end; r++) { /* r enumerates (channel, row) pairs */
         int c = r / j->in->height, y = r % j->in->height;
         if (j->row[y] < 0) /* shrinking: most source rows carry no vertical weight */
             continue;
-        const float *src = gh_image_plane(j->in, c) + (size_t)y * (size_t)j->in->width;
-        float *dst = j->tmp + ((size_t)c * (size_t)j->rows + (size_t)j->row[y]) * (size_t)ow;
-        const float *w = j->tx->weight;
-        const int *first = j->tx->first;
-        if (span == 2) {
-            for (int x = 0; x < ow; x++)
-                dst[x] = w[2 * x] * src[first[x]] + w[2 * x + 1] * src[first[x] + 1];
-            continue;
-        }
-        for (int x = 0; x < ow; x++) {
-            const float *wx = w + (size_t)x * (size_t)span, *sx = src + first[x];
-            float acc = 0;
-            for (int k = 0; k < span; k++)
-                acc += wx[k] * sx[k];
-            dst[x] = acc;
-        }
+        hrow(j->tx, gh_image_plane(j->in, c) + (size_t)y * (size_t)j->in->width,
+             j->tmp + ((size_t)c * (size_t)j->rows + (size_t)j->row[y]) * (size_t)ow, ow);
     }
 }
 
@@ -318,6 +325,61 @@ static void resize_rows_v(void *ctx, int begin, int end)
     free(wts);
 }
 
+/* Vertical-first order, used when the image shrinks vertically: the vertical
+ * pass runs on full source rows (contiguous, vectorized) into tmp (out height x
+ * in width), and the gathering horizontal pass only on the output rows. */
+static void vfirst_rows_v(void *ctx, int begin, int end)
+{
+    struct resize_job *j = ctx;
+    int iw = j->in->width, oh = j->out->height, span = j->ty->span;
+    void (*row_fn)(int, int, const float *, const float *const *, float *) = vrow_generic;
+#if GH_OPS_X86
+    if (gh_ops_simd_level() >= 1)
+        row_fn = vrow_avx2;
+#endif
+    const float **src = malloc((size_t)span * sizeof *src);
+    float *wts = malloc((size_t)span * sizeof *wts);
+    for (int r = begin; r < end; r++) {
+        int c = r / oh, y = r % oh;
+        const float *w = j->ty->weight + (size_t)y * (size_t)span;
+        const float *plane = gh_image_plane(j->in, c) + (size_t)j->ty->first[y] * (size_t)iw;
+        float *dst = j->tmp + ((size_t)c * (size_t)oh + (size_t)y) * (size_t)iw;
+        if (!src || !wts) { /* no memory for the tap list: accumulate tap by tap */
+            for (int x = 0; x < iw; x++)
+                dst[x] = 0;
+            for (int k = 0; k < span; k++)
+                for (int x = 0; x < iw; x++)
+                    dst[x] += w[k] * plane[(size_t)k * (size_t)iw + (size_t)x];
+            continue;
+        }
+        int n = 0;
+        for (int k = 0; k < span; k++)
+            if (w[k] != 0) {
+                wts[n] = w[k];
+                src[n++] = plane + (size_t)k * (size_t)iw;
+            }
+        if (n == 0) {
+            for (int x = 0; x < iw; x++)
+                dst[x] = 0;
+            continue;
+        }
+        row_fn(iw, n, wts, src, dst);
+    }
+    free(src);
+    free(wts);
+}
+
+static void vfirst_rows_h(void *ctx, int begin, int end)
+{
+    struct resize_job *j = ctx;
+    int iw = j->in->width, oh = j->out->height, ow = j->out->width;
+    for (int r = begin; r < end; r++) {
+        int c = r / oh, y = r % oh;
+        hrow(j->tx, j->tmp + ((size_t)c * (size_t)oh + (size_t)y) * (size_t)iw,
+             gh_image_plane(j->out, c) + (size_t)y * (size_t)ow, ow);
+    }
+}
+
 static enum gh_status build_taps(struct axis_taps *t, enum gh_interp interp, int in_size,
                                  int out_size, int area_shrinks)
 {
@@ -355,6 +417,20 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
         goto out;
     if ((st = build_taps(&ty, interp, in->height, height, shrinks)) != GH_OK)
         goto out;
+    if (height < in->height) { /* vertical shrink: vertical pass first */
+        tmp = malloc((size_t)in->channels * (size_t)height * (size_t)in->width * sizeof *tmp);
+        if (!tmp) {
+            st = gh_error(GH_ERR_NOMEM, "no memory to resize %dx%d to %dx%d", in->width,
+                          in->height, width, height);
+            goto out;
+        }
+        if ((st = gh_image_new(width, height, in->channels, out)) != GH_OK)
+            goto out;
+        struct resize_job vj = {in, tmp, *out, &tx, &ty, NULL, 0};
+        gh_parallel_for(in->channels * height, threads, vfirst_rows_v, &vj);
+        gh_parallel_for(in->channels * height, threads, vfirst_rows_h, &vj);
+        goto out;
+    }
     row = malloc((size_t)in->height * sizeof *row);
     if (!row) {
         st = gh_error(GH_ERR_NOMEM, "no memory for resize tables");

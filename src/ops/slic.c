@@ -18,50 +18,59 @@ struct slic_job {
     const struct gh_image *lab;
     int *labels;
     const struct slic_center *centers;
-    const int *cell_start; /* per cell: first index into cell_items, cells + 1 entries */
-    const int *cell_items; /* center indices bucketed by cell */
-    int gw, gh, step, reach; /* grid size, cell size, cells searched each side */
+    const int *cand_start; /* per grid cell: first index into cand, cells + 1 entries */
+    const int *cand;       /* per cell: the centers within reach of some pixel of the cell */
+    int gw, step;
     float inv_m2, inv_s2;
 };
 
-static void slic_assign(void *ctx, int begin, int end)
+/* Center-major within each cell's span of a row, so the loop over pixels is a
+ * plain vectorizable minimum search; ties go to the earlier candidate, in the
+ * order the candidate lists are built (deterministic). */
+static inline __attribute__((always_inline)) GH_OPS_NO_TRAPS void
+slic_span(const float *restrict L, const float *restrict A, const float *restrict B, int x0,
+          int x1, float y, const struct slic_center *c, int id, float win, float inv_m2,
+          float inv_s2, float *restrict bd, int *restrict best)
+{
+    float dy = y - c->y, dy2 = dy * dy * inv_s2;
+    for (int x = x0; x < x1; x++) {
+        float dx = (float)x - c->x;
+        float dl = L[x] - c->l, da = A[x] - c->a, db = B[x] - c->b;
+        float d = (dl * dl + da * da + db * db) * inv_m2 + dx * dx * inv_s2 + dy2;
+        int take = (dx <= win) & (dx >= -win) & (d < bd[x]);
+        bd[x] = take ? d : bd[x];
+        best[x] = take ? id : best[x];
+    }
+}
+
+static GH_OPS_NO_TRAPS void slic_assign(void *ctx, int begin, int end)
 {
     struct slic_job *j = ctx;
-    int w = j->lab->width;
+    int w = j->lab->width, step = j->step;
     const float *L = gh_image_plane(j->lab, 0), *A = gh_image_plane(j->lab, 1),
                 *B = gh_image_plane(j->lab, 2);
-    float win = (float)j->step; /* each center reaches +-S, as in Achanta et al. */
+    float win = (float)step; /* each center reaches +-S, as in Achanta et al. */
+    float *bd = malloc((size_t)w * sizeof *bd);
+    if (!bd)
+        return; /* keeps the previous labels of these rows: a valid, less refined result */
     for (int y = begin; y < end; y++) {
-        int cy = y / j->step;
-        for (int x = 0; x < w; x++) {
-            size_t at = (size_t)y * (size_t)w + (size_t)x;
-            int cx = x / j->step, best = j->labels[at];
-            float bd = FLT_MAX;
-            for (int gy = cy - j->reach; gy <= cy + j->reach; gy++) {
-                if (gy < 0 || gy >= j->gh)
+        size_t row = (size_t)y * (size_t)w;
+        int *best = j->labels + row;
+        for (int x = 0; x < w; x++)
+            bd[x] = FLT_MAX;
+        int cy = y / step;
+        for (int gx = 0; gx * step < w; gx++) {
+            int x0 = gx * step, x1 = x0 + step < w ? x0 + step : w, cell = cy * j->gw + gx;
+            for (int t = j->cand_start[cell]; t < j->cand_start[cell + 1]; t++) {
+                const struct slic_center *c = &j->centers[j->cand[t]];
+                if (fabsf((float)y - c->y) > win)
                     continue;
-                for (int gx = cx - j->reach; gx <= cx + j->reach; gx++) {
-                    if (gx < 0 || gx >= j->gw)
-                        continue;
-                    int cell = gy * j->gw + gx;
-                    for (int t = j->cell_start[cell]; t < j->cell_start[cell + 1]; t++) {
-                        const struct slic_center *c = &j->centers[j->cell_items[t]];
-                        float dx = (float)x - c->x, dy = (float)y - c->y;
-                        if (fabsf(dx) > win || fabsf(dy) > win)
-                            continue;
-                        float dl = L[at] - c->l, da = A[at] - c->a, db = B[at] - c->b;
-                        float d = (dl * dl + da * da + db * db) * j->inv_m2 +
-                                  (dx * dx + dy * dy) * j->inv_s2;
-                        if (d < bd) {
-                            bd = d;
-                            best = j->cell_items[t];
-                        }
-                    }
-                }
+                slic_span(L + row, A + row, B + row, x0, x1, (float)y, c, j->cand[t], win,
+                          j->inv_m2, j->inv_s2, bd, best);
             }
-            j->labels[at] = best;
         }
     }
+    free(bd);
 }
 
 /* Relabels 4-connected components in raster order; components smaller than
@@ -117,7 +126,7 @@ enum gh_status gh_ops_slic(const struct gh_image *rgb, int n_segments, double co
     struct gh_image *lab = NULL;
     struct slic_center *centers = NULL;
     double *sums = NULL;
-    int *cell_start = NULL, *cell_items = NULL, *scratch = NULL;
+    int *cell_start = NULL, *cell_items = NULL, *scratch = NULL, *cand_start = NULL, *cand = NULL;
     enum gh_status st;
     *count = 0;
     if (rgb->channels != 3 || n_segments < 1 || !(compactness > 0))
@@ -146,7 +155,9 @@ enum gh_status gh_ops_slic(const struct gh_image *rgb, int n_segments, double co
     cell_start = malloc(((size_t)gw * (size_t)gh + 1) * sizeof *cell_start);
     cell_items = malloc((size_t)k * sizeof *cell_items);
     scratch = malloc(2 * n * sizeof *scratch);
-    if (!centers || !sums || !cell_start || !cell_items || !scratch) {
+    cand_start = malloc(((size_t)gw * (size_t)gh + 1) * sizeof *cand_start);
+    cand = malloc(9 * (size_t)k * sizeof *cand); /* a center is a candidate of <= 9 cells */
+    if (!centers || !sums || !cell_start || !cell_items || !scratch || !cand_start || !cand) {
         st = gh_error(GH_ERR_NOMEM, "no memory for SLIC on %dx%d", w, h);
         goto out;
     }
@@ -164,7 +175,7 @@ enum gh_status gh_ops_slic(const struct gh_image *rgb, int n_segments, double co
         }
     for (size_t i = 0; i < n; i++)
         labels[i] = 0;
-    struct slic_job j = {lab, labels, centers, cell_start, cell_items, gw, gh, step, 1,
+    struct slic_job j = {lab, labels, centers, cand_start, cand, gw, step,
                          (float)(1.0 / (compactness * compactness)),
                          (float)(1.0 / ((double)step * step))};
     for (int it = 0; it < max_iter; it++) {
@@ -183,6 +194,29 @@ enum gh_status gh_ops_slic(const struct gh_image *rgb, int n_segments, double co
             int cx = (int)centers[c].x / step, cy = (int)centers[c].y / step;
             cell_items[scratch[(cy < gh ? cy : gh - 1) * gw + (cx < gw ? cx : gw - 1)]++] = c;
         }
+        /* Candidates of each cell: centers of the 3x3 neighboring cells that reach
+         * (within +-S) some pixel of the cell. */
+        int nc = 0;
+        for (int gy = 0; gy < gh; gy++)
+            for (int gx = 0; gx < gw; gx++) {
+                float cx0 = (float)(gx * step), cx1 = (float)((gx + 1) * step - 1);
+                float cy0 = (float)(gy * step), cy1 = (float)((gy + 1) * step - 1);
+                cand_start[gy * gw + gx] = nc;
+                for (int qy = gy - 1; qy <= gy + 1; qy++)
+                    for (int qx = gx - 1; qx <= gx + 1; qx++) {
+                        if (qy < 0 || qy >= gh || qx < 0 || qx >= gw)
+                            continue;
+                        int cell = qy * gw + qx;
+                        for (int t = cell_start[cell]; t < cell_start[cell + 1]; t++) {
+                            const struct slic_center *c = &centers[cell_items[t]];
+                            if (c->x >= cx0 - (float)step && c->x <= cx1 + (float)step &&
+                                c->y >= cy0 - (float)step && c->y <= cy1 + (float)step &&
+                                nc < 9 * k)
+                                cand[nc++] = cell_items[t];
+                        }
+                    }
+            }
+        cand_start[gw * gh] = nc;
         gh_parallel_for(h, threads, slic_assign, &j);
         memset(sums, 0, (size_t)k * 6 * sizeof *sums);
         for (int y = 0; y < h; y++)
@@ -214,5 +248,7 @@ out:
     free(cell_start);
     free(cell_items);
     free(scratch);
+    free(cand_start);
+    free(cand);
     return st;
 }
