@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <jpeglib.h>
@@ -249,6 +250,13 @@ int main(int argc, char **argv)
     int keep_size = 1, threads = 0, rc = 2;
     int stage_count, param_count = 0;
     const struct gh_stage_def *const *stages = gh_stages_table(&stage_count);
+
+    /* Every stage allocates and frees whole images. Keeping freed memory in the
+     * heap (instead of returning each large block to the kernel) avoids paying
+     * the page faults again for every image and stage: on our VMs that costs
+     * more than many of the filters themselves (tools/BENCHMARKS.md). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
     gh_pipeline_init(&config.pipeline);
     for (int s = 0; s < stage_count; s++)
