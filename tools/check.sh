@@ -6,6 +6,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+# The build embeds the generator from models/; the tests also read ../shared/models.
+tools/fetch-models.sh
 cmake -S . -B build-test -DGH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release
 cmake --build build-test -j "$jobs"
 cmake -S . -B build-asan -DGH_BUILD_TESTS=ON -DGH_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -86,5 +86,7 @@ done
 check "--help shows defaults" grep -q "default: 1024" "$T/.out"
 run 0 --version
 check "--version" grep -q "^ghiblify [0-9]" "$T/.out"
+check "--version names the built-in model, its size and sha256" \
+  grep -q "^built-in model: AnimeGANv3_Hayao_36_QUANTIZED_fp16.tflite, 2138668 bytes, sha256 53daf9b8da8350ac$" "$T/.out"
 
 finish
