@@ -35,7 +35,11 @@
  * with <= 4 input or output channels by a direct kernel, the rest by im2col +
  * SGEMM (1x1: plain SGEMM; depthwise: a direct loop). At load, a reflect/zero
  * Pad feeding a Conv is folded into it and TF's moments() variance pattern
- * (Sub, Mul, ReduceMean) into one pass. */
+ * (Sub, Mul, ReduceMean) into one pass, and AnimeGANv3's whole LADE
+ * normalization ((x - mean) / sqrt(var + eps) * sqrt(var1 + eps1) + mean1,
+ * LeakyRelu; 17 ops) becomes one internal ChannelNorm op. Setting the
+ * environment variable GH_NN_NO_FUSE before loading turns every load-time
+ * rewrite off (for comparisons). */
 #ifndef GHIBLIFY_NN_H
 #define GHIBLIFY_NN_H
 
