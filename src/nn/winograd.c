@@ -83,17 +83,21 @@ WINO_CLONES static void input_tiles_ph(const float *ph, size_t pk, float *dst, s
         }
     }
     for (int i = 0; i < 6; i++) {
-        float *q = dst + (size_t)(i * 6) * stride;
+        /* Computed into a local block first: stores through dst at a run-time
+         * stride may alias, which keeps the compiler from vectorizing. */
+        float o[6][L];
         for (int l = 0; l < L; l++) {
             float d0 = t[i][0][l], d1 = t[i][1][l], d2 = t[i][2][l], d3 = t[i][3][l], d4 = t[i][4][l],
                   d5 = t[i][5][l];
-            q[0 * stride + l] = 4 * d0 - 5 * d2 + d4;
-            q[1 * stride + l] = -4 * (d1 + d2) + d3 + d4;
-            q[2 * stride + l] = 4 * (d1 - d2) - d3 + d4;
-            q[3 * stride + l] = -2 * (d1 - d3) - d2 + d4;
-            q[4 * stride + l] = 2 * (d1 - d3) - d2 + d4;
-            q[5 * stride + l] = 4 * d1 - 5 * d3 + d5;
+            o[0][l] = 4 * d0 - 5 * d2 + d4;
+            o[1][l] = -4 * (d1 + d2) + d3 + d4;
+            o[2][l] = 4 * (d1 - d2) - d3 + d4;
+            o[3][l] = -2 * (d1 - d3) - d2 + d4;
+            o[4][l] = 2 * (d1 - d3) - d2 + d4;
+            o[5][l] = 4 * d1 - 5 * d3 + d5;
         }
+        for (int k = 0; k < 6; k++)
+            memcpy(dst + (size_t)(i * 6 + k) * stride, o[k], sizeof o[k]);
     }
 }
 
@@ -124,10 +128,11 @@ WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, 
             y[2][l] = m1 + m2 + 4 * (m3 + m4);
             y[3][l] = m1 - m2 + 8 * (m3 - m4) + m5;
         }
-        float *r = q + i * w;
+        float row[4 * L];
         for (int l = 0; l < L; l++)
             for (int j = 0; j < 4; j++)
-                r[4 * l + j] = y[j][l];
+                row[4 * l + j] = y[j][l];
+        memcpy(q + i * w, row, sizeof row);
     }
 }
 
