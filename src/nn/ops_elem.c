@@ -826,7 +826,19 @@ GH_NN_SIMD static void cnorm_range(void *arg, int begin, int end)
         channel_stats(p, c->len, &m, &v);
         channel_stats(p1, c->len1, &m1, &v1);
         float k = (1.0f / sqrt_floor(v + c->eps)) * sqrt_floor(v1 + c->eps1), a = c->alpha;
-        for (int64_t i = 0; i < c->len; i++) {
+        /* Through a local block: q may be p (in place), and the possible
+         * overlap would keep the compiler from vectorizing the loop. */
+        int64_t i = 0;
+        for (; i + NORM_LANES <= c->len; i += NORM_LANES) {
+            float blk[NORM_LANES];
+            memcpy(blk, p + i, sizeof blk);
+            for (int l = 0; l < NORM_LANES; l++) {
+                float t = (blk[l] - m) * k + m1;
+                blk[l] = t >= 0 ? t : t * a;
+            }
+            memcpy(q + i, blk, sizeof blk);
+        }
+        for (; i < c->len; i++) {
             float t = (p[i] - m) * k + m1;
             q[i] = t >= 0 ? t : t * a;
         }
