@@ -168,16 +168,29 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, 
                 int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
                 float *r = ph + (size_t)(i * 4) * c->pk;
                 const float *row = iy < 0 ? NULL : plane + iy * a->w;
-                for (int k = 0; k < 4; k++, r += c->pk)
-                    for (int64_t q = 0; q < (int64_t)c->pk; q++) {
-                        int64_t xx = 4 * q + k - a->pl;
-                        if (row && xx >= 0 && xx < a->w)
-                            r[q] = row[xx];
-                        else {
-                            int64_t ix = row && q <= c->tiles_w ? src_index(xx, a->w, a->reflect, a->pl, a->pr) : -1;
-                            r[q] = ix < 0 ? 0 : row[ix];
-                        }
+                for (int k = 0; k < 4; k++, r += c->pk) {
+                    /* Columns 4q + k - pl inside the row for q in [lo, hi). */
+                    int64_t lo = 0, hi = 0;
+                    if (row) {
+                        lo = a->pl - k > 0 ? (a->pl - k + 3) / 4 : 0;
+                        int64_t last = a->w - 1 - k + a->pl; /* 4q <= last */
+                        hi = last < 0 ? 0 : last / 4 + 1;
+                        hi = hi < (int64_t)c->pk ? hi : (int64_t)c->pk;
+                        lo = lo < hi ? lo : hi;
+                        const float *src = row + k - a->pl;
+                        for (int64_t q = lo; q < hi; q++)
+                            r[q] = src[4 * q];
                     }
+                    for (int64_t q = 0; q < (int64_t)c->pk; q++) {
+                        if (q == lo)
+                            q = hi;
+                        if (q >= (int64_t)c->pk)
+                            break;
+                        int64_t ix = row && q <= c->tiles_w ? src_index(4 * q + k - a->pl, a->w, a->reflect, a->pl, a->pr)
+                                                            : -1;
+                        r[q] = ix < 0 ? 0 : row[ix];
+                    }
+                }
             }
             float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
             for (int64_t tx = 0; tx < c->tiles_w; tx += L) {
