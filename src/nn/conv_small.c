@@ -93,11 +93,17 @@ static void small_rows(void *arg, int begin, int end)
                         iy = gh_nn_reflect(iy, a->h);
                     }
                     const float *src = a->x + (ch * a->h + iy) * a->w;
+                    /* Interior in one copy, then the few padded columns. */
+                    int64_t lo = a->pl < (int64_t)rl ? a->pl : (int64_t)rl;
+                    int64_t hi = a->pl + a->w < (int64_t)rl ? a->pl + a->w : (int64_t)rl;
+                    memcpy(r + lo, src, (size_t)(hi - lo) * sizeof *r);
                     for (int64_t j = 0; j < (int64_t)rl; j++) {
+                        if (j == lo)
+                            j = hi;
+                        if (j >= (int64_t)rl)
+                            break;
                         int64_t ix = j - a->pl;
-                        if (ix >= 0 && ix < a->w)
-                            r[j] = src[ix];
-                        else if (a->reflect && ix >= -a->pl && ix < a->ow - a->pl + a->kw - 1)
+                        if (a->reflect && ix >= -a->pl && ix < a->ow - a->pl + a->kw - 1)
                             r[j] = src[gh_nn_reflect(ix, a->w)];
                         else
                             r[j] = 0;

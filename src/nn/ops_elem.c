@@ -764,60 +764,44 @@ GH_NN_KERNEL(gh_nn_k_softmax)
 
 /* ---- ChannelNorm (internal, made by fuse.c) ----
  * y = (x - mean(x)) * sqrt(var(x1) + eps1) / sqrt(var(x) + eps) + mean(x1),
- * then LeakyRelu(alpha), statistics per (n, c) over the spatial dims. Two
- * passes for each statistic like the graph it replaces (mean, then mean of
- * squared differences), float lanes per short run summed in double, the same
- * Sqrt floor (nn.h), then one pass writing y (in place of x when x dies). */
+ * then LeakyRelu(alpha), statistics per (n, c) over the spatial dims: one
+ * pass each for the statistics of x and x1 (channel_stats), the same Sqrt
+ * floor (nn.h), then one pass writing y (in place of x when x dies). */
 
 #define NORM_LANES 16
 #define NORM_RUN 1024
 
-static double sum_f(const float *p, int64_t n)
+/* Mean and population variance in one pass over shifted values d = x - x[0]
+ * (float lanes per short run, summed in double): var = E[d^2] - E[d]^2 keeps
+ * float accuracy because the shift is a sample of the data, so E[d] is a few
+ * standard deviations at most for any image. */
+static inline void channel_stats(const float *p, int64_t n, float *mean, float *var)
 {
-    double s = 0;
+    float s = n > 0 ? p[0] : 0;
+    double s1 = 0, s2 = 0;
     for (int64_t i0 = 0; i0 < n; i0 += NORM_RUN) {
         int64_t e = n - i0 < NORM_RUN ? n - i0 : NORM_RUN;
-        float acc[NORM_LANES] = {0};
-        int64_t i = 0;
-        for (; i + NORM_LANES <= e; i += NORM_LANES)
-            for (int l = 0; l < NORM_LANES; l++)
-                acc[l] += p[i0 + i + l];
-        for (; i < e; i++)
-            acc[0] += p[i0 + i];
-        for (int l = 0; l < NORM_LANES; l++)
-            s += acc[l];
-    }
-    return s;
-}
-
-static double sum_sqdiff(const float *p, int64_t n, float m)
-{
-    double s = 0;
-    for (int64_t i0 = 0; i0 < n; i0 += NORM_RUN) {
-        int64_t e = n - i0 < NORM_RUN ? n - i0 : NORM_RUN;
-        float acc[NORM_LANES] = {0};
+        float a1[NORM_LANES] = {0}, a2[NORM_LANES] = {0};
         int64_t i = 0;
         for (; i + NORM_LANES <= e; i += NORM_LANES)
             for (int l = 0; l < NORM_LANES; l++) {
-                float d = p[i0 + i + l] - m;
-                acc[l] += d * d;
+                float d = p[i0 + i + l] - s;
+                a1[l] += d;
+                a2[l] += d * d;
             }
         for (; i < e; i++) {
-            float d = p[i0 + i] - m;
-            acc[0] += d * d;
+            float d = p[i0 + i] - s;
+            a1[0] += d;
+            a2[0] += d * d;
         }
-        for (int l = 0; l < NORM_LANES; l++)
-            s += acc[l];
+        for (int l = 0; l < NORM_LANES; l++) {
+            s1 += a1[l];
+            s2 += a2[l];
+        }
     }
-    return s;
-}
-
-/* Mean and variance (as the graph computes them: float mean, float variance). */
-static void channel_stats(const float *p, int64_t n, float *mean, float *var)
-{
-    float m = (float)(sum_f(p, n) / (double)n);
-    *mean = m;
-    *var = (float)(sum_sqdiff(p, n, m) / (double)n);
+    double m1 = s1 / (double)n, v = s2 / (double)n - m1 * m1;
+    *mean = (float)((double)s + m1);
+    *var = (float)(v > 0 ? v : 0);
 }
 
 static float sqrt_floor(float v)
@@ -832,7 +816,7 @@ struct cnorm_ctx {
     float eps, eps1, alpha;
 };
 
-static void cnorm_range(void *arg, int begin, int end)
+GH_NN_SIMD static void cnorm_range(void *arg, int begin, int end)
 {
     const struct cnorm_ctx *c = arg;
     for (int64_t o = begin; o < end; o++) {
@@ -842,7 +826,19 @@ static void cnorm_range(void *arg, int begin, int end)
         channel_stats(p, c->len, &m, &v);
         channel_stats(p1, c->len1, &m1, &v1);
         float k = (1.0f / sqrt_floor(v + c->eps)) * sqrt_floor(v1 + c->eps1), a = c->alpha;
-        for (int64_t i = 0; i < c->len; i++) {
+        /* Through a local block: q may be p (in place), and the possible
+         * overlap would keep the compiler from vectorizing the loop. */
+        int64_t i = 0;
+        for (; i + NORM_LANES <= c->len; i += NORM_LANES) {
+            float blk[NORM_LANES];
+            memcpy(blk, p + i, sizeof blk);
+            for (int l = 0; l < NORM_LANES; l++) {
+                float t = (blk[l] - m) * k + m1;
+                blk[l] = t >= 0 ? t : t * a;
+            }
+            memcpy(q + i, blk, sizeof blk);
+        }
+        for (; i < c->len; i++) {
             float t = (p[i] - m) * k + m1;
             q[i] = t >= 0 ? t : t * a;
         }

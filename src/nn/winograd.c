@@ -83,17 +83,21 @@ WINO_CLONES static void input_tiles_ph(const float *ph, size_t pk, float *dst, s
         }
     }
     for (int i = 0; i < 6; i++) {
-        float *q = dst + (size_t)(i * 6) * stride;
+        /* Computed into a local block first: stores through dst at a run-time
+         * stride may alias, which keeps the compiler from vectorizing. */
+        float o[6][L];
         for (int l = 0; l < L; l++) {
             float d0 = t[i][0][l], d1 = t[i][1][l], d2 = t[i][2][l], d3 = t[i][3][l], d4 = t[i][4][l],
                   d5 = t[i][5][l];
-            q[0 * stride + l] = 4 * d0 - 5 * d2 + d4;
-            q[1 * stride + l] = -4 * (d1 + d2) + d3 + d4;
-            q[2 * stride + l] = 4 * (d1 - d2) - d3 + d4;
-            q[3 * stride + l] = -2 * (d1 - d3) - d2 + d4;
-            q[4 * stride + l] = 2 * (d1 - d3) - d2 + d4;
-            q[5 * stride + l] = 4 * d1 - 5 * d3 + d5;
+            o[0][l] = 4 * d0 - 5 * d2 + d4;
+            o[1][l] = -4 * (d1 + d2) + d3 + d4;
+            o[2][l] = 4 * (d1 - d2) - d3 + d4;
+            o[3][l] = -2 * (d1 - d3) - d2 + d4;
+            o[4][l] = 2 * (d1 - d3) - d2 + d4;
+            o[5][l] = 4 * d1 - 5 * d3 + d5;
         }
+        for (int k = 0; k < 6; k++)
+            memcpy(dst + (size_t)(i * 6 + k) * stride, o[k], sizeof o[k]);
     }
 }
 
@@ -124,10 +128,11 @@ WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, 
             y[2][l] = m1 + m2 + 4 * (m3 + m4);
             y[3][l] = m1 - m2 + 8 * (m3 - m4) + m5;
         }
-        float *r = q + i * w;
+        float row[4 * L];
         for (int l = 0; l < L; l++)
             for (int j = 0; j < 4; j++)
-                r[4 * l + j] = y[j][l];
+                row[4 * l + j] = y[j][l];
+        memcpy(q + i * w, row, sizeof row);
     }
 }
 
@@ -163,16 +168,29 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, 
                 int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
                 float *r = ph + (size_t)(i * 4) * c->pk;
                 const float *row = iy < 0 ? NULL : plane + iy * a->w;
-                for (int k = 0; k < 4; k++, r += c->pk)
-                    for (int64_t q = 0; q < (int64_t)c->pk; q++) {
-                        int64_t xx = 4 * q + k - a->pl;
-                        if (row && xx >= 0 && xx < a->w)
-                            r[q] = row[xx];
-                        else {
-                            int64_t ix = row && q <= c->tiles_w ? src_index(xx, a->w, a->reflect, a->pl, a->pr) : -1;
-                            r[q] = ix < 0 ? 0 : row[ix];
-                        }
+                for (int k = 0; k < 4; k++, r += c->pk) {
+                    /* Columns 4q + k - pl inside the row for q in [lo, hi). */
+                    int64_t lo = 0, hi = 0;
+                    if (row) {
+                        lo = a->pl - k > 0 ? (a->pl - k + 3) / 4 : 0;
+                        int64_t last = a->w - 1 - k + a->pl; /* 4q <= last */
+                        hi = last < 0 ? 0 : last / 4 + 1;
+                        hi = hi < (int64_t)c->pk ? hi : (int64_t)c->pk;
+                        lo = lo < hi ? lo : hi;
+                        const float *src = row + k - a->pl;
+                        for (int64_t q = lo; q < hi; q++)
+                            r[q] = src[4 * q];
                     }
+                    for (int64_t q = 0; q < (int64_t)c->pk; q++) {
+                        if (q == lo)
+                            q = hi;
+                        if (q >= (int64_t)c->pk)
+                            break;
+                        int64_t ix = row && q <= c->tiles_w ? src_index(4 * q + k - a->pl, a->w, a->reflect, a->pl, a->pr)
+                                                            : -1;
+                        r[q] = ix < 0 ? 0 : row[ix];
+                    }
+                }
             }
             float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
             for (int64_t tx = 0; tx < c->tiles_w; tx += L) {

@@ -168,6 +168,8 @@ int main(void)
     wino_case(7, 9, 19, 37, 1, 1, 1, 1, 1, 2);     /* reflect */
     wino_case(4, 3, 10, 70, 2, 1, 0, 2, 1, 3);     /* reflect, uneven pads, 3 threads */
     wino_case(33, 17, 21, 22, 1, 1, 1, 1, 1, 2);   /* more channels */
+    wino_case(4, 4, 5, 3, 1, 1, 1, 1, 1, 1);       /* narrower than a tile */
+    wino_case(4, 4, 6, 2, 1, 1, 1, 1, 0, 2);
 
     small_case(32, 3, 23, 45, 7, 3, 3, 3, 3, 1, 2); /* the generators' last conv, reflect */
     small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
