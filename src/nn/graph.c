@@ -176,6 +176,67 @@ out:
     free(readers);
 }
 
+/* ReduceMean over axes {2,3} with keepdims (either sign convention). */
+static int spatial_mean(const struct gh_nn_node *n)
+{
+    if (n->op != GH_NN_OP_REDUCE_MEAN || gh_nn_attr_int(n, "keepdims", 1) != 1)
+        return 0;
+    const struct gh_nn_attr *a = gh_nn_attr_find(n, "axes");
+    return a && a->type == GH_NN_ATTR_INTS && a->n == 2 && (a->ints[0] == 2 || a->ints[0] == -2) &&
+           (a->ints[1] == 3 || a->ints[1] == -1);
+}
+
+/* Folds the population variance pattern of TF's moments():
+ *   m = ReduceMean(x); d = Sub(x, m); s = Mul(d, d); v = ReduceMean(s)
+ * (d and s read only there) into v = one pass over x given m, so the two
+ * full-size temporaries are never written. */
+static void fuse_moments(struct gh_nn_model *m)
+{
+    int *producer = malloc((size_t)m->n_values * sizeof *producer);
+    int *readers = calloc((size_t)m->n_values, sizeof *readers);
+    if (!producer || !readers)
+        goto out;
+    for (int v = 0; v < m->n_values; v++)
+        producer[v] = -1;
+    for (int i = 0; i < m->n_nodes; i++) {
+        for (int k = 0; k < m->nodes[i].n_out; k++)
+            producer[m->nodes[i].out[k]] = i;
+        for (int k = 0; k < m->nodes[i].n_in; k++)
+            if (m->nodes[i].in[k] >= 0)
+                readers[m->nodes[i].in[k]]++;
+    }
+    for (int i = 0; i < m->n_nodes; i++) {
+        struct gh_nn_node *r = &m->nodes[i];
+        if (!spatial_mean(r) || r->dead || producer[r->in[0]] < 0)
+            continue;
+        int sq = r->in[0];
+        struct gh_nn_node *mul = &m->nodes[producer[sq]];
+        if (mul->op != GH_NN_OP_MUL || mul->dead || mul->in[0] != mul->in[1] || readers[sq] != 1 ||
+            m->values[sq].last_use == INT32_MAX || producer[mul->in[0]] < 0)
+            continue;
+        int d = mul->in[0];
+        struct gh_nn_node *sub = &m->nodes[producer[d]];
+        /* Mul(d, d) counts as two reads of d. */
+        if (sub->op != GH_NN_OP_SUB || sub->dead || readers[d] != 2 || m->values[d].last_use == INT32_MAX ||
+            sub->in[1] < 0 || producer[sub->in[1]] < 0)
+            continue;
+        const struct gh_nn_node *mean = &m->nodes[producer[sub->in[1]]];
+        if (!spatial_mean(mean) || mean->in[0] != sub->in[0])
+            continue;
+        r->fused_moments = 1;
+        r->in[0] = sub->in[0];
+        r->in[1] = sub->in[1]; /* the spare slot every node's input array has */
+        r->n_in = 2;
+        sub->dead = mul->dead = 1;
+        for (int k = 0; k < 2; k++)
+            if (m->values[r->in[k]].last_use < i)
+                m->values[r->in[k]].last_use = i;
+    }
+out:
+    free(producer);
+    free(readers);
+}
+
 enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model **out)
 {
     enum gh_status st = GH_OK;
@@ -425,6 +486,7 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
     for (int i = 0; i < m->n_outputs; i++)
         m->values[m->outputs[i]].last_use = INT32_MAX;
     fuse_pad_conv(m);
+    fuse_moments(m);
     *out = m;
     m = NULL;
 out:

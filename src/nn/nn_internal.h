@@ -14,6 +14,14 @@
 
 #include "ghiblify/nn.h"
 
+/* Hot loops get an AVX2 clone next to the baseline one, picked at load
+ * time by the CPU (the build itself targets generic x86-64). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define GH_NN_SIMD __attribute__((target_clones("avx2", "default")))
+#else
+#define GH_NN_SIMD
+#endif
+
 /* Largest tensor (values) the executor creates: 2^31 bytes of floats. */
 #define GH_NN_MAX_ELEMS ((int64_t)1 << 29)
 
@@ -90,6 +98,7 @@ struct gh_nn_node {
      * bottom, right; reflect or zeros), or this node folded away (dead). */
     int dead;
     int fused_pad; /* 0 none, 1 zeros, 2 reflect */
+    int fused_moments; /* ReduceMean of (x - in[1])^2 over H, W: in[0] = x, in[1] = mean(x) */
     int64_t fpads[4];
 };
 
@@ -237,6 +246,8 @@ static inline int64_t gh_nn_f2i(double v)
 /* Use Winograd F(4x4,3x3) for eligible 3x3 convolutions (default 1). Tests
  * clear it to check the im2col path against the same goldens. */
 extern int gh_nn_use_winograd;
+/* Use the direct kernel for convolutions with <= 4 input or output channels (default 1). */
+extern int gh_nn_use_direct_small;
 
 /* ---- gemm.c: the only place that calls cblas ---- */
 /* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major, split

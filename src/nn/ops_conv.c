@@ -14,6 +14,7 @@
 #define COL_BYTES (8u << 20) /* im2col band budget */
 
 int gh_nn_use_winograd = 1;
+int gh_nn_use_direct_small = 1;
 
 /* Transformed weights for node i: cached in the model when the weights are a
  * constant, else made into scratch for this run. */
@@ -123,7 +124,7 @@ struct im2col_ctx {
     int64_t cg, y0, rows;
 };
 
-static void im2col_range(void *arg, int begin, int end)
+GH_NN_SIMD static void im2col_range(void *arg, int begin, int end)
 {
     const struct im2col_ctx *c = arg;
     const struct conv_geom *g = c->g;
@@ -178,7 +179,7 @@ struct dw_ctx {
     const struct conv_geom *g;
 };
 
-static void depthwise_range(void *arg, int begin, int end)
+GH_NN_SIMD static void depthwise_range(void *arg, int begin, int end)
 {
     const struct dw_ctx *c = arg;
     const struct conv_geom *g = c->g;
@@ -214,6 +215,89 @@ static void depthwise_range(void *arg, int begin, int end)
                 }
             }
     }
+}
+
+/* Direct convolution for few input or output channels (the 3-channel 7x7
+ * convolutions at both ends of a generator): GEMM shapes with M or K of 3
+ * run far below peak and their im2col matrix would be 49x the input, so
+ * instead each output row accumulates M rows of axpys over a padded copy of
+ * each input row (vectorizable, no bounds checks inside). */
+struct small_ctx {
+    const float *x, *w, *b;
+    float *y;
+    const struct conv_geom *g;
+};
+
+#define SMALL_X 16 /* output pixels kept in registers per accumulation */
+typedef float gh_v8 __attribute__((vector_size(32)));
+
+static size_t small_buffer(const struct conv_geom *g)
+{
+    int64_t pw = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1 + SMALL_X * g->sw;
+    return (size_t)(g->c * g->kh) * (size_t)pw;
+}
+
+GH_NN_SIMD static void small_rows(void *arg, int begin, int end)
+{
+    const struct small_ctx *c = arg;
+    const struct conv_geom *g = c->g;
+    /* Padded input rows for every (channel, ky) of one output row, plus slack
+     * so the last pixel block may read past the end without checks. */
+    int64_t pw = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1 + SMALL_X * g->sw;
+    float *rows = malloc(small_buffer(g) * sizeof(float));
+    if (!rows)
+        return; /* the caller checked that this size can be allocated */
+    int64_t taps = g->c * g->kh * g->kw;
+    for (int64_t r = begin; r < end; r++) {
+        int64_t n = r / g->oh, oy = r % g->oh;
+        for (int64_t ch = 0; ch < g->c; ch++) {
+            const float *plane = c->x + (n * g->c + ch) * g->h * g->w;
+            for (int64_t ky = 0; ky < g->kh; ky++) {
+                float *pr = rows + (ch * g->kh + ky) * pw;
+                int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+                if (g->reflect)
+                    iy = gh_nn_reflect(iy, g->h);
+                if (iy < 0 || iy >= g->h) {
+                    memset(pr, 0, (size_t)pw * sizeof *pr);
+                    continue;
+                }
+                const float *row = plane + iy * g->w;
+                for (int64_t j = 0; j < pw; j++) {
+                    int64_t ix = j - g->pl;
+                    pr[j] = ix >= 0 && ix < g->w ? row[ix] : g->reflect ? row[gh_nn_reflect(ix, g->w)] : 0;
+                }
+            }
+        }
+        for (int64_t m = 0; m < g->m; m++) {
+            const float *wm = c->w + m * taps;
+            float *out = c->y + ((n * g->m + m) * g->oh + oy) * g->ow;
+            float bias = c->b ? c->b[m] : 0;
+            for (int64_t x0 = 0; x0 < g->ow; x0 += SMALL_X) {
+                /* Two 8-float vectors of accumulators stay in registers over all taps. */
+                gh_v8 a0, a1, v;
+                for (int i = 0; i < 8; i++)
+                    a0[i] = a1[i] = bias;
+                const float *wt = wm;
+                for (int64_t rowi = 0; rowi < g->c * g->kh; rowi++) {
+                    const float *base = rows + rowi * pw + x0;
+                    for (int64_t kx = 0; kx < g->kw; kx++, wt++) {
+                        const float *src = base + kx * g->dw;
+                        float wv = *wt;
+                        memcpy(&v, src, sizeof v);
+                        a0 += wv * v;
+                        memcpy(&v, src + 8, sizeof v);
+                        a1 += wv * v;
+                    }
+                }
+                float acc[SMALL_X];
+                memcpy(acc, &a0, sizeof a0);
+                memcpy(acc + 8, &a1, sizeof a1);
+                int64_t nx = g->ow - x0 < SMALL_X ? g->ow - x0 : SMALL_X;
+                memcpy(out + x0, acc, (size_t)nx * sizeof(float));
+            }
+        }
+    }
+    free(rows);
 }
 
 static void add_bias(float *y, const float *b, int64_t m, int64_t hw)
@@ -315,6 +399,19 @@ GH_NN_KERNEL(gh_nn_k_conv)
             return st;
         struct gh_nn_wino_geom wg = {g.n, g.c, g.h, g.w, g.m, g.oh, g.ow, g.pt, g.pl, g.reflect};
         return gh_nn_wino_conv(x, &wg, xd, u, bd, yd);
+    }
+    if (gh_nn_use_direct_small && g.group == 1 && g.sw == 1 && (g.c <= 4 || g.m <= 4) && g.kh * g.kw >= 9 &&
+        hw >= 64) {
+        struct small_ctx c = {xd, wd, bd, yd, &g};
+        /* Probe the per-thread buffer size once so small_rows cannot fail silently. */
+        void *probe = malloc(small_buffer(&g) * sizeof(float));
+        if (!probe)
+            return gh_error(GH_ERR_NOMEM, "out of memory");
+        free(probe);
+        if (g.n * g.oh > INT32_MAX)
+            return gh_error(GH_ERR_TOO_LARGE, "too many rows");
+        gh_parallel_for((int)(g.n * g.oh), x->threads, small_rows, &c);
+        return GH_OK;
     }
     if (g.group == g.c && g.m == g.c && g.group > 1) {
         struct dw_ctx c = {xd, wd, bd, yd, &g};

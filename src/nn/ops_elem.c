@@ -24,7 +24,7 @@ struct unary_ctx {
     float alpha, lo, hi;
 };
 
-static void unary_range(void *arg, int begin, int end)
+GH_NN_SIMD static void unary_range(void *arg, int begin, int end)
 {
     const struct unary_ctx *c = arg;
     size_t b = (size_t)begin * CHUNK, e = (size_t)end * CHUNK;
@@ -262,7 +262,7 @@ static int64_t ibin(enum gh_nn_op op, int64_t a, int64_t b)
     }
 }
 
-static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n)
+GH_NN_SIMD static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n)
 {
     /* The common cases get their own loops so the compiler vectorizes them. */
     if (sa == 1 && sb == 1) {
@@ -296,7 +296,7 @@ static void bin_row_f32(enum gh_nn_op op, const float *a, int64_t sa, const floa
         o[i] = fbin(op, a[i * sa], b[i * sb]);
 }
 
-static void bin_range(void *arg, int begin, int end)
+GH_NN_SIMD static void bin_range(void *arg, int begin, int end)
 {
     const struct bin_ctx *c = arg;
     int d = c->ndim;
@@ -426,7 +426,7 @@ GH_NN_KERNEL(gh_nn_k_binary)
 
 /* Sum of n floats: 8 float lanes over blocks of 256 (vectorizable), block
  * sums in double, so long spatial sums keep float accuracy. */
-static double sum_f32(const float *p, int64_t n)
+GH_NN_SIMD static double sum_f32(const float *p, int64_t n)
 {
     double total = 0;
     int64_t i = 0;
@@ -468,8 +468,65 @@ static void red_range(void *arg, int begin, int end)
     }
 }
 
+struct moments_ctx {
+    const float *x, *mean;
+    float *out;
+    int64_t len;
+};
+
+GH_NN_SIMD static void moments_range(void *arg, int begin, int end)
+{
+    const struct moments_ctx *c = arg;
+    for (int64_t o = begin; o < end; o++) {
+        const float *p = c->x + o * c->len;
+        float mu = c->mean[o];
+        double total = 0;
+        int64_t i = 0;
+        for (; i + 256 <= c->len; i += 256) {
+            float lane[8] = {0};
+            for (int64_t j = 0; j < 256; j += 8)
+                for (int k = 0; k < 8; k++) {
+                    float d = p[i + j + k] - mu;
+                    lane[k] += d * d;
+                }
+            total += (double)((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+                     (double)((lane[4] + lane[5]) + (lane[6] + lane[7]));
+        }
+        for (; i < c->len; i++) {
+            float d = p[i] - mu;
+            total += (double)(d * d);
+        }
+        c->out[o] = (float)(total / (double)c->len);
+    }
+}
+
+/* Fused moments (graph.c): out[n,c] = mean over H, W of (x - mean[n,c])^2. */
+static enum gh_status run_moments(struct gh_nn_exec *x, const struct gh_nn_node *node)
+{
+    const struct gh_nn_tensor *in = gh_nn_in(x, node, 0), *mean = gh_nn_in(x, node, 1);
+    if (in->dtype != GH_NN_F32 || in->ndim != 4 || mean->ndim != 4 || mean->shape[0] != in->shape[0] ||
+        mean->shape[1] != in->shape[1] || mean->shape[2] != 1 || mean->shape[3] != 1)
+        return gh_error(GH_ERR_MODEL, "fused moments: unexpected shapes");
+    int64_t shape[4] = {in->shape[0], in->shape[1], 1, 1};
+    struct gh_nn_tensor *out;
+    enum gh_status st = gh_nn_out(x, node, 0, GH_NN_F32, 4, shape, &out);
+    if (st)
+        return st;
+    struct moments_ctx c = {in->data, mean->data, out->data, in->shape[2] * in->shape[3]};
+    int64_t rows = in->shape[0] * in->shape[1];
+    if (c.len == 0) {
+        for (int64_t i = 0; i < rows; i++)
+            c.out[i] = NAN;
+        return GH_OK;
+    }
+    gh_parallel_for((int)rows, rows * c.len >= 2 * CHUNK ? x->threads : 1, moments_range, &c);
+    return GH_OK;
+}
+
 GH_NN_KERNEL(gh_nn_k_reduce)
 {
+    if (node->fused_moments)
+        return run_moments(x, node);
     const struct gh_nn_tensor *in = gh_nn_in(x, node, 0);
     int64_t axes[GH_NN_MAX_DIMS];
     int n_axes = -1, r = in->ndim;
@@ -602,7 +659,7 @@ struct inorm_ctx {
     double eps;
 };
 
-static void inorm_range(void *arg, int begin, int end)
+GH_NN_SIMD static void inorm_range(void *arg, int begin, int end)
 {
     const struct inorm_ctx *c = arg;
     for (int64_t o = begin; o < end; o++) {
@@ -651,7 +708,7 @@ struct softmax_ctx {
     int64_t len, inner;
 };
 
-static void softmax_range(void *arg, int begin, int end)
+GH_NN_SIMD static void softmax_range(void *arg, int begin, int end)
 {
     const struct softmax_ctx *c = arg;
     for (int64_t r = begin; r < end; r++) {

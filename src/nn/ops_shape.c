@@ -684,7 +684,7 @@ struct resize_axis {
     const float *w;
 };
 
-static void resize_range(void *arg, int begin, int end)
+GH_NN_SIMD static void resize_range(void *arg, int begin, int end)
 {
     const struct resize_axis *c = arg;
     for (int64_t o = begin; o < end; o++) {
@@ -706,6 +706,84 @@ static void resize_range(void *arg, int begin, int end)
                 q[k] = a[k] + (b[k] - a[k]) * w;
         }
     }
+}
+
+/* Source indices (i0, i1) and weights w of each output position along one axis. */
+static void axis_table(int ct, int nm, int linear, int64_t len, int64_t olen, double s, double flen, int64_t *i0,
+                       int64_t *i1, float *w)
+{
+    for (int64_t j = 0; j < olen; j++) {
+        double xo;
+        switch (ct) {
+        case CT_ASYMMETRIC: xo = (double)j / s; break;
+        case CT_ALIGN_CORNERS:
+            /* With scales, ONNX's reference divides by len*scale - 1, not by the floored length. */
+            xo = flen > 1 ? (double)j * (double)(len - 1) / (flen - 1) : 0;
+            break;
+        case CT_PYTORCH_HALF_PIXEL: xo = olen > 1 ? ((double)j + 0.5) / s - 0.5 : 0; break;
+        case CT_TF_HALF_PIXEL_NN: xo = ((double)j + 0.5) / s; break;
+        default: xo = ((double)j + 0.5) / s - 0.5; break;
+        }
+        if (linear) {
+            if (xo < 0)
+                xo = 0;
+            if (xo > (double)(len - 1))
+                xo = (double)(len - 1);
+            int64_t f = (int64_t)xo;
+            i0[j] = f;
+            i1[j] = f + 1 < len ? f + 1 : len - 1;
+            w[j] = (float)(xo - (double)f);
+        } else {
+            double v;
+            switch (nm) {
+            case NM_ROUND_PREFER_CEIL: v = floor(xo + 0.5); break;
+            case NM_FLOOR: v = floor(xo); break;
+            case NM_CEIL: v = ceil(xo); break;
+            default: v = ceil(xo - 0.5); break;
+            }
+            int64_t iv = v < 0 ? 0 : v > (double)(len - 1) ? len - 1 : (int64_t)v;
+            i0[j] = iv;
+        }
+    }
+}
+
+struct resize2d_ctx {
+    const float *src;
+    float *dst;
+    int64_t h, w, oh, ow;
+    const int64_t *y0, *y1, *x0, *x1;
+    const float *wy, *wx;
+};
+
+/* Both spatial axes in one pass: per output row, the vertical blend of two
+ * input rows into a temporary row, then the horizontal blend into the output. */
+GH_NN_SIMD static void resize2d_rows(void *arg, int begin, int end)
+{
+    const struct resize2d_ctx *c = arg;
+    float *tmp = malloc((size_t)c->w * sizeof *tmp);
+    for (int64_t r = begin; r < end; r++) {
+        int64_t plane = r / c->oh, oy = r % c->oh;
+        const float *a = c->src + (plane * c->h + c->y0[oy]) * c->w, *b = c->src + (plane * c->h + c->y1[oy]) * c->w;
+        float wy = c->wy[oy], *q = c->dst + r * c->ow;
+        const float *row = a;
+        if (tmp && wy != 0) {
+            for (int64_t i = 0; i < c->w; i++)
+                tmp[i] = a[i] + (b[i] - a[i]) * wy;
+            row = tmp;
+        } else if (!tmp && wy != 0) { /* out of memory: blend per pixel instead */
+            for (int64_t j = 0; j < c->ow; j++) {
+                float p0 = a[c->x0[j]] + (b[c->x0[j]] - a[c->x0[j]]) * wy;
+                float p1 = a[c->x1[j]] + (b[c->x1[j]] - a[c->x1[j]]) * wy;
+                q[j] = p0 + (p1 - p0) * c->wx[j];
+            }
+            continue;
+        }
+        for (int64_t j = 0; j < c->ow; j++) {
+            float p0 = row[c->x0[j]], p1 = row[c->x1[j]];
+            q[j] = p0 + (p1 - p0) * c->wx[j];
+        }
+    }
+    free(tmp);
 }
 
 GH_NN_KERNEL(gh_nn_k_resize)
@@ -744,6 +822,9 @@ GH_NN_KERNEL(gh_nn_k_resize)
     } else {
         return gh_error(GH_ERR_MODEL, "neither scales nor sizes given");
     }
+    for (int i = 0; i < r; i++)
+        if (in->shape[i] == 0 && shape[i] > 0)
+            return gh_error(GH_ERR_MODEL, "cannot resize an empty dimension to %lld", (long long)shape[i]);
     struct gh_nn_tensor *out;
     if ((st = gh_nn_out(x, node, 0, GH_NN_F32, r, shape, &out)))
         return st;
@@ -768,6 +849,26 @@ GH_NN_KERNEL(gh_nn_k_resize)
         memcpy(out->data, in->data, gh_nn_tensor_count(in) * sizeof(float));
         return GH_OK;
     }
+    if (linear && r >= 2 && na == 2 && axes[0] == r - 2 && axes[1] == r - 1) {
+        int64_t h = in->shape[r - 2], wd = in->shape[r - 1], oh = shape[r - 2], ow = shape[r - 1];
+        size_t n = (size_t)(oh + ow);
+        int64_t *t;
+        if ((st = gh_nn_scratch(x, n * (2 * sizeof(int64_t) + sizeof(float)), (void **)&t)))
+            return st;
+        struct resize2d_ctx c = {in->data, out->data, h, wd, oh, ow, t, t + oh, t + 2 * oh, t + 2 * oh + ow, NULL,
+                                 NULL};
+        float *wt = (float *)(t + 2 * n);
+        c.wy = wt;
+        c.wx = wt + oh;
+        axis_table(ct, nm, 1, h, oh, scale[r - 2], by_sizes ? (double)oh : (double)h * scale[r - 2], t, t + oh, wt);
+        axis_table(ct, nm, 1, wd, ow, scale[r - 1], by_sizes ? (double)ow : (double)wd * scale[r - 1], t + 2 * oh,
+                   t + 2 * oh + ow, wt + oh);
+        int64_t rows = (int64_t)(gh_nn_tensor_count(out) / (size_t)ow);
+        if (rows > INT32_MAX)
+            return gh_error(GH_ERR_TOO_LARGE, "too many rows");
+        gh_parallel_for((int)rows, gh_nn_tensor_count(out) > 65536 ? x->threads : 1, resize2d_rows, &c);
+        return GH_OK;
+    }
     float *buf[2] = {NULL, NULL}, *w;
     int64_t *i0, *i1;
     if ((st = gh_nn_scratch(x, maxlen * (2 * sizeof(int64_t) + sizeof(float)), (void **)&i0)))
@@ -784,39 +885,7 @@ GH_NN_KERNEL(gh_nn_k_resize)
         int64_t len = cur[a], olen = shape[a];
         double s = scale[a];
         double flen = by_sizes ? (double)olen : (double)len * s;
-        for (int64_t j = 0; j < olen; j++) {
-            double xo;
-            switch (ct) {
-            case CT_ASYMMETRIC: xo = (double)j / s; break;
-            case CT_ALIGN_CORNERS:
-                /* With scales, ONNX's reference divides by len*scale - 1, not by the floored length. */
-                xo = flen > 1 ? (double)j * (double)(len - 1) / (flen - 1) : 0;
-                break;
-            case CT_PYTORCH_HALF_PIXEL: xo = olen > 1 ? ((double)j + 0.5) / s - 0.5 : 0; break;
-            case CT_TF_HALF_PIXEL_NN: xo = ((double)j + 0.5) / s; break;
-            default: xo = ((double)j + 0.5) / s - 0.5; break;
-            }
-            if (linear) {
-                if (xo < 0)
-                    xo = 0;
-                if (xo > (double)(len - 1))
-                    xo = (double)(len - 1);
-                int64_t f = (int64_t)xo;
-                i0[j] = f;
-                i1[j] = f + 1 < len ? f + 1 : len - 1;
-                w[j] = (float)(xo - (double)f);
-            } else {
-                double v;
-                switch (nm) {
-                case NM_ROUND_PREFER_CEIL: v = floor(xo + 0.5); break;
-                case NM_FLOOR: v = floor(xo); break;
-                case NM_CEIL: v = ceil(xo); break;
-                default: v = ceil(xo - 0.5); break;
-                }
-                int64_t iv = v < 0 ? 0 : v > (double)(len - 1) ? len - 1 : (int64_t)v;
-                i0[j] = iv;
-            }
-        }
+        axis_table(ct, nm, linear, len, olen, s, flen, i0, i1, w);
         struct resize_axis c = {linear, 1, len, olen, 1, src, NULL, i0, i1, w};
         for (int i = 0; i < a; i++)
             c.outer *= cur[i];

@@ -37,51 +37,68 @@ static void transform_weights(const float *w, int64_t m, int64_t c, float *u)
         }
 }
 
-/* d (6x6) -> B^T d B, written with stride `stride` (one value per plane). */
-static inline void input_tile(const float d[6][6], float *v, size_t stride)
+#define L 8 /* tiles transformed together, one per SIMD lane */
+
+/* B^T d B for L tiles at once; out plane k gets its L values at v + k*stride. */
+static inline void input_tiles(const float d[6][6][L], float *v, size_t stride, int n)
 {
-    float t[6][6];
-    for (int j = 0; j < 6; j++) {
-        float d0 = d[0][j], d1 = d[1][j], d2 = d[2][j], d3 = d[3][j], d4 = d[4][j], d5 = d[5][j];
-        t[0][j] = 4 * d0 - 5 * d2 + d4;
-        t[1][j] = -4 * (d1 + d2) + d3 + d4;
-        t[2][j] = 4 * (d1 - d2) - d3 + d4;
-        t[3][j] = -2 * (d1 - d3) - d2 + d4;
-        t[4][j] = 2 * (d1 - d3) - d2 + d4;
-        t[5][j] = 4 * d1 - 5 * d3 + d5;
-    }
+    float t[6][6][L];
+    for (int j = 0; j < 6; j++)
+        for (int l = 0; l < L; l++) {
+            float d0 = d[0][j][l], d1 = d[1][j][l], d2 = d[2][j][l], d3 = d[3][j][l], d4 = d[4][j][l],
+                  d5 = d[5][j][l];
+            t[0][j][l] = 4 * d0 - 5 * d2 + d4;
+            t[1][j][l] = -4 * (d1 + d2) + d3 + d4;
+            t[2][j][l] = 4 * (d1 - d2) - d3 + d4;
+            t[3][j][l] = -2 * (d1 - d3) - d2 + d4;
+            t[4][j][l] = 2 * (d1 - d3) - d2 + d4;
+            t[5][j][l] = 4 * d1 - 5 * d3 + d5;
+        }
     for (int i = 0; i < 6; i++) {
-        float d0 = t[i][0], d1 = t[i][1], d2 = t[i][2], d3 = t[i][3], d4 = t[i][4], d5 = t[i][5];
-        float *o = v + (size_t)(i * 6) * stride;
-        o[0 * stride] = 4 * d0 - 5 * d2 + d4;
-        o[1 * stride] = -4 * (d1 + d2) + d3 + d4;
-        o[2 * stride] = 4 * (d1 - d2) - d3 + d4;
-        o[3 * stride] = -2 * (d1 - d3) - d2 + d4;
-        o[4 * stride] = 2 * (d1 - d3) - d2 + d4;
-        o[5 * stride] = 4 * d1 - 5 * d3 + d5;
+        float o[6][L];
+        for (int l = 0; l < L; l++) {
+            float d0 = t[i][0][l], d1 = t[i][1][l], d2 = t[i][2][l], d3 = t[i][3][l], d4 = t[i][4][l],
+                  d5 = t[i][5][l];
+            o[0][l] = 4 * d0 - 5 * d2 + d4;
+            o[1][l] = -4 * (d1 + d2) + d3 + d4;
+            o[2][l] = 4 * (d1 - d2) - d3 + d4;
+            o[3][l] = -2 * (d1 - d3) - d2 + d4;
+            o[4][l] = 2 * (d1 - d3) - d2 + d4;
+            o[5][l] = 4 * d1 - 5 * d3 + d5;
+        }
+        for (int k = 0; k < 6; k++) {
+            if (n == L) /* constant size: inlined as two vector stores */
+                memcpy(v + (size_t)(i * 6 + k) * stride, o[k], sizeof o[k]);
+            else
+                memcpy(v + (size_t)(i * 6 + k) * stride, o[k], (size_t)n * sizeof(float));
+        }
     }
 }
 
-/* m (6x6, one value per plane at stride) -> A^T m A (4x4). */
-static inline void output_tile(const float *mv, size_t stride, float o[4][4])
+/* A^T m A for L tiles at once (plane k's L values at mv + k*stride). */
+static inline void output_tiles(const float *mv, size_t stride, float o[4][4][L])
 {
-    float t[4][6];
-    for (int j = 0; j < 6; j++) {
-        float m0 = mv[(size_t)(0 * 6 + j) * stride], m1 = mv[(size_t)(1 * 6 + j) * stride];
-        float m2 = mv[(size_t)(2 * 6 + j) * stride], m3 = mv[(size_t)(3 * 6 + j) * stride];
-        float m4 = mv[(size_t)(4 * 6 + j) * stride], m5 = mv[(size_t)(5 * 6 + j) * stride];
-        t[0][j] = m0 + m1 + m2 + m3 + m4;
-        t[1][j] = m1 - m2 + 2 * (m3 - m4);
-        t[2][j] = m1 + m2 + 4 * (m3 + m4);
-        t[3][j] = m1 - m2 + 8 * (m3 - m4) + m5;
-    }
-    for (int i = 0; i < 4; i++) {
-        float m0 = t[i][0], m1 = t[i][1], m2 = t[i][2], m3 = t[i][3], m4 = t[i][4], m5 = t[i][5];
-        o[i][0] = m0 + m1 + m2 + m3 + m4;
-        o[i][1] = m1 - m2 + 2 * (m3 - m4);
-        o[i][2] = m1 + m2 + 4 * (m3 + m4);
-        o[i][3] = m1 - m2 + 8 * (m3 - m4) + m5;
-    }
+    float m[36][L], t[4][6][L];
+    for (int k = 0; k < 36; k++)
+        memcpy(m[k], mv + (size_t)k * stride, sizeof m[k]);
+    for (int j = 0; j < 6; j++)
+        for (int l = 0; l < L; l++) {
+            float m0 = m[0 * 6 + j][l], m1 = m[1 * 6 + j][l], m2 = m[2 * 6 + j][l], m3 = m[3 * 6 + j][l],
+                  m4 = m[4 * 6 + j][l], m5 = m[5 * 6 + j][l];
+            t[0][j][l] = m0 + m1 + m2 + m3 + m4;
+            t[1][j][l] = m1 - m2 + 2 * (m3 - m4);
+            t[2][j][l] = m1 + m2 + 4 * (m3 + m4);
+            t[3][j][l] = m1 - m2 + 8 * (m3 - m4) + m5;
+        }
+    for (int i = 0; i < 4; i++)
+        for (int l = 0; l < L; l++) {
+            float m0 = t[i][0][l], m1 = t[i][1][l], m2 = t[i][2][l], m3 = t[i][3][l], m4 = t[i][4][l],
+                  m5 = t[i][5][l];
+            o[i][0][l] = m0 + m1 + m2 + m3 + m4;
+            o[i][1][l] = m1 - m2 + 2 * (m3 - m4);
+            o[i][2][l] = m1 + m2 + 4 * (m3 + m4);
+            o[i][3][l] = m1 - m2 + 8 * (m3 - m4) + m5;
+        }
 }
 
 struct wino_ctx {
@@ -94,7 +111,7 @@ struct wino_ctx {
     int threads;
 };
 
-static void wino_thread(void *arg, int begin, int end)
+GH_NN_SIMD static void wino_thread(void *arg, int begin, int end)
 {
     const struct wino_ctx *c = arg;
     const struct gh_nn_wino_geom *g = c->g;
@@ -106,24 +123,33 @@ static void wino_thread(void *arg, int begin, int end)
             size_t sv = (size_t)g->c * (size_t)nt; /* plane stride of V in this band */
             for (int64_t ch = 0; ch < g->c; ch++) {
                 const float *plane = c->x + ch * g->h * g->w;
-                for (int64_t t = 0; t < nt; t++) {
-                    int64_t ty = (t0 + t) / c->tiles_w, tx = (t0 + t) % c->tiles_w;
-                    int64_t y0 = ty * 4 - g->pt, x0 = tx * 4 - g->pl;
-                    float d[6][6];
-                    if (y0 >= 0 && x0 >= 0 && y0 + 6 <= g->h && x0 + 6 <= g->w) {
-                        for (int i = 0; i < 6; i++)
-                            memcpy(d[i], plane + (y0 + i) * g->w + x0, 6 * sizeof(float));
-                    } else {
-                        for (int i = 0; i < 6; i++)
-                            for (int j = 0; j < 6; j++) {
-                                int64_t yy = y0 + i, xx = x0 + j;
-                                if (g->reflect)
-                                    d[i][j] = plane[gh_nn_reflect(yy, g->h) * g->w + gh_nn_reflect(xx, g->w)];
-                                else
-                                    d[i][j] = yy >= 0 && yy < g->h && xx >= 0 && xx < g->w ? plane[yy * g->w + xx] : 0;
+                for (int64_t t = 0; t < nt; t += L) {
+                    int n = nt - t < L ? (int)(nt - t) : L;
+                    float d[6][6][L];
+                    for (int l = 0; l < L; l++) {
+                        int64_t tt = t0 + t + (l < n ? l : 0);
+                        int64_t ty = tt / c->tiles_w, tx = tt % c->tiles_w;
+                        int64_t y0 = ty * 4 - g->pt, x0 = tx * 4 - g->pl;
+                        if (y0 >= 0 && x0 >= 0 && y0 + 6 <= g->h && x0 + 6 <= g->w) {
+                            for (int i = 0; i < 6; i++) {
+                                const float *p = plane + (y0 + i) * g->w + x0;
+                                for (int j = 0; j < 6; j++)
+                                    d[i][j][l] = p[j];
                             }
+                        } else {
+                            for (int i = 0; i < 6; i++)
+                                for (int j = 0; j < 6; j++) {
+                                    int64_t yy = y0 + i, xx = x0 + j;
+                                    if (g->reflect)
+                                        d[i][j][l] = plane[gh_nn_reflect(yy, g->h) * g->w + gh_nn_reflect(xx, g->w)];
+                                    else
+                                        d[i][j][l] = yy >= 0 && yy < g->h && xx >= 0 && xx < g->w
+                                                         ? plane[yy * g->w + xx]
+                                                         : 0;
+                                }
+                        }
                     }
-                    input_tile(d, v + (size_t)ch * (size_t)nt + (size_t)t, sv);
+                    input_tiles((const float(*)[6][L])d, v + (size_t)ch * (size_t)nt + (size_t)t, sv, n);
                 }
             }
             for (int k = 0; k < 36; k++)
@@ -134,15 +160,26 @@ static void wino_thread(void *arg, int begin, int end)
             for (int64_t m = 0; m < g->m; m++) {
                 float *oplane = c->y + m * g->oh * g->ow;
                 float bias = c->bias ? c->bias[m] : 0;
-                for (int64_t t = 0; t < nt; t++) {
-                    int64_t ty = (t0 + t) / c->tiles_w, tx = (t0 + t) % c->tiles_w;
-                    float o[4][4];
-                    output_tile(mo + (size_t)m * (size_t)nt + (size_t)t, sm, o);
-                    int64_t oy = ty * 4, ox = tx * 4;
-                    int64_t rows = g->oh - oy < 4 ? g->oh - oy : 4, cols = g->ow - ox < 4 ? g->ow - ox : 4;
-                    for (int64_t i = 0; i < rows; i++)
-                        for (int64_t j = 0; j < cols; j++)
-                            oplane[(oy + i) * g->ow + ox + j] = o[i][j] + bias;
+                for (int64_t t = 0; t < nt; t += L) {
+                    int n = nt - t < L ? (int)(nt - t) : L;
+                    float o[4][4][L];
+                    if (n == L) {
+                        output_tiles(mo + (size_t)m * (size_t)nt + (size_t)t, sm, o);
+                    } else { /* last partial group: copy to a padded buffer first */
+                        float tail[36 * L] = {0};
+                        for (int k = 0; k < 36; k++)
+                            memcpy(tail + k * L, mo + (size_t)k * sm + (size_t)m * (size_t)nt + (size_t)t,
+                                   (size_t)n * sizeof(float));
+                        output_tiles(tail, L, o);
+                    }
+                    for (int l = 0; l < n; l++) {
+                        int64_t tt = t0 + t + l, ty = tt / c->tiles_w, tx = tt % c->tiles_w;
+                        int64_t oy = ty * 4, ox = tx * 4;
+                        int64_t rows = g->oh - oy < 4 ? g->oh - oy : 4, cols = g->ow - ox < 4 ? g->ow - ox : 4;
+                        for (int64_t i = 0; i < rows; i++)
+                            for (int64_t j = 0; j < cols; j++)
+                                oplane[(oy + i) * g->ow + ox + j] = o[i][j][l] + bias;
+                    }
                 }
             }
         }
