@@ -1611,12 +1611,10 @@ static enum gh_status infer(struct conv *c, const struct tfl_op_rec *op)
         const struct tfl_tensor *W = pool ? NULL : &c->t[op->in[1]];
         if (X->ndim != 4 || (W && W->ndim != 4))
             return shape_err(c, "input and filter must have rank 4");
-        int32_t p8;
         int pi;
         if ((st = opt_i8(op, 0, &pi)))
             return st;
         pad = pi;
-        (void)p8;
         if ((st = opt_i32(op, 1, 0, &sw)) || (st = opt_i32(op, 2, 0, &sh)))
             return st;
         if (pool) {
@@ -2015,7 +2013,7 @@ static enum gh_status convert_op(struct conv *c, const struct tfl_op_rec *op)
     case OP_CONV_2D: case OP_DEPTHWISE_CONV_2D: case OP_AVERAGE_POOL_2D: {
         int pool = op->code == OP_AVERAGE_POOL_2D, dw = op->code == OP_DEPTHWISE_CONV_2D;
         int pad;
-        int32_t sw, sh, dlw = 1, dlh = 1, kh, kw, mult = 1;
+        int32_t sw, sh, dlw = 1, dlh = 1, kh, kw;
         opt_i8(op, 0, &pad);
         opt_i32(op, 1, 0, &sw);
         opt_i32(op, 2, 0, &sh);
@@ -2030,8 +2028,7 @@ static enum gh_status convert_op(struct conv *c, const struct tfl_op_rec *op)
             kw = (int32_t)W->shape[2];
             if (!is_const(c, op->in[1]) || W->val)
                 return shape_err(c, "filter must be a constant");
-            if (dw) {
-                opt_i32(op, 3, 1, &mult);
+            if (dw) { /* depth_multiplier (field 3) follows from the filter's channel count */
                 if ((st = opt_i8(op, 4, &act)))
                     return st;
                 opt_i32(op, 5, 1, &dlw);
@@ -2164,7 +2161,6 @@ static enum gh_status convert_op(struct conv *c, const struct tfl_op_rec *op)
         const char *ins[3] = {xin, wn, bn};
         if ((st = add_node(c, GH_NN_OP_CONV, bn ? 3 : 2, ins, na, at, &y)) || (st = activation(c, act, y, &y)))
             return st;
-        (void)mult;
         set_val(c, o, y, cf);
         return GH_OK;
     }
@@ -2224,8 +2220,7 @@ static enum gh_status convert_op(struct conv *c, const struct tfl_op_rec *op)
         }
         act = 0;
         if (op->code == OP_ADD || op->code == OP_SUB || op->code == OP_MUL || op->code == OP_DIV) {
-            if ((st = opt_i8(op, op->code == OP_MUL || op->code == OP_ADD || op->code == OP_SUB ||
-                                     op->code == OP_DIV ? 0 : 0, &act)))
+            if ((st = opt_i8(op, 0, &act))) /* fused_activation_function is field 0 of all four */
                 return st;
         }
         if (op->code == OP_MAXIMUM || op->code == OP_MINIMUM) {

@@ -8,7 +8,9 @@
  * (legacy asymmetric, align_corners, half_pixel_centers), PAD / PADV2 /
  * MIRROR_PAD (REFLECT, SYMMETRIC), CONCATENATION, STRIDED_SLICE (masks,
  * shrink), MAXIMUM / MINIMUM, the unary ops, MEAN / SUM / SOFTMAX, TRANSPOSE
- * + RESHAPE, and ADD/SUB/MUL/DIV with broadcasting and fused activations.
+ * + RESHAPE, ADD/SUB/MUL/DIV with broadcasting and fused activations,
+ * DEQUANTIZE of INT8 (per channel) / UINT8 weights, and a model with a fixed
+ * (batch 2) input whose RESIZE keeps its stored size.
  * Where an op is size-agnostic the model also runs at a size other than the
  * one stored in the file (the loader's size generalization). Tolerance 1e-5
  * (float32 summation order). */
@@ -259,6 +261,101 @@ static void pool_case(int k, int st, int same, int th, int tw, int rh, int rw)
         free(xi);
         free(want);
     }
+}
+
+static void resize_ref_coords(int out, int in, int ac, int hp, int nearest, int *lo, int *hi, float *f);
+
+/* 1x1 CONV_2D whose weights are INT8 per output channel (scale and zero point
+ * per channel, quantized_dimension 0) or UINT8 per tensor, behind DEQUANTIZE:
+ * w = scale * (q - zero_point), folded at load. */
+static void quant_conv_case(int per_channel)
+{
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    static int8_t qi8[6] = {-128, -5, 0, 7, 127, 33};
+    static uint8_t qu8[6] = {0, 100, 128, 200, 255, 17};
+    static const float sc2[2] = {0.01f, 0.03f}, sc1[1] = {0.02f};
+    static const int64_t zp2[2] = {-3, 4}, zp1[1] = {128};
+    int32_t sx[4] = {1, 4, 4, 3}, sw[4] = {2, 1, 1, 3}, sy[4] = {1, 4, 4, 2};
+    int x = tb_tensor(&m, TB_F32, 4, sx, NULL, 0);
+    int wq = per_channel ? tb_tensor(&m, TB_I8, 4, sw, qi8, 6) : tb_tensor(&m, TB_U8, 4, sw, qu8, 6);
+    m.t[wq].q_n = per_channel ? 2 : 1;
+    m.t[wq].q_scale = per_channel ? sc2 : sc1;
+    m.t[wq].q_zp = per_channel ? zp2 : zp1;
+    m.t[wq].q_axis = 0;
+    int wf = tb_tensor(&m, TB_F32, 4, sw, NULL, 0), y = tb_tensor(&m, TB_F32, 4, sy, NULL, 0);
+    tb_op(&m, DEQUANT, 0, 1, (int32_t[]){wq}, wf);
+    struct tb_op *op = tb_op(&m, CONV, 1, 2, (int32_t[]){x, wf}, y);
+    tb_opt(op, 0, 1, 1);
+    tb_opt(op, 1, 4, 1);
+    tb_opt(op, 2, 4, 1);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    float w[6], *xi = input(48), want[32];
+    for (int o = 0; o < 2; o++)
+        for (int c = 0; c < 3; c++) {
+            int i = o * 3 + c;
+            w[i] = per_channel ? sc2[o] * (float)(qi8[i] - zp2[o]) : sc1[0] * (float)(qu8[i] - zp1[0]);
+        }
+    for (int p = 0; p < 16; p++)
+        for (int o = 0; o < 2; o++)
+            want[p * 2 + o] = xi[p * 3] * w[o * 3] + xi[p * 3 + 1] * w[o * 3 + 1] + xi[p * 3 + 2] * w[o * 3 + 2];
+    const char *name = per_channel ? "DEQUANTIZE int8 per channel + CONV_2D" : "DEQUANTIZE uint8 + CONV_2D";
+    struct gh_nn_tensor yt;
+    if (run(&m, xi, 4, 4, 3, &yt, name)) {
+        int64_t shape[4] = {1, 4, 4, 2};
+        compare(name, &yt, want, 4, shape);
+        gh_nn_tensor_release(&yt);
+    }
+    free(xi);
+}
+
+/* A model without an [1, H, W, C] input (batch 2) keeps its fixed sizes: a
+ * RESIZE_BILINEAR then uses its stored output size directly (3 -> 5, legacy). */
+static void static_resize_case(void)
+{
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    static const int32_t size[2] = {5, 5};
+    int32_t sx[4] = {2, 3, 3, 1}, s2[1] = {2}, sy[4] = {2, 5, 5, 1};
+    int x = tb_tensor(&m, TB_F32, 4, sx, NULL, 0), st = tb_tensor(&m, TB_I32, 1, s2, size, 8);
+    int y = tb_tensor(&m, TB_F32, 4, sy, NULL, 0);
+    tb_op(&m, RESIZE_BL, 15, 2, (int32_t[]){x, st}, y);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    size_t n;
+    uint8_t *d = tb_build(&m, &n);
+    struct gh_nn_model *model = NULL;
+    CHECK_OK(gh_nn_load_memory(d, n, &model));
+    free(d);
+    if (!model)
+        return;
+    struct gh_nn_tensor info;
+    CHECK_OK(gh_nn_input_info(model, 0, &info));
+    CHECK(info.ndim == 4 && info.shape[0] == 2 && info.shape[1] == 3 && info.shape[2] == 3);
+    float *xi = input(18), want[50];
+    int lo[5], hi[5];
+    float f[5];
+    resize_ref_coords(5, 3, 0, 0, 0, lo, hi, f);
+    for (int b = 0; b < 2; b++)
+        for (int i = 0; i < 5; i++)
+            for (int j = 0; j < 5; j++) {
+                const float *s = xi + b * 9;
+                want[b * 25 + i * 5 + j] = s[lo[i] * 3 + lo[j]] * (1 - f[i]) * (1 - f[j]) +
+                                           s[hi[i] * 3 + lo[j]] * f[i] * (1 - f[j]) +
+                                           s[lo[i] * 3 + hi[j]] * (1 - f[i]) * f[j] + s[hi[i] * 3 + hi[j]] * f[i] * f[j];
+            }
+    struct gh_nn_tensor in = {GH_NN_F32, 4, {2, 3, 3, 1}, xi}, yt;
+    CHECK_OK(gh_nn_run(model, &in, &yt));
+    if (yt.data) {
+        int64_t shape[4] = {2, 5, 5, 1};
+        compare("RESIZE_BILINEAR static size 3 -> 5", &yt, want, 4, shape);
+        gh_nn_tensor_release(&yt);
+    }
+    free(xi);
+    gh_nn_free(model);
 }
 
 /* ---- resize ---- */
@@ -722,6 +819,9 @@ int main(void)
         resize_case(nearest, 1, 0);
         resize_case(nearest, 0, 1);
     }
+    quant_conv_case(1);
+    quant_conv_case(0);
+    static_resize_case();
     static const int32_t pads[8] = {0, 0, 1, 2, 2, 1, 0, 0}, pads1[8] = {0, 0, 1, 1, 0, 1, 0, 0};
     pad_case(0, pads);
     pad_case(1, pads);

@@ -119,7 +119,7 @@ static inline size_t fbb_bytes(struct fbb *b, const void *data, size_t n)
 
 /* ---- model description ---- */
 
-enum { TB_F32 = 0, TB_F16 = 1, TB_I32 = 2 };
+enum { TB_F32 = 0, TB_F16 = 1, TB_I32 = 2, TB_U8 = 3, TB_I8 = 9 };
 
 struct tb_tensor {
     int ndim;
@@ -127,6 +127,10 @@ struct tb_tensor {
     int type;
     const void *data; /* constant bytes (NULL: activation) */
     size_t nbytes;
+    int q_n;          /* quantization: q_n scales (and zero points), per axis q_axis when q_n > 1 */
+    const float *q_scale;
+    const int64_t *q_zp;
+    int q_axis;
 };
 
 struct tb_opt {
@@ -229,7 +233,7 @@ static inline uint8_t *tb_build(struct tb_model *m, size_t *size)
     int buf_of[64];
     for (int i = 0; i < m->n_t; i++) {
         const struct tb_tensor *t = &m->t[i];
-        size_t tt = fbb_table(&b, 4);
+        size_t tt = fbb_table(&b, 5);
         m->pos_tensor[i] = tt;
         fbb_ref(&b, tv + 4 + 4 * (size_t)i, -1, tt);
         fbb_ref(&b, tt, 0, fbb_vec32(&b, t->ndim, t->shape));
@@ -239,6 +243,17 @@ static inline uint8_t *tb_build(struct tb_model *m, size_t *size)
         char name[16];
         int nl = snprintf(name, sizeof name, "t%d", i);
         fbb_ref(&b, tt, 3, fbb_bytes(&b, name, (size_t)nl));
+        if (t->q_n) {
+            size_t q = fbb_table(&b, 7);
+            fbb_ref(&b, tt, 4, q);
+            fbb_ref(&b, q, 2, fbb_bytes(&b, t->q_scale, 4 * (size_t)t->q_n) );
+            fbb_put32(&b, q + 4 + 4 * 2 + fbb_get32(&b, q + 4 + 4 * 2), (uint32_t)t->q_n); /* count, not bytes */
+            size_t zp = fbb_alloc(&b, 4 + 8 * (size_t)t->q_n);
+            fbb_put32(&b, zp, (uint32_t)t->q_n);
+            memcpy(b.d + zp + 4, t->q_zp, 8 * (size_t)t->q_n);
+            fbb_ref(&b, q, 3, zp);
+            fbb_set32(&b, q, 6, (uint32_t)t->q_axis);
+        }
     }
     fbb_ref(&b, sg, 1, fbb_vec32(&b, m->n_in, m->in));
     fbb_ref(&b, sg, 2, fbb_vec32(&b, m->n_out, m->out));
