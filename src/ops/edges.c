@@ -158,18 +158,28 @@ enum gh_status gh_ops_canny(const struct gh_image *gray, double low, double high
     size_t n = (size_t)w * (size_t)h, padded = ((size_t)w + 2) * ((size_t)h + 2);
     j.dx = malloc(n * sizeof *j.dx);
     j.dy = malloc(n * sizeof *j.dy);
-    j.mag = calloc(padded, sizeof *j.mag);
+    j.mag = malloc(padded * sizeof *j.mag);
     j.map = malloc(padded);
     stack = malloc(n * sizeof *stack);
     if (!j.dx || !j.dy || !j.mag || !j.map || !stack) {
         st = gh_error(GH_ERR_NOMEM, "no memory for Canny on %dx%d", w, h);
         goto out;
     }
-    memset(j.map, 1, padded);
+    /* Only the one-pixel frame needs values: the passes write every inside pixel.
+     * Magnitude 0 outside the image (as OpenCV's padding), map 1 (never an edge). */
+    size_t stride = (size_t)w + 2;
+    memset(j.mag, 0, stride * sizeof *j.mag);
+    memset(j.mag + (size_t)(h + 1) * stride, 0, stride * sizeof *j.mag);
+    memset(j.map, 1, stride);
+    memset(j.map + (size_t)(h + 1) * stride, 1, stride);
+    for (size_t y = 1; y <= (size_t)h; y++) {
+        j.mag[y * stride] = j.mag[y * stride + stride - 1] = 0;
+        j.map[y * stride] = j.map[y * stride + stride - 1] = 1;
+    }
     gh_parallel_for(h, threads, canny_gradient, &j);
     gh_parallel_for(h, threads, canny_nms, &j);
     /* Hysteresis: grow strong pixels through 8-connected candidates. */
-    size_t top = 0, stride = (size_t)w + 2;
+    size_t top = 0;
     for (size_t i = 0; i < padded; i++)
         if (j.map[i] == 2)
             stack[top++] = i;
