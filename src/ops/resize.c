@@ -1,6 +1,8 @@
 /* Separable resampling: each axis is described by a table of taps (first source
  * index, weights), built once per call, so every interpolation shares one
- * horizontal and one vertical pass. */
+ * horizontal and one vertical pass. Shrinking vertically runs the vertical pass
+ * first (on whole source rows); otherwise the horizontal pass runs first, on the
+ * source rows the vertical pass will read. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
