@@ -13,40 +13,40 @@ static const int64_t TG22 = 13573;
 
 struct canny_job {
     const struct gh_image *gray;
-    uint8_t *q;   /* the image quantized to 8 bits */
     int16_t *dx, *dy;
     int32_t *mag; /* (h + 2) x (w + 2), zero border */
     uint8_t *map; /* (h + 2) x (w + 2): 0 candidate, 1 not an edge, 2 strong */
     int l2, low, high;
 };
 
-static void canny_quantize(void *ctx, int begin, int end)
+/* Quantizes a row to 8-bit levels as cv2.Canny's uint8 input (round half up:
+ * vectorizes, unlike lrintf). */
+static void quantize_row(const float *p, int w, int32_t *q)
 {
-    struct canny_job *j = ctx;
-    size_t w = (size_t)j->gray->width;
-    const float *p = j->gray->data;
-    for (size_t i = (size_t)begin * w; i < (size_t)end * w; i++) {
-        float v = p[i] * 255.f + 0.5f; /* round half up: vectorizes, unlike lrintf */
+    for (int x = 0; x < w; x++) {
+        float v = p[x] * 255.f + 0.5f;
         float y = v - 255.f;
-        v = 0.5f * (v + fabsf(v));        /* max(v, 0) without a branch */
-        v = v - 0.5f * (y + fabsf(y));    /* min(v, 255) */
-        j->q[i] = (uint8_t)(int)v;
+        v = 0.5f * (v + fabsf(v));     /* max(v, 0) without a branch */
+        v = v - 0.5f * (y + fabsf(y)); /* min(v, 255) */
+        q[x] = (int32_t)v;
     }
 }
 
 /* 3x3 Sobel with replicated borders (as cv2.Canny), separably: vertical [1 2 1]
- * and [-1 0 1] sums first, then horizontal; integer loops that vectorize. */
+ * and [-1 0 1] sums first, then horizontal; integer loops that vectorize. The
+ * three quantized source rows live in a small ring. */
 static void canny_gradient(void *ctx, int begin, int end)
 {
     struct canny_job *j = ctx;
     int w = j->gray->width, h = j->gray->height;
-    int32_t *buf = malloc(2 * ((size_t)w + 2) * sizeof *buf);
+    const float *p = j->gray->data;
+    int32_t *buf = malloc(5 * ((size_t)w + 2) * sizeof *buf);
     if (!buf) { /* cannot fail in gh_parallel_for: compute without buffers */
         for (int y = begin; y < end; y++)
             for (int x = 0; x < w; x++) {
                 int ym = y > 0 ? y - 1 : 0, yp = y < h - 1 ? y + 1 : h - 1;
                 int xm = x > 0 ? x - 1 : 0, xp = x < w - 1 ? x + 1 : w - 1;
-#define Q(yy, xx) ((int)j->q[(size_t)(yy) * (size_t)w + (size_t)(xx)])
+#define Q(yy, xx) ((int)fminf(fmaxf(p[(size_t)(yy) * (size_t)w + (size_t)(xx)] * 255.f + 0.5f, 0.f), 255.f))
                 int gx = Q(ym, xp) + 2 * Q(y, xp) + Q(yp, xp) - Q(ym, xm) - 2 * Q(y, xm) - Q(yp, xm);
                 int gy = Q(yp, xm) + 2 * Q(yp, x) + Q(yp, xp) - Q(ym, xm) - 2 * Q(ym, x) - Q(ym, xp);
 #undef Q
@@ -59,10 +59,21 @@ static void canny_gradient(void *ctx, int begin, int end)
         return;
     }
     int32_t *sv = buf + 1, *dv = buf + (size_t)w + 3; /* one replicated value each side */
+    int32_t *ring = buf + 2 * ((size_t)w + 2);
+    int held[3] = {-1, -1, -1};
     for (int y = begin; y < end; y++) {
-        const uint8_t *r0 = j->q + (size_t)(y > 0 ? y - 1 : 0) * (size_t)w;
-        const uint8_t *r1 = j->q + (size_t)y * (size_t)w;
-        const uint8_t *r2 = j->q + (size_t)(y < h - 1 ? y + 1 : h - 1) * (size_t)w;
+        const int32_t *r[3];
+        for (int k = 0; k < 3; k++) {
+            int sy = y - 1 + k;
+            sy = sy < 0 ? 0 : sy > h - 1 ? h - 1 : sy;
+            int32_t *slot = ring + (size_t)(sy % 3) * ((size_t)w + 2);
+            if (held[sy % 3] != sy) {
+                quantize_row(p + (size_t)sy * (size_t)w, w, slot);
+                held[sy % 3] = sy;
+            }
+            r[k] = slot;
+        }
+        const int32_t *r0 = r[0], *r1 = r[1], *r2 = r[2];
         for (int x = 0; x < w; x++) {
             sv[x] = r0[x] + 2 * r1[x] + r2[x];
             dv[x] = r2[x] - r0[x];
@@ -147,20 +158,28 @@ enum gh_status gh_ops_canny(const struct gh_image *gray, double low, double high
     size_t n = (size_t)w * (size_t)h, padded = ((size_t)w + 2) * ((size_t)h + 2);
     j.dx = malloc(n * sizeof *j.dx);
     j.dy = malloc(n * sizeof *j.dy);
-    j.mag = calloc(padded, sizeof *j.mag);
+    j.mag = malloc(padded * sizeof *j.mag);
     j.map = malloc(padded);
-    j.q = malloc(n);
     stack = malloc(n * sizeof *stack);
-    if (!j.dx || !j.dy || !j.mag || !j.map || !j.q || !stack) {
+    if (!j.dx || !j.dy || !j.mag || !j.map || !stack) {
         st = gh_error(GH_ERR_NOMEM, "no memory for Canny on %dx%d", w, h);
         goto out;
     }
-    memset(j.map, 1, padded);
-    gh_parallel_for(h, threads, canny_quantize, &j);
+    /* Only the one-pixel frame needs values: the passes write every inside pixel.
+     * Magnitude 0 outside the image (as OpenCV's padding), map 1 (never an edge). */
+    size_t stride = (size_t)w + 2;
+    memset(j.mag, 0, stride * sizeof *j.mag);
+    memset(j.mag + (size_t)(h + 1) * stride, 0, stride * sizeof *j.mag);
+    memset(j.map, 1, stride);
+    memset(j.map + (size_t)(h + 1) * stride, 1, stride);
+    for (size_t y = 1; y <= (size_t)h; y++) {
+        j.mag[y * stride] = j.mag[y * stride + stride - 1] = 0;
+        j.map[y * stride] = j.map[y * stride + stride - 1] = 1;
+    }
     gh_parallel_for(h, threads, canny_gradient, &j);
     gh_parallel_for(h, threads, canny_nms, &j);
     /* Hysteresis: grow strong pixels through 8-connected candidates. */
-    size_t top = 0, stride = (size_t)w + 2;
+    size_t top = 0;
     for (size_t i = 0; i < padded; i++)
         if (j.map[i] == 2)
             stack[top++] = i;
@@ -187,7 +206,6 @@ out:
     free(j.dy);
     free(j.mag);
     free(j.map);
-    free(j.q);
     free(stack);
     return st;
 }

@@ -1,5 +1,6 @@
-/* Gaussian and bilateral filters with OpenCV's reflect-101 border. Simple exact
- * versions; the fast paths come with the image-operations work. */
+/* Gaussian and bilateral filters with OpenCV's reflect-101 border. Row kernels
+ * exist twice, for the baseline ISA and for AVX2+FMA (picked at run time by
+ * gh_ops_simd_level), from one always_inline body or as intrinsics. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,8 @@
 /* Separable resampling: each axis is described by a table of taps (first source
  * index, weights), built once per call, so every interpolation shares one
- * horizontal and one vertical pass. */
+ * horizontal and one vertical pass. Shrinking vertically runs the vertical pass
+ * first (on whole source rows); otherwise the horizontal pass runs first, on the
+ * source rows the vertical pass will read. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,13 +327,13 @@ static void resize_rows_v(void *ctx, int begin, int end)
     free(wts);
 }
 
-/* Vertical-first order, used when the image shrinks vertically: the vertical
- * pass runs on full source rows (contiguous, vectorized) into tmp (out height x
- * in width), and the gathering horizontal pass only on the output rows. */
-static void vfirst_rows_v(void *ctx, int begin, int end)
+/* Vertical-first order, used when the image shrinks vertically: for each output
+ * row the vertical pass combines whole source rows (contiguous, vectorized) into
+ * a row buffer, which the gathering horizontal pass then reads from cache. */
+static void vfirst_rows(void *ctx, int begin, int end)
 {
     struct resize_job *j = ctx;
-    int iw = j->in->width, oh = j->out->height, span = j->ty->span;
+    int iw = j->in->width, oh = j->out->height, ow = j->out->width, span = j->ty->span;
     void (*row_fn)(int, int, const float *, const float *const *, float *) = vrow_generic;
 #if GH_OPS_X86
     if (gh_ops_simd_level() >= 1)
@@ -339,17 +341,22 @@ static void vfirst_rows_v(void *ctx, int begin, int end)
 #endif
     const float **src = malloc((size_t)span * sizeof *src);
     float *wts = malloc((size_t)span * sizeof *wts);
+    float *line = malloc((size_t)iw * sizeof *line);
     for (int r = begin; r < end; r++) {
         int c = r / oh, y = r % oh;
         const float *w = j->ty->weight + (size_t)y * (size_t)span;
         const float *plane = gh_image_plane(j->in, c) + (size_t)j->ty->first[y] * (size_t)iw;
-        float *dst = j->tmp + ((size_t)c * (size_t)oh + (size_t)y) * (size_t)iw;
-        if (!src || !wts) { /* no memory for the tap list: accumulate tap by tap */
-            for (int x = 0; x < iw; x++)
-                dst[x] = 0;
-            for (int k = 0; k < span; k++)
-                for (int x = 0; x < iw; x++)
-                    dst[x] += w[k] * plane[(size_t)k * (size_t)iw + (size_t)x];
+        float *dst = gh_image_plane(j->out, c) + (size_t)y * (size_t)ow;
+        if (!src || !wts || !line) { /* no memory for buffers: output pixel by pixel */
+            for (int x = 0; x < ow; x++) {
+                const float *wx = j->tx->weight + (size_t)x * (size_t)j->tx->span;
+                float acc = 0;
+                for (int k = 0; k < span; k++)
+                    for (int q = 0; q < j->tx->span; q++)
+                        acc += w[k] * wx[q] *
+                               plane[(size_t)k * (size_t)iw + (size_t)(j->tx->first[x] + q)];
+                dst[x] = acc;
+            }
             continue;
         }
         int n = 0;
@@ -358,26 +365,16 @@ static void vfirst_rows_v(void *ctx, int begin, int end)
                 wts[n] = w[k];
                 src[n++] = plane + (size_t)k * (size_t)iw;
             }
-        if (n == 0) {
+        if (n == 0)
             for (int x = 0; x < iw; x++)
-                dst[x] = 0;
-            continue;
-        }
-        row_fn(iw, n, wts, src, dst);
+                line[x] = 0;
+        else
+            row_fn(iw, n, wts, src, line);
+        hrow(j->tx, line, dst, ow);
     }
     free(src);
     free(wts);
-}
-
-static void vfirst_rows_h(void *ctx, int begin, int end)
-{
-    struct resize_job *j = ctx;
-    int iw = j->in->width, oh = j->out->height, ow = j->out->width;
-    for (int r = begin; r < end; r++) {
-        int c = r / oh, y = r % oh;
-        hrow(j->tx, j->tmp + ((size_t)c * (size_t)oh + (size_t)y) * (size_t)iw,
-             gh_image_plane(j->out, c) + (size_t)y * (size_t)ow, ow);
-    }
+    free(line);
 }
 
 static enum gh_status build_taps(struct axis_taps *t, enum gh_interp interp, int in_size,
@@ -418,17 +415,10 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
     if ((st = build_taps(&ty, interp, in->height, height, shrinks)) != GH_OK)
         goto out;
     if (height < in->height) { /* vertical shrink: vertical pass first */
-        tmp = malloc((size_t)in->channels * (size_t)height * (size_t)in->width * sizeof *tmp);
-        if (!tmp) {
-            st = gh_error(GH_ERR_NOMEM, "no memory to resize %dx%d to %dx%d", in->width,
-                          in->height, width, height);
-            goto out;
-        }
         if ((st = gh_image_new(width, height, in->channels, out)) != GH_OK)
             goto out;
-        struct resize_job vj = {in, tmp, *out, &tx, &ty, NULL, 0};
-        gh_parallel_for(in->channels * height, threads, vfirst_rows_v, &vj);
-        gh_parallel_for(in->channels * height, threads, vfirst_rows_h, &vj);
+        struct resize_job vj = {in, NULL, *out, &tx, &ty, NULL, 0};
+        gh_parallel_for(in->channels * height, threads, vfirst_rows, &vj);
         goto out;
     }
     row = malloc((size_t)in->height * sizeof *row);
