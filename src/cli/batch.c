@@ -109,8 +109,11 @@ static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh
     if ((st = gh_io_read_picture(it->input, config->max_pixels, &pic)) != GH_OK)
         goto out;
 
-    struct gh_stage_ctx ctx = {config->threads, pic->rgb->width, pic->rgb->height, generator,
-                               multiple};
+    struct gh_stage_ctx ctx = {.threads = config->threads,
+                               .original_width = pic->rgb->width,
+                               .original_height = pic->rgb->height,
+                               .generator = generator,
+                               .generator_multiple = multiple};
     struct dump_ctx dump = {config->dump_dir, it->input, 0};
     if (config->dump_dir && (st = dump_stage(&dump, NULL, pic->rgb)) != GH_OK)
         goto fail_prefixed;
@@ -164,8 +167,9 @@ struct worker_arg {
 
 static void *worker(void *arg)
 {
-    struct batch *b = ((struct worker_arg *)arg)->batch;
-    struct gh_nn_model *generator = b->generators ? b->generators[((struct worker_arg *)arg)->index] : NULL;
+    const struct worker_arg *self = arg;
+    struct batch *b = self->batch;
+    struct gh_nn_model *generator = b->generators ? b->generators[self->index] : NULL;
     for (;;) {
         pthread_mutex_lock(&b->lock);
         if (b->next >= b->items->count) {
