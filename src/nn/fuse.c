@@ -10,7 +10,11 @@
  *      y = (x - m) * Reciprocal(Sqrt(v + eps)) * Sqrt(v1 + eps1) + m1
  *      [y = LeakyRelu(y, alpha)]
  *    becomes GH_NN_OP_CHANNEL_NORM(x, x1, eps, eps1; alpha): 17 full-size
- *    passes become about 5, and no full-size temporaries.
+ *    passes become about 3, and no full-size temporaries. When x1 is a plain
+ *    1x1 Conv of some xin read only by the pattern (x1 = Conv_1(x) in
+ *    AnimeGANv3), the Conv is folded in as well: ChannelNorm(x, xin, eps,
+ *    eps1, W, B) computes x1's statistics from column blocks of W xin + B
+ *    and never stores x1.
  * (Pad -> Conv and the remaining moments() patterns are folded afterwards by
  * graph.c, marking nodes dead in place.) */
 #include "nn/nn_internal.h"
@@ -132,6 +136,36 @@ static void free_node(struct gh_nn_node *n)
     memset(n, 0, sizeof *n);
 }
 
+/* A Conv with a constant [M, C, 1, 1] weight (and constant bias, if any),
+ * unit strides and dilations, no pads and no groups: x1 = W x + b. */
+static int conv1x1_plain(const struct fuse_ctx *f, int i)
+{
+    const struct gh_nn_node *c = node(f, i);
+    const struct gh_nn_model *m = f->m;
+    if (c->n_in < 2 || c->in[0] < 0 || c->in[1] < 0 || gh_nn_attr_int(c, "group", 1) != 1 || c->fused_pad ||
+        strcmp(gh_nn_attr_string(c, "auto_pad", "NOTSET"), "NOTSET"))
+        return 0;
+    const struct gh_nn_value *w = &m->values[c->in[1]];
+    if (w->kind != GH_NN_VALUE_CONST || w->t.dtype != GH_NN_F32 || w->t.ndim != 4 || w->t.shape[2] != 1 ||
+        w->t.shape[3] != 1)
+        return 0;
+    if (c->n_in > 2 && c->in[2] >= 0 &&
+        (m->values[c->in[2]].kind != GH_NN_VALUE_CONST || m->values[c->in[2]].t.dtype != GH_NN_F32))
+        return 0;
+    const char *names[] = {"pads", "strides", "dilations", "kernel_shape"};
+    for (int k = 0; k < 4; k++) {
+        const struct gh_nn_attr *a = gh_nn_attr_find(c, names[k]);
+        if (!a)
+            continue;
+        if (a->type != GH_NN_ATTR_INTS)
+            return 0;
+        for (int j = 0; j < a->n; j++)
+            if (a->ints[j] != (k == 0 ? 0 : 1))
+                return 0;
+    }
+    return 1;
+}
+
 static enum gh_status fuse_norm(struct fuse_ctx *f, int top)
 {
     struct gh_nn_model *m = f->m;
@@ -240,6 +274,23 @@ static enum gh_status fuse_norm(struct fuse_ctx *f, int top)
     fused.in[2] = eps;
     fused.in[3] = eps1;
     fused.out[0] = final_v;
+    /* x1 from a plain 1x1 Conv read only here: fold it too, the kernel
+     * needs x1's statistics only (GEMM in column blocks, never stored). */
+    int pc = prod(f, x1, GH_NN_OP_CONV);
+    if (pc >= 0 && f->readers[x1] == 2 /* the mean and the variance's Sub */ && conv1x1_plain(f, pc)) {
+        int *in6 = realloc(fused.in, 6 * sizeof *in6);
+        if (!in6) {
+            free_node(&fused);
+            return gh_error(GH_ERR_NOMEM, "model: out of memory");
+        }
+        fused.in = in6;
+        fused.n_in = 6;
+        fused.in[1] = node(f, pc)->in[0];
+        fused.in[4] = node(f, pc)->in[1];
+        fused.in[5] = node(f, pc)->n_in > 2 ? node(f, pc)->in[2] : -1;
+        free_node(&m->nodes[pc]);
+        f->dead[pc] = 1;
+    }
     for (int i = 0; i < n; i++) {
         free_node(&m->nodes[set[i]]);
         f->dead[set[i]] = 1;

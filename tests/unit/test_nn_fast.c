@@ -4,8 +4,8 @@
  *   partial edge tiles;
  * - the direct small-m convolution (conv_small.c) against the same reference,
  *   1 to 4 output channels, 7x7 and 3x3 kernels, zero and reflect pads;
- * - the graph rewrites (fuse.c: ChannelNorm; graph.c: reflect Pad folded into
- *   Conv) and Winograd together on the Hayao model against the same model
+ * - the graph rewrites (fuse.c: ChannelNorm with its 1x1 conv folded in;
+ *   graph.c: reflect Pad folded into Conv) and Winograd together on the Hayao model against the same model
  *   loaded with GH_NN_NO_FUSE and im2col convolutions, at a square and an
  *   odd-tile size;
  *   the rewrites must actually fire (fewer nodes). */
@@ -180,12 +180,14 @@ int main(void)
     if (fast && plain) {
         CHECK_MSG(fast->n_nodes < plain->n_nodes / 2, "rewrites fired: %d vs %d nodes", fast->n_nodes,
                   plain->n_nodes);
-        int norms = 0, folded = 0;
+        int norms = 0, folded = 0, with_conv = 0;
         for (int i = 0; i < fast->n_nodes; i++) {
             norms += fast->nodes[i].op == GH_NN_OP_CHANNEL_NORM;
+            with_conv += fast->nodes[i].op == GH_NN_OP_CHANNEL_NORM && fast->nodes[i].n_in == 6;
             folded += fast->nodes[i].op == GH_NN_OP_CONV && fast->nodes[i].fused_pad == 2;
         }
-        CHECK_MSG(norms == 13 && folded == 14, "%d ChannelNorm, %d reflect convs", norms, folded);
+        CHECK_MSG(norms == 13 && folded == 14 && with_conv == 13, "%d ChannelNorm (%d with a 1x1 conv), %d reflect convs",
+                  norms, with_conv, folded);
         model_case(fast, plain, 64, 64);
         model_case(fast, plain, 40, 104); /* H/8 = 5, W/8 = 13: odd tiles at every level */
     }
