@@ -36,9 +36,18 @@
  * image gives finite output instead of NaN. InstanceNormalization applies the
  * same floor to its variance + epsilon.
  *
- * Threads: gh_nn_set_threads sets both our own loops and OpenBLAS's. A model
- * is not reentrant: run one gh_nn_run at a time per model (use one model per
- * thread for concurrency). */
+ * Threads: gh_nn_set_threads sets how many threads every kernel uses, GEMMs
+ * included: OpenBLAS itself is kept single-threaded (openblas_set_num_threads(1)
+ * at each run, process-wide) and each product's columns are split across our
+ * threads, because OpenBLAS's own pool spin-waits after every call and starves
+ * the loops that run between GEMMs. A model is not reentrant: run one
+ * gh_nn_run at a time per model (use one model per thread for concurrency).
+ *
+ * Speed: stride-1 3x3 convolutions run as Winograd F(4x4,3x3), convolutions
+ * with <= 4 input or output channels by a direct kernel, the rest by im2col +
+ * SGEMM (1x1: plain SGEMM; depthwise: a direct loop). At load, a reflect/zero
+ * Pad feeding a Conv is folded into it and TF's moments() variance pattern
+ * (Sub, Mul, ReduceMean) into one pass. */
 #ifndef GHIBLIFY_NN_H
 #define GHIBLIFY_NN_H
 
@@ -83,8 +92,8 @@ enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_mod
 /* Frees a model and its arena (NULL is fine). */
 void gh_nn_free(struct gh_nn_model *model);
 
-/* Sets how many threads our loops and OpenBLAS use (< 1 means all CPUs).
- * The OpenBLAS setting is process-wide. Default: 1. */
+/* Sets how many threads a run uses, GEMMs included (< 1 means all CPUs).
+ * Default: 1. */
 void gh_nn_set_threads(struct gh_nn_model *model, int threads);
 
 /* Number of graph inputs / outputs. */

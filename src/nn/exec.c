@@ -208,11 +208,11 @@ enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_mod
         return gh_error(GH_ERR_ARGUMENT, "gh_nn_load_memory: NULL data");
     if (size >= 8 && memcmp((const uint8_t *)data + 4, "TFL3", 4) == 0)
         return gh_nn_tflite_load(data, size, out);
-    /* An ONNX ModelProto starts with a field key; ir_version (field 1,
-     * varint) comes first in every exporter's output. */
-    if (size < 2 || ((const uint8_t *)data)[0] != 0x08)
-        return gh_error(GH_ERR_MODEL,
-                        "not an ONNX model (no ModelProto header) nor a TFLite model (no \"TFL3\" identifier)");
+    /* An ONNX file has no magic: it starts with the key of one of
+     * ModelProto's fields 1-8 (ir_version first in every exporter's output). */
+    static const uint8_t keys[] = {0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42};
+    if (size < 2 || !memchr(keys, ((const uint8_t *)data)[0], sizeof keys))
+        return gh_error(GH_ERR_MODEL, "not an ONNX or TFLite model (unrecognized first bytes)");
     return gh_nn_onnx_load(data, size, out);
 }
 

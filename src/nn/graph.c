@@ -237,6 +237,98 @@ out:
     free(readers);
 }
 
+static int is_arith(enum gh_nn_op op)
+{
+    return op == GH_NN_OP_ADD || op == GH_NN_OP_SUB || op == GH_NN_OP_MUL || op == GH_NN_OP_DIV;
+}
+
+/* Folds chains of elementwise arithmetic that start from a Conv output and
+ * end in an optional LeakyRelu/Relu (the per-channel affine after each
+ * normalization: (x - mean) * a * b + c, LeakyReLU) into the last node, so
+ * the chain is one pass over the activation instead of one per op. */
+static void fuse_chains(struct gh_nn_model *m)
+{
+    int *producer = malloc((size_t)m->n_values * sizeof *producer);
+    int *readers = calloc((size_t)m->n_values, sizeof *readers);
+    int *reader = malloc((size_t)m->n_values * sizeof *reader);
+    if (!producer || !readers || !reader)
+        goto out;
+    for (int v = 0; v < m->n_values; v++)
+        producer[v] = reader[v] = -1;
+    for (int i = 0; i < m->n_nodes; i++) {
+        if (m->nodes[i].dead)
+            continue;
+        for (int k = 0; k < m->nodes[i].n_out; k++)
+            producer[m->nodes[i].out[k]] = i;
+        for (int k = 0; k < m->nodes[i].n_in; k++)
+            if (m->nodes[i].in[k] >= 0) {
+                readers[m->nodes[i].in[k]]++;
+                reader[m->nodes[i].in[k]] = i;
+            }
+    }
+    for (int i = 0; i < m->n_nodes; i++) {
+        struct gh_nn_node *h = &m->nodes[i];
+        if (h->dead || h->chain_len || !is_arith(h->op) || h->in[0] == h->in[1])
+            continue;
+        int main = -1;
+        for (int k = 0; k < 2; k++) {
+            int p = producer[h->in[k]];
+            if (p >= 0 && m->nodes[p].op == GH_NN_OP_CONV)
+                main = k;
+        }
+        if (main < 0)
+            continue;
+        int nodes[GH_NN_MAX_CHAIN + 1], n = 0, x = h->in[main], cur = i, act = -1;
+        while (n < GH_NN_MAX_CHAIN) {
+            nodes[n++] = cur;
+            int v = m->nodes[cur].out[0];
+            if (readers[v] != 1 || m->values[v].last_use == INT32_MAX)
+                break;
+            struct gh_nn_node *r = &m->nodes[reader[v]];
+            if (r->op == GH_NN_OP_LEAKY_RELU || r->op == GH_NN_OP_RELU) {
+                act = reader[v];
+                break;
+            }
+            if (!is_arith(r->op) || r->in[0] == r->in[1] || r->chain_len)
+                break;
+            cur = reader[v];
+        }
+        if (n + (act >= 0) < 2)
+            continue;
+        struct gh_nn_node *last = &m->nodes[act >= 0 ? act : nodes[n - 1]];
+        int *in = malloc((size_t)(n + 2) * sizeof *in);
+        if (!in)
+            continue;
+        in[0] = x;
+        int prev = x;
+        for (int k = 0; k < n; k++) {
+            struct gh_nn_node *b = &m->nodes[nodes[k]];
+            int left = b->in[1] == prev; /* main value is the right operand: side on the left */
+            last->chain_op[k] = b->op;
+            last->chain_left[k] = (unsigned char)left;
+            in[k + 1] = left ? b->in[0] : b->in[1];
+            prev = b->out[0];
+        }
+        last->chain_act = act >= 0 ? last->op : GH_NN_OP_COUNT;
+        last->chain_alpha = act >= 0 ? gh_nn_attr_float(last, "alpha", 0.01f) : 0;
+        last->chain_len = n;
+        free(last->in);
+        last->in = in;
+        last->n_in = n + 1;
+        int li = (int)(last - m->nodes);
+        for (int k = 0; k < n; k++)
+            if (nodes[k] != li)
+                m->nodes[nodes[k]].dead = 1;
+        for (int k = 0; k <= n; k++)
+            if (m->values[in[k]].last_use < li)
+                m->values[in[k]].last_use = li;
+    }
+out:
+    free(producer);
+    free(readers);
+    free(reader);
+}
+
 enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model **out)
 {
     enum gh_status st = GH_OK;
@@ -487,6 +579,7 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
         m->values[m->outputs[i]].last_use = INT32_MAX;
     fuse_pad_conv(m);
     fuse_moments(m);
+    fuse_chains(m);
     *out = m;
     m = NULL;
 out:

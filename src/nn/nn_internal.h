@@ -22,6 +22,8 @@
 #define GH_NN_SIMD
 #endif
 
+#define GH_NN_MAX_CHAIN 8
+
 /* Largest tensor (values) the executor creates: 2^31 bytes of floats. */
 #define GH_NN_MAX_ELEMS ((int64_t)1 << 29)
 
@@ -99,6 +101,13 @@ struct gh_nn_node {
     int dead;
     int fused_pad; /* 0 none, 1 zeros, 2 reflect */
     int fused_moments; /* ReduceMean of (x - in[1])^2 over H, W: in[0] = x, in[1] = mean(x) */
+    /* A folded chain of elementwise ops ending at this node: y = act(x op1 in[1] op2 in[2] ...),
+     * in[0] = x; chain_left[k]: in[k+1] is the left operand (for Sub/Div). */
+    int chain_len;
+    enum gh_nn_op chain_op[GH_NN_MAX_CHAIN];
+    unsigned char chain_left[GH_NN_MAX_CHAIN];
+    enum gh_nn_op chain_act; /* GH_NN_OP_COUNT = none */
+    float chain_alpha;
     int64_t fpads[4];
 };
 

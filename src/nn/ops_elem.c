@@ -9,6 +9,8 @@
 
 #define CHUNK 16384 /* elements per parallel work item */
 
+static enum gh_status run_chain(struct gh_nn_exec *x, const struct gh_nn_node *node);
+
 static int work_items(size_t n)
 {
     return (int)((n + CHUNK - 1) / CHUNK);
@@ -89,6 +91,8 @@ static enum gh_status run_unary(struct gh_nn_exec *x, const struct gh_nn_node *n
 
 GH_NN_KERNEL(gh_nn_k_unary)
 {
+    if (node->chain_len)
+        return run_chain(x, node);
     return run_unary(x, node, gh_nn_attr_float(node, "alpha", 0.01f), 0, 0);
 }
 
@@ -354,6 +358,8 @@ static enum gh_status broadcast_shape(const struct gh_nn_tensor *a, const struct
 
 GH_NN_KERNEL(gh_nn_k_binary)
 {
+    if (node->chain_len)
+        return run_chain(x, node);
     const struct gh_nn_tensor *a = gh_nn_in(x, node, 0), *b = gh_nn_in(x, node, 1);
     struct gh_nn_tensor *out;
     struct bin_ctx c;
@@ -419,6 +425,145 @@ GH_NN_KERNEL(gh_nn_k_binary)
     c.rows = (int64_t)(total / (size_t)c.shape[n - 1]);
     int threads = total >= 2 * CHUNK ? x->threads : 1;
     gh_parallel_for((int)c.rows, threads, bin_range, &c);
+    return GH_OK;
+}
+
+/* ---- folded elementwise chains (graph.c fuse_chains) ---- */
+
+struct chain_ctx {
+    const struct gh_nn_node *node;
+    int r, n_ops;
+    int64_t shape[GH_NN_MAX_DIMS];
+    int64_t str[GH_NN_MAX_CHAIN + 1][GH_NN_MAX_DIMS]; /* per operand, 0 where broadcast */
+    const float *src[GH_NN_MAX_CHAIN + 1];
+    float *out;
+    int64_t width;
+};
+
+GH_NN_SIMD static void chain_rows(void *arg, int begin, int end)
+{
+    const struct chain_ctx *c = arg;
+    const struct gh_nn_node *node = c->node;
+    int64_t w = c->width;
+    float *row = malloc((size_t)w * sizeof *row);
+    if (!row)
+        return; /* the caller checked this allocation size */
+    for (int64_t rr = begin; rr < end; rr++) {
+        const float *p[GH_NN_MAX_CHAIN + 1] = {0};
+        for (int k = 0; k <= c->n_ops; k++) {
+            int64_t rem = rr, off = 0;
+            for (int d = c->r - 2; d >= 0; d--) {
+                off += rem % c->shape[d] * c->str[k][d];
+                rem /= c->shape[d];
+            }
+            p[k] = c->src[k] + off;
+        }
+        int64_t s0 = c->str[0][c->r - 1];
+        for (int64_t i = 0; i < w; i++)
+            row[i] = p[0][i * s0];
+        for (int k = 0; k < c->n_ops; k++) {
+            const float *b = p[k + 1];
+            int left = node->chain_left[k];
+            if (c->str[k + 1][c->r - 1] == 0) {
+                float v = b[0];
+                switch (node->chain_op[k]) {
+                case GH_NN_OP_ADD: for (int64_t i = 0; i < w; i++) row[i] = row[i] + v; break;
+                case GH_NN_OP_MUL: for (int64_t i = 0; i < w; i++) row[i] = row[i] * v; break;
+                case GH_NN_OP_SUB:
+                    if (left)
+                        for (int64_t i = 0; i < w; i++) row[i] = v - row[i];
+                    else
+                        for (int64_t i = 0; i < w; i++) row[i] = row[i] - v;
+                    break;
+                default:
+                    if (left)
+                        for (int64_t i = 0; i < w; i++) row[i] = v / row[i];
+                    else
+                        for (int64_t i = 0; i < w; i++) row[i] = row[i] / v;
+                    break;
+                }
+            } else {
+                switch (node->chain_op[k]) {
+                case GH_NN_OP_ADD: for (int64_t i = 0; i < w; i++) row[i] = row[i] + b[i]; break;
+                case GH_NN_OP_MUL: for (int64_t i = 0; i < w; i++) row[i] = row[i] * b[i]; break;
+                case GH_NN_OP_SUB:
+                    if (left)
+                        for (int64_t i = 0; i < w; i++) row[i] = b[i] - row[i];
+                    else
+                        for (int64_t i = 0; i < w; i++) row[i] = row[i] - b[i];
+                    break;
+                default:
+                    if (left)
+                        for (int64_t i = 0; i < w; i++) row[i] = b[i] / row[i];
+                    else
+                        for (int64_t i = 0; i < w; i++) row[i] = row[i] / b[i];
+                    break;
+                }
+            }
+        }
+        float *o = c->out + rr * w;
+        if (node->chain_act == GH_NN_OP_LEAKY_RELU) {
+            float a = node->chain_alpha;
+            for (int64_t i = 0; i < w; i++)
+                o[i] = row[i] >= 0 ? row[i] : row[i] * a;
+        } else if (node->chain_act == GH_NN_OP_RELU) {
+            for (int64_t i = 0; i < w; i++)
+                o[i] = row[i] > 0 ? row[i] : 0;
+        } else {
+            memcpy(o, row, (size_t)w * sizeof *o);
+        }
+    }
+    free(row);
+}
+
+static enum gh_status run_chain(struct gh_nn_exec *x, const struct gh_nn_node *node)
+{
+    struct chain_ctx c;
+    memset(&c, 0, sizeof c);
+    c.node = node;
+    c.n_ops = node->chain_len;
+    struct gh_nn_tensor acc = *gh_nn_in(x, node, 0);
+    enum gh_status st;
+    for (int k = 0; k <= c.n_ops; k++) {
+        const struct gh_nn_tensor *t = gh_nn_in(x, node, k);
+        if (!t || t->dtype != GH_NN_F32)
+            return gh_error(GH_ERR_MODEL, "elementwise chain: operand %d is not float32", k);
+        if (k > 0 && (st = broadcast_shape(&acc, t, &acc.ndim, acc.shape)))
+            return st;
+        c.src[k] = t->data;
+    }
+    c.r = acc.ndim;
+    if (c.r == 0) { /* scalars: treat as one element of rank 1 */
+        c.r = 1;
+        acc.shape[0] = 1;
+    }
+    memcpy(c.shape, acc.shape, sizeof c.shape);
+    for (int k = 0; k <= c.n_ops; k++) {
+        const struct gh_nn_tensor *t = gh_nn_in(x, node, k);
+        int64_t s = 1;
+        for (int d = c.r - 1; d >= 0; d--) {
+            int td = d - (c.r - t->ndim);
+            int64_t dim = td >= 0 ? t->shape[td] : 1;
+            c.str[k][d] = dim == 1 ? 0 : s;
+            s *= dim;
+        }
+    }
+    struct gh_nn_tensor *out;
+    if ((st = gh_nn_out_inplace(x, node, 0, 0, GH_NN_F32, acc.ndim, acc.shape, &out)))
+        return st;
+    c.out = out->data;
+    c.width = c.shape[c.r - 1];
+    size_t total = gh_nn_count(c.r, c.shape);
+    if (total == 0)
+        return GH_OK;
+    void *probe = malloc((size_t)c.width * sizeof(float));
+    if (!probe)
+        return gh_error(GH_ERR_NOMEM, "out of memory");
+    free(probe);
+    int64_t rows = (int64_t)(total / (size_t)c.width);
+    if (rows > INT32_MAX)
+        return gh_error(GH_ERR_TOO_LARGE, "too many rows");
+    gh_parallel_for((int)rows, total >= 2 * CHUNK ? x->threads : 1, chain_rows, &c);
     return GH_OK;
 }
 

@@ -229,7 +229,7 @@ static void crafted(void)
     expect_fail(d, 0, GH_ERR_MODEL, NULL, "empty");
     expect_fail(d, 7, GH_ERR_MODEL, NULL, "7 bytes");
     memcpy(d + 4, "TFL2", 4);
-    expect_fail(d, n, GH_ERR_MODEL, "TFL3", "identifier TFL2");
+    expect_fail(d, n, GH_ERR_MODEL, "TFLite", "identifier TFL2");
     memcpy(d + 4, "TFL3", 4);
 
     /* Root offset out of range. */
