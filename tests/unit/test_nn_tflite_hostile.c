@@ -353,6 +353,18 @@ static void crafted(void)
     expect_fail(d, n, GH_ERR_UNSUPPORTED, "9 dimensions", "rank 9");
     free(d);
 
+    /* A resize by more than 64x (a corrupt size constant; found by fuzz_tflite:
+     * it made every run allocate gigabytes). */
+    {
+        static const int32_t big[2] = {1040, 16};
+        attention_model(&m);
+        m.t[7].data = big;
+        m.t[m.n_t - 1].shape[1] = 1040;
+        d = build(&m, &n);
+        expect_fail(d, n, GH_ERR_UNSUPPORTED, "more than 64x", "resize by 130x");
+        free(d);
+    }
+
     /* Schema version, subgraphs. */
     base_model(&m, sizeof W16);
     d = build(&m, &n);
