@@ -47,33 +47,61 @@ enum gh_format gh_io_format_from_name(const char *path);
 /* Format from a name such as "png", "jpg" or "jpeg" (any case); GH_FORMAT_UNKNOWN otherwise. */
 enum gh_format gh_io_format_parse(const char *name);
 
-/* Canonical file extension without the dot ("png", "jpg"). */
+/* Canonical file extension without the dot ("png", "jpg"; "" for UNKNOWN). */
 const char *gh_io_format_extension(enum gh_format format);
 
 /* Decodes PNG or JPEG bytes (format sniffed). JPEG EXIF orientation is applied.
- * Images whose header declares more than max_pixels pixels are refused with
- * GH_ERR_TOO_LARGE before decoding. On failure *out is NULL and the detail says why
- * (without a file name: callers prefix it). */
+ * Images whose header declares more than max_pixels pixels (0 means
+ * GH_IO_DEFAULT_MAX_PIXELS) or a side over GH_IMAGE_MAX_SIDE are refused with
+ * GH_ERR_TOO_LARGE before any pixel buffer is allocated. On failure *out is NULL
+ * and the detail says why (without a file name: callers prefix it):
+ *   GH_ERR_FORMAT     "empty file", "not a PNG or JPEG file", "truncated PNG data",
+ *                     "truncated JPEG data", "corrupt PNG data: <libpng's text>"
+ *                     (e.g. "corrupt PNG data: IDAT: CRC error"), "corrupt JPEG
+ *                     data: <libjpeg's text>", "invalid PNG header: <reason>"
+ *   GH_ERR_TOO_LARGE  "image is 12000x9000 (108.0 MP), over the limit of 100.0 MP
+ *                     (--max-pixels)", "image is 70000x1, over the limit of 65535
+ *                     pixels a side"
+ *   GH_ERR_UNSUPPORTED "unsupported JPEG: ..." (12-bit, odd color spaces),
+ *                     "JPEG has more than 1000 scans"
+ * PNG: 1/2/4/8/16-bit gray, gray+alpha, palette (tRNS), RGB, RGBA, Adam7; gray is
+ * copied to three planes; alpha (alpha channel or tRNS) goes to ->alpha;
+ * bit_depth is 16 only for 16-bit files; values are exactly v / 255.0f or
+ * v / 65535.0f. Gamma, iCCP and eXIf chunks are ignored. JPEG: baseline,
+ * progressive, grayscale, CMYK/YCCK (an Adobe APP14 marker means Photoshop's
+ * inverted CMYK); bit_depth 8; truncated data is an error, not gray padding. */
 enum gh_status gh_io_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
                             struct gh_picture **out);
 
 /* Reads a whole file ("-" is standard input) into a malloc'd buffer. Refuses
- * directories, and files over max_bytes. */
+ * directories, and files over max_bytes. Unlike gh_io_decode, the detail starts
+ * with the path ("standard input" for "-"): "<path>: <strerror>" (GH_ERR_IO),
+ * "<path>: is a directory" (GH_ERR_IO), "<path>: empty file" (GH_ERR_FORMAT),
+ * "<path>: file is N bytes, over the limit of M bytes" (GH_ERR_TOO_LARGE). */
 enum gh_status gh_io_read_all(const char *path, size_t max_bytes, unsigned char **data,
                               size_t *size);
 
-/* gh_io_read_all + gh_io_decode with the path in every error detail. */
+/* gh_io_read_all (limit 1 GiB) + gh_io_decode with the path in every error
+ * detail, e.g. "photos/x.jpg: truncated JPEG data". */
 enum gh_status gh_io_read_picture(const char *path, uint64_t max_pixels, struct gh_picture **out);
 
 /* Encodes rgb (3 channels) and an optional alpha plane (used by PNG only; JPEG
- * drops it). quality 1..100 applies to JPEG. The result is malloc'd. */
+ * drops it). quality 1..100 applies to JPEG (ignored for PNG). The result is
+ * malloc'd. Samples are clamped to [0, 1] and rounded to nearest 8-bit values
+ * (NaN becomes 0). PNG: 8-bit RGB or RGBA, all filters, zlib Z_RLE. JPEG: 4:4:4
+ * chroma at quality >= 90, 4:2:0 below, optimized Huffman tables. Bad arguments
+ * (wrong channel counts, alpha size mismatch, quality) give GH_ERR_ARGUMENT. */
 enum gh_status gh_io_encode(const struct gh_image *rgb, const struct gh_image *alpha,
                             enum gh_format format, int quality, unsigned char **data,
                             size_t *size);
 
 /* Writes bytes to path atomically ("-" is standard output). With overwrite == 0 an
  * existing path is refused with GH_ERR_EXISTS (checked atomically at the final link).
- * On any failure the target is untouched and no temporary file remains. */
+ * On any failure the target is untouched and no temporary file remains. New files
+ * get mode 0666 & ~umask. Details: "<path> exists (use --overwrite or
+ * --skip-existing)" (GH_ERR_EXISTS); "<path>: cannot create file: <strerror>",
+ * "<path>: write failed: <strerror>" (e.g. No space left on device), "<path>:
+ * cannot replace: <strerror>" (GH_ERR_IO). */
 enum gh_status gh_io_write_all(const char *path, const unsigned char *data, size_t size,
                                int overwrite);
 

@@ -47,7 +47,11 @@
  * with <= 4 input or output channels by a direct kernel, the rest by im2col +
  * SGEMM (1x1: plain SGEMM; depthwise: a direct loop). At load, a reflect/zero
  * Pad feeding a Conv is folded into it and TF's moments() variance pattern
- * (Sub, Mul, ReduceMean) into one pass. */
+ * (Sub, Mul, ReduceMean) into one pass, and AnimeGANv3's whole LADE
+ * normalization ((x - mean) / sqrt(var + eps) * sqrt(var1 + eps1) + mean1,
+ * LeakyRelu; 17 ops) becomes one internal ChannelNorm op. Setting the
+ * environment variable GH_NN_NO_FUSE before loading turns every load-time
+ * rewrite off (for comparisons). */
 #ifndef GHIBLIFY_NN_H
 #define GHIBLIFY_NN_H
 
@@ -135,6 +139,19 @@ enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_ten
  * with gh_image_free. threads as in gh_nn_set_threads. */
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                              int threads, struct gh_image **out);
+
+/* The generator model embedded in the binary at build time (see
+ * tools/fetch-models.sh): its file bytes, file name and sha256 (hex). */
+struct gh_nn_embedded_model {
+    const unsigned char *data;
+    size_t size;
+    const char *name;
+    const char *sha256;
+};
+
+/* Fills *out with the built-in model, or fails with GH_ERR_MODEL (and a detail
+ * saying how to get one) when the build found none. */
+enum gh_status gh_nn_embedded(struct gh_nn_embedded_model *out);
 
 #ifdef __cplusplus
 }

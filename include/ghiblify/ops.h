@@ -1,41 +1,40 @@
-/* ghiblify: classical image operations on struct gh_image.
+/* ghiblify: classical image operations on struct gh_image, one header per family:
+ *   ops_resize.h   resampling (area, bilinear, bicubic, Lanczos-4)
+ *   ops_filter.h   Gaussian, bilateral (exact and fast), guided filter, Kuwahara
+ *   ops_edges.h    Canny, XDoG
+ *   ops_color.h    sRGB / linear / XYZ / Lab / HSV, Reinhard transfer, histogram matching
+ *   ops_cluster.h  k-means, palettes, palette mapping, SLIC superpixels
  *
  * Conventions follow OpenCV so results can be checked against it: pixel centers
  * at integer coordinates + 0.5 when resampling, reflect-101 borders for filters
  * (…cb|abcdefgh|gfe…), sigma_color of the bilateral filter in 0..255 units.
  * Every function allocates its result (*out), which the caller frees; `threads`
- * is the number of threads to split rows across (<= 1: the calling thread only). */
+ * is the number of threads to split rows across (<= 1: the calling thread only).
+ * Results never depend on the thread count. tests/unit/test_ops_*.c check every
+ * operation against OpenCV / scikit-image goldens (tests/data/ops/, written by
+ * tools/make-goldens); tools/bench-ops times them against the same libraries. */
 #ifndef GHIBLIFY_OPS_H
 #define GHIBLIFY_OPS_H
 
 #include "ghiblify/image.h"
+#include "ghiblify/ops_cluster.h"
+#include "ghiblify/ops_color.h"
+#include "ghiblify/ops_edges.h"
+#include "ghiblify/ops_filter.h"
+#include "ghiblify/ops_resize.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum gh_interp {
-    GH_INTERP_NEAREST,
-    GH_INTERP_LINEAR, /* cv2.INTER_LINEAR */
-    GH_INTERP_AREA,   /* cv2.INTER_AREA: exact area averaging when shrinking */
-    GH_INTERP_COUNT
-};
+/* Allows (enable = 1, the default) or forbids the AVX2+FMA kernels chosen at run
+ * time on CPUs that have them; returns the previous setting. Results agree with
+ * the portable kernels to float rounding. Setting GH_OPS_NO_SIMD=1 in the
+ * environment also forbids them. Tests use this to exercise both paths. */
+int gh_ops_simd_enable(int enable);
 
-/* Resamples in to width x height with the given interpolation. */
-enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
-                             enum gh_interp interp, int threads, struct gh_image **out);
-
-/* Gaussian blur with standard deviation sigma (pixels) in both directions; the
- * kernel spans 2 * round(4 * sigma) + 1 taps like cv2.GaussianBlur on float
- * images with ksize (0, 0). sigma <= 0 copies. */
-enum gh_status gh_ops_gaussian(const struct gh_image *in, double sigma, int threads,
-                               struct gh_image **out);
-
-/* Exact bilateral filter with cv2.bilateralFilter's meaning: diameter d (d <= 0:
- * derived from sigma_space as 2 * round(1.5 * sigma_space) + 1), sigma_color in
- * 0..255 units on the L1 color distance summed over channels, sigma_space in pixels. */
-enum gh_status gh_ops_bilateral(const struct gh_image *in, int d, double sigma_color,
-                                double sigma_space, int threads, struct gh_image **out);
+/* 1 if the AVX2+FMA kernels are in use, else 0. */
+int gh_ops_simd_active(void);
 
 #ifdef __cplusplus
 }

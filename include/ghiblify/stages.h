@@ -32,11 +32,18 @@ struct gh_param_def {
     const char *doc;
 };
 
+struct gh_nn_model;
+
 /* What a stage may know about the run besides its input image. */
 struct gh_stage_ctx {
     int threads;          /* threads for this image's row loops */
     int original_width;   /* size of the decoded photo, before `resize` */
     int original_height;
+    /* The generator for `stylize` (NULL when none could be had), owned by the
+     * caller and used by one image at a time, and the size multiple its input
+     * needs when the stage's own `multiple` parameter is 0 (auto). */
+    struct gh_nn_model *generator;
+    int generator_multiple;
 };
 
 struct gh_stage_def {
@@ -70,6 +77,9 @@ void gh_pipeline_init(struct gh_pipeline *pipeline);
  * GH_ERR_ARGUMENT naming the stage and the valid choices. */
 enum gh_status gh_pipeline_select(struct gh_pipeline *pipeline, const char *list,
                                   const char *skip);
+
+/* Whether the stage named name is enabled (0 for unknown names). */
+int gh_pipeline_uses(const struct gh_pipeline *pipeline, const char *name);
 
 /* Sets one parameter from text ("1.5", "bilateral"), checking type and range. */
 enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,

@@ -212,7 +212,8 @@ enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_mod
      * ModelProto's fields 1-8 (ir_version first in every exporter's output). */
     static const uint8_t keys[] = {0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42};
     if (size < 2 || !memchr(keys, ((const uint8_t *)data)[0], sizeof keys))
-        return gh_error(GH_ERR_MODEL, "not an ONNX or TFLite model (unrecognized first bytes)");
+        return gh_error(GH_ERR_MODEL,
+                        "not an ONNX model (unrecognized first bytes) nor a TFLite model (no \"TFL3\" identifier)");
     return gh_nn_onnx_load(data, size, out);
 }
 
@@ -333,6 +334,8 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
         x.vals[m->inputs[i]] = *in;
     }
     gh_nn_blas_threads(x.threads);
+    if (!m->prof_node_ms)
+        m->prof_node_ms = calloc((size_t)m->n_nodes + 1, sizeof *m->prof_node_ms);
     for (int i = 0; i < m->n_nodes; i++) {
         const struct gh_nn_node *node = &m->nodes[i];
         if (node->dead)
@@ -341,6 +344,9 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
         double t0 = now_ms();
         st = gh_nn_ops[node->op].run(&x, node);
         m->prof_ms[node->op] += now_ms() - t0;
+        m->prof_calls[node->op]++;
+        if (m->prof_node_ms)
+            m->prof_node_ms[i] += now_ms() - t0;
         for (int s = 0; s < x.n_scratch; s++)
             m->blocks[x.scratch[s]].used = 0;
         x.n_scratch = 0;

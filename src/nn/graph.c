@@ -569,17 +569,21 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
         memset(&unsorted[order[i]], 0, sizeof unsorted[0]);
     }
     m->n_nodes = nn;
+    if ((st = gh_nn_fuse(m)))
+        goto out;
     for (int v = 0; v < m->n_values; v++)
         m->values[v].last_use = -1;
-    for (int i = 0; i < nn; i++)
+    for (int i = 0; i < m->n_nodes; i++)
         for (int k = 0; k < m->nodes[i].n_in; k++)
             if (m->nodes[i].in[k] >= 0)
                 m->values[m->nodes[i].in[k]].last_use = i;
     for (int i = 0; i < m->n_outputs; i++)
         m->values[m->outputs[i]].last_use = INT32_MAX;
-    fuse_pad_conv(m);
-    fuse_moments(m);
-    fuse_chains(m);
+    if (!getenv("GH_NN_NO_FUSE")) { /* see gh_nn_fuse */
+        fuse_pad_conv(m);
+        fuse_moments(m);
+        fuse_chains(m);
+    }
     *out = m;
     m = NULL;
 out:
@@ -622,6 +626,7 @@ void gh_nn_free(struct gh_nn_model *m)
         for (int i = 0; i < m->n_nodes; i++)
             free(m->wino[i]);
     free(m->wino);
+    free(m->prof_node_ms);
     free(m->blocks);
     free(m->values);
     free(m->nodes);

@@ -64,6 +64,8 @@ enum gh_nn_op {
     GH_NN_OP_CONSTANT,
     GH_NN_OP_CONSTANT_OF_SHAPE,
     GH_NN_OP_RESIZE,
+    /* Internal ops made by graph rewrites (fuse.c), never loaded from a file. */
+    GH_NN_OP_CHANNEL_NORM,
     GH_NN_OP_COUNT
 };
 
@@ -168,6 +170,8 @@ struct gh_nn_model {
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
+    int prof_calls[GH_NN_OP_COUNT]; /* nodes run per op type, with prof_ms */
+    double *prof_node_ms;           /* per node (n_nodes; made on the first run, NULL if out of memory) */
 };
 
 /* Executor state during one run. */
@@ -209,6 +213,11 @@ struct gh_nn_graph_def {
 enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model **out);
 void gh_nn_graph_def_free(struct gh_nn_graph_def *def);
 void gh_nn_attrs_free(struct gh_nn_attr *attrs, int n);
+
+/* Graph rewrites after loading (fuse.c; graph.c folds Pad -> Conv and
+ * moments afterwards); GH_NN_NO_FUSE in the environment turns all of them off
+ * (for comparisons: tools/bench_nn --check, tests/unit/test_nn_fast.c). */
+enum gh_status gh_nn_fuse(struct gh_nn_model *m);
 
 enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
 /* TFLite flatbuffer (identifier "TFL3" at offset 4), src/nn/tflite.c. */

@@ -28,6 +28,7 @@ GH_NN_KERNEL(gh_nn_k_gather);
 GH_NN_KERNEL(gh_nn_k_constant);
 GH_NN_KERNEL(gh_nn_k_constant_of_shape);
 GH_NN_KERNEL(gh_nn_k_resize);
+GH_NN_KERNEL(gh_nn_k_channel_norm);
 
 GH_NN_CHECK(gh_nn_c_conv);
 GH_NN_CHECK(gh_nn_c_pad);
@@ -35,6 +36,19 @@ GH_NN_CHECK(gh_nn_c_resize);
 GH_NN_CHECK(gh_nn_c_cast);
 GH_NN_CHECK(gh_nn_c_constant);
 GH_NN_CHECK(gh_nn_c_concat);
+GH_NN_CHECK(gh_nn_c_internal);
+
+/* Direct stride-1, undilated, ungrouped convolution with m <= 4 output
+ * channels of one image x[c,h,w] -> y[m,oh,ow] (conv_small.c; no bias), pads
+ * top/left given (bottom/right follow from oh, ow), zeros or reflect. */
+struct gh_nn_conv_small {
+    const float *x, *wt; /* wt: weights [m, c, kh, kw] */
+    float *y;
+    int64_t c, h, w, m, oh, ow, kh, kw, pt, pl;
+    int reflect;
+};
+size_t gh_nn_conv_small_scratch(const struct gh_nn_conv_small *a, int threads);
+void gh_nn_conv_small_run(const struct gh_nn_conv_small *a, float *scratch, int threads);
 
 /* Normalizes axis against rank (negative counts from the end); -1 if out of range. */
 static inline int gh_nn_axis(int64_t axis, int rank)

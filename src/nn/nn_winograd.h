@@ -18,4 +18,17 @@ void gh_nn_wino_weights(const float *w, int64_t m, int64_t c, float *u);
 enum gh_status gh_nn_wino_conv(struct gh_nn_exec *x, const struct gh_nn_wino_geom *g, const float *xd,
                                const float *u, const float *bias, float *yd);
 
+
+/* The single-image core (tests use it directly): x[c,h,w] -> y[m,oh,ow] with
+ * pads top/left/bottom/right, zeros or (reflect) a reflection of the input. */
+struct gh_nn_wino {
+    const float *x, *u;
+    float *y;
+    int64_t c, h, w, m, oh, ow, pt, pl, pb, pr;
+    int reflect;
+};
+/* Scratch bytes gh_nn_wino_run needs with `threads` threads. */
+size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads);
+void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads);
+
 #endif

@@ -46,10 +46,19 @@ const struct gh_nn_op_info gh_nn_ops[] = {
     [GH_NN_OP_RESIZE] = {"Resize", gh_nn_k_resize, gh_nn_c_resize, 1, 4, 1, 1,
                          "mode coordinate_transformation_mode nearest_mode cubic_coeff_a exclude_outside "
                          "extrapolation_value"},
+    [GH_NN_OP_CHANNEL_NORM] = {"ghiblify.ChannelNorm", gh_nn_k_channel_norm, gh_nn_c_internal, 4, 6, 1, 1, "alpha"},
 };
 
 /* Every op has a row: a new enum value without a table entry fails to build. */
 _Static_assert(sizeof gh_nn_ops / sizeof gh_nn_ops[0] == GH_NN_OP_COUNT, "op table out of sync with enum gh_nn_op");
+
+/* Internal ops exist only after rewrites: a model file naming one is refused. */
+GH_NN_CHECK(gh_nn_c_internal)
+{
+    (void)opset;
+    return gh_error(GH_ERR_UNSUPPORTED, "op %s is internal to ghiblify (node '%s')", gh_nn_ops[node->op].name,
+                    node->name);
+}
 
 enum gh_status gh_nn_ints_arg(struct gh_nn_exec *x, const struct gh_nn_node *node, const char *attr, int input,
                               int64_t *vals, int max, int *n)

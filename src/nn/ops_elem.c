@@ -906,3 +906,226 @@ GH_NN_KERNEL(gh_nn_k_softmax)
         gh_parallel_for((int)(outer * c.inner), x->threads, softmax_range, &c);
     return GH_OK;
 }
+
+/* ---- ChannelNorm (internal, made by fuse.c) ----
+ * y = (x - mean(x)) * sqrt(var(x1) + eps1) / sqrt(var(x) + eps) + mean(x1),
+ * then LeakyRelu(alpha), statistics per (n, c) over the spatial dims: one
+ * pass each for the statistics of x and x1 (channel_stats), the same Sqrt
+ * floor (nn.h), then one pass writing y (in place of x when x dies). */
+
+#define NORM_LANES 16
+#define NORM_RUN 1024
+
+/* Mean and population variance in one pass over shifted values d = x - x[0]
+ * (float lanes per short run, summed in double): var = E[d^2] - E[d]^2 keeps
+ * float accuracy because the shift is a sample of the data, so E[d] is a few
+ * standard deviations at most for any image. */
+static inline void channel_stats(const float *p, int64_t n, float *mean, float *var)
+{
+    float s = n > 0 ? p[0] : 0;
+    double s1 = 0, s2 = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += NORM_RUN) {
+        int64_t e = n - i0 < NORM_RUN ? n - i0 : NORM_RUN;
+        float a1[NORM_LANES] = {0}, a2[NORM_LANES] = {0};
+        int64_t i = 0;
+        for (; i + NORM_LANES <= e; i += NORM_LANES)
+            for (int l = 0; l < NORM_LANES; l++) {
+                float d = p[i0 + i + l] - s;
+                a1[l] += d;
+                a2[l] += d * d;
+            }
+        for (; i < e; i++) {
+            float d = p[i0 + i] - s;
+            a1[0] += d;
+            a2[0] += d * d;
+        }
+        for (int l = 0; l < NORM_LANES; l++) {
+            s1 += a1[l];
+            s2 += a2[l];
+        }
+    }
+    double m1 = s1 / (double)n, v = s2 / (double)n - m1 * m1;
+    *mean = (float)((double)s + m1);
+    *var = (float)(v > 0 ? v : 0);
+}
+
+static float sqrt_floor(float v)
+{
+    return sqrtf(v >= 0 && v < GH_NN_SQRT_FLOOR ? GH_NN_SQRT_FLOOR : v);
+}
+
+struct cnorm_ctx {
+    const float *x, *x1;
+    const float *m1, *v1; /* when set: the statistics of x1, per (n, c), instead of x1 */
+    float *y;
+    int64_t len, len1;
+    float eps, eps1, alpha;
+};
+
+/* Statistics of x1 = W xin + b (a 1x1 convolution folded into the norm by
+ * fuse.c) without materializing x1: column blocks of the product go through
+ * a per-thread buffer and are summed there, shifted by x1's first column. */
+#define C1_BLOCK 1024
+
+struct c1_ctx {
+    const float *xin, *w, *shift;
+    float *buf;   /* per thread: m * C1_BLOCK */
+    double *sums; /* per thread: s1[m], s2[m] */
+    int64_t m, cin, hw;
+    int threads;
+};
+
+GH_NN_SIMD static void c1_range(void *arg, int begin, int end)
+{
+    const struct c1_ctx *c = arg;
+    int64_t nblocks = (c->hw + C1_BLOCK - 1) / C1_BLOCK;
+    for (int th = begin; th < end; th++) {
+        float *buf = c->buf + (size_t)th * (size_t)(c->m * C1_BLOCK);
+        double *s1 = c->sums + (size_t)th * (size_t)(2 * c->m), *s2 = s1 + c->m;
+        for (int64_t o = 0; o < 2 * c->m; o++)
+            s1[o] = 0;
+        for (int64_t b = th; b < nblocks; b += c->threads) {
+            int64_t c0 = b * C1_BLOCK, nb = c->hw - c0 < C1_BLOCK ? c->hw - c0 : C1_BLOCK;
+            gh_nn_sgemm(1, 0, 0, (int)c->m, (int)nb, (int)c->cin, 1.0f, c->w, (int)c->cin, c->xin + c0, (int)c->hw, 0.0f,
+                        buf, (int)nb);
+            for (int64_t o = 0; o < c->m; o++) {
+                const float *p = buf + o * nb;
+                float sh = c->shift[o], a1[NORM_LANES] = {0}, a2[NORM_LANES] = {0};
+                int64_t i = 0;
+                for (; i + NORM_LANES <= nb; i += NORM_LANES)
+                    for (int l = 0; l < NORM_LANES; l++) {
+                        float d = p[i + l] - sh;
+                        a1[l] += d;
+                        a2[l] += d * d;
+                    }
+                for (; i < nb; i++) {
+                    float d = p[i] - sh;
+                    a1[0] += d;
+                    a2[0] += d * d;
+                }
+                for (int l = 0; l < NORM_LANES; l++) {
+                    s1[o] += a1[l];
+                    s2[o] += a2[l];
+                }
+            }
+        }
+    }
+}
+
+/* Per-channel mean and variance of W xin + b for each image of xin. */
+static enum gh_status conv1x1_stats(struct gh_nn_exec *x, const struct gh_nn_tensor *xin,
+                                    const struct gh_nn_tensor *w, const struct gh_nn_tensor *b, int64_t m,
+                                    float *mean, float *var)
+{
+    int64_t n = xin->shape[0], cin = xin->shape[1], hw = xin->shape[2] * xin->shape[3];
+    if (w->ndim != 4 || w->shape[0] != m || w->shape[1] != cin || w->shape[2] != 1 || w->shape[3] != 1 ||
+        (b && (int64_t)gh_nn_tensor_count(b) != m) || m > INT32_MAX || cin > INT32_MAX || hw > INT32_MAX)
+        return gh_error(GH_ERR_MODEL, "folded 1x1 convolution: weights do not fit");
+    int threads = x->threads < 1 ? 1 : x->threads;
+    float *buf;
+    size_t floats = (size_t)threads * (size_t)(m * C1_BLOCK) + (size_t)m, dbl = (size_t)threads * (size_t)(2 * m);
+    enum gh_status st = gh_nn_scratch(x, floats * sizeof(float) + dbl * sizeof(double) + 16, (void **)&buf);
+    if (st)
+        return st;
+    float *shift = buf + (size_t)threads * (size_t)(m * C1_BLOCK);
+    double *sums = (double *)(((uintptr_t)(shift + m) + 15) & ~(uintptr_t)15);
+    const float *wd = w->data, *bd = b ? b->data : NULL;
+    for (int64_t img = 0; img < n; img++) {
+        const float *xi = (const float *)xin->data + img * cin * hw;
+        for (int64_t o = 0; o < m; o++) { /* the product at the first pixel: the shift */
+            double v = 0;
+            for (int64_t k = 0; hw && k < cin; k++)
+                v += (double)wd[o * cin + k] * xi[k * hw];
+            shift[o] = (float)v;
+        }
+        struct c1_ctx c = {xi, wd, shift, buf, sums, m, cin, hw, threads};
+        if (hw)
+            gh_parallel_for(threads, threads, c1_range, &c);
+        for (int64_t o = 0; o < m; o++) {
+            double s1 = 0, s2 = 0;
+            for (int t = 0; t < threads; t++) {
+                s1 += sums[(size_t)t * (size_t)(2 * m) + (size_t)o];
+                s2 += sums[(size_t)t * (size_t)(2 * m) + (size_t)(m + o)];
+            }
+            double m1 = hw ? s1 / (double)hw : NAN, v = hw ? s2 / (double)hw - m1 * m1 : NAN;
+            mean[img * m + o] = (float)((double)shift[o] + (bd ? bd[o] : 0) + m1);
+            var[img * m + o] = (float)(v > 0 || v != v ? v : 0);
+        }
+    }
+    return GH_OK;
+}
+
+GH_NN_SIMD static void cnorm_range(void *arg, int begin, int end)
+{
+    const struct cnorm_ctx *c = arg;
+    for (int64_t o = begin; o < end; o++) {
+        const float *p = c->x + o * c->len, *p1 = c->x1 + o * c->len1;
+        float *q = c->y + o * c->len;
+        float m, v, m1, v1;
+        channel_stats(p, c->len, &m, &v);
+        if (c->m1) {
+            m1 = c->m1[o];
+            v1 = c->v1[o];
+        } else {
+            channel_stats(p1, c->len1, &m1, &v1);
+        }
+        float k = (1.0f / sqrt_floor(v + c->eps)) * sqrt_floor(v1 + c->eps1), a = c->alpha;
+        /* Through a local block: q may be p (in place), and the possible
+         * overlap would keep the compiler from vectorizing the loop. */
+        int64_t i = 0;
+        for (; i + NORM_LANES <= c->len; i += NORM_LANES) {
+            float blk[NORM_LANES];
+            memcpy(blk, p + i, sizeof blk);
+            for (int l = 0; l < NORM_LANES; l++) {
+                float t = (blk[l] - m) * k + m1;
+                blk[l] = t >= 0 ? t : t * a;
+            }
+            memcpy(q + i, blk, sizeof blk);
+        }
+        for (; i < c->len; i++) {
+            float t = (p[i] - m) * k + m1;
+            q[i] = t >= 0 ? t : t * a;
+        }
+    }
+}
+
+GH_NN_KERNEL(gh_nn_k_channel_norm)
+{
+    const struct gh_nn_tensor *X = gh_nn_in(x, node, 0), *X1 = gh_nn_in(x, node, 1);
+    const struct gh_nn_tensor *E = gh_nn_in(x, node, 2), *E1 = gh_nn_in(x, node, 3);
+    if (!X || !X1 || !E || !E1 || X->dtype != GH_NN_F32 || X1->dtype != GH_NN_F32 || E->dtype != GH_NN_F32 ||
+        E1->dtype != GH_NN_F32 || gh_nn_tensor_count(E) != 1 || gh_nn_tensor_count(E1) != 1)
+        return gh_error(GH_ERR_MODEL, "needs two float tensors and two float scalars");
+    if (X->ndim != 4 || X1->ndim != 4 || X->shape[0] != X1->shape[0])
+        return gh_error(GH_ERR_MODEL, "inputs must be [N,C,H,W] with the same N");
+    const struct gh_nn_tensor *W1 = gh_nn_in(x, node, 4), *B1 = gh_nn_in(x, node, 5);
+    if (W1 && (W1->dtype != GH_NN_F32 || (B1 && B1->dtype != GH_NN_F32)))
+        return gh_error(GH_ERR_MODEL, "folded 1x1 convolution: weights must be float");
+    if (!W1 && X->shape[1] != X1->shape[1])
+        return gh_error(GH_ERR_MODEL, "inputs must have the same channels");
+    struct cnorm_ctx c = {X->data, X1->data, NULL, NULL, NULL, X->shape[2] * X->shape[3], X1->shape[2] * X1->shape[3],
+                          ((const float *)E->data)[0], ((const float *)E1->data)[0],
+                          gh_nn_attr_float(node, "alpha", 1.0f)};
+    int64_t nc = X->shape[0] * X->shape[1];
+    enum gh_status st;
+    if (W1) { /* input 1 is the input of a folded 1x1 conv: x1 = W1 * input 1 + B1 */
+        float *stats;
+        if ((st = gh_nn_scratch(x, (size_t)(2 * nc) * sizeof(float) + 1, (void **)&stats)) ||
+            (st = conv1x1_stats(x, X1, W1, B1, X->shape[1], stats, stats + nc)))
+            return st;
+        c.m1 = stats;
+        c.v1 = stats + nc;
+    }
+    struct gh_nn_tensor *out;
+    if ((st = gh_nn_out_inplace(x, node, 0, 0, GH_NN_F32, 4, X->shape, &out)))
+        return st;
+    c.y = out->data;
+    if (!c.len || !nc)
+        return GH_OK;
+    if (!c.len1) /* the graph's mean of nothing: NaN */
+        c.eps1 = NAN;
+    if (nc > INT32_MAX)
+        return gh_error(GH_ERR_TOO_LARGE, "too many channels");
+    gh_parallel_for((int)nc, x->threads, cnorm_range, &c);
+    return GH_OK;
+}

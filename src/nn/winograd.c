@@ -1,20 +1,22 @@
-/* Winograd F(4x4, 3x3) for stride-1, undilated, ungrouped 3x3 convolutions
- * (Lavin & Gray 2015): 36 multiplications per 4x4 output tile per channel pair
- * instead of 144, as 36 independent GEMMs [M,C] x [C,tiles] on OpenBLAS.
- * Tiles are processed in bands sized to stay in cache-friendly scratch, each
- * thread running whole bands (input transform, 36 GEMMs, output transform),
- * so no im2col buffer 9x the input is ever written. Transformed weights are
- * computed once per node and kept in the model. Accuracy in float32 is at the
- * 1e-6 relative level for these matrices, far inside the 2e-3 budget. */
+/* Winograd F(4x4, 3x3) for stride-1, undilated 3x3 convolutions (Lavin &
+ * Gray 2015): each 4x4 output tile comes from a 6x6 input tile through
+ *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A,
+ * so the 36 multiplications per input channel and tile become 36 batched
+ * products U[xi][M][C] x V[xi][C][tiles] on SGEMM: 2.25x fewer
+ * multiply-adds than im2col (4x for the products alone).
+ *
+ * Tiles are processed in bands (a range of tile indices) so V and the
+ * products stay in cache; each thread owns whole bands and runs single-
+ * threaded GEMMs, so no thread waits on another inside a band. Padding (zero,
+ * or reflect for a folded Pad) is applied while the 6x6 input tiles are read,
+ * never materialized. */
 #include "nn/nn_winograd.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#define BAND_BYTES (6u << 20) /* per-thread V + M scratch */
+#define T 36 /* 6x6 transformed tile */
 
-/* U[36][M][C] = G g G^T for every 3x3 kernel g = w[m][c]. */
-static void transform_weights(const float *w, int64_t m, int64_t c, float *u)
+void gh_nn_wino_weights(const float *w, int64_t m, int64_t c, float *u)
 {
     static const float G[6][3] = {{1.0f / 4, 0, 0},
                                   {-1.0f / 6, -1.0f / 6, -1.0f / 6},
@@ -22,39 +24,67 @@ static void transform_weights(const float *w, int64_t m, int64_t c, float *u)
                                   {1.0f / 24, 1.0f / 12, 1.0f / 6},
                                   {1.0f / 24, -1.0f / 12, 1.0f / 6},
                                   {0, 0, 1}};
-    for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < c; j++) {
-            const float *g = w + (i * c + j) * 9;
-            float t[6][3], r[6][6];
+    size_t mc = (size_t)m * (size_t)c;
+    for (int64_t o = 0; o < m; o++)
+        for (int64_t i = 0; i < c; i++) {
+            const float *g = w + ((size_t)o * c + i) * 9;
+            double tmp[6][3], r[6][6];
             for (int a = 0; a < 6; a++)
                 for (int b = 0; b < 3; b++)
-                    t[a][b] = G[a][0] * g[0 * 3 + b] + G[a][1] * g[1 * 3 + b] + G[a][2] * g[2 * 3 + b];
+                    tmp[a][b] = G[a][0] * (double)g[0 * 3 + b] + G[a][1] * (double)g[1 * 3 + b] +
+                                G[a][2] * (double)g[2 * 3 + b];
             for (int a = 0; a < 6; a++)
                 for (int b = 0; b < 6; b++)
-                    r[a][b] = t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-            for (int k = 0; k < 36; k++)
-                u[((size_t)k * (size_t)m + (size_t)i) * (size_t)c + (size_t)j] = r[k / 6][k % 6];
+                    r[a][b] = tmp[a][0] * G[b][0] + tmp[a][1] * G[b][1] + tmp[a][2] * G[b][2];
+            for (int xi = 0; xi < T; xi++)
+                u[(size_t)xi * mc + (size_t)o * c + i] = (float)r[xi / 6][xi % 6];
         }
 }
 
-#define L 8 /* tiles transformed together, one per SIMD lane */
+/* Input coordinate i (may be outside [0, n)) as an index, or -1 for zero. */
+static inline int64_t src_index(int64_t i, int64_t n, int reflect, int64_t pad_lo, int64_t pad_hi)
+{
+    if (i >= 0 && i < n)
+        return i;
+    if (!reflect || i < -pad_lo || i >= n + pad_hi)
+        return -1; /* zero pad, or beyond the padded input: only feeds discarded outputs */
+    return gh_nn_reflect(i, n);
+}
 
-/* B^T d B for L tiles at once; out plane k gets its L values at v + k*stride. */
-static inline void input_tiles(const float d[6][6][L], float *v, size_t stride, int n)
+/* L tiles side by side (consecutive in a tile row) as SIMD lanes. */
+#define L 8
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define WINO_CLONES
+#endif
+
+/* Input transform of L tiles from phase rows: ph[i][k][t] holds padded
+ * input row i at column 4t + k, so tile lane l reads ph[i][j & 3][l + (j >> 2)]
+ * with contiguous loads. Writes lane l of element xi to dst[xi * stride + l]. */
+WINO_CLONES static void input_tiles_ph(const float *ph, size_t pk, float *dst, size_t stride)
 {
     float t[6][6][L];
-    for (int j = 0; j < 6; j++)
-        for (int l = 0; l < L; l++) {
-            float d0 = d[0][j][l], d1 = d[1][j][l], d2 = d[2][j][l], d3 = d[3][j][l], d4 = d[4][j][l],
-                  d5 = d[5][j][l];
-            t[0][j][l] = 4 * d0 - 5 * d2 + d4;
-            t[1][j][l] = -4 * (d1 + d2) + d3 + d4;
-            t[2][j][l] = 4 * (d1 - d2) - d3 + d4;
-            t[3][j][l] = -2 * (d1 - d3) - d2 + d4;
-            t[4][j][l] = 2 * (d1 - d3) - d2 + d4;
-            t[5][j][l] = 4 * d1 - 5 * d3 + d5;
+    for (int j = 0; j < 6; j++) {
+        float d[6][L];
+        for (int i = 0; i < 6; i++) {
+            const float *r = ph + (size_t)(i * 4 + (j & 3)) * pk + (j >> 2);
+            for (int l = 0; l < L; l++)
+                d[i][l] = r[l];
         }
+        for (int l = 0; l < L; l++) {
+            t[0][j][l] = 4 * d[0][l] - 5 * d[2][l] + d[4][l];
+            t[1][j][l] = -4 * (d[1][l] + d[2][l]) + d[3][l] + d[4][l];
+            t[2][j][l] = 4 * (d[1][l] - d[2][l]) - d[3][l] + d[4][l];
+            t[3][j][l] = -2 * (d[1][l] - d[3][l]) - d[2][l] + d[4][l];
+            t[4][j][l] = 2 * (d[1][l] - d[3][l]) - d[2][l] + d[4][l];
+            t[5][j][l] = 4 * d[1][l] - 5 * d[3][l] + d[5][l];
+        }
+    }
     for (int i = 0; i < 6; i++) {
+        /* Computed into a local block first: stores through dst at a run-time
+         * stride may alias, which keeps the compiler from vectorizing. */
         float o[6][L];
         for (int l = 0; l < L; l++) {
             float d0 = t[i][0][l], d1 = t[i][1][l], d2 = t[i][2][l], d3 = t[i][3][l], d4 = t[i][4][l],
@@ -66,166 +96,225 @@ static inline void input_tiles(const float d[6][6][L], float *v, size_t stride, 
             o[4][l] = 2 * (d1 - d3) - d2 + d4;
             o[5][l] = 4 * d1 - 5 * d3 + d5;
         }
-        for (int k = 0; k < 6; k++) {
-            if (n == L) /* constant size: inlined as two vector stores */
-                memcpy(v + (size_t)(i * 6 + k) * stride, o[k], sizeof o[k]);
-            else
-                memcpy(v + (size_t)(i * 6 + k) * stride, o[k], (size_t)n * sizeof(float));
-        }
+        for (int k = 0; k < 6; k++)
+            memcpy(dst + (size_t)(i * 6 + k) * stride, o[k], sizeof o[k]);
     }
 }
 
-/* A^T m A for L tiles at once (plane k's L values at mv + k*stride). */
-static inline void output_tiles(const float *mv, size_t stride, float o[4][4][L])
+/* Output transform of L tiles side by side: lane l of element xi at
+ * src[xi * stride + l]; writes the 4x4 tiles at q, q+4, ... (row pitch w). */
+WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, int64_t w)
 {
-    float m[36][L], t[4][6][L];
-    for (int k = 0; k < 36; k++)
-        memcpy(m[k], mv + (size_t)k * stride, sizeof m[k]);
-    for (int j = 0; j < 6; j++)
+    float t[4][6][L];
+    for (int j = 0; j < 6; j++) {
+        float m[6][L];
+        for (int i = 0; i < 6; i++)
+            for (int l = 0; l < L; l++)
+                m[i][l] = src[(size_t)(i * 6 + j) * stride + l];
         for (int l = 0; l < L; l++) {
-            float m0 = m[0 * 6 + j][l], m1 = m[1 * 6 + j][l], m2 = m[2 * 6 + j][l], m3 = m[3 * 6 + j][l],
-                  m4 = m[4 * 6 + j][l], m5 = m[5 * 6 + j][l];
-            t[0][j][l] = m0 + m1 + m2 + m3 + m4;
-            t[1][j][l] = m1 - m2 + 2 * (m3 - m4);
-            t[2][j][l] = m1 + m2 + 4 * (m3 + m4);
-            t[3][j][l] = m1 - m2 + 8 * (m3 - m4) + m5;
+            t[0][j][l] = m[0][l] + m[1][l] + m[2][l] + m[3][l] + m[4][l];
+            t[1][j][l] = m[1][l] - m[2][l] + 2 * (m[3][l] - m[4][l]);
+            t[2][j][l] = m[1][l] + m[2][l] + 4 * (m[3][l] + m[4][l]);
+            t[3][j][l] = m[1][l] - m[2][l] + 8 * (m[3][l] - m[4][l]) + m[5][l];
         }
-    for (int i = 0; i < 4; i++)
+    }
+    for (int i = 0; i < 4; i++) {
+        float y[4][L];
         for (int l = 0; l < L; l++) {
             float m0 = t[i][0][l], m1 = t[i][1][l], m2 = t[i][2][l], m3 = t[i][3][l], m4 = t[i][4][l],
                   m5 = t[i][5][l];
-            o[i][0][l] = m0 + m1 + m2 + m3 + m4;
-            o[i][1][l] = m1 - m2 + 2 * (m3 - m4);
-            o[i][2][l] = m1 + m2 + 4 * (m3 + m4);
-            o[i][3][l] = m1 - m2 + 8 * (m3 - m4) + m5;
+            y[0][l] = m0 + m1 + m2 + m3 + m4;
+            y[1][l] = m1 - m2 + 2 * (m3 - m4);
+            y[2][l] = m1 + m2 + 4 * (m3 + m4);
+            y[3][l] = m1 - m2 + 8 * (m3 - m4) + m5;
         }
+        float row[4 * L];
+        for (int l = 0; l < L; l++)
+            for (int j = 0; j < 4; j++)
+                row[4 * l + j] = y[j][l];
+        memcpy(q + i * w, row, sizeof row);
+    }
 }
 
 struct wino_ctx {
-    const struct gh_nn_wino_geom *g;
-    const float *x, *u, *bias;
-    float *y;
-    float *scratch; /* per thread: V [36][C][band] then M [36][M][band] */
-    size_t per_thread;
-    int64_t band, n_bands, tiles_w, tiles;
-    int threads;
+    const struct gh_nn_wino *a;
+    float *scratch;
+    size_t per_thread; /* floats */
+    int64_t tiles_w, tiles, band; /* band: tiles per band, whole tile rows */
+    size_t pk;                    /* floats per phase row (>= tiles_w + L + 1) */
+    int nthreads;
 };
 
-GH_NN_SIMD static void wino_thread(void *arg, int begin, int end)
+/* Tiles [t, t + n) of one tile row starting at t: at most L, within the band. */
+static int64_t group_size(const struct wino_ctx *c, int64_t t, int64_t t1)
 {
-    const struct wino_ctx *c = arg;
-    const struct gh_nn_wino_geom *g = c->g;
-    for (int tid = begin; tid < end; tid++) {
-        float *v = c->scratch + (size_t)tid * c->per_thread;
-        float *mo = v + (size_t)36 * (size_t)g->c * (size_t)c->band;
-        for (int64_t b = tid; b < c->n_bands; b += c->threads) {
-            int64_t t0 = b * c->band, nt = c->tiles - t0 < c->band ? c->tiles - t0 : c->band;
-            size_t sv = (size_t)g->c * (size_t)nt; /* plane stride of V in this band */
-            for (int64_t ch = 0; ch < g->c; ch++) {
-                const float *plane = c->x + ch * g->h * g->w;
-                for (int64_t t = 0; t < nt; t += L) {
-                    int n = nt - t < L ? (int)(nt - t) : L;
-                    float d[6][6][L];
-                    for (int l = 0; l < L; l++) {
-                        int64_t tt = t0 + t + (l < n ? l : 0);
-                        int64_t ty = tt / c->tiles_w, tx = tt % c->tiles_w;
-                        int64_t y0 = ty * 4 - g->pt, x0 = tx * 4 - g->pl;
-                        if (y0 >= 0 && x0 >= 0 && y0 + 6 <= g->h && x0 + 6 <= g->w) {
-                            for (int i = 0; i < 6; i++) {
-                                const float *p = plane + (y0 + i) * g->w + x0;
-                                for (int j = 0; j < 6; j++)
-                                    d[i][j][l] = p[j];
-                            }
-                        } else {
-                            for (int i = 0; i < 6; i++)
-                                for (int j = 0; j < 6; j++) {
-                                    int64_t yy = y0 + i, xx = x0 + j;
-                                    if (g->reflect)
-                                        d[i][j][l] = plane[gh_nn_reflect(yy, g->h) * g->w + gh_nn_reflect(xx, g->w)];
-                                    else
-                                        d[i][j][l] = yy >= 0 && yy < g->h && xx >= 0 && xx < g->w
-                                                         ? plane[yy * g->w + xx]
-                                                         : 0;
-                                }
-                        }
+    int64_t n = t1 - t, row = c->tiles_w - t % c->tiles_w;
+    n = n < row ? n : row;
+    return n < L ? n : L;
+}
+
+static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, int64_t t0, int64_t t1)
+{
+    const struct gh_nn_wino *a = c->a;
+    int64_t nt = t1 - t0, C = a->c, M = a->m;
+    size_t vs = (size_t)C * (size_t)nt, ms = (size_t)M * (size_t)nt;
+    /* Input transform: V[xi][ch][t], a tile row at a time: its six padded
+     * input rows are split into 4 column phases, then L tiles per step. */
+    for (int64_t ch = 0; ch < C; ch++) {
+        const float *plane = a->x + ch * a->h * a->w;
+        for (int64_t t = t0; t < t1; t += c->tiles_w) {
+            int64_t ty = t / c->tiles_w, y0 = ty * 4 - a->pt;
+            for (int i = 0; i < 6; i++) {
+                int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
+                float *r = ph + (size_t)(i * 4) * c->pk;
+                const float *row = iy < 0 ? NULL : plane + iy * a->w;
+                for (int k = 0; k < 4; k++, r += c->pk) {
+                    /* Columns 4q + k - pl inside the row for q in [lo, hi). */
+                    int64_t lo = 0, hi = 0;
+                    if (row) {
+                        lo = a->pl - k > 0 ? (a->pl - k + 3) / 4 : 0;
+                        int64_t last = a->w - 1 - k + a->pl; /* 4q <= last */
+                        hi = last < 0 ? 0 : last / 4 + 1;
+                        hi = hi < (int64_t)c->pk ? hi : (int64_t)c->pk;
+                        lo = lo < hi ? lo : hi;
+                        const float *src = row + k - a->pl;
+                        for (int64_t q = lo; q < hi; q++)
+                            r[q] = src[4 * q];
                     }
-                    input_tiles((const float(*)[6][L])d, v + (size_t)ch * (size_t)nt + (size_t)t, sv, n);
+                    for (int64_t q = 0; q < (int64_t)c->pk; q++) {
+                        if (q == lo)
+                            q = hi;
+                        if (q >= (int64_t)c->pk)
+                            break;
+                        int64_t ix = row && q <= c->tiles_w ? src_index(4 * q + k - a->pl, a->w, a->reflect, a->pl, a->pr)
+                                                            : -1;
+                        r[q] = ix < 0 ? 0 : row[ix];
+                    }
                 }
             }
-            for (int k = 0; k < 36; k++)
-                gh_nn_sgemm(1, 0, 0, (int)g->m, (int)nt, (int)g->c, 1.0f, c->u + (size_t)k * (size_t)(g->m * g->c),
-                            (int)g->c, v + (size_t)k * sv, (int)nt, 0.0f, mo + (size_t)k * (size_t)(g->m * nt),
-                            (int)nt);
-            size_t sm = (size_t)g->m * (size_t)nt;
-            for (int64_t m = 0; m < g->m; m++) {
-                float *oplane = c->y + m * g->oh * g->ow;
-                float bias = c->bias ? c->bias[m] : 0;
-                for (int64_t t = 0; t < nt; t += L) {
-                    int n = nt - t < L ? (int)(nt - t) : L;
-                    float o[4][4][L];
-                    if (n == L) {
-                        output_tiles(mo + (size_t)m * (size_t)nt + (size_t)t, sm, o);
-                    } else { /* last partial group: copy to a padded buffer first */
-                        float tail[36 * L] = {0};
-                        for (int k = 0; k < 36; k++)
-                            memcpy(tail + k * L, mo + (size_t)k * sm + (size_t)m * (size_t)nt + (size_t)t,
-                                   (size_t)n * sizeof(float));
-                        output_tiles(tail, L, o);
-                    }
-                    for (int l = 0; l < n; l++) {
-                        int64_t tt = t0 + t + l, ty = tt / c->tiles_w, tx = tt % c->tiles_w;
-                        int64_t oy = ty * 4, ox = tx * 4;
-                        int64_t rows = g->oh - oy < 4 ? g->oh - oy : 4, cols = g->ow - ox < 4 ? g->ow - ox : 4;
-                        for (int64_t i = 0; i < rows; i++)
-                            for (int64_t j = 0; j < cols; j++)
-                                oplane[(oy + i) * g->ow + ox + j] = o[i][j][l] + bias;
-                    }
+            float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
+            for (int64_t tx = 0; tx < c->tiles_w; tx += L) {
+                if (tx + L <= c->tiles_w) {
+                    input_tiles_ph(ph + tx, c->pk, dst + tx, vs);
+                    continue;
                 }
+                float out[T][L];
+                input_tiles_ph(ph + tx, c->pk, &out[0][0], L);
+                for (int xi = 0; xi < T; xi++)
+                    memcpy(dst + (size_t)xi * vs + (size_t)tx, out[xi], (size_t)(c->tiles_w - tx) * sizeof(float));
             }
         }
     }
+    /* 36 products: MO[xi][M][t] = U[xi][M][C] * V[xi][C][t]. */
+    for (int xi = 0; xi < T; xi++)
+        gh_nn_sgemm(1, 0, 0, (int)M, (int)nt, (int)C, 1.0f, a->u + (size_t)xi * (size_t)(M * C), (int)C,
+                    v + (size_t)xi * vs, (int)nt, 0.0f, mo + (size_t)xi * ms, (int)nt);
+    /* Output transform into the 4x4 tiles, clipped at the bottom/right. */
+    for (int64_t o = 0; o < M; o++) {
+        float *plane = a->y + o * a->oh * a->ow;
+        for (int64_t t = t0, n; t < t1; t += n) {
+            n = group_size(c, t, t1);
+            int64_t ty = t / c->tiles_w, tx = t % c->tiles_w;
+            const float *src = mo + (size_t)o * (size_t)nt + (size_t)(t - t0);
+            float *q = plane + ty * 4 * a->ow + tx * 4;
+            if (n == L && ty * 4 + 4 <= a->oh && (tx + L) * 4 <= a->ow) {
+                output_tiles(src, ms, q, a->ow);
+                continue;
+            }
+            float in[T][L], buf[4][4 * L];
+            for (int xi = 0; xi < T; xi++)
+                for (int l = 0; l < L; l++)
+                    in[xi][l] = l < n ? src[(size_t)xi * ms + (size_t)l] : 0;
+            output_tiles(&in[0][0], L, &buf[0][0], 4 * L);
+            int64_t rows = a->oh - ty * 4 < 4 ? a->oh - ty * 4 : 4;
+            int64_t cols = a->ow - tx * 4 < 4 * n ? a->ow - tx * 4 : 4 * n;
+            for (int64_t i = 0; i < rows; i++)
+                memcpy(q + i * a->ow, buf[i], (size_t)cols * sizeof *q);
+        }
+    }
+}
+
+static void wino_thread(void *arg, int begin, int end)
+{
+    const struct wino_ctx *c = arg;
+    for (int th = begin; th < end; th++) {
+        float *v = c->scratch + (size_t)th * c->per_thread;
+        float *mo = v + (size_t)T * (size_t)c->a->c * (size_t)c->band;
+        float *ph = mo + (size_t)T * (size_t)c->a->m * (size_t)c->band;
+        int64_t nb = (c->tiles + c->band - 1) / c->band;
+        int64_t b0 = nb * th / c->nthreads, b1 = nb * (th + 1) / c->nthreads;
+        for (int64_t b = b0; b < b1; b++) {
+            int64_t t0 = b * c->band, t1 = t0 + c->band < c->tiles ? t0 + c->band : c->tiles;
+            wino_band(c, v, mo, ph, t0, t1);
+        }
+    }
+}
+
+/* Tiles per band, in whole tile rows: V and the products of one band in
+ * about 2 MB, and enough bands for every thread. */
+static int64_t band_tiles(const struct gh_nn_wino *a, int64_t tiles_w, int64_t tiles_h, int threads)
+{
+    int64_t rows = (2 << 20) / (4 * T * (a->c + a->m)) / tiles_w;
+    if (rows < 1)
+        rows = 1;
+    while (rows > 1 && (tiles_h + rows - 1) / rows < 2 * threads)
+        rows--;
+    return rows * tiles_w;
+}
+
+static size_t phase_floats(int64_t tiles_w)
+{
+    return (size_t)((tiles_w + L - 1) / L * L + 1);
+}
+
+size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads)
+{
+    int64_t tw = (a->ow + 3) / 4, th = (a->oh + 3) / 4;
+    int64_t band = band_tiles(a, tw, th, threads);
+    size_t per = (size_t)T * (size_t)(a->c + a->m) * (size_t)band + 24 * phase_floats(tw);
+    return (size_t)threads * per * sizeof(float);
+}
+
+void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads)
+{
+    struct wino_ctx c;
+    c.a = a;
+    c.scratch = scratch;
+    c.tiles_w = (a->ow + 3) / 4;
+    c.tiles = ((a->oh + 3) / 4) * c.tiles_w;
+    c.band = band_tiles(a, c.tiles_w, (a->oh + 3) / 4, threads);
+    c.pk = phase_floats(c.tiles_w);
+    c.per_thread = (size_t)T * (size_t)(a->c + a->m) * (size_t)c.band + 24 * c.pk;
+    c.nthreads = threads;
+    gh_parallel_for(threads, threads, wino_thread, &c);
 }
 
 size_t gh_nn_wino_weights_size(int64_t m, int64_t c)
 {
-    return (size_t)36 * (size_t)m * (size_t)c;
-}
-
-void gh_nn_wino_weights(const float *w, int64_t m, int64_t c, float *u)
-{
-    transform_weights(w, m, c, u);
+    return (size_t)T * (size_t)m * (size_t)c;
 }
 
 enum gh_status gh_nn_wino_conv(struct gh_nn_exec *x, const struct gh_nn_wino_geom *g, const float *xd,
                                const float *u, const float *bias, float *yd)
 {
-    struct wino_ctx c;
-    memset(&c, 0, sizeof c);
-    c.g = g;
-    c.u = u;
-    c.bias = bias;
-    c.tiles_w = (g->ow + 3) / 4;
-    c.tiles = c.tiles_w * ((g->oh + 3) / 4);
-    c.threads = x->threads < 1 ? 1 : x->threads;
-    c.band = (int64_t)(BAND_BYTES / (36 * sizeof(float) * (size_t)(g->c + g->m)));
-    if (c.band < 16)
-        c.band = 16;
-    /* Enough bands to keep every thread busy. */
-    if (c.band * c.threads > c.tiles)
-        c.band = (c.tiles + c.threads - 1) / c.threads;
-    if (c.band < 1)
-        c.band = 1;
-    c.n_bands = (c.tiles + c.band - 1) / c.band;
-    if (c.threads > c.n_bands)
-        c.threads = (int)c.n_bands;
-    c.per_thread = (size_t)36 * (size_t)(g->c + g->m) * (size_t)c.band;
-    enum gh_status st = gh_nn_scratch(x, c.per_thread * (size_t)c.threads * sizeof(float), (void **)&c.scratch);
+    /* Bottom/right pads follow from the output size. */
+    struct gh_nn_wino a = {NULL, u, NULL, g->c, g->h, g->w, g->m, g->oh, g->ow,
+                           g->pt, g->pl, g->oh + 2 - g->h - g->pt, g->ow + 2 - g->w - g->pl, g->reflect};
+    int threads = x->threads < 1 ? 1 : x->threads;
+    float *scratch;
+    enum gh_status st = gh_nn_scratch(x, gh_nn_wino_scratch(&a, threads), (void **)&scratch);
     if (st)
         return st;
     for (int64_t n = 0; n < g->n; n++) {
-        c.x = xd + n * g->c * g->h * g->w;
-        c.y = yd + n * g->m * g->oh * g->ow;
-        gh_parallel_for(c.threads, c.threads, wino_thread, &c);
+        a.x = xd + n * g->c * g->h * g->w;
+        a.y = yd + n * g->m * g->oh * g->ow;
+        gh_nn_wino_run(&a, scratch, threads);
+        for (int64_t o = 0; bias && o < g->m; o++) {
+            float b = bias[o], *p = a.y + o * g->oh * g->ow;
+            if (b != 0)
+                for (int64_t i = 0; i < g->oh * g->ow; i++)
+                    p[i] += b;
+        }
     }
     return GH_OK;
 }

@@ -9,6 +9,13 @@
 static const struct gh_stage_def *const table[] = {
     &gh_stage_resize,
     &gh_stage_denoise,
+    &gh_stage_edges,
+    &gh_stage_stylize,
+    &gh_stage_segments,
+    &gh_stage_palette,
+    &gh_stage_transfer,
+    &gh_stage_histmatch,
+    &gh_stage_lines,
     &gh_stage_upsample,
 };
 _Static_assert(sizeof table / sizeof table[0] <= GH_STAGE_MAX, "raise GH_STAGE_MAX");
@@ -87,6 +94,12 @@ enum gh_status gh_pipeline_select(struct gh_pipeline *pipeline, const char *list
         return st;
     *pipeline = next;
     return GH_OK;
+}
+
+int gh_pipeline_uses(const struct gh_pipeline *pipeline, const char *name)
+{
+    int i = stage_index(name, strlen(name));
+    return i < 0 ? 0 : pipeline->enabled[i];
 }
 
 enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,

@@ -8,6 +8,13 @@
 
 extern const struct gh_stage_def gh_stage_resize;
 extern const struct gh_stage_def gh_stage_denoise;
+extern const struct gh_stage_def gh_stage_stylize;
+extern const struct gh_stage_def gh_stage_edges;
+extern const struct gh_stage_def gh_stage_segments;
+extern const struct gh_stage_def gh_stage_palette;
+extern const struct gh_stage_def gh_stage_transfer;
+extern const struct gh_stage_def gh_stage_histmatch;
+extern const struct gh_stage_def gh_stage_lines;
 extern const struct gh_stage_def gh_stage_upsample;
 
 #endif

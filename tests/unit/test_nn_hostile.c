@@ -182,6 +182,22 @@ static void test_crafted(void)
     m = model(&g, 13);
     expect_error(&m, GH_ERR_UNSUPPORTED, "FancyOp", "unknown op");
 
+    /* An op that only graph rewrites create (fuse.c), with its 4 inputs. */
+    g = (struct buf){0};
+    {
+        struct buf n = {0};
+        for (int k = 0; k < 4; k++)
+            f_str(&n, 1, "x");
+        f_str(&n, 2, "y");
+        f_str(&n, 3, "y");
+        f_str(&n, 4, "ghiblify.ChannelNorm");
+        f_msg(&g, 1, &n);
+    }
+    value_info(&g, 11, "x", 4, in_dims);
+    value_info(&g, 12, "y", 4, in_dims);
+    m = model(&g, 13);
+    expect_error(&m, GH_ERR_UNSUPPORTED, "internal", "internal op in a file");
+
     g = (struct buf){0};
     struct buf a = {0};
     f_str(&a, 1, "gamma");

@@ -34,6 +34,7 @@ static void test_select(void)
     gh_pipeline_init(&p);
     CHECK(enabled(&p, "resize") == 1);
     CHECK(enabled(&p, "denoise") == 1);
+    CHECK(enabled(&p, "stylize") == 1);
     CHECK(enabled(&p, "upsample") == 1);
 
     CHECK_OK(gh_pipeline_select(&p, "denoise", NULL));
@@ -116,8 +117,26 @@ static void test_run(void)
     gh_image_free(in);
 }
 
+/* Without a generator the stylize stage fails and says how to get one. */
+static void test_stylize_without_model(void)
+{
+    struct gh_pipeline p;
+    struct gh_image *in = NULL, *out = NULL;
+    gh_pipeline_init(&p);
+    CHECK_OK(gh_pipeline_select(&p, "stylize", NULL));
+    CHECK_OK(gh_image_new(32, 32, 3, &in));
+    struct gh_stage_ctx ctx = {.threads = 1, .original_width = 32, .original_height = 32};
+    CHECK(gh_pipeline_run(&p, &ctx, in, NULL, NULL, &out) == GH_ERR_MODEL);
+    CHECK(out == NULL);
+    CHECK_MSG(strstr(gh_error_detail(), "stylize: ") == gh_error_detail() &&
+                  strstr(gh_error_detail(), "tools/fetch-models.sh") != NULL,
+              "detail: %s", gh_error_detail());
+    gh_image_free(in);
+}
+
 int main(void)
 {
+    test_stylize_without_model();
     test_select();
     test_params();
     test_run();

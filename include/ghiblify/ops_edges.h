@@ -1,0 +1,28 @@
+/* ghiblify: edge and line operations (Canny, XDoG). Part of ops.h. */
+#ifndef GHIBLIFY_OPS_EDGES_H
+#define GHIBLIFY_OPS_EDGES_H
+
+#include "ghiblify/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* cv2.Canny on a 1-channel image: values are quantized to 8 bits (round(v * 255))
+ * as for a uint8 image; 3x3 Sobel with replicated borders; |dx| + |dy| (l2 = 0)
+ * or sqrt(dx^2 + dy^2) (l2 = 1) compared with low/high in OpenCV's units
+ * (0..255 scale gradients); OpenCV's non-maximum suppression; 8-connected
+ * hysteresis. *out is 1 channel with 1 on edges and 0 elsewhere. */
+enum gh_status gh_ops_canny(const struct gh_image *gray, double low, double high, int l2,
+                            int threads, struct gh_image **out);
+
+/* XDoG of Winnemoeller et al. 2012 on every channel: D = G_sigma - tau G_{k sigma}
+ * (Gaussians as gh_ops_gaussian, reflect-101), out = 1 where D >= epsilon and
+ * 1 + tanh(phi (D - epsilon)) elsewhere (values in [0, 1]: dark lines on white). */
+enum gh_status gh_ops_xdog(const struct gh_image *in, double sigma, double k, double tau,
+                           double epsilon, double phi, int threads, struct gh_image **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,348 @@
+/* Input lists, output names and sharding for batch runs. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "ghiblify/cli.h"
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* malloc'd printf; NULL when out of memory. */
+static char *format_string(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format_string(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void gh_cli_items_free(struct gh_cli_items *items)
+{
+    for (size_t i = 0; i < items->count; i++) {
+        free(items->item[i].input);
+        free(items->item[i].rel_dir);
+        free(items->item[i].output);
+        free(items->item[i].error);
+    }
+    free(items->item);
+    memset(items, 0, sizeof *items);
+}
+
+/* Takes ownership of input and error (either may be NULL on entry only if
+ * allocation failed, which is reported). */
+static enum gh_status push(struct gh_cli_items *items, char *input, const char *rel_dir,
+                           char *error)
+{
+    if (items->count == items->capacity) {
+        size_t cap = items->capacity ? items->capacity * 2 : 64;
+        struct gh_cli_item *grown = realloc(items->item, cap * sizeof *grown);
+        if (!grown)
+            goto nomem;
+        items->item = grown;
+        items->capacity = cap;
+    }
+    char *rel = dup_string(rel_dir);
+    if (!input || !rel) {
+        free(rel);
+        goto nomem;
+    }
+    items->item[items->count++] = (struct gh_cli_item){input, rel, NULL, error};
+    return GH_OK;
+nomem:
+    free(input);
+    free(error);
+    return gh_error(GH_ERR_NOMEM, "no memory for the input list");
+}
+
+static int has_image_extension(const char *name)
+{
+    return gh_io_format_from_name(name) != GH_FORMAT_UNKNOWN;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the images of dir (sorted), descending when recursive; *found counts them. */
+static enum gh_status scan_dir(struct gh_cli_items *items, const char *dir, const char *rel,
+                               int recursive, size_t *found)
+{
+    enum gh_status st = GH_OK;
+    char **names = NULL;
+    size_t count = 0, cap = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return push(items, dup_string(dir), rel,
+                    format_string("%s: cannot open directory: %s", dir, strerror(errno)));
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') /* hidden files, ".", "..", our own temporaries */
+            continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **grown = realloc(names, cap * sizeof *grown);
+            if (!grown) {
+                st = gh_error(GH_ERR_NOMEM, "no memory for a directory listing");
+                goto out;
+            }
+            names = grown;
+        }
+        if (!(names[count] = dup_string(e->d_name))) {
+            st = gh_error(GH_ERR_NOMEM, "no memory for a directory listing");
+            goto out;
+        }
+        count++;
+    }
+    if (count > 1)
+        qsort(names, count, sizeof *names, compare_strings);
+    for (size_t i = 0; i < count && st == GH_OK; i++) {
+        const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+        char *path = format_string("%s%s%s", dir, sep, names[i]);
+        struct stat sb;
+        if (!path) {
+            st = gh_error(GH_ERR_NOMEM, "no memory for a path");
+            break;
+        }
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            if (recursive) {
+                char *sub = format_string("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
+                st = sub ? scan_dir(items, path, sub, recursive, found)
+                         : gh_error(GH_ERR_NOMEM, "no memory for a path");
+                free(sub);
+            }
+            free(path);
+        } else if (has_image_extension(names[i])) {
+            (*found)++;
+            st = push(items, path, rel, NULL);
+        } else {
+            free(path);
+        }
+    }
+out:
+    closedir(d);
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    return st;
+}
+
+enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg, int recursive)
+{
+    struct stat sb;
+    if (strcmp(arg, "-") == 0)
+        return push(items, dup_string(arg), "", NULL);
+    if (stat(arg, &sb) != 0)
+        return push(items, dup_string(arg), "", format_string("%s: %s", arg, strerror(errno)));
+    if (!S_ISDIR(sb.st_mode))
+        return push(items, dup_string(arg), "", NULL);
+    size_t found = 0;
+    enum gh_status st = scan_dir(items, arg, "", recursive, &found);
+    if (st == GH_OK && found == 0)
+        st = push(items, dup_string(arg), "",
+                  format_string("%s: no PNG or JPEG images in this directory%s", arg,
+                                recursive ? " or below" : " (-r descends into subdirectories)"));
+    return st;
+}
+
+enum gh_status gh_cli_parse_shard(const char *text, int *index, int *count)
+{
+    char *end = NULL;
+    long k = strtol(text, &end, 10);
+    if (end == text || *end != '/')
+        goto bad;
+    const char *rest = end + 1;
+    long n = strtol(rest, &end, 10);
+    if (end == rest || *end != '\0')
+        goto bad;
+    if (n < 1 || n > 1000000 || k < 1 || k > n)
+        return gh_error(GH_ERR_ARGUMENT, "--shard %s: K must be 1..N and N 1..1000000 (K counts from 1)",
+                        text);
+    *index = (int)k;
+    *count = (int)n;
+    return GH_OK;
+bad:
+    return gh_error(GH_ERR_ARGUMENT, "--shard %s: expected K/N, e.g. 1/4", text);
+}
+
+static int compare_items(const void *a, const void *b)
+{
+    const struct gh_cli_item *x = a, *y = b;
+    return strcmp(x->input, y->input);
+}
+
+void gh_cli_shard(struct gh_cli_items *items, int index, int count)
+{
+    if (count <= 1)
+        return;
+    qsort(items->item, items->count, sizeof *items->item, compare_items);
+    size_t kept = 0;
+    for (size_t i = 0; i < items->count; i++) {
+        struct gh_cli_item *it = &items->item[i];
+        if ((int)(i % (size_t)count) == index - 1) {
+            items->item[kept++] = *it;
+        } else {
+            free(it->input);
+            free(it->rel_dir);
+            free(it->output);
+            free(it->error);
+        }
+    }
+    items->count = kept;
+}
+
+enum gh_format gh_cli_output_format(const struct gh_cli_config *config, const char *output)
+{
+    if (config->format != GH_FORMAT_UNKNOWN)
+        return config->format;
+    enum gh_format f = gh_io_format_from_name(output);
+    return f != GH_FORMAT_UNKNOWN ? f : GH_FORMAT_PNG;
+}
+
+char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
+                         const char *rel_dir)
+{
+    if (config->output)
+        return dup_string(config->output);
+    int from_stdin = strcmp(input, "-") == 0;
+    const char *slash_at = from_stdin ? NULL : strrchr(input, '/');
+    const char *base = from_stdin ? "stdin" : slash_at ? slash_at + 1 : input;
+    const char *dot = strrchr(base, '.');
+    size_t stem_len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+
+    enum gh_format in_format = gh_io_format_from_name(input);
+    enum gh_format out_format =
+        config->format != GH_FORMAT_UNKNOWN ? config->format
+                                            : (in_format != GH_FORMAT_UNKNOWN ? in_format : GH_FORMAT_PNG);
+    /* Keep the input's spelling (.jpeg, .JPG) when the format is unchanged, so
+     * Makefile pattern rules such as out/%_ghibli.JPG: %.JPG find their targets. */
+    const char *ext = in_format == out_format && dot && dot != base ? dot + 1
+                                                                    : gh_io_format_extension(out_format);
+
+    const char *dir = config->out_dir;
+    int dir_len = dir ? (int)strlen(dir) : 0;
+    if (!dir && slash_at) { /* the input's own directory; "/" for "/x.jpg" */
+        dir = input;
+        dir_len = slash_at == input ? 1 : (int)(slash_at - input);
+    }
+    if (!dir || dir_len == 0)
+        return format_string("%.*s%s.%s", (int)stem_len, base, config->suffix, ext);
+    const char *sep = dir[dir_len - 1] == '/' ? "" : "/";
+    const char *sub = rel_dir && rel_dir[0] && config->out_dir ? rel_dir : "";
+    return format_string("%.*s%s%s%s%.*s%s.%s", dir_len, dir, sep, sub, sub[0] ? "/" : "",
+                         (int)stem_len, base, config->suffix, ext);
+}
+
+struct file_id {
+    dev_t dev;
+    ino_t ino;
+};
+
+static int compare_ids(const void *a, const void *b)
+{
+    const struct file_id *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino)
+        return x->ino < y->ino ? -1 : 1;
+    return 0;
+}
+
+struct named_index {
+    const char *name;
+    size_t index;
+};
+
+static int compare_named(const void *a, const void *b)
+{
+    const struct named_index *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+enum gh_status gh_cli_plan_outputs(const struct gh_cli_config *config, struct gh_cli_items *items)
+{
+    enum gh_status st = GH_OK;
+    struct file_id *ids = calloc(items->count ? items->count : 1, sizeof *ids);
+    struct named_index *names = calloc(items->count ? items->count : 1, sizeof *names);
+    size_t id_count = 0, name_count = 0;
+    if (!ids || !names) {
+        st = gh_error(GH_ERR_NOMEM, "no memory to plan outputs");
+        goto out;
+    }
+    for (size_t i = 0; i < items->count; i++) {
+        struct gh_cli_item *it = &items->item[i];
+        struct stat sb;
+        if (strcmp(it->input, "-") != 0 && stat(it->input, &sb) == 0)
+            ids[id_count++] = (struct file_id){sb.st_dev, sb.st_ino};
+        if (!(it->output = gh_cli_output_name(config, it->input, it->rel_dir))) {
+            st = gh_error(GH_ERR_NOMEM, "no memory for an output name");
+            goto out;
+        }
+    }
+    qsort(ids, id_count, sizeof *ids, compare_ids);
+    for (size_t i = 0; i < items->count; i++) {
+        struct gh_cli_item *it = &items->item[i];
+        struct stat sb;
+        if (it->error || strcmp(it->output, "-") == 0)
+            continue;
+        /* stat follows symlinks, so a link to an input is caught too. */
+        if (stat(it->output, &sb) == 0) {
+            struct file_id key = {sb.st_dev, sb.st_ino};
+            if (bsearch(&key, ids, id_count, sizeof *ids, compare_ids)) {
+                it->error = format_string("%s: output %s is an input file; refusing to overwrite it",
+                                          it->input, it->output);
+                if (!it->error) {
+                    st = gh_error(GH_ERR_NOMEM, "no memory");
+                    goto out;
+                }
+                continue;
+            }
+        }
+        names[name_count++] = (struct named_index){it->output, i};
+    }
+    qsort(names, name_count, sizeof *names, compare_named);
+    for (size_t i = 1; i < name_count; i++) {
+        if (strcmp(names[i].name, names[i - 1].name) != 0)
+            continue;
+        struct gh_cli_item *it = &items->item[names[i].index];
+        /* The first of a run of equal names keeps the output. */
+        size_t first = i - 1;
+        while (first > 0 && strcmp(names[first - 1].name, names[i].name) == 0)
+            first--;
+        it->error = format_string("%s: output %s would also be written for %s", it->input,
+                                  it->output, items->item[names[first].index].input);
+        if (!it->error) {
+            st = gh_error(GH_ERR_NOMEM, "no memory");
+            goto out;
+        }
+    }
+out:
+    free(ids);
+    free(names);
+    return st;
+}

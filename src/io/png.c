@@ -1,0 +1,324 @@
+/* PNG decoding and encoding with libpng's classic API.
+ *
+ * libpng reports errors by longjmp. Each setjmp sits in a small function whose
+ * only locals are never modified after it, and everything that must survive a
+ * longjmp (allocations, messages) lives in a context struct owned by the caller,
+ * so no automatic variable is indeterminate after the jump and the caller can
+ * free everything on one path. */
+#include "io/io_internal.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+struct png_dec {
+    png_structp png;
+    png_infop info;
+    const unsigned char *data;
+    size_t size;
+    size_t pos;
+    uint64_t max_pixels;
+    int truncated;        /* the read callback ran out of bytes */
+    int failed;           /* libpng reported an error (message holds its text) */
+    char message[256];    /* libpng's error text */
+    char warning[256];    /* libpng's first warning (explains "Invalid IHDR data") */
+    struct gh_picture *picture;
+    unsigned char *pixels; /* a row, or the whole image for interlaced files */
+    png_bytep *rows;       /* row pointers into pixels (interlaced files) */
+};
+
+static void dec_error(png_structp png, png_const_charp msg)
+{
+    struct png_dec *d = png_get_error_ptr(png);
+    snprintf(d->message, sizeof d->message, "%s", msg ? msg : "unknown error");
+    d->failed = 1;
+    png_longjmp(png, 1);
+}
+
+static void dec_warning(png_structp png, png_const_charp msg)
+{
+    struct png_dec *d = png_get_error_ptr(png);
+    if (!d->warning[0])
+        snprintf(d->warning, sizeof d->warning, "%s", msg ? msg : "");
+}
+
+static void dec_read(png_structp png, png_bytep out, size_t length)
+{
+    struct png_dec *d = png_get_io_ptr(png);
+    if (length > d->size - d->pos) {
+        d->truncated = 1;
+        png_error(png, "truncated PNG data");
+    }
+    memcpy(out, d->data + d->pos, length);
+    d->pos += length;
+}
+
+/* Converts one decoded row (3 or 4 interleaved samples of 8 or 16 bits, native
+ * byte order) into row y of the picture's planes. */
+static void store_row(struct png_dec *d, const unsigned char *row, int y, int channels, int depth)
+{
+    struct gh_image *rgb = d->picture->rgb;
+    size_t width = (size_t)rgb->width, off = (size_t)y * width;
+    float *r = gh_image_plane(rgb, 0) + off, *g = gh_image_plane(rgb, 1) + off;
+    float *b = gh_image_plane(rgb, 2) + off;
+    float *a = d->picture->alpha ? d->picture->alpha->data + off : NULL;
+    if (depth == 16) {
+        const uint16_t *s = (const uint16_t *)(const void *)row;
+        for (size_t x = 0; x < width; x++, s += channels) {
+            r[x] = gh_io_unorm16(s[0]);
+            g[x] = gh_io_unorm16(s[1]);
+            b[x] = gh_io_unorm16(s[2]);
+            if (a)
+                a[x] = gh_io_unorm16(s[3]);
+        }
+    } else {
+        const unsigned char *s = row;
+        for (size_t x = 0; x < width; x++, s += channels) {
+            r[x] = gh_io_unorm8(s[0]);
+            g[x] = gh_io_unorm8(s[1]);
+            b[x] = gh_io_unorm8(s[2]);
+            if (a)
+                a[x] = gh_io_unorm8(s[3]);
+        }
+    }
+}
+
+static enum gh_status dec_run(struct png_dec *d)
+{
+    if (setjmp(png_jmpbuf(d->png)))
+        return GH_ERR_FORMAT; /* the caller words the detail from d->message */
+
+    png_set_read_fn(d->png, d, dec_read);
+    /* Our own limits decide (with a clear message); libpng's default 1e6 cap
+     * would only turn some too-large images into "corrupt" ones. */
+    png_set_user_limits(d->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+    png_read_info(d->png, d->info);
+
+    png_uint_32 width, height;
+    int depth, color, interlace;
+    png_get_IHDR(d->png, d->info, &width, &height, &depth, &color, &interlace, NULL, NULL);
+    enum gh_status st = gh_io_check_size(width, height, d->max_pixels);
+    if (st != GH_OK)
+        return st;
+
+    if (color == PNG_COLOR_TYPE_PALETTE)
+        png_set_palette_to_rgb(d->png);
+    if (color == PNG_COLOR_TYPE_GRAY && depth < 8)
+        png_set_expand_gray_1_2_4_to_8(d->png);
+    if (png_get_valid(d->png, d->info, PNG_INFO_tRNS))
+        png_set_tRNS_to_alpha(d->png);
+    if (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_GRAY_ALPHA)
+        png_set_gray_to_rgb(d->png);
+    if (depth == 16) {
+        const uint16_t probe = 1;
+        if (*(const unsigned char *)&probe == 1)
+            png_set_swap(d->png);
+    }
+    int passes = png_set_interlace_handling(d->png);
+    png_read_update_info(d->png, d->info);
+
+    int channels = png_get_channels(d->png, d->info);
+    int out_depth = png_get_bit_depth(d->png, d->info);
+    size_t rowbytes = png_get_rowbytes(d->png, d->info);
+    if ((channels != 3 && channels != 4) || (out_depth != 8 && out_depth != 16) ||
+        rowbytes != (size_t)width * (size_t)channels * (size_t)(out_depth / 8))
+        return gh_error(GH_ERR_INTERNAL, "PNG transforms gave %d channels of %d bits", channels,
+                        out_depth);
+
+    d->picture = calloc(1, sizeof *d->picture);
+    if (!d->picture)
+        return gh_error(GH_ERR_NOMEM, "no memory for a picture");
+    d->picture->format = GH_FORMAT_PNG;
+    d->picture->bit_depth = out_depth;
+    d->picture->orientation = 1;
+    st = gh_image_new((int)width, (int)height, 3, &d->picture->rgb);
+    if (st == GH_OK && channels == 4)
+        st = gh_image_new((int)width, (int)height, 1, &d->picture->alpha);
+    if (st != GH_OK)
+        return st;
+
+    if (passes == 1) {
+        d->pixels = malloc(rowbytes);
+        if (!d->pixels)
+            return gh_error(GH_ERR_NOMEM, "no memory for a PNG row");
+        for (png_uint_32 y = 0; y < height; y++) {
+            png_read_row(d->png, d->pixels, NULL);
+            store_row(d, d->pixels, (int)y, channels, out_depth);
+        }
+    } else {
+        /* Adam7 fills rows over several passes, so the whole image is needed. */
+        d->pixels = malloc(rowbytes * height);
+        d->rows = d->pixels ? malloc(sizeof *d->rows * height) : NULL;
+        if (!d->rows)
+            return gh_error(GH_ERR_NOMEM, "no memory for a %ux%u interlaced PNG", width, height);
+        for (png_uint_32 y = 0; y < height; y++)
+            d->rows[y] = d->pixels + (size_t)y * rowbytes;
+        png_read_image(d->png, d->rows);
+        for (png_uint_32 y = 0; y < height; y++)
+            store_row(d, d->pixels + (size_t)y * rowbytes, (int)y, channels, out_depth);
+    }
+    return GH_OK;
+}
+
+enum gh_status gh_io_png_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
+                                struct gh_picture **out)
+{
+    *out = NULL;
+    struct png_dec d = {.data = data, .size = size, .max_pixels = max_pixels};
+    d.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &d, dec_error, dec_warning);
+    if (!d.png)
+        return gh_error(GH_ERR_NOMEM, "no memory for a PNG decoder");
+    d.info = png_create_info_struct(d.png);
+    enum gh_status st;
+    if (!d.info) {
+        st = gh_error(GH_ERR_NOMEM, "no memory for a PNG decoder");
+        goto out;
+    }
+    st = dec_run(&d);
+    if (d.failed) {
+        if (d.truncated)
+            st = gh_error(GH_ERR_FORMAT, "truncated PNG data");
+        else if (strstr(d.message, "memory"))
+            st = gh_error(GH_ERR_NOMEM, "PNG decoder: %s", d.message);
+        else if (!strcmp(d.message, "Invalid IHDR data") && d.warning[0])
+            st = gh_error(GH_ERR_FORMAT, "invalid PNG header: %s", d.warning);
+        else
+            st = gh_error(GH_ERR_FORMAT, "corrupt PNG data: %s", d.message);
+    }
+out:
+    png_destroy_read_struct(&d.png, d.info ? &d.info : NULL, NULL);
+    free(d.rows);
+    free(d.pixels);
+    if (st == GH_OK)
+        *out = d.picture;
+    else
+        gh_picture_free(d.picture);
+    return st;
+}
+
+/* Encoding: libpng writes into a buffer that doubles as it fills. */
+struct png_enc {
+    png_structp png;
+    png_infop info;
+    unsigned char *buf;
+    size_t size, cap;
+    int failed;
+    char message[256];
+    unsigned char *row;
+};
+
+static void enc_error(png_structp png, png_const_charp msg)
+{
+    struct png_enc *e = png_get_error_ptr(png);
+    snprintf(e->message, sizeof e->message, "%s", msg ? msg : "unknown error");
+    e->failed = 1;
+    png_longjmp(png, 1);
+}
+
+static void enc_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+static void enc_write(png_structp png, png_bytep bytes, size_t length)
+{
+    struct png_enc *e = png_get_io_ptr(png);
+    if (length > e->cap - e->size) {
+        size_t cap = e->cap ? e->cap : 65536;
+        while (cap - e->size < length) {
+            if (cap > SIZE_MAX / 2)
+                png_error(png, "out of memory");
+            cap *= 2;
+        }
+        unsigned char *grown = realloc(e->buf, cap);
+        if (!grown)
+            png_error(png, "out of memory");
+        e->buf = grown;
+        e->cap = cap;
+    }
+    memcpy(e->buf + e->size, bytes, length);
+    e->size += length;
+}
+
+static void enc_flush(png_structp png)
+{
+    (void)png;
+}
+
+static enum gh_status enc_run(struct png_enc *e, const struct gh_image *rgb,
+                              const struct gh_image *alpha)
+{
+    if (setjmp(png_jmpbuf(e->png)))
+        return GH_ERR_FORMAT; /* the caller words the detail from e->message */
+
+    int channels = alpha ? 4 : 3;
+    size_t width = (size_t)rgb->width;
+    e->row = malloc(width * (size_t)channels);
+    if (!e->row)
+        return gh_error(GH_ERR_NOMEM, "no memory for a PNG row");
+    png_set_write_fn(e->png, e, enc_write, enc_flush);
+    png_set_IHDR(e->png, e->info, (png_uint_32)rgb->width, (png_uint_32)rgb->height, 8,
+                 alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    /* All five filters chosen per row by libpng's heuristic, then zlib's Z_RLE
+     * strategy (run lengths + Huffman, no long-distance matches). Measured on the
+     * shared photos (2560x1600 and 512x512) and on 6-level posterized copies that
+     * resemble stylized output, against the usual level 6 / Z_FILTERED: 2-6x faster
+     * (LadyBird 236 vs 1355 ms) and 6-8% smaller on photos, at most 0.5% larger on
+     * posterized images; level 9 would be 6x slower than level 6 for 4% less. */
+    png_set_compression_level(e->png, 6);
+    png_set_compression_strategy(e->png, Z_RLE);
+    png_set_filter(e->png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
+    png_write_info(e->png, e->info);
+    const float *r = gh_image_plane(rgb, 0), *g = gh_image_plane(rgb, 1);
+    const float *b = gh_image_plane(rgb, 2), *a = alpha ? alpha->data : NULL;
+    for (int y = 0; y < rgb->height; y++) {
+        size_t off = (size_t)y * width;
+        unsigned char *d = e->row;
+        for (size_t x = 0; x < width; x++) {
+            *d++ = gh_io_quantize8(r[off + x]);
+            *d++ = gh_io_quantize8(g[off + x]);
+            *d++ = gh_io_quantize8(b[off + x]);
+            if (a)
+                *d++ = gh_io_quantize8(a[off + x]);
+        }
+        png_write_row(e->png, e->row);
+    }
+    png_write_end(e->png, e->info);
+    return GH_OK;
+}
+
+enum gh_status gh_io_png_encode(const struct gh_image *rgb, const struct gh_image *alpha,
+                                unsigned char **data, size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    struct png_enc e = {0};
+    enum gh_status st;
+    e.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &e, enc_error, enc_warning);
+    if (!e.png)
+        return gh_error(GH_ERR_NOMEM, "no memory for a PNG encoder");
+    e.info = png_create_info_struct(e.png);
+    if (!e.info) {
+        st = gh_error(GH_ERR_NOMEM, "no memory for a PNG encoder");
+        goto out;
+    }
+    st = enc_run(&e, rgb, alpha);
+    if (e.failed)
+        st = gh_error(strstr(e.message, "memory") ? GH_ERR_NOMEM : GH_ERR_INTERNAL,
+                      "PNG encoder: %s", e.message);
+out:
+    png_destroy_write_struct(&e.png, e.info ? &e.info : NULL);
+    free(e.row);
+    if (st == GH_OK) {
+        *data = e.buf;
+        *size = e.size;
+    } else {
+        free(e.buf);
+    }
+    return st;
+}

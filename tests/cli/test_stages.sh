@@ -1,0 +1,33 @@
+# --stages / --skip choose stages; --dump-stages writes each stage's output.
+. "$(dirname "$0")/lib.sh"
+
+check "small fixtures" make_small
+mkdir "$T/dump"
+run 0 --quiet --size 48 --dump-stages "$T/dump" -o "$T/r.png" "$T/small.jpg"
+check "dump files named by input and stage" test "$(ls "$T/dump" | tr '\n' ' ')" = \
+  "small.01-input.png small.02-resize.png small.03-denoise.png small.04-stylize.png small.05-upsample.png "
+check "resize dump at working size" test "$(dims "$T/dump/small.02-resize.png")" = 48x32
+check "stylize dump at working size" test "$(dims "$T/dump/small.04-stylize.png")" = 48x32
+check "upsample dump at original size" test "$(dims "$T/dump/small.05-upsample.png")" = 96x64
+
+rm -f "$T/dump"/*
+run 0 --quiet --size 48 --skip denoise --dump-stages "$T/dump" -o "$T/s.png" "$T/small.jpg"
+check "--skip removes a stage" test "$(ls "$T/dump" | tr '\n' ' ')" = \
+  "small.01-input.png small.02-resize.png small.03-stylize.png small.04-upsample.png "
+
+rm -f "$T/dump"/*
+run 0 --quiet --stages denoise --dump-stages "$T/dump" -o "$T/d.png" "$T/small.jpg"
+check "--stages runs only those" test "$(ls "$T/dump" | tr '\n' ' ')" = "small.01-input.png small.02-denoise.png "
+
+# With no stage the image passes through unchanged (PNG is lossless).
+run 0 --quiet --stages '' -o "$T/same.png" "$T/small.png"
+run 0 --quiet --stages '' -o "$T/same2.png" "$T/same.png"
+check "empty pipeline is lossless" cmp -s "$T/same.png" "$T/same2.png"
+
+# Stage parameters change the result.
+run 0 --quiet --stages denoise --denoise-method gaussian --denoise-sigma 3 -o "$T/g3.png" "$T/small.png"
+run 0 --quiet --stages denoise --denoise-method gaussian --denoise-sigma 0.5 -o "$T/g05.png" "$T/small.png"
+check "different sigma, different output" sh -c "! cmp -s '$T/g3.png' '$T/g05.png'"
+run 1 --stages resize --dump-stages "$T/nodir" -o "$T/x.png" "$T/small.png"
+err_has "$T/nodir"
+finish

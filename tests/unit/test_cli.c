@@ -1,0 +1,201 @@
+/* Output names, input expansion, sharding and output planning. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "ghiblify/cli.h"
+
+static struct gh_cli_config base_config(void)
+{
+    struct gh_cli_config c = {.suffix = "_ghibli", .quality = 92, .jobs = 1};
+    return c;
+}
+
+static void check_name(const struct gh_cli_config *c, const char *input, const char *rel,
+                       const char *expected)
+{
+    char *name = gh_cli_output_name(c, input, rel);
+    CHECK_MSG(name && strcmp(name, expected) == 0, "%s -> %s, expected %s", input,
+              name ? name : "(null)", expected);
+    free(name);
+}
+
+static void test_names(void)
+{
+    struct gh_cli_config c = base_config();
+    check_name(&c, "photo.jpg", "", "photo_ghibli.jpg");
+    check_name(&c, "a/b/photo.JPEG", "", "a/b/photo_ghibli.JPEG");
+    check_name(&c, "/abs/x.png", "", "/abs/x_ghibli.png");
+    check_name(&c, "/x.png", "", "/x_ghibli.png");
+    check_name(&c, "dir.v2/noext", "", "dir.v2/noext_ghibli.png");
+    check_name(&c, ".hidden.png", "", ".hidden_ghibli.png");
+    check_name(&c, "-", "", "stdin_ghibli.png");
+    c.out_dir = "out";
+    check_name(&c, "a/b/photo.jpg", "", "out/photo_ghibli.jpg");
+    check_name(&c, "a/b/photo.jpg", "b", "out/b/photo_ghibli.jpg");
+    c.out_dir = "out/";
+    check_name(&c, "photo.jpg", "", "out/photo_ghibli.jpg");
+    c.format = GH_FORMAT_PNG;
+    check_name(&c, "photo.jpg", "", "out/photo_ghibli.png");
+    check_name(&c, "photo.png", "", "out/photo_ghibli.png");
+    c.format = GH_FORMAT_JPEG;
+    check_name(&c, "photo.jpeg", "", "out/photo_ghibli.jpeg");
+    check_name(&c, "photo.png", "", "out/photo_ghibli.jpg");
+    c.suffix = "";
+    check_name(&c, "photo.png", "", "out/photo.jpg");
+    c.output = "given.png";
+    check_name(&c, "photo.jpg", "", "given.png");
+
+    struct gh_cli_config f = base_config();
+    CHECK(gh_cli_output_format(&f, "x.JPG") == GH_FORMAT_JPEG);
+    CHECK(gh_cli_output_format(&f, "x.png") == GH_FORMAT_PNG);
+    CHECK(gh_cli_output_format(&f, "x") == GH_FORMAT_PNG);
+    f.format = GH_FORMAT_JPEG;
+    CHECK(gh_cli_output_format(&f, "x.png") == GH_FORMAT_JPEG);
+}
+
+static void test_shard_parse(void)
+{
+    int k = 0, n = 0;
+    CHECK_OK(gh_cli_parse_shard("2/5", &k, &n));
+    CHECK(k == 2 && n == 5);
+    CHECK(gh_cli_parse_shard("0/5", &k, &n) == GH_ERR_ARGUMENT);
+    CHECK(gh_cli_parse_shard("6/5", &k, &n) == GH_ERR_ARGUMENT);
+    CHECK(gh_cli_parse_shard("1/0", &k, &n) == GH_ERR_ARGUMENT);
+    CHECK(gh_cli_parse_shard("1", &k, &n) == GH_ERR_ARGUMENT);
+    CHECK(gh_cli_parse_shard("1/2x", &k, &n) == GH_ERR_ARGUMENT);
+    CHECK(gh_cli_parse_shard("a/2", &k, &n) == GH_ERR_ARGUMENT);
+}
+
+static void fill(struct gh_cli_items *items, int count, int reversed)
+{
+    for (int i = 0; i < count; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "img%04d.jpg", reversed ? count - 1 - i : i);
+        CHECK_OK(gh_cli_expand(items, name, 0)); /* missing files still become items */
+    }
+}
+
+static void test_shard_partition(void)
+{
+    enum { TOTAL = 103, SHARDS = 7 };
+    int seen[TOTAL] = {0};
+    size_t sizes[SHARDS];
+    for (int k = 1; k <= SHARDS; k++) {
+        struct gh_cli_items items = {0};
+        /* Odd shards get the list in reverse: the shares must not depend on order. */
+        fill(&items, TOTAL, k % 2);
+        gh_cli_shard(&items, k, SHARDS);
+        sizes[k - 1] = items.count;
+        for (size_t i = 0; i < items.count; i++)
+            seen[atoi(items.item[i].input + 3)]++;
+        gh_cli_items_free(&items);
+    }
+    int each_once = 1;
+    for (int i = 0; i < TOTAL; i++)
+        each_once &= seen[i] == 1;
+    CHECK_MSG(each_once, "every input in exactly one share");
+    for (int k = 0; k < SHARDS; k++)
+        CHECK_MSG(sizes[k] == TOTAL / SHARDS || sizes[k] == TOTAL / SHARDS + 1,
+                  "share %d has %zu inputs", k + 1, sizes[k]);
+
+    struct gh_cli_items items = {0};
+    fill(&items, 5, 0);
+    gh_cli_shard(&items, 1, 1);
+    CHECK(items.count == 5);
+    gh_cli_items_free(&items);
+}
+
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    CHECK_MSG(f != NULL, "create %s", path);
+    if (f)
+        fclose(f);
+}
+
+static void test_expand(void)
+{
+    char dir[] = "cli_expand_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char p[256];
+    const char *files[] = {"b.jpg", "a.PNG", "c.txt", ".hidden.png", "sub/d.jpeg", "empty/x.md"};
+    snprintf(p, sizeof p, "%s/sub", dir);
+    mkdir(p, 0777);
+    snprintf(p, sizeof p, "%s/empty", dir);
+    mkdir(p, 0777);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        touch(p);
+    }
+    struct gh_cli_items items = {0};
+    CHECK_OK(gh_cli_expand(&items, dir, 0));
+    CHECK_MSG(items.count == 2, "%zu items", items.count);
+    if (items.count == 2) {
+        CHECK(strstr(items.item[0].input, "/a.PNG") != NULL);
+        CHECK(strstr(items.item[1].input, "/b.jpg") != NULL);
+        CHECK(items.item[0].error == NULL);
+    }
+    gh_cli_items_free(&items);
+
+    CHECK_OK(gh_cli_expand(&items, dir, 1));
+    CHECK_MSG(items.count == 3, "%zu items", items.count);
+    if (items.count == 3) {
+        CHECK(strstr(items.item[2].input, "sub/d.jpeg") != NULL);
+        CHECK(strcmp(items.item[2].rel_dir, "sub") == 0);
+    }
+    gh_cli_items_free(&items);
+
+    snprintf(p, sizeof p, "%s/empty", dir);
+    CHECK_OK(gh_cli_expand(&items, p, 0));
+    CHECK(items.count == 1 && items.item[0].error && strstr(items.item[0].error, "no PNG or JPEG"));
+    gh_cli_items_free(&items);
+
+    CHECK_OK(gh_cli_expand(&items, "definitely/missing.jpg", 0));
+    CHECK(items.count == 1 && items.item[0].error &&
+          strstr(items.item[0].error, "No such file or directory"));
+    gh_cli_items_free(&items);
+
+    /* Outputs: a collision, and an output that is one of the inputs (via a symlink). */
+    struct gh_cli_config c = base_config();
+    char a[256], b[256], link_path[256];
+    snprintf(a, sizeof a, "%s/b.jpg", dir);
+    snprintf(b, sizeof b, "%s/sub/b.jpg", dir);
+    touch(b);
+    c.out_dir = dir;
+    CHECK_OK(gh_cli_expand(&items, a, 0));
+    CHECK_OK(gh_cli_expand(&items, b, 0));
+    CHECK_OK(gh_cli_plan_outputs(&c, &items));
+    CHECK(items.item[0].error == NULL);
+    CHECK(items.item[1].error && strstr(items.item[1].error, "would also be written"));
+    gh_cli_items_free(&items);
+
+    snprintf(link_path, sizeof link_path, "%s/b_ghibli.jpg", dir);
+    CHECK(symlink("b.jpg", link_path) == 0);
+    CHECK_OK(gh_cli_expand(&items, a, 0));
+    CHECK_OK(gh_cli_plan_outputs(&c, &items));
+    CHECK(items.item[0].error && strstr(items.item[0].error, "is an input file"));
+    gh_cli_items_free(&items);
+
+    c.out_dir = NULL;
+    c.suffix = "";
+    CHECK_OK(gh_cli_expand(&items, a, 0));
+    CHECK_OK(gh_cli_plan_outputs(&c, &items));
+    CHECK(items.item[0].error && strstr(items.item[0].error, "is an input file"));
+    gh_cli_items_free(&items);
+
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+int main(void)
+{
+    test_names();
+    test_shard_parse();
+    test_shard_partition();
+    test_expand();
+    return check_finish();
+}

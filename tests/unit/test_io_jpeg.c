@@ -1,0 +1,423 @@
+/* JPEG decoding (baseline, progressive, grayscale, CMYK with and without the
+ * Adobe marker), the JPEG encoder's round trip and settings, and JPEG errors. */
+#include "check.h"
+#include "test_io_util.h"
+
+#include "ghiblify/io.h"
+
+#include <math.h>
+#include <stdint.h>
+
+/* A smooth, colorful test pattern (JPEG-friendly) as interleaved RGB bytes. */
+static unsigned char *pattern(int w, int h)
+{
+    unsigned char *px = malloc((size_t)w * h * 3);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned char *p = px + ((size_t)y * w + x) * 3;
+            p[0] = (unsigned char)(255 * x / (w - 1));
+            p[1] = (unsigned char)(255 * y / (h - 1));
+            p[2] = (unsigned char)(128 + 100 * sin(x * 0.1) * cos(y * 0.13));
+        }
+    return px;
+}
+
+/* Our decode must equal libjpeg's own decode of the same bytes (value / 255),
+ * with gray replicated to three planes. */
+static void check_same_as_libjpeg(const unsigned char *jpg, size_t size, int gray,
+                                  const char *what)
+{
+    int w, h, comps;
+    unsigned char *ref = test_jpeg_read(jpg, size, gray ? JCS_GRAYSCALE : JCS_RGB, &w, &h, &comps);
+    struct gh_picture *pic = NULL;
+    enum gh_status st = gh_io_decode(jpg, size, 0, &pic);
+    CHECK_MSG(st == GH_OK, "%s: %s", what, gh_error_detail());
+    if (pic) {
+        CHECK_MSG(pic->format == GH_FORMAT_JPEG && pic->bit_depth == 8 && !pic->alpha &&
+                      pic->orientation == 1, "%s", what);
+        CHECK_MSG(pic->rgb->width == w && pic->rgb->height == h, "%s", what);
+        size_t n = (size_t)w * h, bad = 0;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++)
+                if (pic->rgb->data[c * n + i] != (float)ref[i * comps + (gray ? 0 : c)] / 255.0f)
+                    bad++;
+        CHECK_MSG(bad == 0, "%s: %zu values differ from libjpeg", what, bad);
+    }
+    gh_picture_free(pic);
+    free(ref);
+}
+
+/* Mean absolute difference, in 8-bit levels, between a decoded picture and
+ * interleaved bytes (comps 1 or 3). */
+static double mean_abs_levels(const struct gh_picture *pic, const unsigned char *px, int comps)
+{
+    size_t n = gh_image_plane_size(pic->rgb);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++)
+            sum += fabs(pic->rgb->data[c * n + i] * 255.0 - px[i * comps + (comps == 1 ? 0 : c)]);
+    return sum / (3.0 * n);
+}
+
+static void test_decode_kinds(void)
+{
+    const int w = 67, h = 45; /* not multiples of the 8/16-pixel MCU */
+    unsigned char *px = pattern(w, h);
+    unsigned char *jpg;
+    size_t size;
+    struct gh_picture *pic = NULL;
+
+    test_jpeg_write(w, h, 3, JCS_RGB, px, 92, 0, 0, -1, NULL, 0, &jpg, &size);
+    check_same_as_libjpeg(jpg, size, 0, "baseline");
+    CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+    if (pic)
+        CHECK_MSG(mean_abs_levels(pic, px, 3) < 2.0, "baseline error %.2f",
+                  mean_abs_levels(pic, px, 3));
+    gh_picture_free(pic);
+    free(jpg);
+
+    test_jpeg_write(w, h, 3, JCS_RGB, px, 92, 1, 1, -1, NULL, 0, &jpg, &size);
+    check_same_as_libjpeg(jpg, size, 0, "progressive");
+    CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+    if (pic)
+        CHECK_MSG(mean_abs_levels(pic, px, 3) < 2.0, "progressive error %.2f",
+                  mean_abs_levels(pic, px, 3));
+    gh_picture_free(pic);
+    free(jpg);
+
+    unsigned char *gray = malloc((size_t)w * h);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        gray[i] = px[i * 3 + 1];
+    test_jpeg_write(w, h, 1, JCS_GRAYSCALE, gray, 92, 0, 0, -1, NULL, 0, &jpg, &size);
+    check_same_as_libjpeg(jpg, size, 1, "grayscale");
+    CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+    if (pic) {
+        CHECK_MSG(mean_abs_levels(pic, gray, 1) < 2.0, "grayscale error %.2f",
+                  mean_abs_levels(pic, gray, 1));
+        size_t n = gh_image_plane_size(pic->rgb), unequal = 0;
+        for (size_t i = 0; i < n; i++)
+            if (pic->rgb->data[i] != pic->rgb->data[n + i] ||
+                pic->rgb->data[i] != pic->rgb->data[2 * n + i])
+                unequal++;
+        CHECK_MSG(unequal == 0, "gray planes differ at %zu pixels", unequal);
+    }
+    gh_picture_free(pic);
+    free(jpg);
+    free(gray);
+    free(px);
+}
+
+/* CMYK: flat 16x16 blocks of known ink values. libjpeg writes an Adobe APP14
+ * marker for CMYK by default, and by the Photoshop convention that marker means
+ * inverted samples (255 = no ink): R = C'K'/255 with C' = 255 - ink. Without the
+ * marker the samples are plain ink amounts: R = (255 - C)(255 - K)/255. */
+static void test_cmyk(void)
+{
+    static const unsigned char inks[4][4] = {
+        {0, 0, 0, 0}, {255, 0, 0, 0}, {0, 128, 255, 40}, {30, 60, 90, 200},
+    };
+    const int bs = 16, w = 4 * bs, h = bs;
+    for (int adobe = 0; adobe <= 1; adobe++) {
+        unsigned char *px = malloc((size_t)w * h * 4);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 4; c++) {
+                    unsigned ink = inks[x / bs][c];
+                    px[((size_t)y * w + x) * 4 + c] = (unsigned char)(adobe ? 255 - ink : ink);
+                }
+        unsigned char *jpg;
+        size_t size;
+        test_jpeg_write(w, h, 4, JCS_CMYK, px, 98, 1, 0, adobe ? -1 : 0, NULL, 0, &jpg, &size);
+        /* Make sure the file is what the test claims: APP14 "Adobe" present or not. */
+        int has_adobe = 0;
+        for (size_t i = 0; i + 9 < size; i++)
+            if (jpg[i] == 0xff && jpg[i + 1] == 0xee && !memcmp(jpg + i + 4, "Adobe", 5))
+                has_adobe = 1;
+        CHECK_MSG(has_adobe == adobe, "Adobe marker %d, wanted %d", has_adobe, adobe);
+        struct gh_picture *pic = NULL;
+        CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+        if (pic) {
+            size_t n = gh_image_plane_size(pic->rgb);
+            for (int b = 0; b < 4; b++) {
+                size_t i = (size_t)(bs / 2) * w + (size_t)(b * bs + bs / 2);
+                double k = 255.0 - inks[b][3];
+                for (int c = 0; c < 3; c++) {
+                    double want = (255.0 - inks[b][c]) * k / 255.0;
+                    double got = pic->rgb->data[c * n + i] * 255.0;
+                    CHECK_MSG(fabs(got - want) <= 3.0, "adobe %d block %d channel %d: %.1f vs %.1f",
+                              adobe, b, c, got, want);
+                }
+            }
+        }
+        gh_picture_free(pic);
+        free(jpg);
+        free(px);
+    }
+}
+
+/* Chroma subsampling of a JPEG's first component (1 = 4:4:4, 2 = 4:2:0). */
+static int luma_sampling(const unsigned char *jpg, size_t size)
+{
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr err;
+    d.err = jpeg_std_error(&err);
+    jpeg_create_decompress(&d);
+    jpeg_mem_src(&d, jpg, (unsigned long)size);
+    jpeg_read_header(&d, TRUE);
+    int s = d.comp_info[0].h_samp_factor * 10 + d.comp_info[0].v_samp_factor;
+    jpeg_destroy_decompress(&d);
+    return s;
+}
+
+static void test_encode(void)
+{
+    const int w = 96, h = 64;
+    unsigned char *px = pattern(w, h);
+    struct gh_image *rgb = NULL, *alpha = NULL;
+    CHECK_OK(gh_image_new(w, h, 3, &rgb));
+    CHECK_OK(gh_image_new(w, h, 1, &alpha));
+    size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++)
+            rgb->data[c * n + i] = px[i * 3 + c] / 255.0f;
+
+    /* Quality 95: 4:4:4, decoded within a mean of 1.5 levels (max 12) of the source. */
+    unsigned char *jpg = NULL;
+    size_t size = 0;
+    CHECK_OK(gh_io_encode(rgb, alpha, GH_FORMAT_JPEG, 95, &jpg, &size));
+    CHECK(gh_io_sniff(jpg, size) == GH_FORMAT_JPEG);
+    CHECK(luma_sampling(jpg, size) == 11);
+    struct gh_picture *pic = NULL;
+    CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+    if (pic) {
+        double mean = mean_abs_levels(pic, px, 3), worst = 0;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++)
+                worst = fmax(worst, fabs(pic->rgb->data[c * n + i] * 255.0 - px[i * 3 + c]));
+        CHECK_MSG(mean < 1.5, "q95 mean abs error %.3f levels", mean);
+        CHECK_MSG(worst <= 12, "q95 max error %.1f levels", worst);
+        CHECK(pic->alpha == NULL); /* JPEG drops alpha */
+        CHECK(pic->rgb->width == w && pic->rgb->height == h);
+    }
+    gh_picture_free(pic);
+
+    /* optimize_coding: smaller than libjpeg's standard tables at the same settings. */
+    unsigned char *plain;
+    size_t plain_size;
+    test_jpeg_write(w, h, 3, JCS_RGB, px, 95, 1, 0, -1, NULL, 0, &plain, &plain_size);
+    CHECK_MSG(size < plain_size, "optimized %zu bytes vs standard %zu", size, plain_size);
+    free(plain);
+    free(jpg);
+
+    /* Below 90: 4:2:0. */
+    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 80, &jpg, &size));
+    CHECK(luma_sampling(jpg, size) == 22);
+    free(jpg);
+    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 1, &jpg, &size));
+    free(jpg);
+    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 100, &jpg, &size));
+    free(jpg);
+    CHECK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 0, &jpg, &size) == GH_ERR_ARGUMENT);
+    CHECK(jpg == NULL);
+    CHECK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 101, &jpg, &size) == GH_ERR_ARGUMENT);
+    CHECK(strstr(gh_error_detail(), "quality") != NULL);
+
+    /* A large encode grows the output buffer many times over. */
+    struct gh_image *big = NULL;
+    CHECK_OK(gh_image_new(800, 600, 3, &big));
+    for (size_t i = 0; i < (size_t)800 * 600 * 3; i++)
+        big->data[i] = (float)((i * 2654435761u) >> 24 & 255) / 255.0f;
+    CHECK_OK(gh_io_encode(big, NULL, GH_FORMAT_JPEG, 100, &jpg, &size));
+    CHECK(size > 1000000); /* noise at q100 does not compress */
+    CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+    gh_picture_free(pic);
+    free(jpg);
+    gh_image_free(big);
+
+    gh_image_free(rgb);
+    gh_image_free(alpha);
+    free(px);
+}
+
+static void expect_fail(const unsigned char *data, size_t size, uint64_t max_pixels,
+                        enum gh_status want, const char *needle, const char *what)
+{
+    struct gh_picture *pic = (struct gh_picture *)1;
+    gh_error_clear();
+    enum gh_status st = gh_io_decode(data, size, max_pixels, &pic);
+    CHECK_MSG(st == want, "%s: got %s (%s)", what, gh_strerror(st), gh_error_detail());
+    CHECK_MSG(pic == NULL, "%s", what);
+    if (getenv("GH_TEST_VERBOSE"))
+        printf("%s: %s\n", what, gh_error_detail());
+    CHECK_MSG(strstr(gh_error_detail(), needle) != NULL, "%s: detail '%s' lacks '%s'", what,
+              gh_error_detail(), needle);
+}
+
+static void test_errors(void)
+{
+    const int w = 64, h = 48;
+    unsigned char *px = pattern(w, h);
+    unsigned char *jpg;
+    size_t size;
+    test_jpeg_write(w, h, 3, JCS_RGB, px, 90, 0, 0, -1, NULL, 0, &jpg, &size);
+    expect_fail(jpg, size / 2, 0, GH_ERR_FORMAT, "truncated JPEG data", "cut at half");
+    expect_fail(jpg, 3, 0, GH_ERR_FORMAT, "truncated JPEG data", "SOI only");
+    expect_fail(jpg, size, 1000, GH_ERR_TOO_LARGE,
+                "image is 64x48 (0.0 MP), over the limit of 0.0 MP (--max-pixels)", "max_pixels");
+    CHECK(jpg[0] == 0xff && jpg[1] == 0xd8);
+
+    /* Progressive files truncated at half also fail (libjpeg would pad them). */
+    free(jpg);
+    test_jpeg_write(w, h, 3, JCS_RGB, px, 90, 0, 1, -1, NULL, 0, &jpg, &size);
+    expect_fail(jpg, size / 2, 0, GH_ERR_FORMAT, "truncated JPEG data", "progressive cut");
+
+    /* Zero height in SOF0: find the SOF0 marker and zero the height field. */
+    size_t at = 2;
+    while (at + 4 < size && !(jpg[at] == 0xff && (jpg[at + 1] == 0xc0 || jpg[at + 1] == 0xc2)))
+        at += 2 + ((size_t)jpg[at + 2] << 8 | jpg[at + 3]);
+    CHECK(at + 9 < size);
+    unsigned char *bad = malloc(size);
+    memcpy(bad, jpg, size);
+    bad[at + 5] = bad[at + 6] = 0;
+    expect_fail(bad, size, 0, GH_ERR_FORMAT, "zero width or height", "zero height");
+    memcpy(bad, jpg, size);
+    bad[at + 7] = bad[at + 8] = 0;
+    expect_fail(bad, size, 0, GH_ERR_FORMAT, "zero width or height", "zero width");
+    /* 12-bit samples (precision byte of SOF): valid JPEG, but not for this build. */
+    memcpy(bad, jpg, size);
+    bad[at + 4] = 12;
+    expect_fail(bad, size, 0, GH_ERR_UNSUPPORTED, "precision 12", "12-bit");
+    /* A JPEG header claiming 60000x60000: refused before any allocation. */
+    memcpy(bad, jpg, size);
+    bad[at + 5] = bad[at + 7] = 60000 >> 8;
+    bad[at + 6] = bad[at + 8] = 60000 & 255;
+    expect_fail(bad, size, 0, GH_ERR_TOO_LARGE, "image is 60000x60000 (3600.0 MP)", "60000^2");
+    free(bad);
+
+    static const unsigned char hello[] = "hello";
+    expect_fail(hello, 5, 0, GH_ERR_FORMAT, "not a PNG or JPEG file", "hello");
+    expect_fail(hello, 0, 0, GH_ERR_FORMAT, "empty file", "zero bytes");
+    static const unsigned char junk[] = {0xff, 0xd8, 0xff, 0x00, 0x12, 0x34, 0x56, 0x78};
+    expect_fail(junk, sizeof junk, 0, GH_ERR_FORMAT, "JPEG", "junk after SOI");
+    free(jpg);
+    free(px);
+}
+
+/* libjpeg's warnings and errors never reach stderr: damaged entropy data (a
+ * warning; decoding goes on), a bad marker (an error) and truncation. */
+static void test_silent(void)
+{
+    const int w = 64, h = 48;
+    unsigned char *px = pattern(w, h);
+    unsigned char *jpg;
+    size_t size;
+    test_jpeg_write(w, h, 3, JCS_RGB, px, 90, 0, 0, -1, NULL, 0, &jpg, &size);
+    unsigned char *bad = malloc(size);
+    memcpy(bad, jpg, size);
+    /* An RST marker in the middle of the scan: "Corrupt JPEG data" warning. */
+    bad[size - 200] = 0xff;
+    bad[size - 199] = 0xd3;
+    struct gh_picture *pic = NULL;
+    struct stderr_capture cap = stderr_capture_begin();
+    enum gh_status st_warn = gh_io_decode(bad, size, 0, &pic);
+    gh_picture_free(pic);
+    pic = NULL;
+    memcpy(bad, jpg, size);
+    size_t sof = 2;
+    while (sof + 10 < size && !(bad[sof] == 0xff && bad[sof + 1] == 0xc0))
+        sof += 2 + ((size_t)bad[sof + 2] << 8 | bad[sof + 3]);
+    CHECK(sof + 10 < size);
+    bad[sof + 9] = 2; /* component count disagreeing with the SOF length: fatal */
+    enum gh_status st_err = gh_io_decode(bad, size, 0, &pic);
+    enum gh_status st_cut = gh_io_decode(jpg, size - 100, 0, &pic);
+    long printed = stderr_capture_end(cap);
+    CHECK_MSG(st_warn == GH_OK, "damaged scan: %s", gh_strerror(st_warn));
+    CHECK_MSG(st_err == GH_ERR_FORMAT, "bad marker: %s", gh_strerror(st_err));
+    CHECK_MSG(st_cut == GH_ERR_FORMAT, "cut: %s", gh_strerror(st_cut));
+    CHECK_MSG(printed == 0, "%ld bytes printed to stderr", printed);
+    free(bad);
+    free(jpg);
+    free(px);
+}
+
+/* A progressive JPEG with more scans than any real encoder writes (one per
+ * coefficient band and bit, 1135 in all) is refused rather than decoded scan by
+ * scan; the same image with 757 scans still decodes. */
+static unsigned char *many_scans_jpeg(int al, size_t *size, int *scans)
+{
+    const int w = 16, h = 16;
+    unsigned char *px = pattern(w, h);
+    jpeg_scan_info *script = calloc(1 + 3 * 63 * (size_t)(al + 1), sizeof *script);
+    int n = 0;
+    script[n].comps_in_scan = 3;
+    for (int c = 0; c < 3; c++)
+        script[n].component_index[c] = c;
+    n++; /* DC of all components, full precision */
+    for (int c = 0; c < 3; c++)
+        for (int k = 1; k < 64; k++)
+            for (int bit = al; bit >= 0; bit--) {
+                script[n].comps_in_scan = 1;
+                script[n].component_index[0] = c;
+                script[n].Ss = script[n].Se = k;
+                script[n].Ah = bit == al ? 0 : bit + 1;
+                script[n].Al = bit;
+                n++;
+            }
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr err;
+    cinfo.err = jpeg_std_error(&err);
+    jpeg_create_compress(&cinfo);
+    unsigned char *buf = NULL;
+    unsigned long len = 0;
+    jpeg_mem_dest(&cinfo, &buf, &len);
+    cinfo.image_width = w;
+    cinfo.image_height = h;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    cinfo.scan_info = script;
+    cinfo.num_scans = n;
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = px + (size_t)cinfo.next_scanline * w * 3;
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    free(script);
+    free(px);
+    *size = len;
+    *scans = n;
+    return buf;
+}
+
+static void test_many_scans(void)
+{
+    size_t size;
+    int scans;
+    unsigned char *jpg = many_scans_jpeg(5, &size, &scans);
+    CHECK(scans == 1135);
+    struct gh_picture *pic = NULL;
+    enum gh_status st = gh_io_decode(jpg, size, 0, &pic);
+    CHECK_MSG(st == GH_ERR_UNSUPPORTED, "%d scans: %s (%s)", scans, gh_strerror(st),
+              gh_error_detail());
+    CHECK(strstr(gh_error_detail(), "more than 1000 scans") != NULL);
+    CHECK(pic == NULL);
+    free(jpg);
+    jpg = many_scans_jpeg(3, &size, &scans);
+    CHECK(scans == 757);
+    CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+    gh_picture_free(pic);
+    free(jpg);
+}
+
+int main(void)
+{
+    test_many_scans();
+    test_silent();
+    test_decode_kinds();
+    test_cmyk();
+    test_encode();
+    test_errors();
+    return check_finish();
+}

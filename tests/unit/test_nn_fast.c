@@ -1,0 +1,197 @@
+/* The CNN core's fast paths against their plain counterparts:
+ * - Winograd F(4x4,3x3) (winograd.c) against a direct float64 convolution on
+ *   random data at odd sizes, with zero, top-left-only and reflect pads and
+ *   partial edge tiles;
+ * - the direct small-m convolution (conv_small.c) against the same reference,
+ *   1 to 4 output channels, 7x7 and 3x3 kernels, zero and reflect pads;
+ * - the graph rewrites (fuse.c: ChannelNorm with its 1x1 conv folded in;
+ *   graph.c: reflect Pad folded into Conv) and Winograd together on the Hayao model against the same model
+ *   loaded with GH_NN_NO_FUSE and im2col convolutions, at a square and an
+ *   odd-tile size;
+ *   the rewrites must actually fire (fewer nodes). */
+#include "check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ghiblify/nn.h"
+#include "nn/nn_ops.h"
+#include "nn/nn_winograd.h"
+
+static uint32_t rng = 12345;
+static float frand(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (float)(rng >> 8) / 8388608.0f - 1.0f;
+}
+
+static int64_t refl(int64_t i, int64_t n)
+{
+    return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+}
+
+static void wino_case(int c, int m, int h, int w, int pt, int pl, int pb, int pr, int reflect, int threads)
+{
+    int oh = h + pt + pb - 2, ow = w + pl + pr - 2;
+    float *x = malloc(sizeof(float) * (size_t)(c * h * w)), *wt = malloc(sizeof(float) * (size_t)(m * c * 9));
+    float *u = malloc(sizeof(float) * (size_t)(36 * m * c)), *y = malloc(sizeof(float) * (size_t)(m * oh * ow));
+    for (int i = 0; i < c * h * w; i++)
+        x[i] = frand();
+    for (int i = 0; i < m * c * 9; i++)
+        wt[i] = frand() * 0.5f;
+    gh_nn_wino_weights(wt, m, c, u);
+    struct gh_nn_wino a = {x, u, y, c, h, w, m, oh, ow, pt, pl, pb, pr, reflect};
+    float *scratch = malloc(gh_nn_wino_scratch(&a, threads));
+    gh_nn_wino_run(&a, scratch, threads);
+    double maxerr = 0;
+    for (int o = 0; o < m; o++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                double s = 0;
+                for (int ch = 0; ch < c; ch++)
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int64_t iy = i - pt + ky, ix = j - pl + kx;
+                            if (reflect) {
+                                iy = refl(iy, h);
+                                ix = refl(ix, w);
+                            } else if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                                continue;
+                            }
+                            s += (double)x[(ch * h + iy) * w + ix] * wt[((o * c + ch) * 3 + ky) * 3 + kx];
+                        }
+                double e = fabs(s - y[(o * oh + i) * ow + j]);
+                if (!(e <= maxerr))
+                    maxerr = e;
+            }
+    /* Values are sums of c*9 products of size <= 0.5: F(4x4,3x3) in float
+     * keeps them to about 1e-5 relative. */
+    CHECK_MSG(maxerr < 2e-4 * sqrt((double)c), "winograd c=%d m=%d %dx%d pads %d %d %d %d reflect %d: max err %g", c,
+              m, h, w, pt, pl, pb, pr, reflect, maxerr);
+    free(x);
+    free(wt);
+    free(u);
+    free(y);
+    free(scratch);
+}
+
+static void small_case(int c, int m, int h, int w, int k, int pt, int pl, int pb, int pr, int reflect, int threads)
+{
+    int oh = h + pt + pb - k + 1, ow = w + pl + pr - k + 1;
+    float *x = malloc(sizeof(float) * (size_t)(c * h * w)), *wt = malloc(sizeof(float) * (size_t)(m * c * k * k));
+    float *y = malloc(sizeof(float) * (size_t)(m * oh * ow));
+    for (int i = 0; i < c * h * w; i++)
+        x[i] = frand();
+    for (int i = 0; i < m * c * k * k; i++)
+        wt[i] = frand() * 0.5f;
+    struct gh_nn_conv_small a = {x, wt, y, c, h, w, m, oh, ow, k, k, pt, pl, reflect};
+    float *scratch = malloc(gh_nn_conv_small_scratch(&a, threads));
+    gh_nn_conv_small_run(&a, scratch, threads);
+    double maxerr = 0;
+    for (int o = 0; o < m; o++)
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                double s = 0;
+                for (int ch = 0; ch < c; ch++)
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int64_t iy = i - pt + ky, ix = j - pl + kx;
+                            if (reflect) {
+                                iy = refl(iy, h);
+                                ix = refl(ix, w);
+                            } else if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                                continue;
+                            }
+                            s += (double)x[(ch * h + iy) * w + ix] * wt[((o * c + ch) * k + ky) * k + kx];
+                        }
+                double e = fabs(s - y[(o * oh + i) * ow + j]);
+                if (!(e <= maxerr))
+                    maxerr = e;
+            }
+    CHECK_MSG(maxerr < 2e-5 * sqrt((double)(c * k * k)), "small conv c=%d m=%d %dx%d k=%d reflect %d: max err %g", c, m,
+              h, w, k, reflect, maxerr);
+    free(x);
+    free(wt);
+    free(y);
+    free(scratch);
+}
+
+static struct gh_nn_model *load(int fuse)
+{
+    struct gh_nn_model *m = NULL;
+    if (!fuse)
+        setenv("GH_NN_NO_FUSE", "1", 1);
+    CHECK_OK(gh_nn_load_file(check_shared_path("models/AnimeGANv3_Hayao_36.onnx"), &m));
+    unsetenv("GH_NN_NO_FUSE");
+    if (m)
+        gh_nn_set_threads(m, 2);
+    return m;
+}
+
+static void model_case(struct gh_nn_model *fast, struct gh_nn_model *plain, int h, int w)
+{
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y1 = {0}, y2 = {0};
+    x.data = malloc(sizeof(float) * (size_t)(h * w * 3));
+    /* A smooth image with some texture, like a photo in [-1, 1]. */
+    for (int i = 0; i < h; i++)
+        for (int j = 0; j < w; j++)
+            for (int c = 0; c < 3; c++)
+                ((float *)x.data)[(i * w + j) * 3 + c] =
+                    0.6f * sinf(0.11f * (float)i + 0.7f * (float)c) * cosf(0.07f * (float)j) + 0.2f * frand();
+    CHECK_OK(gh_nn_run(fast, &x, &y1));
+    gh_nn_use_winograd = 0;
+    CHECK_OK(gh_nn_run(plain, &x, &y2));
+    gh_nn_use_winograd = 1;
+    if (y1.data && y2.data) {
+        size_t n = gh_nn_tensor_count(&y1);
+        double maxerr = 0;
+        CHECK(n == gh_nn_tensor_count(&y2));
+        for (size_t i = 0; i < n; i++) {
+            double e = fabs((double)((float *)y1.data)[i] - ((float *)y2.data)[i]);
+            if (!(e <= maxerr))
+                maxerr = e;
+        }
+        CHECK_MSG(maxerr < 1e-4, "Hayao %dx%d fast vs plain: max abs %g", h, w, maxerr);
+    }
+    gh_nn_tensor_release(&y1);
+    gh_nn_tensor_release(&y2);
+    free(x.data);
+}
+
+int main(void)
+{
+    wino_case(8, 8, 16, 16, 1, 1, 1, 1, 0, 1);
+    wino_case(5, 7, 13, 17, 1, 1, 1, 1, 0, 2);     /* odd sizes, partial tiles */
+    wino_case(3, 4, 9, 43, 0, 0, 0, 0, 0, 2);      /* no pads, a long row: full and short groups */
+    wino_case(6, 5, 11, 9, 1, 1, 0, 0, 0, 1);      /* top/left only */
+    wino_case(7, 9, 19, 37, 1, 1, 1, 1, 1, 2);     /* reflect */
+    wino_case(4, 3, 10, 70, 2, 1, 0, 2, 1, 3);     /* reflect, uneven pads, 3 threads */
+    wino_case(33, 17, 21, 22, 1, 1, 1, 1, 1, 2);   /* more channels */
+    wino_case(4, 4, 5, 3, 1, 1, 1, 1, 1, 1);       /* narrower than a tile */
+    wino_case(4, 4, 6, 2, 1, 1, 1, 1, 0, 2);
+
+    small_case(32, 3, 23, 45, 7, 3, 3, 3, 3, 1, 2); /* the generators' last conv, reflect */
+    small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
+    small_case(7, 2, 11, 33, 3, 1, 0, 2, 1, 1, 3);  /* uneven pads, 3 threads */
+    small_case(9, 4, 6, 40, 3, 0, 0, 0, 0, 0, 1);   /* no pads */
+
+    struct gh_nn_model *fast = load(1), *plain = load(0);
+    if (fast && plain) {
+        CHECK_MSG(fast->n_nodes < plain->n_nodes / 2, "rewrites fired: %d vs %d nodes", fast->n_nodes,
+                  plain->n_nodes);
+        int norms = 0, folded = 0, with_conv = 0;
+        for (int i = 0; i < fast->n_nodes; i++) {
+            norms += fast->nodes[i].op == GH_NN_OP_CHANNEL_NORM;
+            with_conv += fast->nodes[i].op == GH_NN_OP_CHANNEL_NORM && fast->nodes[i].n_in == 6;
+            folded += fast->nodes[i].op == GH_NN_OP_CONV && fast->nodes[i].fused_pad == 2;
+        }
+        CHECK_MSG(norms == 13 && folded == 14 && with_conv == 13, "%d ChannelNorm (%d with a 1x1 conv), %d reflect convs",
+                  norms, with_conv, folded);
+        model_case(fast, plain, 64, 64);
+        model_case(fast, plain, 40, 104); /* H/8 = 5, W/8 = 13: odd tiles at every level */
+    }
+    gh_nn_free(fast);
+    gh_nn_free(plain);
+    return check_finish();
+}

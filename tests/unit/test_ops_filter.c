@@ -1,0 +1,230 @@
+/* Gaussian and bilateral filters against cv2.GaussianBlur / cv2.bilateralFilter
+ * goldens, plus borders and tiny sizes. */
+#include "ghiblify/ops.h"
+#include "test_ops_golden.h"
+
+static void check_gauss(const char *file, const struct gh_image *src, int ksize, double sigma)
+{
+    struct gh_image *golden = golden_read_pnm(file), *ours = NULL;
+    CHECK_MSG(golden != NULL, "%s", file);
+    /* 1 and 2 threads, AVX2 kernels (where the CPU has them) and portable ones */
+    for (int run = 0; golden && run < 4; run++) {
+        gh_ops_simd_enable(run < 2);
+        CHECK_OK(gh_ops_gaussian_ksize(src, ksize, sigma, 1 + run % 2, &ours));
+        int d = max_level_diff(ours, golden);
+        CHECK_MSG(d <= 1, "%s (simd %d): max difference %d levels", file, run < 2, d);
+        gh_image_free(ours);
+    }
+    gh_ops_simd_enable(1);
+    gh_image_free(golden);
+}
+
+static void test_gaussian(const struct gh_image *rgb, const struct gh_image *small)
+{
+    /* Float rule (the default of gh_ops_gaussian). */
+    static const double sigmas[] = {0.8, 1.1, 2.5};
+    for (int i = 0; i < 3; i++) {
+        char file[64];
+        snprintf(file, sizeof file, "gauss_f32_s%g.ppm", sigmas[i]);
+        check_gauss(file, rgb, 0, sigmas[i]);
+        struct gh_image *a = NULL, *golden = golden_read_pnm(file);
+        CHECK_OK(gh_ops_gaussian(rgb, sigmas[i], 2, &a));
+        CHECK(max_level_diff(a, golden) <= 1);
+        gh_image_free(a);
+        gh_image_free(golden);
+    }
+    CHECK(gh_ops_gaussian_ksize_for(1.1, 0) == 11);
+    CHECK(gh_ops_gaussian_ksize_for(1.3, 1) == 9);
+    /* 8-bit rule and explicit kernel sizes. */
+    check_gauss("gauss_u8_s1.3.ppm", rgb, gh_ops_gaussian_ksize_for(1.3, 1), 1.3);
+    check_gauss("gauss_u8_k5_s0.ppm", rgb, 5, 0);
+    struct gh_image *tiny = crop_image(small, 0, 0, 3, 5), *row = crop_image(rgb, 0, 0, 160, 1);
+    check_gauss("gauss_u8_k7x7_s2_small.ppm", tiny, 7, 2);
+    check_gauss("gauss_u8_s2_row.ppm", row, gh_ops_gaussian_ksize_for(2, 1), 2);
+    gh_image_free(tiny);
+    gh_image_free(row);
+}
+
+static void test_bilateral(const struct gh_image *rgb)
+{
+    static const struct {
+        const char *file;
+        int d;
+        double sc, ss;
+    } cases[] = {{"bilateral_d9_c30_s5.ppm", 9, 30, 5}, {"bilateral_d0_c50_s3.ppm", 0, 50, 3}};
+    /* both the AVX2 kernel (where the CPU has it) and the portable one */
+    for (int simd = 1; simd >= 0; simd--) {
+        gh_ops_simd_enable(simd);
+        for (int i = 0; i < 2; i++) {
+            struct gh_image *golden = golden_read_pnm(cases[i].file), *ours = NULL;
+            CHECK_OK(gh_ops_bilateral(rgb, cases[i].d, cases[i].sc, cases[i].ss, 2, &ours));
+            double p = psnr_8bit(ours, golden);
+            printf("bilateral %s (%s kernel): PSNR %.2f dB\n", cases[i].file,
+                   gh_ops_simd_active() ? "AVX2" : "portable", p);
+            CHECK_MSG(p >= 40, "%s: PSNR %.2f dB", cases[i].file, p);
+            gh_image_free(ours);
+            gh_image_free(golden);
+        }
+    }
+    CHECK(gh_ops_simd_active() == 0);
+    gh_ops_simd_enable(1);
+}
+
+static void test_guided(void)
+{
+    struct gh_image *rgb = golden_read_pnm("ref_crop.ppm"), *gray = NULL, *ours = NULL;
+    struct gh_image *g1 = golden_read_ghf("guided_gray_r4_e0.01.ghf");
+    struct gh_image *g3 = golden_read_ghf("guided_color_r3_e0.001.ghf");
+    CHECK(rgb && g1 && g3);
+    if (!rgb || !g1 || !g3)
+        goto out;
+    CHECK_OK(gh_image_new(rgb->width, rgb->height, 1, &gray));
+    for (size_t i = 0; i < gh_image_plane_size(gray); i++)
+        gray->data[i] = (float)(0.299 * rgb->data[i] + 0.587 * gh_image_plane(rgb, 1)[i] +
+                                0.114 * gh_image_plane(rgb, 2)[i]);
+    for (int threads = 1; threads <= 2; threads++) {
+        CHECK_OK(gh_ops_guided(gray, rgb, 4, 0.01, threads, &ours));
+        double d = max_abs_diff(ours, g1);
+        if (threads == 1)
+            printf("guided (gray guide): max difference %.2g\n", d);
+        CHECK_MSG(d <= 1e-4, "gray-guided filter off by %g", d);
+        gh_image_free(ours);
+        CHECK_OK(gh_ops_guided(rgb, rgb, 3, 0.001, threads, &ours));
+        d = max_abs_diff(ours, g3);
+        if (threads == 1)
+            printf("guided (color guide): max difference %.2g\n", d);
+        CHECK_MSG(d <= 1e-4, "color-guided filter off by %g", d);
+        gh_image_free(ours);
+    }
+out:
+    gh_image_free(rgb);
+    gh_image_free(gray);
+    gh_image_free(g1);
+    gh_image_free(g3);
+}
+
+/* Brute force: each output pixel is the mean of its least-variance quadrant. */
+static void test_kuwahara(void)
+{
+    struct gh_image *src = noise_image(9, 7, 3, 11), *out = NULL;
+    int r = 2, w = 9, h = 7;
+    CHECK_OK(gh_ops_kuwahara(src, r, 2, &out));
+    double worst = 0;
+    for (int y = 0; out && y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double best = INFINITY, mean[3] = {0};
+            for (int q = 0; q < 4; q++) {
+                int x0 = q & 1 ? x : x - r, x1 = q & 1 ? x + r : x;
+                int y0 = q & 2 ? y : y - r, y1 = q & 2 ? y + r : y;
+                double s[3] = {0}, s2 = 0, n = 0;
+                for (int yy = y0 < 0 ? 0 : y0; yy <= (y1 < h ? y1 : h - 1); yy++)
+                    for (int xx = x0 < 0 ? 0 : x0; xx <= (x1 < w ? x1 : w - 1); xx++) {
+                        n++;
+                        for (int c = 0; c < 3; c++) {
+                            double v = gh_image_plane(src, c)[yy * w + xx];
+                            s[c] += v;
+                            s2 += v * v;
+                        }
+                    }
+                double var = s2 / n;
+                for (int c = 0; c < 3; c++)
+                    var -= (s[c] / n) * (s[c] / n);
+                if (var < best) {
+                    best = var;
+                    for (int c = 0; c < 3; c++)
+                        mean[c] = s[c] / n;
+                }
+            }
+            for (int c = 0; c < 3; c++)
+                worst = fmax(worst, fabs(gh_image_plane(out, c)[y * w + x] - mean[c]));
+        }
+    CHECK_MSG(worst < 1e-5, "Kuwahara differs from brute force by %g", worst);
+    gh_image_free(out);
+    gh_image_free(src);
+    /* A step edge stays a step. */
+    struct gh_image *step = NULL;
+    CHECK_OK(gh_image_new(10, 4, 1, &step));
+    for (int i = 0; i < 40; i++)
+        step->data[i] = i % 10 >= 5 ? 1.f : 0.f;
+    CHECK_OK(gh_ops_kuwahara(step, 3, 1, &out));
+    CHECK(out && max_abs_diff(out, step) < 1e-6);
+    gh_image_free(out);
+    gh_image_free(step);
+}
+
+/* The fast (sparse-tap) bilateral against our exact filter (which matches OpenCV). */
+static void test_bilateral_fast(void)
+{
+    static const char *const files[] = {"in_rgb.ppm", "transfer_ref.ppm"};
+    static const double sig[][2] = {{30, 5}, {50, 8}, {20, 3}, {40, 12}, {30, 20}};
+    for (int f = 0; f < 2; f++) {
+        struct gh_image *src = golden_read_pnm(files[f]);
+        CHECK(src != NULL);
+        for (int i = 0; src && i < 5; i++) {
+            struct gh_image *exact = NULL, *fast = NULL;
+            CHECK_OK(gh_ops_bilateral(src, 0, sig[i][0], sig[i][1], 2, &exact));
+            CHECK_OK(gh_ops_bilateral_fast(src, sig[i][0], sig[i][1], 2, &fast));
+            double p = psnr_8bit(fast, exact);
+            printf("fast bilateral %s sigma_color %g sigma_space %g: PSNR %.2f dB vs exact\n",
+                   files[f], sig[i][0], sig[i][1], p);
+            CHECK_MSG(p >= 32, "%s: fast bilateral PSNR %.2f dB", files[f], p);
+            gh_image_free(exact);
+            gh_image_free(fast);
+        }
+        gh_image_free(src);
+    }
+    struct gh_image *one = noise_image(1, 1, 3, 2), *out = NULL;
+    CHECK_OK(gh_ops_bilateral_fast(one, 30, 4, 1, &out));
+    CHECK(max_abs_diff(out, one) < 1e-6);
+    gh_image_free(out);
+    CHECK(gh_ops_bilateral_fast(one, 30, 0, 1, &out) == GH_ERR_ARGUMENT && !out);
+    gh_image_free(one);
+}
+
+static void test_tiny(void)
+{
+    static const int sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {3, 3}, {4, 7}};
+    for (size_t a = 0; a < sizeof sizes / sizeof sizes[0]; a++) {
+        struct gh_image *src = noise_image(sizes[a][0], sizes[a][1], 3, (unsigned)a), *out = NULL;
+        CHECK_OK(gh_ops_gaussian(src, 3.0, 2, &out));
+        CHECK(out && out->width == src->width);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_bilateral(src, 7, 40, 3, 2, &out));
+        CHECK(out && out->height == src->height);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_guided(src, src, 3, 0.01, 2, &out));
+        CHECK(out && out->height == src->height);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_bilateral_fast(src, 30, 2, 2, &out));
+        CHECK(out && out->width == src->width);
+        gh_image_free(out);
+        CHECK_OK(gh_ops_kuwahara(src, 4, 2, &out));
+        CHECK(out && out->width == src->width);
+        gh_image_free(out);
+        gh_image_free(src);
+    }
+    /* A 1x1 image is its own blur. */
+    struct gh_image *one = noise_image(1, 1, 1, 5), *out = NULL;
+    CHECK_OK(gh_ops_gaussian(one, 5, 1, &out));
+    CHECK(out && fabsf(out->data[0] - one->data[0]) < 1e-6f);
+    gh_image_free(out);
+    CHECK(gh_ops_gaussian_ksize(one, 4, 1, 1, &out) == GH_ERR_ARGUMENT && !out);
+    gh_image_free(one);
+}
+
+int main(void)
+{
+    struct gh_image *rgb = golden_read_pnm("in_rgb.ppm"), *small = golden_read_pnm("in_small.ppm");
+    CHECK(rgb && small);
+    if (rgb && small) {
+        test_gaussian(rgb, small);
+        test_bilateral(rgb);
+    }
+    gh_image_free(rgb);
+    gh_image_free(small);
+    test_bilateral_fast();
+    test_guided();
+    test_kuwahara();
+    test_tiny();
+    return check_finish();
+}

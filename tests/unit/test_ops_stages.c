@@ -1,0 +1,219 @@
+/* The pipeline stages built on the image operations: order, defaults, and that
+ * each does exactly what its parameters say. */
+#include <string.h>
+
+#include "ghiblify/ops.h"
+#include "ghiblify/stages.h"
+#include "test_ops_golden.h"
+
+static const struct gh_stage_def *stage(const char *name, double *params)
+{
+    const struct gh_stage_def *def = gh_stages_find(name);
+    CHECK_MSG(def != NULL, "stage %s missing", name);
+    for (int k = 0; def && k < def->param_count; k++) {
+        params[k] = def->params[k].default_value;
+        CHECK(def->params[k].doc && def->params[k].doc[0]);
+    }
+    return def;
+}
+
+static int param(const struct gh_stage_def *def, const char *name)
+{
+    for (int k = 0; def && k < def->param_count; k++)
+        if (strcmp(def->params[k].name, name) == 0)
+            return k;
+    CHECK_MSG(0, "%s has no parameter %s", def ? def->name : "?", name);
+    return 0;
+}
+
+static void test_table(void)
+{
+    static const char *const order[] = {"resize", "denoise", "edges", "segments", "palette",
+                                        "transfer", "histmatch", "lines", "upsample"};
+    int count, at = 0;
+    const struct gh_stage_def *const *table = gh_stages_table(&count);
+    for (int i = 0; i < count && at < 9; i++)
+        if (strcmp(table[i]->name, order[at]) == 0)
+            at++;
+    CHECK_MSG(at == 9, "stages out of pipeline order (matched %d)", at);
+    for (int i = 2; i < 8; i++)
+        CHECK_MSG(gh_stages_find(order[i]) && !gh_stages_find(order[i])->enabled_by_default,
+                  "%s should be off by default until the look is tuned", order[i]);
+}
+
+static struct gh_stage_ctx ctx = {.threads = 2, .original_width = 160, .original_height = 120};
+
+static void test_edges(const struct gh_image *rgb)
+{
+    double p[GH_STAGE_MAX_PARAMS];
+    const struct gh_stage_def *def = stage("edges", p);
+    struct gh_image *out = NULL, *gray = NULL, *edges = NULL;
+    p[param(def, "strength")] = 1;
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    CHECK_OK(gh_ops_rgb_to_gray(rgb, 1, &gray));
+    CHECK_OK(gh_ops_canny(gray, p[param(def, "low")], p[param(def, "high")], 0, 1, &edges));
+    size_t n = gh_image_plane_size(rgb), bad = 0, count = 0;
+    for (size_t i = 0; out && edges && i < n; i++) {
+        count += edges->data[i] > 0.5f;
+        for (int c = 0; c < 3; c++) {
+            float want = edges->data[i] > 0.5f ? 0.f : gh_image_plane(rgb, c)[i];
+            bad += gh_image_plane(out, c)[i] != want;
+        }
+    }
+    CHECK_MSG(bad == 0 && count > 100, "edges: %zu wrong values, %zu edge pixels", bad, count);
+    gh_image_free(out);
+    gh_image_free(gray);
+    gh_image_free(edges);
+}
+
+static size_t distinct_colors(const struct gh_image *img, size_t limit)
+{
+    size_t n = gh_image_plane_size(img), found = 0;
+    float (*seen)[3] = malloc(limit * sizeof *seen);
+    for (size_t i = 0; seen && i < n && found < limit; i++) {
+        float c[3] = {gh_image_plane(img, 0)[i], gh_image_plane(img, 1)[i], gh_image_plane(img, 2)[i]};
+        size_t k = 0;
+        while (k < found && memcmp(seen[k], c, sizeof c) != 0)
+            k++;
+        if (k == found)
+            memcpy(seen[found++], c, sizeof c);
+    }
+    free(seen);
+    return found;
+}
+
+static void test_segments_palette(const struct gh_image *rgb)
+{
+    double p[GH_STAGE_MAX_PARAMS];
+    struct gh_image *out = NULL;
+    const struct gh_stage_def *def = stage("segments", p);
+    p[param(def, "count")] = 60;
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    size_t d = out ? distinct_colors(out, 1000) : 0;
+    CHECK_MSG(d >= 20 && d <= 120, "segments: %zu flat colors for about 60 regions", d);
+    gh_image_free(out);
+    p[param(def, "mix")] = 0;
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    CHECK(max_abs_diff(out, rgb) == 0);
+    gh_image_free(out);
+
+    def = stage("palette", p);
+    p[param(def, "colors")] = 5;
+    p[param(def, "softness")] = 0;
+    p[param(def, "mode")] = 0; /* full */
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    d = out ? distinct_colors(out, 1000) : 0;
+    CHECK_MSG(d >= 2 && d <= 5, "hard full palette: %zu colors", d);
+    gh_image_free(out);
+    p[param(def, "method")] = 1; /* median cut */
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    d = out ? distinct_colors(out, 1000) : 0;
+    CHECK_MSG(d >= 2 && d <= 5, "hard median-cut palette: %zu colors", d);
+    gh_image_free(out);
+    p[param(def, "mode")] = 1; /* chroma keeps L */
+    p[param(def, "softness")] = 10;
+    struct gh_image *a = NULL, *b = NULL;
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    CHECK_OK(gh_ops_color_convert(rgb, GH_COLOR_SRGB, GH_COLOR_LAB, 1, &a));
+    CHECK_OK(gh_ops_color_convert(out, GH_COLOR_SRGB, GH_COLOR_LAB, 1, &b));
+    double worst = 0;
+    for (size_t i = 0; a && b && i < gh_image_plane_size(a); i++)
+        worst = fmax(worst, fabs(a->data[i] - b->data[i]));
+    CHECK_MSG(worst < 0.05, "chroma palette changed L by %g", worst);
+    gh_image_free(a);
+    gh_image_free(b);
+    gh_image_free(out);
+}
+
+static void check_lab_stats(const struct gh_image *img, const double *want_mean,
+                            const double *want_std, double tol, const char *what)
+{
+    struct gh_lab_stats s;
+    CHECK_OK(gh_ops_lab_stats(img, 1, &s));
+    for (int c = 0; c < 3; c++)
+        CHECK_MSG(fabs(s.mean[c] - want_mean[c]) < tol && fabs(s.std[c] - want_std[c]) < tol,
+                  "%s channel %d: mean %g std %g, want %g %g", what, c, s.mean[c], s.std[c],
+                  want_mean[c], want_std[c]);
+}
+
+static void test_transfer_histmatch(const struct gh_image *rgb)
+{
+    static const double mean[3] = {55, 3, 8}, sd[3] = {15, 6, 9};
+    static const char *const names[] = {"transfer", "histmatch"};
+    for (int s = 0; s < 2; s++) {
+        double p[GH_STAGE_MAX_PARAMS];
+        struct gh_image *out = NULL;
+        const struct gh_stage_def *def = stage(names[s], p);
+        static const char *const keys[6] = {"l-mean", "a-mean", "b-mean", "l-std", "a-std", "b-std"};
+        for (int k = 0; k < 3; k++) {
+            p[param(def, keys[k])] = mean[k];
+            p[param(def, keys[3 + k])] = sd[k];
+        }
+        p[param(def, "amount")] = 1;
+        CHECK_OK(def->run(&ctx, p, rgb, &out));
+        check_lab_stats(out, mean, sd, s == 0 ? 0.05 : 0.6, names[s]);
+        gh_image_free(out);
+        p[param(def, "amount")] = 0;
+        CHECK_OK(def->run(&ctx, p, rgb, &out));
+        CHECK_MSG(max_abs_diff(out, rgb) < 2e-4, "%s amount 0 changed the image", names[s]);
+        gh_image_free(out);
+    }
+}
+
+static void test_lines(const struct gh_image *rgb)
+{
+    double p[GH_STAGE_MAX_PARAMS];
+    struct gh_image *out = NULL, *gray = NULL, *x = NULL;
+    const struct gh_stage_def *def = stage("lines", p);
+    p[param(def, "strength")] = 1;
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    CHECK_OK(gh_ops_rgb_to_gray(rgb, 1, &gray));
+    CHECK_OK(gh_ops_xdog(gray, p[0], p[1], p[2], p[3], p[4], 1, &x));
+    double worst = 0;
+    for (size_t i = 0; out && x && i < gh_image_plane_size(rgb); i++)
+        for (int c = 0; c < 3; c++)
+            worst = fmax(worst, fabs(gh_image_plane(out, c)[i] - gh_image_plane(rgb, c)[i] * x->data[i]));
+    CHECK_MSG(worst < 1e-6, "lines: off by %g", worst);
+    gh_image_free(out);
+    p[param(def, "strength")] = 0;
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    CHECK(max_abs_diff(out, rgb) == 0);
+    gh_image_free(out);
+    gh_image_free(gray);
+    gh_image_free(x);
+}
+
+/* Every stage on, on small and degenerate images. */
+static void test_all_stages(const struct gh_image *rgb)
+{
+    static const int sizes[][2] = {{1, 1}, {1, 5}, {5, 1}, {7, 3}, {0, 0}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        struct gh_image *src = sizes[s][0] ? noise_image(sizes[s][0], sizes[s][1], 3, 3) : NULL;
+        const struct gh_image *in = src ? src : rgb;
+        struct gh_pipeline pl;
+        struct gh_stage_ctx c = {.threads = 2, .original_width = in->width, .original_height = in->height};
+        struct gh_image *out = NULL;
+        gh_pipeline_init(&pl);
+        CHECK_OK(gh_pipeline_select(&pl, "denoise,edges,segments,palette,transfer,histmatch,lines", NULL));
+        CHECK_OK(gh_pipeline_run(&pl, &c, in, NULL, NULL, &out));
+        CHECK(out && out->width == in->width && out->height == in->height && out->channels == 3);
+        gh_image_free(out);
+        gh_image_free(src);
+    }
+}
+
+int main(void)
+{
+    struct gh_image *rgb = golden_read_pnm("in_rgb.ppm");
+    CHECK(rgb != NULL);
+    test_table();
+    if (rgb) {
+        test_edges(rgb);
+        test_segments_palette(rgb);
+        test_transfer_histmatch(rgb);
+        test_lines(rgb);
+        test_all_stages(rgb);
+    }
+    gh_image_free(rgb);
+    return check_finish();
+}
