@@ -11,7 +11,11 @@
  * photo resized with OpenCV INTER_AREA and scaled x/127.5-1) with every fast
  * path (graph rewrites, Winograd) and with none (GH_NN_NO_FUSE, im2col
  * convolutions) and prints the max abs difference of the outputs.
- *   bench_nn MODEL --load [--runs 5]   (median time of gh_nn_load_memory, file already in memory) */
+ *   bench_nn MODEL --load [--runs 5]   (median time of gh_nn_load_memory, file already in memory)
+ *   bench_nn MODEL HxW --versus MODEL2 [--runs 5] [--threads 2]
+ *       (both models in one process, runs alternating A, B, A, B... after one
+ *       warm-up each, so machine load drifts hit both alike; prints
+ *       ours_ms = MODEL's median, ref_ms = MODEL2's) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +91,7 @@ static int check(const char *model, const char *photo, int threads)
 int main(int argc, char **argv)
 {
     int runs = 5, threads = 2, h = 0, w = 0, sgemm = 0, profile = 0, load_only = 0;
+    const char *versus = NULL;
     const char *model = NULL, *photo = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
@@ -107,6 +112,8 @@ int main(int argc, char **argv)
             profile = 1;
         else if (!strcmp(argv[i], "--load"))
             load_only = 1;
+        else if (!strcmp(argv[i], "--versus") && i + 1 < argc)
+            versus = argv[++i];
         else if (!model)
             model = argv[i];
         else if (sscanf(argv[i], "%dx%d", &h, &w) != 2)
@@ -176,6 +183,38 @@ int main(int argc, char **argv)
     }
     if (!model || h < 16 || w < 16)
         return fprintf(stderr, "usage: bench_nn MODEL HxW [--runs N] [--threads T]\n"), 2;
+    if (versus) {
+        struct gh_nn_model *mm[2] = {NULL, NULL};
+        const char *paths[2] = {model, versus};
+        double tv[2][100];
+        for (int k = 0; k < 2; k++) {
+            if (gh_nn_load_file(paths[k], &mm[k]) != GH_OK)
+                return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+            gh_nn_set_threads(mm[k], threads);
+        }
+        struct gh_nn_tensor xv = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, yv = {0};
+        xv.data = malloc((size_t)h * w * 3 * sizeof(float));
+        for (size_t i = 0; i < (size_t)h * w * 3; i++)
+            ((float *)xv.data)[i] = 0.9f * __builtin_sinf((float)(i % 3) + (float)(i / 3 % (size_t)w) * 0.05f +
+                                                          (float)(i / 3 / (size_t)w) * 0.031f);
+        for (int r = -1; r < runs; r++)
+            for (int k = 0; k < 2; k++) {
+                double s = now_ms();
+                if (gh_nn_run(mm[k], &xv, &yv) != GH_OK)
+                    return fprintf(stderr, "%s\n", gh_error_detail()), 1;
+                double e = now_ms() - s;
+                gh_nn_tensor_release(&yv);
+                if (r >= 0)
+                    tv[k][r] = e;
+            }
+        qsort(tv[0], (size_t)runs, sizeof tv[0][0], cmp);
+        qsort(tv[1], (size_t)runs, sizeof tv[1][0], cmp);
+        printf("ours_ms=%.1f ref_ms=%.1f rss_mb=%.0f\n", tv[0][runs / 2], tv[1][runs / 2], peak_rss_mb());
+        free(xv.data);
+        gh_nn_free(mm[0]);
+        gh_nn_free(mm[1]);
+        return 0;
+    }
     struct gh_nn_model *m = NULL;
     double t0 = now_ms();
     if (gh_nn_load_file(model, &m) != GH_OK)

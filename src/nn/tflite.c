@@ -48,7 +48,9 @@
  * Refused (GH_ERR_UNSUPPORTED, naming the operator): other builtins, custom
  * ops, quantized activations, several graph inputs or subgraphs, sparse
  * tensors, STRIDED_SLICE of a size-dependent axis (other than the whole axis)
- * or with ellipsis/new-axis masks, MIRROR_PAD SYMMETRIC wider than 1 pixel. */
+ * or with ellipsis/new-axis masks, MIRROR_PAD SYMMETRIC wider than 1 pixel,
+ * resizes by more than 64x (a corrupt size; it would make runs allocate
+ * gigabytes). */
 #include "nn/nn_internal.h"
 
 #include <limits.h>
@@ -1717,6 +1719,10 @@ static enum gh_status infer(struct conv *c, const struct tfl_op_rec *op)
             struct q sc;
             if (tv < 1 || !q_make(v[a], tv, &sc))
                 return shape_err(c, "resize of an empty dimension");
+            /* Real models upsample 2-32x; a larger factor is a corrupt or hostile
+             * file that would make every other run size allocate without bound. */
+            if (sc.n > 64 * sc.d)
+                return shape_err(c, "resize by more than 64x (%lld -> %lld)", (long long)tv, (long long)v[a]);
             if ((st = dim_affine(c, &X->dims[1 + a], sc, qi(0), &out[1 + a])))
                 return st;
         }

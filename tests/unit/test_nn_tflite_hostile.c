@@ -229,7 +229,7 @@ static void crafted(void)
     expect_fail(d, 0, GH_ERR_MODEL, NULL, "empty");
     expect_fail(d, 7, GH_ERR_MODEL, NULL, "7 bytes");
     memcpy(d + 4, "TFL2", 4);
-    expect_fail(d, n, GH_ERR_MODEL, "TFL3", "identifier TFL2");
+    expect_fail(d, n, GH_ERR_MODEL, "TFLite", "identifier TFL2");
     memcpy(d + 4, "TFL3", 4);
 
     /* Root offset out of range. */
@@ -352,6 +352,18 @@ static void crafted(void)
     d = build(&m, &n);
     expect_fail(d, n, GH_ERR_UNSUPPORTED, "9 dimensions", "rank 9");
     free(d);
+
+    /* A resize by more than 64x (a corrupt size constant; found by fuzz_tflite:
+     * it made every run allocate gigabytes). */
+    {
+        static const int32_t big[2] = {1040, 16};
+        attention_model(&m);
+        m.t[7].data = big;
+        m.t[m.n_t - 1].shape[1] = 1040;
+        d = build(&m, &n);
+        expect_fail(d, n, GH_ERR_UNSUPPORTED, "more than 64x", "resize by 130x");
+        free(d);
+    }
 
     /* Schema version, subgraphs. */
     base_model(&m, sizeof W16);
