@@ -136,14 +136,14 @@ static void print_help(const struct param_ref *params, int param_count)
         if (p->type == GH_PARAM_ENUM)
             snprintf(def, sizeof def, "%s", p->choices[(int)p->default_value]);
         else
-            snprintf(def, sizeof def, "%g", p->default_value);
+            snprintf(def, sizeof def, "%.10g", p->default_value);
         printf("  %-28s %s: %s (default: %s", head, params[i].stage->name, p->doc, def);
         if (p->type == GH_PARAM_ENUM) {
             printf("; one of");
             for (int c = 0; p->choices[c]; c++)
                 printf(" %s", p->choices[c]);
         } else {
-            printf("; %g..%g", p->min, p->max);
+            printf("; %.10g..%.10g", p->min, p->max);
         }
         printf(")\n");
     }

@@ -136,7 +136,7 @@ enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,
         if (pd->type == GH_PARAM_INT && v != floor(v))
             return gh_error(GH_ERR_ARGUMENT, "%s %s: '%s' is not an integer", stage, param, value);
         if (v < pd->min || v > pd->max)
-            return gh_error(GH_ERR_ARGUMENT, "%s %s: %s is outside %g..%g", stage, param, value,
+            return gh_error(GH_ERR_ARGUMENT, "%s %s: %s is outside %.10g..%.10g", stage, param, value,
                             pd->min, pd->max);
         pipeline->params[i][k] = v;
         return GH_OK;
