@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ghiblify/io.h"
 #include "ghiblify/ops.h"
 
 static struct gh_image *read_ghf(const char *path)
@@ -114,6 +115,19 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
         st = gh_ops_guided(in, in, 8, 0.01, threads, &out);
     } else if (!strcmp(op, "kuwahara")) {
         st = gh_ops_kuwahara(in, 4, threads, &out);
+    } else if (!strcmp(op, "jpeg_decode") || !strcmp(op, "png_decode")) {
+        /* File to image, like cv2.imread: the file is named by BENCH_IO_FILE. */
+        struct gh_picture *pic = NULL;
+        st = gh_io_read_picture(getenv("BENCH_IO_FILE"), 0, &pic);
+        gh_picture_free(pic);
+    } else if (!strcmp(op, "jpeg_encode") || !strcmp(op, "png_encode")) {
+        /* Image to file, like cv2.imwrite (our writes are atomic and fsync'ed). */
+        unsigned char *bytes = NULL;
+        size_t size = 0;
+        st = gh_io_encode(in, NULL, op[0] == 'j' ? GH_FORMAT_JPEG : GH_FORMAT_PNG, 92, &bytes, &size);
+        if (st == GH_OK)
+            st = gh_io_write_all(getenv("BENCH_IO_FILE"), bytes, size, 1);
+        free(bytes);
     }
     gh_image_free(out);
     return st;
