@@ -4,6 +4,59 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* A persistent pool: the CNN core and the filters call gh_parallel_for hundreds
+ * of times per image, and creating threads for every call cost more than some
+ * of the calls themselves. One caller at a time owns the pool; a concurrent or
+ * nested caller (batch workers with -j, a kernel inside a kernel) falls back to
+ * threads of its own, so nothing ever waits for the pool. */
+#define POOL_MAX 64
+
+static struct {
+    pthread_mutex_t owner; /* held by the caller whose job the pool runs */
+    pthread_mutex_t lock;  /* guards everything below */
+    pthread_cond_t work;
+    pthread_cond_t done;
+    int workers;
+    void (*fn)(void *ctx, int begin, int end);
+    void *ctx;
+    int n, ranges, next, completed;
+} pool = {
+    .owner = PTHREAD_MUTEX_INITIALIZER,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .work = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
+};
+
+/* Takes and runs ranges of the current job until none is left. Called with
+ * pool.lock held; returns with it held. */
+static void pool_drain(void)
+{
+    while (pool.next < pool.ranges) {
+        int r = pool.next++;
+        void (*fn)(void *, int, int) = pool.fn;
+        void *ctx = pool.ctx;
+        int begin = (int)((long long)pool.n * r / pool.ranges);
+        int end = (int)((long long)pool.n * (r + 1) / pool.ranges);
+        pthread_mutex_unlock(&pool.lock);
+        fn(ctx, begin, end);
+        pthread_mutex_lock(&pool.lock);
+        if (++pool.completed == pool.ranges)
+            pthread_cond_broadcast(&pool.done);
+    }
+}
+
+static void *pool_worker(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool.lock);
+    for (;;) {
+        while (pool.next >= pool.ranges)
+            pthread_cond_wait(&pool.work, &pool.lock);
+        pool_drain();
+    }
+    return NULL;
+}
+
 struct range_job {
     void (*fn)(void *ctx, int begin, int end);
     void *ctx;
@@ -24,16 +77,9 @@ int gh_cpu_count(void)
     return n < 1 ? 1 : (int)n;
 }
 
-void gh_parallel_for(int n, int threads, void (*fn)(void *ctx, int begin, int end), void *ctx)
+/* Threads of the caller's own, for when the pool is busy. */
+static void spawn_for(int n, int threads, void (*fn)(void *ctx, int begin, int end), void *ctx)
 {
-    if (n <= 0)
-        return;
-    if (threads > n)
-        threads = n;
-    if (threads <= 1) {
-        fn(ctx, 0, n);
-        return;
-    }
     struct range_job *jobs = calloc((size_t)threads, sizeof *jobs);
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     int *started = calloc((size_t)threads, sizeof *started);
@@ -61,4 +107,49 @@ out:
     free(jobs);
     free(tids);
     free(started);
+}
+
+void gh_parallel_for(int n, int threads, void (*fn)(void *ctx, int begin, int end), void *ctx)
+{
+    if (n <= 0)
+        return;
+    if (threads > n)
+        threads = n;
+    if (threads > POOL_MAX)
+        threads = POOL_MAX;
+    if (threads <= 1) {
+        fn(ctx, 0, n);
+        return;
+    }
+    if (pthread_mutex_trylock(&pool.owner) != 0) {
+        spawn_for(n, threads, fn, ctx);
+        return;
+    }
+    pthread_mutex_lock(&pool.lock);
+    while (pool.workers < threads - 1) {
+        pthread_t tid;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int ok = pthread_create(&tid, &attr, pool_worker, NULL) == 0;
+        pthread_attr_destroy(&attr);
+        if (!ok)
+            break; /* fewer helpers: the caller drains what they cannot take */
+        pool.workers++;
+    }
+    pool.fn = fn;
+    pool.ctx = ctx;
+    pool.n = n;
+    pool.ranges = threads;
+    pool.next = 0;
+    pool.completed = 0;
+    pthread_cond_broadcast(&pool.work);
+    pool_drain();
+    while (pool.completed < pool.ranges)
+        pthread_cond_wait(&pool.done, &pool.lock);
+    /* Leave the job marked finished so late-waking workers go back to sleep. */
+    pool.ranges = 0;
+    pool.next = 0;
+    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&pool.owner);
 }
