@@ -96,6 +96,11 @@ enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_mod
 /* Frees a model and its arena (NULL is fine). */
 void gh_nn_free(struct gh_nn_model *model);
 
+/* Caps the activation memory of gh_nn_run (bytes; 0, the default: no cap). A run
+ * that would need more fails with GH_ERR_TOO_LARGE instead of allocating it,
+ * e.g. for models from untrusted sources whose shapes ask for gigabytes. */
+void gh_nn_set_memory_limit(struct gh_nn_model *model, size_t bytes);
+
 /* Sets how many threads a run uses, GEMMs included (< 1 means all CPUs).
  * Default: 1. */
 void gh_nn_set_threads(struct gh_nn_model *model, int threads);

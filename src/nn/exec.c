@@ -73,6 +73,13 @@ static enum gh_status arena_get(struct gh_nn_model *m, size_t bytes, int *out)
         if (biggest < 0 || m->blocks[b].size > m->blocks[biggest].size)
             biggest = b;
     }
+    if (best < 0) {
+        size_t total = m->arena_bytes - (biggest >= 0 ? m->blocks[biggest].size : 0) + bytes;
+        if (m->arena_limit && total > m->arena_limit)
+            return gh_error(GH_ERR_TOO_LARGE,
+                            "model: activations would need %zu MB, over the limit of %zu MB",
+                            total >> 20, m->arena_limit >> 20);
+    }
     if (best < 0 && biggest >= 0) {
         /* Grow the largest free block rather than add one: keeps the block
          * count at the number of simultaneously live values. */
@@ -80,6 +87,7 @@ static enum gh_status arena_get(struct gh_nn_model *m, size_t bytes, int *out)
         if (!p)
             return gh_error(GH_ERR_NOMEM, "model: out of memory for a %zu-byte activation", bytes);
         free(m->blocks[biggest].p);
+        m->arena_bytes = m->arena_bytes - m->blocks[biggest].size + bytes;
         m->blocks[biggest].p = p;
         m->blocks[biggest].size = bytes;
         best = biggest;
@@ -99,6 +107,7 @@ static enum gh_status arena_get(struct gh_nn_model *m, size_t bytes, int *out)
         best = m->n_blocks++;
         m->blocks[best].p = p;
         m->blocks[best].size = bytes;
+        m->arena_bytes += bytes;
     }
     m->blocks[best].used = 1;
     *out = best;
@@ -254,6 +263,11 @@ out:
     fclose(f);
     free(buf);
     return st;
+}
+
+void gh_nn_set_memory_limit(struct gh_nn_model *model, size_t bytes)
+{
+    model->arena_limit = bytes;
 }
 
 void gh_nn_set_threads(struct gh_nn_model *m, int threads)

@@ -170,6 +170,8 @@ struct gh_nn_model {
     /* The arena: blocks reused by activations across nodes and runs. */
     int n_blocks, cap_blocks;
     struct gh_nn_block *blocks;
+    size_t arena_bytes; /* sum of the blocks' sizes */
+    size_t arena_limit; /* 0: none (gh_nn_set_memory_limit) */
     int prof_calls[GH_NN_OP_COUNT]; /* nodes run per op type, with prof_ms */
     double *prof_node_ms;           /* per node (n_nodes; made on the first run, NULL if out of memory) */
 };

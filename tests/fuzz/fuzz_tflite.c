@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(d + 4, "TFL3", 4);
     struct gh_nn_model *m = NULL;
     if (gh_nn_load_memory(d, size, &m) == GH_OK) {
+        gh_nn_set_memory_limit(m, (size_t)256 << 20);
         struct gh_nn_tensor info;
         if (gh_nn_input_count(m) == 1 && gh_nn_input_info(m, 0, &info) == GH_OK && info.ndim >= 0 && info.ndim <= 4) {
             size_t count = 1;
