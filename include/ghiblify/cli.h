@@ -40,6 +40,7 @@ struct gh_cli_config {
     uint64_t max_pixels;
     const char *dump_dir;   /* --dump-stages DIR, or NULL */
     const char *model_path; /* --model FILE (ONNX or TFLite), or NULL: the built-in one */
+    const char *reference_path; /* --reference FILE for transfer/histmatch, or NULL */
     struct gh_pipeline pipeline;
 };
 
@@ -115,9 +116,18 @@ double gh_cli_seconds(void);
 enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct gh_nn_model **out,
                                      int *multiple);
 
+/* Loads config->reference_path for the color stages: decoded with the pixel
+ * limit, EXIF-oriented, and area-shrunk to at most GH_CLI_REFERENCE_SIDE pixels on
+ * its long side (color statistics need no more, and every image reuses it).
+ * Errors name the file. */
+#define GH_CLI_REFERENCE_SIDE 1024
+enum gh_status gh_cli_load_reference(const struct gh_cli_config *config, int threads,
+                                     struct gh_image **out);
+
 /* Processes every item (read, run the pipeline, write atomically) with
  * config->jobs workers and returns the tally in *summary. Fails before touching
- * any item only when the run cannot start (the generator cannot be loaded). */
+ * any item only when the run cannot start (the generator or the reference image
+ * cannot be loaded). */
 enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cli_items *items,
                 const struct gh_cli_events *events, struct gh_cli_summary *summary);
 

@@ -44,6 +44,9 @@ struct gh_stage_ctx {
      * needs when the stage's own `multiple` parameter is 0 (auto). */
     struct gh_nn_model *generator;
     int generator_multiple;
+    /* A user's reference still (sRGB, any size) whose colors `transfer` and
+     * `histmatch` aim at instead of their stored targets; NULL when none. */
+    const struct gh_image *reference;
 };
 
 struct gh_stage_def {
@@ -77,6 +80,10 @@ void gh_pipeline_init(struct gh_pipeline *pipeline);
  * GH_ERR_ARGUMENT naming the stage and the valid choices. */
 enum gh_status gh_pipeline_select(struct gh_pipeline *pipeline, const char *list,
                                   const char *skip);
+
+/* Switches the stage named name on (enable != 0) or off; unknown names fail
+ * with GH_ERR_ARGUMENT as in gh_pipeline_select. */
+enum gh_status gh_pipeline_enable(struct gh_pipeline *pipeline, const char *name, int enable);
 
 /* Whether the stage named name is enabled (0 for unknown names). */
 int gh_pipeline_uses(const struct gh_pipeline *pipeline, const char *name);

@@ -15,6 +15,7 @@ struct batch {
     const struct gh_cli_config *config;
     struct gh_nn_model **generators; /* one per worker: a model runs one image at a time */
     int multiple;
+    struct gh_image *reference; /* --reference, read-only once loaded, shared by all workers */
     const struct gh_cli_items *items;
     const struct gh_cli_events *events;
     struct gh_cli_summary summary;
@@ -82,7 +83,8 @@ static enum gh_status dump_stage(void *user, const struct gh_stage_def *stage,
 
 /* Runs one item; returns its outcome and leaves the reason in the error detail. */
 static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh_nn_model *generator,
-                                   int multiple, const struct gh_cli_item *it)
+                                   int multiple, const struct gh_image *reference,
+                                   const struct gh_cli_item *it)
 {
     struct gh_picture *pic = NULL;
     struct gh_image *result = NULL, *alpha = NULL;
@@ -113,7 +115,8 @@ static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh
                                .original_width = pic->rgb->width,
                                .original_height = pic->rgb->height,
                                .generator = generator,
-                               .generator_multiple = multiple};
+                               .generator_multiple = multiple,
+                               .reference = reference};
     struct dump_ctx dump = {config->dump_dir, it->input, 0};
     if (config->dump_dir && (st = dump_stage(&dump, NULL, pic->rgb)) != GH_OK)
         goto fail_prefixed;
@@ -183,7 +186,7 @@ static void *worker(void *arg)
 
         double t0 = gh_cli_seconds();
         gh_error_clear();
-        enum gh_cli_outcome outcome = process(b->config, generator, b->multiple, it);
+        enum gh_cli_outcome outcome = process(b->config, generator, b->multiple, b->reference, it);
         double seconds = gh_cli_seconds() - t0;
 
         pthread_mutex_lock(&b->lock);
@@ -222,6 +225,29 @@ enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct 
     return GH_OK;
 }
 
+enum gh_status gh_cli_load_reference(const struct gh_cli_config *config, int threads,
+                                     struct gh_image **out)
+{
+    struct gh_picture *pic = NULL;
+    *out = NULL;
+    enum gh_status st = gh_io_read_picture(config->reference_path, config->max_pixels, &pic);
+    if (st != GH_OK)
+        return gh_error_prefix(st, "reference");
+    int w = pic->rgb->width, h = pic->rgb->height, side = w > h ? w : h;
+    if (side <= GH_CLI_REFERENCE_SIDE) {
+        *out = pic->rgb;
+        pic->rgb = NULL;
+    } else {
+        double scale = (double)GH_CLI_REFERENCE_SIDE / side;
+        int rw = (int)(w * scale + 0.5), rh = (int)(h * scale + 0.5);
+        st = gh_ops_resize(pic->rgb, rw < 1 ? 1 : rw, rh < 1 ? 1 : rh, GH_INTERP_AREA, threads, out);
+        if (st != GH_OK)
+            st = gh_error_prefix(st, config->reference_path);
+    }
+    gh_picture_free(pic);
+    return st;
+}
+
 enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cli_items *items,
                           const struct gh_cli_events *events, struct gh_cli_summary *summary)
 {
@@ -246,6 +272,9 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
             if ((st = gh_cli_load_generator(config, &b.generators[t], &b.multiple)) != GH_OK)
                 goto out;
     }
+    if (config->reference_path &&
+        (st = gh_cli_load_reference(config, config->threads, &b.reference)) != GH_OK)
+        goto out;
     pthread_mutex_init(&b.lock, NULL);
     int started = 0;
     for (int t = 0; t < jobs; t++)
@@ -265,6 +294,7 @@ out:
         for (int t = 0; t < jobs; t++)
             gh_nn_free(b.generators[t]);
     free(b.generators);
+    gh_image_free(b.reference);
     free(args);
     free(tids);
     return st;

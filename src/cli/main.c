@@ -41,6 +41,7 @@ enum option_id {
     OPT_NO_KEEP_SIZE,
     OPT_DUMP_STAGES,
     OPT_MODEL,
+    OPT_REFERENCE,
     OPT_VERBOSE,
     OPT_QUIET,
     OPT_VERSION,
@@ -75,6 +76,7 @@ static const struct cli_option options[] = {
     [OPT_NO_KEEP_SIZE] = {"no-keep-size", 0, NULL, NULL, "write the result at the working size (skips upsample)"},
     [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png"},
     [OPT_MODEL] = {"model", 'm', "FILE", "the built-in Hayao model", "generator for the stylize stage: an AnimeGAN-family ONNX or TFLite file (format by content)"},
+    [OPT_REFERENCE] = {"reference", 0, "FILE", NULL, "a still whose colors transfer and histmatch aim at instead of their stored targets; turns on transfer unless --stages is given"},
     [OPT_VERBOSE] = {"verbose", 'v', NULL, NULL, "print a line per image, and progress even when not on a terminal"},
     [OPT_QUIET] = {"quiet", 0, NULL, NULL, "print only errors"},
     [OPT_VERSION] = {"version", 0, NULL, NULL, "print version information and exit"},
@@ -391,6 +393,9 @@ int main(int argc, char **argv)
         case OPT_MODEL:
             config.model_path = optarg;
             break;
+        case OPT_REFERENCE:
+            config.reference_path = optarg;
+            break;
         case OPT_VERBOSE:
             config.verbose = 1;
             break;
@@ -427,8 +432,17 @@ int main(int argc, char **argv)
         rc = usage_error("-o and -d cannot be used together");
         goto out;
     }
+    /* A reference still means the user wants its colors: unless the stages are
+     * chosen explicitly, transfer joins the default ones (--skip still wins). */
+    if (config.reference_path && !stage_list)
+        gh_pipeline_enable(&config.pipeline, "transfer", 1);
     if (gh_pipeline_select(&config.pipeline, stage_list, skip_list) != GH_OK) {
         rc = usage_error("%s", gh_error_detail());
+        goto out;
+    }
+    if (config.reference_path && !gh_pipeline_uses(&config.pipeline, "transfer") &&
+        !gh_pipeline_uses(&config.pipeline, "histmatch")) {
+        rc = usage_error("--reference is used by the transfer and histmatch stages, and neither runs");
         goto out;
     }
     if (!keep_size && gh_pipeline_select(&config.pipeline, NULL, "upsample") != GH_OK) {

@@ -48,8 +48,9 @@ static double probit(double q)
 static const float OFFSET[3] = {0, 128, 128}, SCALE[3] = {100, 256, 256};
 
 /* Histogram specification: each Lab channel is mapped (by gh_ops_histmatch, as
- * skimage.exposure.match_histograms) onto a normal distribution with the target
- * mean and standard deviation, represented by 4096 exact quantiles. */
+ * skimage.exposure.match_histograms) onto the same channel of the reference
+ * still when there is one (--reference), else onto a normal distribution with
+ * the target mean and standard deviation, represented by 4096 exact quantiles. */
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
@@ -57,7 +58,9 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     *out = NULL;
     enum gh_status st = gh_ops_color_convert(in, GH_COLOR_SRGB, GH_COLOR_LAB, ctx->threads, &lab);
     if (st == GH_OK)
-        st = gh_image_new(64, 64, 3, &ref);
+        st = ctx->reference ? gh_ops_color_convert(ctx->reference, GH_COLOR_SRGB, GH_COLOR_LAB,
+                                                   ctx->threads, &ref)
+                            : gh_image_new(64, 64, 3, &ref);
     if (st != GH_OK)
         goto out;
     size_t n = gh_image_plane_size(lab), m = gh_image_plane_size(ref);
@@ -65,6 +68,11 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         float *v = gh_image_plane(lab, c), *r = gh_image_plane(ref, c);
         for (size_t i = 0; i < n; i++)
             v[i] = (v[i] + OFFSET[c]) / SCALE[c];
+        if (ctx->reference) {
+            for (size_t i = 0; i < m; i++)
+                r[i] = (r[i] + OFFSET[c]) / SCALE[c];
+            continue;
+        }
         double mean = p[P_L_MEAN + c], sd = p[P_L_STD + c];
         for (size_t i = 0; i < m; i++) {
             double t = (mean + sd * probit(((double)i + 0.5) / (double)m) + OFFSET[c]) / SCALE[c];
@@ -88,6 +96,6 @@ out:
 }
 
 const struct gh_stage_def gh_stage_histmatch = {
-    "histmatch", "histogram specification of the Lab channels to target normal distributions",
+    "histmatch", "histogram specification of the Lab channels to target normal distributions (or to --reference's)",
     0, params, GH_ARRAY_LEN(params), run,
 };

@@ -96,6 +96,15 @@ enum gh_status gh_pipeline_select(struct gh_pipeline *pipeline, const char *list
     return GH_OK;
 }
 
+enum gh_status gh_pipeline_enable(struct gh_pipeline *pipeline, const char *name, int enable)
+{
+    int i = stage_index(name, strlen(name));
+    if (i < 0)
+        return unknown_stage(name, strlen(name));
+    pipeline->enabled[i] = enable != 0;
+    return GH_OK;
+}
+
 int gh_pipeline_uses(const struct gh_pipeline *pipeline, const char *name)
 {
     int i = stage_index(name, strlen(name));

@@ -3,7 +3,8 @@
 
 enum { P_L_MEAN, P_A_MEAN, P_B_MEAN, P_L_STD, P_A_STD, P_B_STD, P_AMOUNT };
 
-/* Lab statistics of the target look; placeholders until the look is tuned. */
+/* Lab statistics of the target look (placeholders until the look is tuned);
+ * a reference still (--reference) replaces the six statistics, not `amount`. */
 static const struct gh_param_def params[] = {
     [P_L_MEAN] = {"l-mean", NULL, GH_PARAM_FLOAT, 62, 0, 100, NULL, "target mean lightness L"},
     [P_A_MEAN] = {"a-mean", NULL, GH_PARAM_FLOAT, -2, -128, 128, NULL, "target mean of a"},
@@ -20,10 +21,17 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 {
     struct gh_lab_stats target = {{p[P_L_MEAN], p[P_A_MEAN], p[P_B_MEAN]},
                                   {p[P_L_STD], p[P_A_STD], p[P_B_STD]}};
+    if (ctx->reference) {
+        enum gh_status st = gh_ops_lab_stats(ctx->reference, ctx->threads, &target);
+        if (st != GH_OK) {
+            *out = NULL;
+            return st;
+        }
+    }
     return gh_ops_reinhard(in, &target, p[P_AMOUNT], ctx->threads, out);
 }
 
 const struct gh_stage_def gh_stage_transfer = {
-    "transfer", "Reinhard color transfer toward target CIELAB mean and standard deviation", 0,
+    "transfer", "Reinhard color transfer toward target CIELAB mean and standard deviation (or those of --reference)", 0,
     params, GH_ARRAY_LEN(params), run,
 };

@@ -160,6 +160,44 @@ static void test_transfer_histmatch(const struct gh_image *rgb)
     }
 }
 
+/* With a reference still, both color stages aim at its Lab statistics and
+ * ignore their stored targets; the reference may have any size. */
+static void test_reference(const struct gh_image *rgb)
+{
+    struct gh_image *small = NULL, *ref = NULL;
+    CHECK_OK(gh_ops_resize(rgb, 53, 31, GH_INTERP_AREA, 1, &small));
+    CHECK_OK(gh_image_new(53, 31, 3, &ref));
+    if (!small || !ref)
+        goto out;
+    /* A cool, darker, flatter look: unlike the photo's own statistics. */
+    for (size_t i = 0; i < gh_image_plane_size(ref); i++) {
+        float r = gh_image_plane(small, 0)[i], g = gh_image_plane(small, 1)[i],
+              b = gh_image_plane(small, 2)[i];
+        gh_image_plane(ref, 0)[i] = 0.1f + 0.5f * b * b;
+        gh_image_plane(ref, 1)[i] = 0.2f + 0.6f * g;
+        gh_image_plane(ref, 2)[i] = 0.3f + 0.7f * r;
+    }
+    struct gh_lab_stats want;
+    CHECK_OK(gh_ops_lab_stats(ref, 1, &want));
+    struct gh_stage_ctx with_ref = ctx;
+    with_ref.reference = ref;
+    static const char *const names[] = {"transfer", "histmatch"};
+    for (int s = 0; s < 2; s++) {
+        double p[GH_STAGE_MAX_PARAMS];
+        struct gh_image *out = NULL;
+        const struct gh_stage_def *def = stage(names[s], p);
+        p[param(def, "l-mean")] = 90;
+        p[param(def, "amount")] = 1;
+        CHECK_OK(def->run(&with_ref, p, rgb, &out));
+        if (out)
+            check_lab_stats(out, want.mean, want.std, s == 0 ? 0.05 : 0.8, names[s]);
+        gh_image_free(out);
+    }
+out:
+    gh_image_free(small);
+    gh_image_free(ref);
+}
+
 static void test_lines(const struct gh_image *rgb)
 {
     double p[GH_STAGE_MAX_PARAMS];
@@ -211,6 +249,7 @@ int main(void)
         test_edges(rgb);
         test_segments_palette(rgb);
         test_transfer_histmatch(rgb);
+        test_reference(rgb);
         test_lines(rgb);
         test_all_stages(rgb);
     }
