@@ -43,6 +43,10 @@ const char *gh_error_detail(void);
 /* Forgets the detail of this thread. */
 void gh_error_clear(void);
 
+/* printf into a new malloc'd string (the caller frees it); NULL when out of
+ * memory. For messages and names built from parts. */
+char *gh_aprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,25 +19,6 @@ static char *dup_string(const char *s)
     return d;
 }
 
-/* malloc'd printf; NULL when out of memory. */
-static char *format_string(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *format_string(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 void gh_cli_items_free(struct gh_cli_items *items)
 {
     for (size_t i = 0; i < items->count; i++) {
@@ -96,7 +77,7 @@ static enum gh_status scan_dir(struct gh_cli_items *items, const char *dir, cons
     DIR *d = opendir(dir);
     if (!d)
         return push(items, dup_string(dir), rel,
-                    format_string("%s: cannot open directory: %s", dir, strerror(errno)));
+                    gh_aprintf("%s: cannot open directory: %s", dir, strerror(errno)));
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.') /* hidden files, ".", "..", our own temporaries */
@@ -120,7 +101,7 @@ static enum gh_status scan_dir(struct gh_cli_items *items, const char *dir, cons
         qsort(names, count, sizeof *names, compare_strings);
     for (size_t i = 0; i < count && st == GH_OK; i++) {
         const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
-        char *path = format_string("%s%s%s", dir, sep, names[i]);
+        char *path = gh_aprintf("%s%s%s", dir, sep, names[i]);
         struct stat sb;
         if (!path) {
             st = gh_error(GH_ERR_NOMEM, "no memory for a path");
@@ -128,7 +109,7 @@ static enum gh_status scan_dir(struct gh_cli_items *items, const char *dir, cons
         }
         if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
             if (recursive) {
-                char *sub = format_string("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
+                char *sub = gh_aprintf("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
                 st = sub ? scan_dir(items, path, sub, recursive, found)
                          : gh_error(GH_ERR_NOMEM, "no memory for a path");
                 free(sub);
@@ -155,14 +136,14 @@ enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg, int re
     if (strcmp(arg, "-") == 0)
         return push(items, dup_string(arg), "", NULL);
     if (stat(arg, &sb) != 0)
-        return push(items, dup_string(arg), "", format_string("%s: %s", arg, strerror(errno)));
+        return push(items, dup_string(arg), "", gh_aprintf("%s: %s", arg, strerror(errno)));
     if (!S_ISDIR(sb.st_mode))
         return push(items, dup_string(arg), "", NULL);
     size_t found = 0;
     enum gh_status st = scan_dir(items, arg, "", recursive, &found);
     if (st == GH_OK && found == 0)
         st = push(items, dup_string(arg), "",
-                  format_string("%s: no PNG or JPEG images in this directory%s", arg,
+                  gh_aprintf("%s: no PNG or JPEG images in this directory%s", arg,
                                 recursive ? " or below" : " (-r descends into subdirectories)"));
     return st;
 }
@@ -248,10 +229,10 @@ char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
         dir_len = slash_at == input ? 1 : (int)(slash_at - input);
     }
     if (!dir || dir_len == 0)
-        return format_string("%.*s%s.%s", (int)stem_len, base, config->suffix, ext);
+        return gh_aprintf("%.*s%s.%s", (int)stem_len, base, config->suffix, ext);
     const char *sep = dir[dir_len - 1] == '/' ? "" : "/";
     const char *sub = rel_dir && rel_dir[0] && config->out_dir ? rel_dir : "";
-    return format_string("%.*s%s%s%s%.*s%s.%s", dir_len, dir, sep, sub, sub[0] ? "/" : "",
+    return gh_aprintf("%.*s%s%s%s%.*s%s.%s", dir_len, dir, sep, sub, sub[0] ? "/" : "",
                          (int)stem_len, base, config->suffix, ext);
 }
 
@@ -321,7 +302,7 @@ enum gh_status gh_cli_plan_outputs(const struct gh_cli_config *config, struct gh
         if (stat(it->output, &sb) == 0) {
             struct file_id key = {sb.st_dev, sb.st_ino};
             if (bsearch(&key, ids, id_count, sizeof *ids, compare_ids)) {
-                it->error = format_string("%s: output %s is an input file; refusing to overwrite it",
+                it->error = gh_aprintf("%s: output %s is an input file; refusing to overwrite it",
                                           it->input, it->output);
                 if (!it->error) {
                     st = gh_error(GH_ERR_NOMEM, "no memory");
@@ -341,7 +322,7 @@ enum gh_status gh_cli_plan_outputs(const struct gh_cli_config *config, struct gh
         size_t first = i - 1;
         while (first > 0 && strcmp(names[first - 1].name, names[i].name) == 0)
             first--;
-        it->error = format_string("%s: output %s would also be written for %s", it->input,
+        it->error = gh_aprintf("%s: output %s would also be written for %s", it->input,
                                   it->output, items->item[names[first].index].input);
         if (!it->error) {
             st = gh_error(GH_ERR_NOMEM, "no memory");

@@ -927,24 +927,6 @@ static enum gh_status const_ints(const struct conv *c, int ti, int64_t *vals, in
 /* Graph construction helpers                                             */
 /* ---------------------------------------------------------------------- */
 
-static char *fmt_name(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_name(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 static enum gh_status add_const(struct conv *c, enum gh_nn_dtype dtype, int ndim, const int64_t *shape, void *data,
                                 char **name_out)
 {
@@ -967,7 +949,7 @@ static enum gh_status add_const(struct conv *c, enum gh_nn_dtype dtype, int ndim
     }
     struct gh_nn_value *v = &g->consts[g->n_consts];
     memset(v, 0, sizeof *v);
-    v->name = fmt_name("c%d", c->counter++);
+    v->name = gh_aprintf("c%d", c->counter++);
     if (!v->name) {
         free(data);
         return nomem();
@@ -1045,7 +1027,7 @@ static enum gh_status add_node(struct conv *c, enum gh_nn_op opk, int n_in, cons
     const struct tfl_op_rec *op = c->cur_op >= 0 ? &c->ops[c->cur_op] : NULL;
     const char *tn = op && op->n_out ? c->t[op->out[0]].name : "";
     nd->op = opk;
-    nd->name = op ? fmt_name("%s#%d:%s", op_name(op->code), c->cur_op, tn) : fmt_name("io%d", c->counter);
+    nd->name = op ? gh_aprintf("%s#%d:%s", op_name(op->code), c->cur_op, tn) : gh_aprintf("io%d", c->counter);
     nd->in = calloc((size_t)n_in + 1, sizeof *nd->in);
     nd->out = calloc(1, sizeof *nd->out);
     nd->attrs = calloc((size_t)n_attrs + 1, sizeof *nd->attrs);
@@ -1057,7 +1039,7 @@ static enum gh_status add_node(struct conv *c, enum gh_nn_op opk, int n_in, cons
             return nomem();
         nd->n_in++;
     }
-    nd->out[0] = fmt_name("v%d", c->counter++);
+    nd->out[0] = gh_aprintf("v%d", c->counter++);
     if (!nd->out[0])
         return nomem();
     nd->n_out = 1;
