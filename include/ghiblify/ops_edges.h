@@ -2,6 +2,9 @@
 #ifndef GHIBLIFY_OPS_EDGES_H
 #define GHIBLIFY_OPS_EDGES_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "ghiblify/image.h"
 
 #ifdef __cplusplus
@@ -15,6 +18,15 @@ extern "C" {
  * hysteresis. *out is 1 channel with 1 on edges and 0 elsewhere. */
 enum gh_status gh_ops_canny(const struct gh_image *gray, double low, double high, int l2,
                             int threads, struct gh_image **out);
+
+/* cv2.Canny(src, low, high, L2gradient = l2) on an 8-bit plane of width x height
+ * whose rows start src_stride bytes apart: the same edge map as gh_ops_canny
+ * (which quantizes once and calls this), written to dst (rows dst_stride bytes
+ * apart, not overlapping src) as 255 on edges and 0 elsewhere, like cv2.Canny.
+ * Rows are split into `threads` bands; the result does not depend on threads. */
+enum gh_status gh_ops_canny_u8(const uint8_t *src, size_t src_stride, int width, int height,
+                               double low, double high, int l2, int threads, uint8_t *dst,
+                               size_t dst_stride);
 
 /* XDoG of Winnemoeller et al. 2012 on every channel: D = G_sigma - tau G_{k sigma}
  * (Gaussians as gh_ops_gaussian, reflect-101), out = 1 where D >= epsilon and
