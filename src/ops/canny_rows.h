@@ -22,46 +22,79 @@ CANNY_TARGET static void CANNY_FN(grad_row)(const uint8_t *restrict r0,
     sv[w + 1] = sv[w];
     dv[0] = dv[1];
     dv[w + 1] = dv[w];
-    for (int x = 0; x < w; x++) {
-        dx[x] = (int16_t)(sv[x + 2] - sv[x]);
-        dy[x] = (int16_t)(dv[x] + 2 * dv[x + 1] + dv[x + 2]);
-    }
     if (l2) {
-        for (int x = 0; x < w; x++)
-            mag[x] = (int32_t)dx[x] * dx[x] + (int32_t)dy[x] * dy[x];
+        for (int x = 0; x < w; x++) {
+            int16_t gx = (int16_t)(sv[x + 2] - sv[x]);
+            int16_t gy = (int16_t)(dv[x] + 2 * dv[x + 1] + dv[x + 2]);
+            dx[x] = gx;
+            dy[x] = gy;
+            mag[x] = (int32_t)gx * gx + (int32_t)gy * gy;
+        }
     } else {
         for (int x = 0; x < w; x++) {
-            int32_t gx = dx[x], gy = dy[x];
-            mag[x] = (gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy);
+            int16_t gx = (int16_t)(sv[x + 2] - sv[x]);
+            int16_t gy = (int16_t)(dv[x] + 2 * dv[x + 1] + dv[x + 2]);
+            dx[x] = gx;
+            dy[x] = gy;
+            mag[x] = (int16_t)(gx < 0 ? -gx : gx) + (int16_t)(gy < 0 ? -gy : gy);
         }
     }
 }
 
-/* OpenCV's non-maximum suppression of one row: mp, mc, mn are the magnitudes of
- * the rows above, at and below (valid from index -1 to w). Writes map[x] = 1 (not
- * an edge), 2 (a maximum above high) or 0 (a maximum above low: a candidate).
- * The direction test is OpenCV's: |dy| << 15 against |dx| tan(22.5) and
- * tan(67.5) in fixed point (all below 2^27, so int32 lanes). */
-CANNY_TARGET static void CANNY_FN(nms_row)(const int32_t *restrict mp, const int32_t *restrict mc,
-                                           const int32_t *restrict mn,
-                                           const int16_t *restrict dx,
-                                           const int16_t *restrict dy, int w, int32_t low,
-                                           int32_t high, uint8_t *restrict map)
+/* OpenCV's non-maximum suppression of pixels [x0, x0 + n) of a row: mp, mc, mn
+ * are the magnitudes of the rows above, at and below (valid from index -1 to w).
+ * Writes map[x] = 1 (not an edge), 2 (a maximum above high) or 0 (a maximum above
+ * low: a candidate). The direction test is OpenCV's: |dy| << 15 against |dx|
+ * tan(22.5) and tan(67.5) in fixed point (all below 2^27, so int32 lanes). */
+CANNY_TARGET static inline void CANNY_FN(nms_span)(const int32_t *restrict mp,
+                                                   const int32_t *restrict mc,
+                                                   const int32_t *restrict mn,
+                                                   const int16_t *restrict dx,
+                                                   const int16_t *restrict dy, int x0, int n,
+                                                   int32_t low, int32_t high,
+                                                   uint8_t *restrict map)
 {
-    for (int x = 0; x < w; x++) {
+    for (int x = x0; x < x0 + n; x++) {
         int32_t m = mc[x], xs = dx[x], ys = dy[x];
         int32_t ax = xs < 0 ? -xs : xs, ay = (ys < 0 ? -ys : ys) << CANNY_SHIFT;
         int32_t tg22x = ax * CANNY_TG22;
         int32_t tg67x = tg22x + (ax << (CANNY_SHIFT + 1));
         int32_t hor = ay < tg22x, ver = ay > tg67x, anti = (xs ^ ys) < 0;
         /* The two neighbours along the gradient; the second one is compared with >=
-         * except on diagonals (OpenCV's tie rule), i.e. m > b - 1 there. */
-        int32_t a_diag = anti ? mp[x + 1] : mp[x - 1], b_diag = anti ? mn[x - 1] : mn[x + 1];
-        int32_t a = hor ? mc[x - 1] : ver ? mp[x] : a_diag;
-        int32_t b = hor ? mc[x + 1] : ver ? mn[x] : b_diag + 1;
+         * except on diagonals (OpenCV's tie rule), i.e. m > b - 1 there.
+         * All eight are loaded unconditionally, so the selects need no masked loads. */
+        int32_t pl = mp[x - 1], pc = mp[x], pr = mp[x + 1], cl = mc[x - 1], cr = mc[x + 1];
+        int32_t nl = mn[x - 1], nc = mn[x], nr = mn[x + 1];
+        int32_t a_diag = anti ? pr : pl, b_diag = anti ? nl : nr;
+        int32_t a = hor ? cl : ver ? pc : a_diag;
+        int32_t b = hor ? cr : ver ? nc : b_diag + 1;
         int32_t keep = (m > low) & (m > a) & (m >= b);
         map[x] = (uint8_t)(keep ? (m > high ? 2 : 0) : 1);
     }
+}
+
+/* NMS of a whole row. Only a few percent of pixels of a photo are above low, so
+ * blocks of 16 without one are filled with 1 after a cheap test. */
+CANNY_TARGET static void CANNY_FN(nms_row)(const int32_t *restrict mp, const int32_t *restrict mc,
+                                           const int32_t *restrict mn,
+                                           const int16_t *restrict dx,
+                                           const int16_t *restrict dy, int w, int32_t low,
+                                           int32_t high, uint8_t *restrict map)
+{
+    /* map[x] = m > low first (one vector loop), then tested 16 bytes at a time. */
+    for (int x = 0; x < w; x++)
+        map[x] = (uint8_t)(mc[x] > low);
+    int x = 0;
+    for (; x + 16 <= w; x += 16) {
+        uint64_t a, b;
+        memcpy(&a, map + x, 8);
+        memcpy(&b, map + x + 8, 8);
+        if (a | b)
+            CANNY_FN(nms_span)(mp, mc, mn, dx, dy, x, 16, low, high, map);
+        else
+            memset(map + x, 1, 16);
+    }
+    CANNY_FN(nms_span)(mp, mc, mn, dx, dy, x, w - x, low, high, map);
 }
 
 /* dst = 255 where map == 2 (edges), else 0. */
