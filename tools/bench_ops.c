@@ -6,7 +6,6 @@
  * is a GHF file ("GHF1 w h c\n" + planar float32), the format of tests/data/ops. */
 #include <malloc.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
