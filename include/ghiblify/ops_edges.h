@@ -2,6 +2,9 @@
 #ifndef GHIBLIFY_OPS_EDGES_H
 #define GHIBLIFY_OPS_EDGES_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "ghiblify/image.h"
 
 #ifdef __cplusplus
@@ -9,12 +12,24 @@ extern "C" {
 #endif
 
 /* cv2.Canny on a 1-channel image: values are quantized to 8 bits (round(v * 255))
- * as for a uint8 image; 3x3 Sobel with replicated borders; |dx| + |dy| (l2 = 0)
- * or sqrt(dx^2 + dy^2) (l2 = 1) compared with low/high in OpenCV's units
- * (0..255 scale gradients); OpenCV's non-maximum suppression; 8-connected
- * hysteresis. *out is 1 channel with 1 on edges and 0 elsewhere. */
+ * as for a uint8 image, then gh_ops_canny_u8 runs on that plane: 3x3 Sobel with
+ * replicated borders; |dx| + |dy| (l2 = 0) or sqrt(dx^2 + dy^2) (l2 = 1) compared
+ * with low/high in OpenCV's units (0..255 scale gradients; swapped if low > high);
+ * OpenCV's non-maximum suppression; 8-connected hysteresis. *out is 1 channel
+ * with 1 on edges and 0 elsewhere. */
 enum gh_status gh_ops_canny(const struct gh_image *gray, double low, double high, int l2,
                             int threads, struct gh_image **out);
+
+/* cv2.Canny(src, low, high, L2gradient = l2) on an 8-bit plane of width x height
+ * whose rows start src_stride bytes apart (the fast path: no conversion). Writes
+ * the edge map to dst, rows dst_stride bytes apart (bytes past the width are left
+ * alone; dst must not overlap src), as 255 on edges and 0 elsewhere like
+ * cv2.Canny. The image is split into `threads` bands of rows; the result is the
+ * same for every thread count. GH_ERR_ARGUMENT for negative thresholds or strides
+ * below the width, GH_ERR_NOMEM when out of memory (dst then undefined). */
+enum gh_status gh_ops_canny_u8(const uint8_t *src, size_t src_stride, int width, int height,
+                               double low, double high, int l2, int threads, uint8_t *dst,
+                               size_t dst_stride);
 
 /* XDoG of Winnemoeller et al. 2012 on every channel: D = G_sigma - tau G_{k sigma}
  * (Gaussians as gh_ops_gaussian, reflect-101), out = 1 where D >= epsilon and
