@@ -93,6 +93,7 @@ enum gh_status gh_ops_kuwahara(const struct gh_image *in, int radius, int thread
 /* ---- Generalized Kuwahara ------------------------------------------------ */
 #define KG_SECTORS 8
 #define KG_CHUNK 64 /* pixels per block: the 8-sector sums of a block stay in L1 */
+#define KG_UNROLL 4 /* taps per pass; the tap list is padded with zero weights */
 
 /* Mass of the Gaussian N(p, sigma^2 I) inside the wedge of angles [a, b] with its
  * apex at the origin, i.e. (chi * G_sigma)(p). In polar coordinates around the
@@ -160,34 +161,41 @@ static inline __attribute__((always_inline)) void kg_block(const struct kg_job *
                                                            int n)
 {
     int ch = j->ch, r = j->r;
-    float cen[4][KG_CHUNK], d[4][KG_CHUNK], dd[KG_CHUNK];
-    float S[4][KG_SECTORS][KG_CHUNK], Q[KG_SECTORS][KG_CHUNK];
+    float cen[4][KG_CHUNK], D[KG_UNROLL][5][KG_CHUNK];
+    /* per channel, then (index ch) the squares summed over channels */
+    float A[5][KG_SECTORS][KG_CHUNK];
     double var[KG_CHUNK], pw[KG_CHUNK], num[4][KG_CHUNK], eq[4][KG_CHUNK], den[KG_CHUNK];
     size_t row0 = (size_t)(y + r) * j->pw + (size_t)(x0 + r);
     for (int c = 0; c < ch; c++)
         memcpy(cen[c], j->pad + (size_t)c * j->psize + row0, (size_t)n * sizeof(float));
-    memset(S, 0, sizeof S);
-    memset(Q, 0, sizeof Q);
-    for (int t = 0; t < j->taps; t++) {
-        const float *w8 = j->wt + (size_t)t * KG_SECTORS;
-        ptrdiff_t off = (ptrdiff_t)j->dy[t] * (ptrdiff_t)j->pw + j->dx[t];
-        for (int x = 0; x < n; x++)
-            dd[x] = 0;
-        for (int c = 0; c < ch; c++) {
-            const float *src = j->pad + (size_t)c * j->psize + row0 + off;
-            for (int x = 0; x < n; x++) {
-                float v = src[x] - cen[c][x];
-                d[c][x] = v;
-                dd[x] += v * v;
+    memset(A, 0, sizeof A);
+    /* KG_UNROLL taps per pass over the sums: fewer loads and stores of A per flop */
+    for (int t = 0; t < j->taps; t += KG_UNROLL) {
+        for (int u = 0; u < KG_UNROLL; u++) {
+            ptrdiff_t off = (ptrdiff_t)j->dy[t + u] * (ptrdiff_t)j->pw + j->dx[t + u];
+            float *sq = D[u][ch];
+            for (int x = 0; x < n; x++)
+                sq[x] = 0;
+            for (int c = 0; c < ch; c++) {
+                const float *src = j->pad + (size_t)c * j->psize + row0 + off;
+                float *dc = D[u][c];
+                for (int x = 0; x < n; x++) {
+                    float v = src[x] - cen[c][x];
+                    dc[x] = v;
+                    sq[x] += v * v;
+                }
             }
         }
+        const float *w = j->wt + (size_t)t * KG_SECTORS;
         for (int i = 0; i < KG_SECTORS; i++) {
-            float wi = w8[i];
-            for (int c = 0; c < ch; c++)
+            float w0 = w[i], w1 = w[KG_SECTORS + i], w2 = w[2 * KG_SECTORS + i],
+                  w3 = w[3 * KG_SECTORS + i];
+            for (int c = 0; c <= ch; c++) {
+                float *a = A[c][i];
+                const float *d0 = D[0][c], *d1 = D[1][c], *d2 = D[2][c], *d3 = D[3][c];
                 for (int x = 0; x < n; x++)
-                    S[c][i][x] += wi * d[c][x];
-            for (int x = 0; x < n; x++)
-                Q[i][x] += wi * dd[x];
+                    a[x] += w0 * d0[x] + w1 * d1[x] + w2 * d2[x] + w3 * d3[x];
+            }
         }
     }
     for (int x = 0; x < n; x++)
@@ -197,10 +205,10 @@ static inline __attribute__((always_inline)) void kg_block(const struct kg_job *
             num[c][x] = eq[c][x] = 0;
     for (int i = 0; i < KG_SECTORS; i++) {
         for (int x = 0; x < n; x++)
-            var[x] = Q[i][x];
+            var[x] = A[ch][i][x];
         for (int c = 0; c < ch; c++)
             for (int x = 0; x < n; x++)
-                var[x] -= (double)S[c][i][x] * S[c][i][x];
+                var[x] -= (double)A[c][i][x] * A[c][i][x];
         for (int x = 0; x < n; x++) /* t = s^2 in 8-bit levels */
             var[x] = var[x] > 0 ? var[x] * (255.0 * 255.0) : 0;
         kg_power(j, var, pw, n);
@@ -210,17 +218,19 @@ static inline __attribute__((always_inline)) void kg_block(const struct kg_job *
         }
         for (int c = 0; c < ch; c++)
             for (int x = 0; x < n; x++) {
-                double m = (double)cen[c][x] + S[c][i][x];
+                double m = (double)cen[c][x] + A[c][i][x];
                 num[c][x] += pw[x] * m;
                 eq[c][x] += m;
             }
     }
     /* every a_i underflows only for absurd deviations (far outside [0, 1]):
-       then all sectors count alike */
+       then all sectors count alike (f = 1; num is then negligible) */
+    for (int x = 0; x < n; x++)
+        var[x] = den[x] > 1e-300 ? 0.0 : 1.0;
     for (int c = 0; c < ch; c++) {
         float *o = gh_image_plane(j->out, c) + (size_t)y * (size_t)j->w + (size_t)x0;
         for (int x = 0; x < n; x++)
-            o[x] = (float)(den[x] > 1e-300 ? num[c][x] / den[x] : eq[c][x] / KG_SECTORS);
+            o[x] = (float)((num[c][x] + var[x] * eq[c][x] / KG_SECTORS) / (den[x] + var[x]));
     }
 }
 
@@ -271,8 +281,9 @@ enum gh_status gh_ops_kuwahara_generalized(const struct gh_image *in,
     int w = in->width, h = in->height, ch = in->channels;
     size_t side = 2 * (size_t)r + 1, pw = (size_t)w + 2 * (size_t)r;
     size_t psize = pw * ((size_t)h + 2 * (size_t)r);
-    int *dx = malloc(side * side * sizeof *dx), *dy = malloc(side * side * sizeof *dy);
-    float *wt = malloc(side * side * KG_SECTORS * sizeof *wt);
+    size_t max_taps = side * side + KG_UNROLL;
+    int *dx = malloc(max_taps * sizeof *dx), *dy = malloc(max_taps * sizeof *dy);
+    float *wt = malloc(max_taps * KG_SECTORS * sizeof *wt);
     float *pad = malloc((size_t)ch * psize * sizeof *pad);
     enum gh_status st = GH_OK;
     if (!dx || !dy || !wt || !pad) {
@@ -300,6 +311,11 @@ enum gh_status gh_ops_kuwahara_generalized(const struct gh_image *in,
     for (int t = 0; t < taps; t++)
         for (int i = 0; i < KG_SECTORS; i++)
             wt[(size_t)t * KG_SECTORS + (size_t)i] /= (float)total[i];
+    for (; taps % KG_UNROLL; taps++) {
+        dx[taps] = dy[taps] = 0;
+        for (int i = 0; i < KG_SECTORS; i++)
+            wt[(size_t)taps * KG_SECTORS + (size_t)i] = 0;
+    }
     for (int c = 0; c < ch; c++) {
         const float *src = gh_image_plane(in, c);
         for (int py = 0; py < h + 2 * r; py++)

@@ -151,6 +151,24 @@ static void test_sizes(void)
         }
 }
 
+/* Deviations so large that every 1 / (1 + s^q) underflows (values ~1e17, far
+ * outside [0, 1]) fall back to equal sector weights instead of 0 / 0. */
+static void test_huge_values(void)
+{
+    struct gh_image *img = NULL, *out = NULL;
+    CHECK_OK(gh_image_new(9, 8, 3, &img));
+    for (size_t i = 0; i < gh_image_plane_size(img) * 3; i++)
+        img->data[i] = (i * 7 / 3) % 2 ? 1e17f : 0.f;
+    struct gh_kuwahara_params p = {3, 16.0, 1.0 / 3.0};
+    CHECK_OK(gh_ops_kuwahara_generalized(img, &p, 1, &out));
+    int bad = 0;
+    for (size_t i = 0; out && i < gh_image_plane_size(img) * 3; i++)
+        bad += !(out->data[i] >= 0 && out->data[i] <= 1e17f);
+    CHECK_MSG(out && bad == 0, "%d values not finite or out of range", bad);
+    gh_image_free(out);
+    gh_image_free(img);
+}
+
 static void test_arguments(void)
 {
     struct gh_image *src = noise_image(4, 4, 3, 1), *out = NULL;
@@ -172,6 +190,7 @@ int main(void)
     test_step_edge();
     test_threads();
     test_sizes();
+    test_huge_values();
     test_arguments();
     return check_finish();
 }
