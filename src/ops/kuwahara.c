@@ -94,6 +94,7 @@ enum gh_status gh_ops_kuwahara(const struct gh_image *in, int radius, int thread
 #define KG_SECTORS 8
 #define KG_CHUNK 64 /* pixels per block: the 8-sector sums of a block stay in L1 */
 #define KG_UNROLL 4 /* taps per pass; the tap list is padded with zero weights */
+_Static_assert(KG_UNROLL == 4, "kg_block spells out 4 taps");
 
 /* Mass of the Gaussian N(p, sigma^2 I) inside the wedge of angles [a, b] with its
  * apex at the origin, i.e. (chi * G_sigma)(p). In polar coordinates around the
