@@ -128,6 +128,9 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
         st = gh_ops_guided(in, in, 8, 0.01, threads, &out);
     } else if (!strcmp(op, "kuwahara")) {
         st = gh_ops_kuwahara(in, 4, threads, &out);
+    } else if (!strcmp(op, "kuwahara_generalized")) {
+        struct gh_kuwahara_params p = GH_KUWAHARA_PARAMS_DEFAULT; /* radius 4, q 8 */
+        st = gh_ops_kuwahara_generalized(in, &p, threads, &out);
     } else if (!strcmp(op, "jpeg_decode") || !strcmp(op, "png_decode")) {
         /* File to image, like cv2.imread: the file is named by BENCH_IO_FILE. */
         struct gh_picture *pic = NULL;

@@ -1,9 +1,8 @@
-/* Guided filter (He, Sun, Tang 2013) and the Kuwahara filter. Both are built on
- * box means computed in double precision: the guided filter's variances are
- * differences of nearly equal means, which float sums would swamp. */
+/* Guided filter (He, Sun, Tang 2013), built on box means computed in double
+ * precision: its variances are differences of nearly equal means, which float
+ * sums would swamp. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ghiblify/ops.h"
 #include "ops_internal.h"
@@ -171,86 +170,5 @@ enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image
     }
 out:
     free(mem);
-    return st;
-}
-
-/* ---- Kuwahara ------------------------------------------------------------ */
-struct kuwahara_job {
-    const struct gh_image *in;
-    struct gh_image *out;
-    const double *sat; /* per channel summed-area table of values, then of squares:
-                          2 * channels tables of (w + 1) x (h + 1) */
-    int r;
-};
-
-static inline double rect_sum(const double *t, int w, int x0, int y0, int x1, int y1)
-{
-    size_t s = (size_t)w + 1; /* inclusive pixel bounds -> table corners */
-    return t[(size_t)(y1 + 1) * s + (size_t)(x1 + 1)] - t[(size_t)y0 * s + (size_t)(x1 + 1)] -
-           t[(size_t)(y1 + 1) * s + (size_t)x0] + t[(size_t)y0 * s + (size_t)x0];
-}
-
-static void kuwahara_rows(void *ctx, int begin, int end)
-{
-    struct kuwahara_job *j = ctx;
-    int w = j->in->width, h = j->in->height, ch = j->in->channels, r = j->r;
-    size_t tsize = ((size_t)w + 1) * ((size_t)h + 1);
-    for (int y = begin; y < end; y++)
-        for (int x = 0; x < w; x++) {
-            double best_var = INFINITY, best_mean[4] = {0};
-            for (int q = 0; q < 4; q++) {
-                int x0 = q & 1 ? x : x - r, x1 = q & 1 ? x + r : x;
-                int y0 = q & 2 ? y : y - r, y1 = q & 2 ? y + r : y;
-                x0 = x0 < 0 ? 0 : x0;
-                y0 = y0 < 0 ? 0 : y0;
-                x1 = x1 > w - 1 ? w - 1 : x1;
-                y1 = y1 > h - 1 ? h - 1 : y1;
-                double cnt = (double)(x1 - x0 + 1) * (y1 - y0 + 1), var = 0, mean[4];
-                for (int c = 0; c < ch; c++) {
-                    double s = rect_sum(j->sat + (size_t)c * tsize, w, x0, y0, x1, y1);
-                    double s2 = rect_sum(j->sat + (size_t)(ch + c) * tsize, w, x0, y0, x1, y1);
-                    mean[c] = s / cnt;
-                    var += s2 / cnt - mean[c] * mean[c];
-                }
-                if (var < best_var) {
-                    best_var = var;
-                    memcpy(best_mean, mean, sizeof mean);
-                }
-            }
-            for (int c = 0; c < ch; c++)
-                gh_image_plane(j->out, c)[(size_t)y * (size_t)w + (size_t)x] = (float)best_mean[c];
-        }
-}
-
-enum gh_status gh_ops_kuwahara(const struct gh_image *in, int radius, int threads,
-                               struct gh_image **out)
-{
-    *out = NULL;
-    if (radius < 1 || radius > 1000)
-        return gh_error(GH_ERR_ARGUMENT, "Kuwahara radius %d (1..1000)", radius);
-    int w = in->width, h = in->height, ch = in->channels;
-    size_t tsize = ((size_t)w + 1) * ((size_t)h + 1);
-    double *sat = calloc(2 * (size_t)ch * tsize, sizeof *sat);
-    if (!sat)
-        return gh_error(GH_ERR_NOMEM, "no memory for Kuwahara on %dx%d", w, h);
-    for (int t = 0; t < 2 * ch; t++) {
-        const float *p = gh_image_plane(in, t % ch);
-        double *s = sat + (size_t)t * tsize;
-        for (int y = 0; y < h; y++) {
-            double row = 0;
-            for (int x = 0; x < w; x++) {
-                double v = p[(size_t)y * (size_t)w + (size_t)x];
-                row += t < ch ? v : v * v;
-                s[(size_t)(y + 1) * ((size_t)w + 1) + (size_t)x + 1] =
-                    s[(size_t)y * ((size_t)w + 1) + (size_t)x + 1] + row;
-            }
-        }
-    }
-    enum gh_status st = gh_image_new(w, h, ch, out);
-    if (st == GH_OK) {
-        struct kuwahara_job j = {in, *out, sat, radius};
-        gh_parallel_for(h, threads, kuwahara_rows, &j);
-    }
-    free(sat);
     return st;
 }

@@ -15,6 +15,7 @@ static const struct gh_stage_def *const table[] = {
     &gh_stage_palette,
     &gh_stage_transfer,
     &gh_stage_histmatch,
+    &gh_stage_texture,
     &gh_stage_lines,
     &gh_stage_upsample,
 };

@@ -14,6 +14,7 @@ extern const struct gh_stage_def gh_stage_segments;
 extern const struct gh_stage_def gh_stage_palette;
 extern const struct gh_stage_def gh_stage_transfer;
 extern const struct gh_stage_def gh_stage_histmatch;
+extern const struct gh_stage_def gh_stage_texture;
 extern const struct gh_stage_def gh_stage_lines;
 extern const struct gh_stage_def gh_stage_upsample;
 

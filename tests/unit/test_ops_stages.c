@@ -28,15 +28,15 @@ static int param(const struct gh_stage_def *def, const char *name)
 
 static void test_table(void)
 {
-    static const char *const order[] = {"resize", "denoise", "edges", "segments", "palette",
-                                        "transfer", "histmatch", "lines", "upsample"};
+    static const char *const order[] = {"resize",   "denoise",   "edges",   "segments", "palette",
+                                        "transfer", "histmatch", "texture", "lines",    "upsample"};
     int count, at = 0;
     const struct gh_stage_def *const *table = gh_stages_table(&count);
-    for (int i = 0; i < count && at < 9; i++)
+    for (int i = 0; i < count && at < 10; i++)
         if (strcmp(table[i]->name, order[at]) == 0)
             at++;
-    CHECK_MSG(at == 9, "stages out of pipeline order (matched %d)", at);
-    for (int i = 2; i < 8; i++)
+    CHECK_MSG(at == 10, "stages out of pipeline order (matched %d)", at);
+    for (int i = 2; i < 9; i++)
         CHECK_MSG(gh_stages_find(order[i]) && !gh_stages_find(order[i])->enabled_by_default,
                   "%s should be off by default until the look is tuned", order[i]);
 }
@@ -221,6 +221,35 @@ static void test_lines(const struct gh_image *rgb)
     gh_image_free(x);
 }
 
+/* texture is the generalized Kuwahara filter blended with its input by `amount`. */
+static void test_texture(const struct gh_image *rgb)
+{
+    double p[GH_STAGE_MAX_PARAMS];
+    struct gh_image *out = NULL, *k = NULL;
+    const struct gh_stage_def *def = stage("texture", p);
+    p[param(def, "radius")] = 3;
+    p[param(def, "sharpness")] = 6;
+    struct gh_kuwahara_params kp = GH_KUWAHARA_PARAMS_DEFAULT;
+    kp.radius = 3;
+    kp.sharpness = 6;
+    CHECK_OK(gh_ops_kuwahara_generalized(rgb, &kp, 1, &k));
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    CHECK(max_abs_diff(out, k) == 0 && max_abs_diff(k, rgb) > 0.05);
+    gh_image_free(out);
+    p[param(def, "amount")] = 0.25;
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    double worst = 0;
+    for (size_t i = 0; out && k && i < gh_image_plane_size(rgb) * 3; i++)
+        worst = fmax(worst, fabs(out->data[i] - (0.75 * rgb->data[i] + 0.25 * k->data[i])));
+    CHECK_MSG(worst < 1e-6, "texture amount 0.25: off by %g", worst);
+    gh_image_free(out);
+    p[param(def, "amount")] = 0;
+    CHECK_OK(def->run(&ctx, p, rgb, &out));
+    CHECK(max_abs_diff(out, rgb) == 0);
+    gh_image_free(out);
+    gh_image_free(k);
+}
+
 /* Every stage on, on small and degenerate images. */
 static void test_all_stages(const struct gh_image *rgb)
 {
@@ -232,7 +261,7 @@ static void test_all_stages(const struct gh_image *rgb)
         struct gh_stage_ctx c = {.threads = 2, .original_width = in->width, .original_height = in->height};
         struct gh_image *out = NULL;
         gh_pipeline_init(&pl);
-        CHECK_OK(gh_pipeline_select(&pl, "denoise,edges,segments,palette,transfer,histmatch,lines", NULL));
+        CHECK_OK(gh_pipeline_select(&pl, "denoise,edges,segments,palette,transfer,histmatch,texture,lines", NULL));
         CHECK_OK(gh_pipeline_run(&pl, &c, in, NULL, NULL, &out));
         CHECK(out && out->width == in->width && out->height == in->height && out->channels == 3);
         gh_image_free(out);
@@ -251,6 +280,7 @@ int main(void)
         test_transfer_histmatch(rgb);
         test_reference(rgb);
         test_lines(rgb);
+        test_texture(rgb);
         test_all_stages(rgb);
     }
     gh_image_free(rgb);
