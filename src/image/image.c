@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum gh_status gh_image_new(int width, int height, int channels, struct gh_image **out)
+static enum gh_status image_alloc(int width, int height, int channels, int zero,
+                                  struct gh_image **out)
 {
     *out = NULL;
     if (width < 1 || height < 1 || width > GH_IMAGE_MAX_SIDE || height > GH_IMAGE_MAX_SIDE ||
@@ -17,7 +18,7 @@ enum gh_status gh_image_new(int width, int height, int channels, struct gh_image
     struct gh_image *image = malloc(sizeof *image);
     if (!image)
         return gh_error(GH_ERR_NOMEM, "no memory for an image header");
-    image->data = calloc(count, sizeof(float));
+    image->data = zero ? calloc(count, sizeof(float)) : malloc(count * sizeof(float));
     if (!image->data) {
         free(image);
         return gh_error(GH_ERR_NOMEM, "no memory for a %dx%dx%d image", width, height, channels);
@@ -27,6 +28,16 @@ enum gh_status gh_image_new(int width, int height, int channels, struct gh_image
     image->channels = channels;
     *out = image;
     return GH_OK;
+}
+
+enum gh_status gh_image_new(int width, int height, int channels, struct gh_image **out)
+{
+    return image_alloc(width, height, channels, 1, out);
+}
+
+enum gh_status gh_image_new_uninit(int width, int height, int channels, struct gh_image **out)
+{
+    return image_alloc(width, height, channels, 0, out);
 }
 
 void gh_image_free(struct gh_image *image)
@@ -39,7 +50,7 @@ void gh_image_free(struct gh_image *image)
 
 enum gh_status gh_image_clone(const struct gh_image *src, struct gh_image **out)
 {
-    enum gh_status st = gh_image_new(src->width, src->height, src->channels, out);
+    enum gh_status st = gh_image_new_uninit(src->width, src->height, src->channels, out);
     if (st != GH_OK)
         return st;
     memcpy((*out)->data, src->data, gh_image_plane_size(src) * (size_t)src->channels * sizeof(float));

@@ -467,7 +467,7 @@ enum gh_status gh_ops_color_convert(const struct gh_image *in, enum gh_color_spa
         j.steps[j.nsteps++] = down_steps[a - 1];
     if (b == GH_COLOR_HSV)
         j.steps[j.nsteps++] = srgb_to_hsv;
-    enum gh_status st = gh_image_new(in->width, in->height, 3, out);
+    enum gh_status st = gh_image_new_uninit(in->width, in->height, 3, out);
     if (st != GH_OK)
         return st;
     j.out = *out;
@@ -496,7 +496,7 @@ enum gh_status gh_ops_rgb_to_gray(const struct gh_image *in, int threads, struct
     *out = NULL;
     if (in->channels != 3)
         return gh_error(GH_ERR_ARGUMENT, "gray conversion needs 3 channels, not %d", in->channels);
-    enum gh_status st = gh_image_new(in->width, in->height, 1, out);
+    enum gh_status st = gh_image_new_uninit(in->width, in->height, 1, out);
     if (st != GH_OK)
         return st;
     struct gray_job j = {in, *out};

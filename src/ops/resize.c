@@ -415,7 +415,7 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
     if ((st = build_taps(&ty, interp, in->height, height, shrinks)) != GH_OK)
         goto out;
     if (height < in->height) { /* vertical shrink: vertical pass first */
-        if ((st = gh_image_new(width, height, in->channels, out)) != GH_OK)
+        if ((st = gh_image_new_uninit(width, height, in->channels, out)) != GH_OK)
             goto out;
         struct resize_job vj = {in, NULL, *out, &tx, &ty, NULL, 0};
         gh_parallel_for(in->channels * height, threads, vfirst_rows, &vj);
@@ -442,7 +442,7 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
                       width, height);
         goto out;
     }
-    if ((st = gh_image_new(width, height, in->channels, out)) != GH_OK)
+    if ((st = gh_image_new_uninit(width, height, in->channels, out)) != GH_OK)
         goto out;
     struct resize_job job = {in, tmp, *out, &tx, &ty, row, rows};
     gh_parallel_for(in->channels * in->height, threads, resize_rows_h, &job);
