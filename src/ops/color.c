@@ -240,8 +240,11 @@ hsv_body(const float *restrict r_, const float *restrict g_, const float *restri
         mn = mn < b ? mn : b;
         float delta = mx - mn;
         float dv = mx != 0 ? mx : 1.f, dd = delta != 0 ? delta : 1.f;
-        float hr = (g - b) / dd, hg = 2.f + (b - r) / dd, hb = 4.f + (r - g) / dd;
-        float h = b == mx ? hb : g == mx ? hg : hr; /* skimage: blue wins ties, then green */
+        /* skimage: blue wins ties, then green; pick the numerator first so that each
+         * pixel costs one division for the hue, not three */
+        float num = b == mx ? r - g : g == mx ? b - r : g - b;
+        float base = b == mx ? 4.f : g == mx ? 2.f : 0.f;
+        float h = base + num / dd;
         h *= 1.f / 6.f;
         h = h < 0 ? h + 1.f : h;
         h_[i] = delta != 0 ? h : 0.f;
