@@ -216,6 +216,7 @@ int main(void)
     gh_ops_simd_enable(0); /* the portable kernels as well */
     test_forward("cube");
     test_forward("photo");
+    test_inverse();
     gh_ops_simd_enable(1);
     test_inverse();
     test_transfer();
