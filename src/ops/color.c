@@ -243,9 +243,8 @@ hsv_body(const float *restrict r_, const float *restrict g_, const float *restri
         /* skimage: blue wins ties, then green; pick the numerator first so that each
          * pixel costs one division for the hue, not three */
         float num = b == mx ? r - g : g == mx ? b - r : g - b;
-        float base = b == mx ? 4.f : g == mx ? 2.f : 0.f;
-        float h = base + num / dd;
-        h *= 1.f / 6.f;
+        float base = b == mx ? 4.f / 6.f : g == mx ? 2.f / 6.f : 0.f;
+        float h = base + num * ((1.f / 6.f) / dd);
         h = h < 0 ? h + 1.f : h;
         h_[i] = delta != 0 ? h : 0.f;
         s_[i] = delta / dv;
