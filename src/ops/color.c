@@ -259,10 +259,22 @@ GH_OPS_NO_TRAPS static void hsv_generic(const float *r, const float *g, const fl
 }
 
 #if GH_OPS_X86
+/* When an output plane starts a little past an input plane modulo 4 KiB (as
+ * heap neighbors do), each load of a forward loop matches the low address bits
+ * of the store just before it (4K aliasing) and waits for it: walk such planes
+ * backwards, 8 pixels at a time, where the loads run away from the stores. */
 __attribute__((target("avx2,fma"))) GH_OPS_NO_TRAPS static void
 hsv_avx2(const float *r, const float *g, const float *b, float *h, float *s, float *v, size_t n)
 {
-    hsv_body(r, g, b, h, s, v, n);
+    size_t ahead = ((uintptr_t)h - (uintptr_t)r) & 4095;
+    if (ahead == 0 || ahead >= 2048) {
+        hsv_body(r, g, b, h, s, v, n);
+        return;
+    }
+    size_t i = n;
+    for (; i >= 8; i -= 8)
+        hsv_body(r + i - 8, g + i - 8, b + i - 8, h + i - 8, s + i - 8, v + i - 8, 8);
+    hsv_body(r, g, b, h, s, v, i);
 }
 #endif
 
