@@ -515,7 +515,7 @@ enum gh_status gh_ops_color_convert(const struct gh_image *in, enum gh_color_spa
     if (st != GH_OK)
         return st;
     j.out = *out;
-    gh_parallel_for(in->height, threads, color_rows, &j);
+    gh_ops_parallel_chunks(in->height, 32, threads, color_rows, &j);
     return GH_OK;
 }
 

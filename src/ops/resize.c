@@ -512,7 +512,7 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
             goto out;
         taps_groups(&tx, width);
         struct resize_job vj = {in, NULL, *out, &tx, &ty, NULL, 0};
-        gh_parallel_for(in->channels * height, threads, vfirst_rows, &vj);
+        gh_ops_parallel_chunks(in->channels * height, 32, threads, vfirst_rows, &vj);
         goto out;
     }
     row = malloc((size_t)in->height * sizeof *row);
