@@ -30,7 +30,13 @@ struct gh_image {
 /* Allocates a zero-filled width x height x channels image (1 <= channels <= 4). */
 enum gh_status gh_image_new(int width, int height, int channels, struct gh_image **out);
 
-/* Frees an image from gh_image_new (NULL is fine). */
+/* Like gh_image_new, but the values are left uninitialized: for outputs that the
+ * caller overwrites entirely, where zero-filling would cost a full extra pass over
+ * the memory (as much as a cheap operation itself). Never read a value before
+ * writing it. */
+enum gh_status gh_image_new_uninit(int width, int height, int channels, struct gh_image **out);
+
+/* Frees an image from gh_image_new or gh_image_new_uninit (NULL is fine). */
 void gh_image_free(struct gh_image *image);
 
 /* Allocates a copy of src. */

@@ -155,7 +155,11 @@ static void sep_rows_fused(void *ctx, int begin, int end)
     struct sep_job *j = ctx;
     int w = j->src->width, h = j->src->height, r = j->radius;
     int ring_rows = 2 * r + 1 < h ? 2 * r + 1 : h;
-    float *ring = malloc((size_t)ring_rows * (size_t)w * sizeof *ring);
+    /* Rows a power-of-two size apart (1024 floats) would all map to the same L1
+     * sets, and the 2r + 1 rows the vertical pass reads at once then evict each
+     * other: pad the stride to an odd number of cache lines. */
+    size_t stride = (((size_t)w + 15) & ~(size_t)15) | 16;
+    float *ring = malloc((size_t)ring_rows * stride * sizeof *ring);
     float *pad = malloc(((size_t)w + 2 * (size_t)r) * sizeof *pad);
     int *held = malloc((size_t)ring_rows * sizeof *held);
     const float **rows = malloc(2 * ((size_t)r + 1) * sizeof *rows);
@@ -199,10 +203,23 @@ static void sep_rows_fused(void *ctx, int begin, int end)
         const float **up = rows, **dn = rows + r + 1;
         for (int k = -r; k <= r; k++) {
             int sy = gh_ops_reflect101(y + k, h), slot = sy % ring_rows;
-            float *line = ring + (size_t)slot * (size_t)w;
+            float *line = ring + (size_t)slot * stride;
             if (held[slot] != sy) {
-                gh_ops_pad_row(plane + (size_t)sy * (size_t)w, w, r, pad);
-                hrow(w, r, j->kernel + r, pad + r, line);
+                const float *src = plane + (size_t)sy * (size_t)w;
+                if (w >= 4 * r) {
+                    /* Only the borders need reflected pixels: the interior reads the
+                     * source row in place instead of a padded copy of all of it. */
+                    for (int i = -r; i < 2 * r; i++)
+                        pad[i + r] = src[gh_ops_reflect101(i, w)];
+                    hrow(r, r, j->kernel + r, pad + r, line);
+                    hrow(w - 2 * r, r, j->kernel + r, src + r, line + r);
+                    for (int i = w - 2 * r; i < w + r; i++)
+                        pad[i - (w - 2 * r) + r] = src[gh_ops_reflect101(i, w)];
+                    hrow(r, r, j->kernel + r, pad + 2 * r, line + w - r);
+                } else {
+                    gh_ops_pad_row(src, w, r, pad);
+                    hrow(w, r, j->kernel + r, pad + r, line);
+                }
                 held[slot] = sy;
             }
             if (k < 0)
@@ -224,7 +241,7 @@ out:
 enum gh_status gh_ops_separable(const struct gh_image *in, const float *kernel, int radius,
                                 int threads, struct gh_image **out)
 {
-    enum gh_status st = gh_image_new(in->width, in->height, in->channels, out);
+    enum gh_status st = gh_image_new_uninit(in->width, in->height, in->channels, out);
     if (st != GH_OK)
         return st;
     struct sep_job job = {in, *out, kernel, radius};

@@ -2,6 +2,7 @@
 #ifndef GH_OPS_INTERNAL_H
 #define GH_OPS_INTERNAL_H
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "ghiblify/image.h"
@@ -48,6 +49,46 @@ static inline void gh_ops_pad_row(const float *row, int n, int pad, float *buf)
 /* 1 when the AVX2+FMA kernels may run (CPU support, not disabled by
  * gh_ops_simd_enable(0) or GH_OPS_NO_SIMD in the environment), else 0. */
 int gh_ops_simd_level(void);
+
+/* Row loops of about a millisecond: gh_parallel_for hands each thread one fixed
+ * half, so on a busy machine a helper thread that starts late or loses its core
+ * mid-way holds the caller up for as long. Here every participant takes `chunk`
+ * indices at a time from a shared counter until none is left, and a delay costs
+ * at most one chunk. Only for work whose result does not depend on how [0, n)
+ * is cut (per-row setup is paid per chunk). */
+struct gh_ops_chunked {
+    void (*fn)(void *ctx, int begin, int end);
+    void *ctx;
+    int n, chunk;
+    atomic_int next;
+};
+
+static inline void gh_ops_chunked_run(void *arg, int begin, int end)
+{
+    struct gh_ops_chunked *c = arg;
+    (void)begin;
+    (void)end;
+    for (;;) {
+        int k = atomic_fetch_add(&c->next, 1);
+        if (k >= (c->n + c->chunk - 1) / c->chunk)
+            return;
+        int lo = k * c->chunk, hi = lo + c->chunk < c->n ? lo + c->chunk : c->n;
+        c->fn(c->ctx, lo, hi);
+    }
+}
+
+static inline void gh_ops_parallel_chunks(int n, int chunk, int threads,
+                                          void (*fn)(void *ctx, int begin, int end), void *ctx)
+{
+    if (threads <= 1 || n <= chunk) {
+        if (n > 0)
+            fn(ctx, 0, n);
+        return;
+    }
+    struct gh_ops_chunked c = {fn, ctx, n, chunk, 0};
+    atomic_init(&c.next, 0);
+    gh_parallel_for(threads, threads, gh_ops_chunked_run, &c);
+}
 
 static inline float gh_ops_clampf(float v, float lo, float hi)
 {

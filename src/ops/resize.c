@@ -15,6 +15,11 @@ struct axis_taps {
     float *weight; /* per output coordinate: `span` weights */
     float *scratch; /* span floats for taps_clamp */
     int span;
+    /* 2 taps, groups of 8 outputs (AVX2 horizontal pass): per output its first tap
+     * relative to its group's (-1 at a group's start: wider than 32 source
+     * values), then per group 8 first-tap and 8 second-tap weights */
+    int *goff;
+    float *gw;
 };
 
 static void taps_free(struct axis_taps *t)
@@ -22,6 +27,36 @@ static void taps_free(struct axis_taps *t)
     free(t->first);
     free(t->weight);
     free(t->scratch);
+    free(t->goff);
+    free(t->gw);
+}
+
+/* The group tables of a 2-tap axis; without memory the scalar pass does the work. */
+static void taps_groups(struct axis_taps *t, int out_size)
+{
+    int groups = out_size / 8;
+    if (t->span != 2 || groups == 0)
+        return;
+    t->goff = malloc((size_t)groups * 8 * sizeof *t->goff);
+    t->gw = malloc((size_t)groups * 16 * sizeof *t->gw);
+    if (!t->goff || !t->gw) {
+        free(t->goff);
+        free(t->gw);
+        t->goff = NULL;
+        t->gw = NULL;
+        return;
+    }
+    for (int g = 0; g < groups; g++) {
+        int base = t->first[8 * g];
+        for (int q = 0; q < 8; q++) {
+            int x = 8 * g + q;
+            t->goff[x] = t->first[x] - base;
+            t->gw[16 * g + q] = t->weight[2 * x];
+            t->gw[16 * g + 8 + q] = t->weight[2 * x + 1];
+        }
+        if (t->first[8 * g + 7] + 1 - base > 31)
+            t->goff[8 * g] = -1;
+    }
 }
 
 static enum gh_status taps_alloc(struct axis_taps *t, int out_size, int span)
@@ -239,6 +274,51 @@ static void resize_rows_h(void *ctx, int begin, int end)
     }
 }
 
+#if GH_OPS_X86
+#include <immintrin.h>
+
+/* 8 lanes of the 32 floats r[0..3] picked by idx (0..31): AVX2 permutes within 8
+ * floats, so pick from each register and keep the lanes whose index falls in it. */
+__attribute__((target("avx2,fma"))) static inline __m256 pick32(const __m256 *r, __m256i idx)
+{
+    __m256 v = _mm256_permutevar8x32_ps(r[0], idx);
+    for (int m = 1; m < 4; m++) {
+        __m256 in = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(8 * m - 1)));
+        v = _mm256_blendv_ps(v, _mm256_permutevar8x32_ps(r[m], idx), in);
+    }
+    return v;
+}
+
+/* hrow for 2 taps without gathers (slow on some x86 cores): the taps of 8
+ * consecutive outputs of a shrink by up to about 4 lie within 32 source values,
+ * loaded as 4 vectors and picked by permutes. src must be readable 32 floats past
+ * every group's first tap. */
+__attribute__((target("avx2,fma"))) static void hrow2_avx2(const struct axis_taps *tx,
+                                                           const float *src, float *dst, int ow)
+{
+    int x = 0;
+    for (; x + 8 <= ow; x += 8) {
+        const int *off = tx->goff + x;
+        const float *w = tx->weight + 2 * x;
+        if (off[0] < 0) {
+            for (int q = 0; q < 8; q++)
+                dst[x + q] = w[2 * q] * src[tx->first[x + q]] + w[2 * q + 1] * src[tx->first[x + q] + 1];
+            continue;
+        }
+        const float *base = src + tx->first[x];
+        __m256 r[4] = {_mm256_loadu_ps(base), _mm256_loadu_ps(base + 8), _mm256_loadu_ps(base + 16),
+                       _mm256_loadu_ps(base + 24)};
+        __m256i idx = _mm256_loadu_si256((const __m256i *)off);
+        __m256 a = pick32(r, idx), b = pick32(r, _mm256_add_epi32(idx, _mm256_set1_epi32(1)));
+        const float *gw = tx->gw + 2 * x;
+        _mm256_storeu_ps(dst + x, _mm256_fmadd_ps(_mm256_loadu_ps(gw + 8), b,
+                                                  _mm256_mul_ps(_mm256_loadu_ps(gw), a)));
+    }
+    for (; x < ow; x++)
+        dst[x] = tx->weight[2 * x] * src[tx->first[x]] + tx->weight[2 * x + 1] * src[tx->first[x] + 1];
+}
+#endif
+
 /* dst = sum of w[k] * src[k] over n >= 1 rows, in one pass over dst when n <= 4.
  * Compiled for the baseline ISA and, on x86-64, for AVX2+FMA. */
 static inline __attribute__((always_inline)) void
@@ -341,7 +421,14 @@ static void vfirst_rows(void *ctx, int begin, int end)
 #endif
     const float **src = malloc((size_t)span * sizeof *src);
     float *wts = malloc((size_t)span * sizeof *wts);
-    float *line = malloc((size_t)iw * sizeof *line);
+    /* 32 floats of slack past the row for hrow2_avx2's vector loads */
+    float *line = malloc(((size_t)iw + 32) * sizeof *line);
+    int fast_h = 0;
+#if GH_OPS_X86
+    fast_h = j->tx->goff && gh_ops_simd_level() >= 1;
+#endif
+    if (line)
+        memset(line + iw, 0, 32 * sizeof *line);
     for (int r = begin; r < end; r++) {
         int c = r / oh, y = r % oh;
         const float *w = j->ty->weight + (size_t)y * (size_t)span;
@@ -370,6 +457,12 @@ static void vfirst_rows(void *ctx, int begin, int end)
                 line[x] = 0;
         else
             row_fn(iw, n, wts, src, line);
+#if GH_OPS_X86
+        if (fast_h) {
+            hrow2_avx2(j->tx, line, dst, ow);
+            continue;
+        }
+#endif
         hrow(j->tx, line, dst, ow);
     }
     free(src);
@@ -415,10 +508,11 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
     if ((st = build_taps(&ty, interp, in->height, height, shrinks)) != GH_OK)
         goto out;
     if (height < in->height) { /* vertical shrink: vertical pass first */
-        if ((st = gh_image_new(width, height, in->channels, out)) != GH_OK)
+        if ((st = gh_image_new_uninit(width, height, in->channels, out)) != GH_OK)
             goto out;
+        taps_groups(&tx, width);
         struct resize_job vj = {in, NULL, *out, &tx, &ty, NULL, 0};
-        gh_parallel_for(in->channels * height, threads, vfirst_rows, &vj);
+        gh_ops_parallel_chunks(in->channels * height, 32, threads, vfirst_rows, &vj);
         goto out;
     }
     row = malloc((size_t)in->height * sizeof *row);
@@ -442,7 +536,7 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
                       width, height);
         goto out;
     }
-    if ((st = gh_image_new(width, height, in->channels, out)) != GH_OK)
+    if ((st = gh_image_new_uninit(width, height, in->channels, out)) != GH_OK)
         goto out;
     struct resize_job job = {in, tmp, *out, &tx, &ty, row, rows};
     gh_parallel_for(in->channels * in->height, threads, resize_rows_h, &job);
