@@ -282,7 +282,8 @@ static void dest_term(j_compress_ptr cinfo)
     e->size = e->cap - e->dest.free_in_buffer;
 }
 
-static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, int quality)
+static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, int quality,
+                              enum gh_jpeg_chroma chroma)
 {
     j_compress_ptr cinfo = &e->cinfo;
     if (setjmp(e->err.jump))
@@ -309,26 +310,18 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     cinfo->in_color_space = JCS_RGB;
     jpeg_set_defaults(cinfo);
     jpeg_set_quality(cinfo, quality, TRUE);
-    cinfo->optimize_coding = TRUE;
-    /* Full-resolution chroma at high quality, where 4:2:0 would visibly smear
-     * saturated edges; 4:2:0 (the default) below. */
-    int sub = quality >= 90 ? 1 : 2;
+    /* Standard Huffman tables (jpeg_set_defaults): optimized ones need a second
+     * pass over the image, about 2x the encoding time for 3-4% smaller files
+     * (tools/BENCHMARKS.md, "Image I/O"). The chroma choice is the caller's. */
+    int sub = chroma == GH_CHROMA_444 ? 1 : 2;
     cinfo->comp_info[0].h_samp_factor = sub;
     cinfo->comp_info[0].v_samp_factor = sub;
     cinfo->comp_info[1].h_samp_factor = cinfo->comp_info[1].v_samp_factor = 1;
     cinfo->comp_info[2].h_samp_factor = cinfo->comp_info[2].v_samp_factor = 1;
     jpeg_start_compress(cinfo, TRUE);
 
-    const float *r = gh_image_plane(rgb, 0), *g = gh_image_plane(rgb, 1);
-    const float *b = gh_image_plane(rgb, 2);
     while (cinfo->next_scanline < cinfo->image_height) {
-        size_t off = (size_t)cinfo->next_scanline * width;
-        unsigned char *d = e->row;
-        for (size_t x = 0; x < width; x++) {
-            *d++ = gh_io_quantize8(r[off + x]);
-            *d++ = gh_io_quantize8(g[off + x]);
-            *d++ = gh_io_quantize8(b[off + x]);
-        }
+        gh_io_pack_row8(rgb, NULL, (int)cinfo->next_scanline, e->row);
         JSAMPROW rows[1] = {e->row};
         jpeg_write_scanlines(cinfo, rows, 1);
     }
@@ -336,8 +329,8 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     return GH_OK;
 }
 
-enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality, unsigned char **data,
-                                 size_t *size)
+enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality,
+                                 enum gh_jpeg_chroma chroma, unsigned char **data, size_t *size)
 {
     *data = NULL;
     *size = 0;
@@ -348,7 +341,7 @@ enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality, unsign
     if (!e)
         return gh_error(GH_ERR_NOMEM, "no memory for a JPEG encoder");
     init_err(&e->err);
-    enum gh_status st = enc_run(e, rgb, quality);
+    enum gh_status st = enc_run(e, rgb, quality, chroma);
     if (e->err.failed)
         st = gh_error(e->err.code == JERR_OUT_OF_MEMORY ? GH_ERR_NOMEM : GH_ERR_INTERNAL,
                       "JPEG encoder: %s", e->err.message);

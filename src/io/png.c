@@ -250,7 +250,7 @@ static void enc_flush(png_structp png)
 }
 
 static enum gh_status enc_run(struct png_enc *e, const struct gh_image *rgb,
-                              const struct gh_image *alpha)
+                              const struct gh_image *alpha, enum gh_png_compression compression)
 {
     if (setjmp(png_jmpbuf(e->png)))
         return GH_ERR_FORMAT; /* the caller words the detail from e->message */
@@ -264,28 +264,22 @@ static enum gh_status enc_run(struct png_enc *e, const struct gh_image *rgb,
     png_set_IHDR(e->png, e->info, (png_uint_32)rgb->width, (png_uint_32)rgb->height, 8,
                  alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    /* All five filters chosen per row by libpng's heuristic, then zlib's Z_RLE
-     * strategy (run lengths + Huffman, no long-distance matches). Measured on the
-     * shared photos (2560x1600 and 512x512) and on 6-level posterized copies that
-     * resemble stylized output, against the usual level 6 / Z_FILTERED: 2-6x faster
-     * (LadyBird 236 vs 1355 ms) and 6-8% smaller on photos, at most 0.5% larger on
-     * posterized images; level 9 would be 6x slower than level 6 for 4% less. */
+    /* zlib's Z_RLE strategy (run lengths + Huffman codes, no long-distance
+     * matches; the level then only matters as nonzero). Measured on the shared
+     * photos and on posterized copies that resemble stylized output, against the
+     * usual level 6 / Z_FILTERED: 2-6x faster and 6-8% smaller on photos, at most
+     * 0.5% larger on posterized images. Filters, on a 4000x3000 photo with Z_RLE
+     * (tools/BENCHMARKS.md, "Image I/O"): Up alone is the fastest that compresses
+     * (370 ms, 9.8 MB; Sub, OpenCV's choice, 389 ms and 10.2 MB; Paeth 537 ms,
+     * 8.6 MB); libpng's per-row choice among all five gives Paeth's size at twice
+     * Up's time, so it is the opt-in GH_PNG_SMALL. */
     png_set_compression_level(e->png, 6);
     png_set_compression_strategy(e->png, Z_RLE);
-    png_set_filter(e->png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
+    png_set_filter(e->png, PNG_FILTER_TYPE_BASE,
+                   compression == GH_PNG_SMALL ? PNG_ALL_FILTERS : PNG_FILTER_UP);
     png_write_info(e->png, e->info);
-    const float *r = gh_image_plane(rgb, 0), *g = gh_image_plane(rgb, 1);
-    const float *b = gh_image_plane(rgb, 2), *a = alpha ? alpha->data : NULL;
     for (int y = 0; y < rgb->height; y++) {
-        size_t off = (size_t)y * width;
-        unsigned char *d = e->row;
-        for (size_t x = 0; x < width; x++) {
-            *d++ = gh_io_quantize8(r[off + x]);
-            *d++ = gh_io_quantize8(g[off + x]);
-            *d++ = gh_io_quantize8(b[off + x]);
-            if (a)
-                *d++ = gh_io_quantize8(a[off + x]);
-        }
+        gh_io_pack_row8(rgb, alpha, y, e->row);
         png_write_row(e->png, e->row);
     }
     png_write_end(e->png, e->info);
@@ -293,7 +287,8 @@ static enum gh_status enc_run(struct png_enc *e, const struct gh_image *rgb,
 }
 
 enum gh_status gh_io_png_encode(const struct gh_image *rgb, const struct gh_image *alpha,
-                                unsigned char **data, size_t *size)
+                                enum gh_png_compression compression, unsigned char **data,
+                                size_t *size)
 {
     *data = NULL;
     *size = 0;
@@ -307,7 +302,7 @@ enum gh_status gh_io_png_encode(const struct gh_image *rgb, const struct gh_imag
         st = gh_error(GH_ERR_NOMEM, "no memory for a PNG encoder");
         goto out;
     }
-    st = enc_run(&e, rgb, alpha);
+    st = enc_run(&e, rgb, alpha, compression);
     if (e.failed)
         st = gh_error(strstr(e.message, "memory") ? GH_ERR_NOMEM : GH_ERR_INTERNAL,
                       "PNG encoder: %s", e.message);

@@ -181,54 +181,95 @@ static void test_encode(void)
         for (int c = 0; c < 3; c++)
             rgb->data[c * n + i] = px[i * 3 + c] / 255.0f;
 
-    /* Quality 95: 4:4:4, decoded within a mean of 1.5 levels (max 12) of the source. */
+    /* Default chroma 4:2:0 at every quality (4:4:4 was the default at q >= 90 once). */
     unsigned char *jpg = NULL;
     size_t size = 0;
     CHECK_OK(gh_io_encode(rgb, alpha, GH_FORMAT_JPEG, 95, &jpg, &size));
     CHECK(gh_io_sniff(jpg, size) == GH_FORMAT_JPEG);
-    CHECK(luma_sampling(jpg, size) == 11);
+    CHECK(luma_sampling(jpg, size) == 22);
     struct gh_picture *pic = NULL;
     CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
     if (pic) {
-        double mean = mean_abs_levels(pic, px, 3), worst = 0;
-        for (size_t i = 0; i < n; i++)
-            for (int c = 0; c < 3; c++)
-                worst = fmax(worst, fabs(pic->rgb->data[c * n + i] * 255.0 - px[i * 3 + c]));
-        CHECK_MSG(mean < 1.5, "q95 mean abs error %.3f levels", mean);
-        CHECK_MSG(worst <= 12, "q95 max error %.1f levels", worst);
         CHECK(pic->alpha == NULL); /* JPEG drops alpha */
         CHECK(pic->rgb->width == w && pic->rgb->height == h);
     }
     gh_picture_free(pic);
-
-    /* optimize_coding: smaller than libjpeg's standard tables at the same settings. */
-    unsigned char *plain;
-    size_t plain_size;
-    test_jpeg_write(w, h, 3, JCS_RGB, px, 95, 1, 0, -1, NULL, 0, &plain, &plain_size);
-    CHECK_MSG(size < plain_size, "optimized %zu bytes vs standard %zu", size, plain_size);
-    free(plain);
     free(jpg);
 
-    /* Below 90: 4:2:0. */
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 80, &jpg, &size));
-    CHECK(luma_sampling(jpg, size) == 22);
-    free(jpg);
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 1, &jpg, &size));
-    free(jpg);
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 100, &jpg, &size));
-    free(jpg);
+    /* --chroma 444: full-resolution color, decoded within a mean of 1.5 levels
+     * (max 12) of the source; 4:2:0 of the same saturated pattern is worse. */
+    struct gh_encode_options opt;
+    gh_io_encode_defaults(&opt);
+    CHECK(opt.quality == 92 && opt.chroma == GH_CHROMA_420 && opt.png == GH_PNG_FAST);
+    double mean420 = 0;
+    for (int chroma = 0; chroma < 2; chroma++) {
+        opt.quality = 95;
+        opt.chroma = chroma ? GH_CHROMA_444 : GH_CHROMA_420;
+        CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size));
+        CHECK(luma_sampling(jpg, size) == (chroma ? 11 : 22));
+        CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+        if (pic) {
+            double mean = mean_abs_levels(pic, px, 3), worst = 0;
+            for (size_t i = 0; i < n; i++)
+                for (int c = 0; c < 3; c++)
+                    worst = fmax(worst, fabs(pic->rgb->data[c * n + i] * 255.0 - px[i * 3 + c]));
+            if (!chroma) {
+                mean420 = mean;
+            } else {
+                CHECK_MSG(mean < 1.5, "q95 4:4:4 mean abs error %.3f levels", mean);
+                CHECK_MSG(worst <= 12, "q95 4:4:4 max error %.1f levels", worst);
+                CHECK_MSG(mean < mean420, "4:4:4 error %.3f vs 4:2:0 %.3f", mean, mean420);
+            }
+        }
+        gh_picture_free(pic);
+        free(jpg);
+    }
+
+    /* Quality and chroma are honored and the Huffman tables are libjpeg's standard
+     * ones (no optimize_coding pass): byte for byte what libjpeg writes with
+     * jpeg_set_defaults + jpeg_set_quality for the same 8-bit pixels. */
+    const int qualities[] = {1, 50, 80, 92, 100};
+    size_t prev_size = 0;
+    for (int qi = 0; qi < 5; qi++)
+        for (int chroma = 0; chroma < 2; chroma++) {
+            opt.quality = qualities[qi];
+            opt.chroma = chroma ? GH_CHROMA_444 : GH_CHROMA_420;
+            CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size));
+            unsigned char *plain;
+            size_t plain_size;
+            test_jpeg_write(w, h, 3, JCS_RGB, px, qualities[qi], chroma, 0, -1, NULL, 0, &plain,
+                            &plain_size);
+            CHECK_MSG(jpg && size == plain_size && !memcmp(jpg, plain, size),
+                      "q%d chroma %d: %zu bytes, libjpeg's own %zu", qualities[qi], chroma, size,
+                      plain_size);
+            if (!chroma) {
+                CHECK_MSG(size > prev_size, "q%d: %zu bytes, not above %zu", qualities[qi], size,
+                          prev_size);
+                prev_size = size;
+            }
+            free(plain);
+            free(jpg);
+        }
+
     CHECK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 0, &jpg, &size) == GH_ERR_ARGUMENT);
     CHECK(jpg == NULL);
     CHECK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 101, &jpg, &size) == GH_ERR_ARGUMENT);
     CHECK(strstr(gh_error_detail(), "quality") != NULL);
+    opt.quality = 90;
+    opt.chroma = (enum gh_jpeg_chroma)7;
+    CHECK(gh_io_encode_with(rgb, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size) == GH_ERR_ARGUMENT);
+    CHECK(strstr(gh_error_detail(), "chroma") != NULL);
+    CHECK(jpg == NULL);
+    opt.chroma = GH_CHROMA_444;
 
     /* A large encode grows the output buffer many times over. */
     struct gh_image *big = NULL;
     CHECK_OK(gh_image_new(800, 600, 3, &big));
     for (size_t i = 0; i < (size_t)800 * 600 * 3; i++)
         big->data[i] = (float)((i * 2654435761u) >> 24 & 255) / 255.0f;
-    CHECK_OK(gh_io_encode(big, NULL, GH_FORMAT_JPEG, 100, &jpg, &size));
-    CHECK(size > 1000000); /* noise at q100 does not compress */
+    opt.quality = 100;
+    CHECK_OK(gh_io_encode_with(big, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size));
+    CHECK(size > 1000000); /* noise at q100, 4:4:4, does not compress */
     CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
     gh_picture_free(pic);
     free(jpg);
