@@ -241,6 +241,11 @@ enum gh_status gh_io_jpeg_decode(const unsigned char *data, size_t size, uint64_
     return st;
 }
 
+/* Rows converted and handed to libjpeg at a time: one 4:2:0 MCU row. Longer
+ * sequential reads of the float planes than row by row, and libjpeg can take
+ * them in one call. */
+#define ENC_ROWS 16
+
 /* Encoding: a destination manager writing into a buffer we own, so an error
  * midway cannot strand libjpeg's own (jpeg_mem_dest) allocation. */
 struct jpeg_enc {
@@ -294,9 +299,13 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     e->created = 1;
     cinfo->client_data = e;
     size_t width = (size_t)rgb->width;
-    e->cap = 65536;
+    /* About twice a typical quality-92 4:2:0 file, so the buffer rarely grows
+     * (each growth copies everything written so far). */
+    e->cap = width * (size_t)rgb->height / 4;
+    if (e->cap < 65536)
+        e->cap = 65536;
     e->buf = malloc(e->cap);
-    e->row = malloc(width * 3);
+    e->row = malloc(width * 3 * ENC_ROWS);
     if (!e->buf || !e->row)
         return gh_error(GH_ERR_NOMEM, "no memory for a JPEG encoder");
     e->dest.init_destination = dest_init;
@@ -321,9 +330,15 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     jpeg_start_compress(cinfo, TRUE);
 
     while (cinfo->next_scanline < cinfo->image_height) {
-        gh_io_pack_row8(rgb, NULL, (int)cinfo->next_scanline, e->row);
-        JSAMPROW rows[1] = {e->row};
-        jpeg_write_scanlines(cinfo, rows, 1);
+        JSAMPROW rows[ENC_ROWS];
+        JDIMENSION y = cinfo->next_scanline, n = cinfo->image_height - y;
+        if (n > ENC_ROWS)
+            n = ENC_ROWS;
+        for (JDIMENSION i = 0; i < n; i++) {
+            rows[i] = e->row + (size_t)i * width * 3;
+            gh_io_pack_row8(rgb, NULL, (int)(y + i), rows[i]);
+        }
+        jpeg_write_scanlines(cinfo, rows, n);
     }
     jpeg_finish_compress(cinfo);
     return GH_OK;

@@ -418,10 +418,28 @@ static void test_errors(void)
     CHECK_OK(gh_image_new(64, 64, 3, &rgb));
     for (size_t i = 0; i < 3 * 64 * 64; i++)
         rgb->data[i] = (float)(sample_hash((int)i, 0, 0, 1) & 255) / 255.0f;
-    unsigned char *png = NULL;
-    size_t size = 0;
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &png, &size));
+    unsigned char *png = NULL, *fast = NULL;
+    size_t size = 0, fast_size = 0;
+    /* GH_PNG_SMALL goes through libpng, which cuts IDAT into 8 KB chunks, so a
+     * flipped byte meets the chunk's CRC check before inflate's Adler-32 check. */
+    struct gh_encode_options opt;
+    gh_io_encode_defaults(&opt);
+    opt.png = GH_PNG_SMALL;
+    CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_PNG, &opt, &png, &size));
+    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &fast, &fast_size));
     gh_image_free(rgb);
+
+    /* Our own writer (GH_PNG_FAST, one IDAT here): any flipped byte after the
+     * signature is caught, by a chunk CRC or by zlib's checks. */
+    for (size_t at = 8; fast && at < fast_size; at += 97) {
+        fast[at] ^= 0x40;
+        struct gh_picture *pic = NULL;
+        enum gh_status st = gh_io_decode(fast, fast_size, 0, &pic);
+        CHECK_MSG(st != GH_OK, "flipped byte %zu of %zu decoded", at, fast_size);
+        gh_picture_free(pic);
+        fast[at] ^= 0x40;
+    }
+    free(fast);
 
     expect_fail(png, size / 2, 0, GH_ERR_FORMAT, "truncated PNG data", "truncated at half");
     expect_fail(png, 30, 0, GH_ERR_FORMAT, "truncated PNG data", "truncated in IHDR");
@@ -486,10 +504,28 @@ static void test_silent(void)
 {
     struct gh_image *rgb = NULL;
     CHECK_OK(gh_image_new(16, 16, 3, &rgb));
-    unsigned char *png = NULL;
-    size_t size = 0;
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &png, &size));
+    unsigned char *png = NULL, *fast = NULL;
+    size_t size = 0, fast_size = 0;
+    /* GH_PNG_SMALL goes through libpng, which cuts IDAT into 8 KB chunks, so a
+     * flipped byte meets the chunk's CRC check before inflate's Adler-32 check. */
+    struct gh_encode_options opt;
+    gh_io_encode_defaults(&opt);
+    opt.png = GH_PNG_SMALL;
+    CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_PNG, &opt, &png, &size));
+    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &fast, &fast_size));
     gh_image_free(rgb);
+
+    /* Our own writer (GH_PNG_FAST, one IDAT here): any flipped byte after the
+     * signature is caught, by a chunk CRC or by zlib's checks. */
+    for (size_t at = 8; fast && at < fast_size; at += 97) {
+        fast[at] ^= 0x40;
+        struct gh_picture *pic = NULL;
+        enum gh_status st = gh_io_decode(fast, fast_size, 0, &pic);
+        CHECK_MSG(st != GH_OK, "flipped byte %zu of %zu decoded", at, fast_size);
+        gh_picture_free(pic);
+        fast[at] ^= 0x40;
+    }
+    free(fast);
     /* Insert a tEXt chunk with a wrong CRC right after IHDR (8 + 25 bytes). */
     struct tbuf b = {0};
     tbuf_append(&b, png, 33);
