@@ -37,6 +37,17 @@ enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality,
 void gh_io_pack_row8(const struct gh_image *rgb, const struct gh_image *alpha, int y,
                      unsigned char *dst);
 
+/* JPEG YCbCr samples (JFIF, rounded to 8 bits) of rgb's rows y0 and y0 + 1 (the
+ * last row when y0 is the last): Y of row y0 into luma0 and, when subsampled,
+ * of row y0 + 1 into luma1 (may be NULL); Cb and Cr into cb and cr, either of
+ * row y0 alone (subsampled == 0, width samples) or averaged over 2x2 blocks of
+ * both rows ((width + 1) / 2 samples; an odd last column is averaged with
+ * itself). scratch holds 3 * width floats. Samples are clamped to [0, 1] first
+ * (NaN -> 0). Same results on the portable and the AVX2 path. */
+void gh_io_ycc_rows(const struct gh_image *rgb, int y0, int subsampled, float *scratch,
+                    unsigned char *luma0, unsigned char *luma1, unsigned char *cb,
+                    unsigned char *cr);
+
 /* EXIF orientation (1..8) in the payload of an APP1 segment (starting with
  * "Exif\0\0"), or 0 when it is absent, invalid or the data is malformed. Reads
  * nothing outside [data, data + size). */

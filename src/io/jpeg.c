@@ -241,11 +241,6 @@ enum gh_status gh_io_jpeg_decode(const unsigned char *data, size_t size, uint64_
     return st;
 }
 
-/* Rows converted and handed to libjpeg at a time: one 4:2:0 MCU row. Longer
- * sequential reads of the float planes than row by row, and libjpeg can take
- * them in one call. */
-#define ENC_ROWS 16
-
 /* Encoding: a destination manager writing into a buffer we own, so an error
  * midway cannot strand libjpeg's own (jpeg_mem_dest) allocation. */
 struct jpeg_enc {
@@ -256,7 +251,8 @@ struct jpeg_enc {
     unsigned char *buf;
     size_t cap;
     size_t size; /* final size, set by term_destination */
-    unsigned char *row;
+    unsigned char *row; /* one iMCU row of Y, Cb and Cr samples */
+    float *scratch;
 };
 
 static void dest_init(j_compress_ptr cinfo)
@@ -305,8 +301,7 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     if (e->cap < 65536)
         e->cap = 65536;
     e->buf = malloc(e->cap);
-    e->row = malloc(width * 3 * ENC_ROWS);
-    if (!e->buf || !e->row)
+    if (!e->buf)
         return gh_error(GH_ERR_NOMEM, "no memory for a JPEG encoder");
     e->dest.init_destination = dest_init;
     e->dest.empty_output_buffer = dest_empty;
@@ -327,18 +322,57 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     cinfo->comp_info[0].v_samp_factor = sub;
     cinfo->comp_info[1].h_samp_factor = cinfo->comp_info[1].v_samp_factor = 1;
     cinfo->comp_info[2].h_samp_factor = cinfo->comp_info[2].v_samp_factor = 1;
+    /* Raw data in: we hand libjpeg Y, Cb and Cr planes made straight from the
+     * floats (gh_io_ycc_rows), which reads the image once and replaces both our
+     * conversion to 8-bit RGB and libjpeg's color conversion and downsampling. */
+    cinfo->raw_data_in = TRUE;
     jpeg_start_compress(cinfo, TRUE);
 
-    while (cinfo->next_scanline < cinfo->image_height) {
-        JSAMPROW rows[ENC_ROWS];
-        JDIMENSION y = cinfo->next_scanline, n = cinfo->image_height - y;
-        if (n > ENC_ROWS)
-            n = ENC_ROWS;
-        for (JDIMENSION i = 0; i < n; i++) {
-            rows[i] = e->row + (size_t)i * width * 3;
-            gh_io_pack_row8(rgb, NULL, (int)(y + i), rows[i]);
+    /* One iMCU row per call: 16 image rows at 4:2:0, 8 at 4:4:4. Components are
+     * padded to whole blocks (libjpeg reads them) by repeating the last column
+     * and, past the image's end, the last row. */
+    int lines = sub * DCTSIZE;
+    size_t yw = (size_t)cinfo->comp_info[0].width_in_blocks * DCTSIZE;
+    size_t cw = (size_t)cinfo->comp_info[1].width_in_blocks * DCTSIZE;
+    size_t real_cw = sub == 2 ? (width + 1) / 2 : width;
+    e->row = malloc(yw * (size_t)lines + 2 * cw * DCTSIZE);
+    e->scratch = malloc(3 * width * sizeof *e->scratch);
+    if (!e->row || !e->scratch)
+        return gh_error(GH_ERR_NOMEM, "no memory for a JPEG encoder");
+    JSAMPROW yrows[2 * DCTSIZE], cbrows[DCTSIZE], crrows[DCTSIZE];
+    for (int i = 0; i < lines; i++)
+        yrows[i] = e->row + (size_t)i * yw;
+    for (int i = 0; i < DCTSIZE; i++) {
+        cbrows[i] = e->row + yw * (size_t)lines + (size_t)i * cw;
+        crrows[i] = cbrows[i] + cw * DCTSIZE;
+    }
+    JSAMPARRAY planes[3] = {yrows, cbrows, crrows};
+    int height = rgb->height;
+    for (int base = 0; base < height; base += lines) {
+        for (int i = 0; i < DCTSIZE; i++) {
+            int y = base + i * sub;
+            JSAMPROW y0 = yrows[i * sub], y1 = sub == 2 ? yrows[i * 2 + 1] : NULL;
+            if (y < height) {
+                gh_io_ycc_rows(rgb, y, sub == 2, e->scratch, y0, y1, cbrows[i], crrows[i]);
+                for (size_t x = width; x < yw; x++) {
+                    y0[x] = y0[width - 1];
+                    if (y1)
+                        y1[x] = y1[width - 1];
+                }
+                for (size_t x = real_cw; x < cw; x++) {
+                    cbrows[i][x] = cbrows[i][real_cw - 1];
+                    crrows[i][x] = crrows[i][real_cw - 1];
+                }
+            } else { /* below the image: repeat the last row */
+                JSAMPROW above = yrows[i * sub - 1];
+                memcpy(y0, above, yw);
+                if (y1)
+                    memcpy(y1, above, yw);
+                memcpy(cbrows[i], cbrows[i - 1], cw);
+                memcpy(crrows[i], crrows[i - 1], cw);
+            }
         }
-        jpeg_write_scanlines(cinfo, rows, n);
+        jpeg_write_raw_data(cinfo, planes, (JDIMENSION)lines);
     }
     jpeg_finish_compress(cinfo);
     return GH_OK;
@@ -363,6 +397,7 @@ enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality,
     if (e->created)
         jpeg_destroy_compress(&e->cinfo);
     free(e->row);
+    free(e->scratch);
     if (st == GH_OK) {
         *data = e->buf;
         *size = e->size;
