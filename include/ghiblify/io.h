@@ -98,11 +98,12 @@ enum gh_jpeg_chroma {
     GH_CHROMA_444,
 };
 
-/* PNG compression effort. Both use zlib's Z_RLE strategy (run lengths + Huffman
- * codes), which suits photos and the flat areas of stylized output alike.
- *   GH_PNG_FAST   one filter (Up) for every row: about cv2.imwrite's speed and size.
- *   GH_PNG_SMALL  libpng picks one of the five filters per row: about 12% smaller
- *                 on photos, about 2x the time. */
+/* PNG compression effort (measured in tools/BENCHMARKS.md, "Image I/O").
+ *   GH_PNG_FAST   the Up filter on every row, compressed by libdeflate at level 1:
+ *                 about cv2.imwrite's file size (0.86-1.04x on photos and stylized
+ *                 output) in half its time.
+ *   GH_PNG_SMALL  libpng picks one of the five filters per row, zlib's Z_RLE
+ *                 strategy: 4-15% smaller than GH_PNG_FAST, about 4x its time. */
 enum gh_png_compression {
     GH_PNG_FAST = 0,
     GH_PNG_SMALL,
@@ -123,8 +124,11 @@ void gh_io_encode_defaults(struct gh_encode_options *options);
 /* Encodes rgb (3 channels) and an optional alpha plane (used by PNG only; JPEG
  * drops it) with the given options (NULL: the defaults). The result is malloc'd.
  * Samples are clamped to [0, 1] and rounded to nearest 8-bit values (NaN becomes
- * 0). PNG: 8-bit RGB or RGBA, filters and zlib strategy per options->png. JPEG:
- * baseline, standard (not optimized) Huffman tables, chroma per options->chroma.
+ * 0). PNG: 8-bit RGB or RGBA, non-interlaced, compressed per options->png.
+ * JPEG: baseline, standard (not optimized) Huffman tables, chroma per
+ * options->chroma; the YCbCr samples are computed from the floats (JFIF
+ * weights), so they can differ by a level from libjpeg's own conversion of the
+ * 8-bit-rounded pixels.
  * Bad arguments (wrong channel counts, alpha size mismatch, quality, unknown
  * chroma or compression value) give GH_ERR_ARGUMENT. */
 enum gh_status gh_io_encode_with(const struct gh_image *rgb, const struct gh_image *alpha,
