@@ -322,12 +322,15 @@ static void test_encode(void)
             if (!small)
                 continue;
             size_t sn = (size_t)sw * sh;
+            /* One saturated color at quality 30: libjpeg's own error is a few levels,
+             * and padding that differs from the edge rings into the image (at high
+             * quality the step would be kept almost exactly and go unnoticed). */
             for (size_t i = 0; i < sn; i++) {
                 small->data[i] = 0.9f;
-                small->data[sn + i] = 0.2f + 0.5f * (float)(i % (size_t)sw) / (float)sw;
-                small->data[2 * sn + i] = 0.4f;
+                small->data[sn + i] = 0.2f;
+                small->data[2 * sn + i] = 0.6f;
             }
-            opt.quality = 95;
+            opt.quality = 30;
             opt.chroma = chroma ? GH_CHROMA_444 : GH_CHROMA_420;
             CHECK_OK(gh_io_encode_with(small, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size));
             unsigned char *spx = malloc(3 * sn), *plain = NULL;
@@ -336,7 +339,7 @@ static void test_encode(void)
                 for (int c = 0; c < 3; c++)
                     spx[i * 3 + (size_t)c] = (unsigned char)(small->data[(size_t)c * sn + i] * 255.0f + 0.5f);
             if (spx)
-                test_jpeg_write(sw, sh, 3, JCS_RGB, spx, 95, chroma, 0, -1, NULL, 0, &plain,
+                test_jpeg_write(sw, sh, 3, JCS_RGB, spx, 30, chroma, 0, -1, NULL, 0, &plain,
                                 &plain_size);
             struct gh_picture *ref = NULL;
             CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
@@ -348,7 +351,7 @@ static void test_encode(void)
                     worst = fmax(worst, fabs(pic->rgb->data[i] - small->data[i]) * 255.0);
                     ref_worst = fmax(ref_worst, fabs(ref->rgb->data[i] - small->data[i]) * 255.0);
                 }
-                CHECK_MSG(worst <= ref_worst + 3, "%dx%d chroma %d: max error %.1f levels, libjpeg's %.1f",
+                CHECK_MSG(worst <= ref_worst + 2, "%dx%d chroma %d: max error %.1f levels, libjpeg's %.1f",
                           sw, sh, chroma, worst, ref_worst);
             }
             gh_picture_free(pic);
