@@ -229,10 +229,6 @@ void gh_io_ycc_rows(const struct gh_image *rgb, int y0, int subsampled, float *s
     const float *row0 = rgb->data + (size_t)y0 * width, *row1 = rgb->data + (size_t)y1 * width;
     size_t n = subsampled ? width / 2 : width;
     float *s[3] = {scratch, scratch + width, scratch + 2 * width};
-    int simd = 0;
-#if GH_IO_X86
-    simd = gh_ops_simd_active();
-#endif
     void (*luma)(const float *, const float *, const float *, size_t, unsigned char *) =
         luma_generic;
     void (*chroma)(const float *, const float *, const float *, size_t, float, unsigned char *,
@@ -240,7 +236,7 @@ void gh_io_ycc_rows(const struct gh_image *rgb, int y0, int subsampled, float *s
     void (*sum2x2)(const float *, const float *, size_t, float *) = sum2x2_generic;
     void (*clampf)(const float *, size_t, float *) = clamp_generic;
 #if GH_IO_X86
-    if (simd) {
+    if (gh_ops_simd_active()) {
         luma = luma_avx2;
         chroma = chroma_avx2;
         sum2x2 = sum2x2_avx2;
