@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what ghiblify needs to build and test on Debian 12: the compiler and
-# CMake, libpng, libjpeg-turbo, OpenBLAS, and the tools the tests use. Runs
+# CMake, libpng, libjpeg-turbo, libdeflate, OpenBLAS, and the tools the tests use. Runs
 # apt-get directly as root, through sudo otherwise.
 set -eu
 if [ "$(id -u)" -eq 0 ]; then as_root=""; else as_root="sudo"; fi
@@ -8,5 +8,5 @@ export DEBIAN_FRONTEND=noninteractive
 $as_root apt-get update -q
 $as_root apt-get install -y -q --no-install-recommends \
   build-essential cmake pkg-config ca-certificates curl file \
-  libpng-dev libjpeg62-turbo-dev libopenblas-dev \
+  libpng-dev libjpeg62-turbo-dev libdeflate-dev libopenblas-dev \
   libonnx-testdata clang libclang-rt-14-dev

@@ -28,6 +28,9 @@ struct gh_cli_config {
     const char *suffix;     /* appended to the input's stem ("_ghibli") */
     enum gh_format format;  /* -f; GH_FORMAT_UNKNOWN: from -o's name or the input's */
     int quality;            /* JPEG quality 1..100 */
+    enum gh_jpeg_chroma chroma;      /* --chroma (zero: 4:2:0) */
+    enum gh_png_compression png;     /* --png-compression (zero: fast) */
+    int sync;               /* --sync: outputs are fsync'ed (GH_IO_WRITE_SYNC) */
     int jobs;               /* images processed in parallel */
     int threads;            /* threads per image */
     enum gh_existing existing;

@@ -76,7 +76,7 @@ static enum gh_status dump_stage(void *user, const struct gh_stage_def *stage,
     size_t size = 0;
     enum gh_status st = gh_io_encode(image, NULL, GH_FORMAT_PNG, 0, &png, &size);
     if (st == GH_OK)
-        st = gh_io_write_all(path, png, size, 1);
+        st = gh_io_write_all(path, png, size, GH_IO_WRITE_OVERWRITE);
     free(png);
     return st;
 }
@@ -136,14 +136,16 @@ static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh
     enum gh_format format = gh_cli_output_format(config, to_stdout ? "" : it->output);
     if (to_stdout && config->format == GH_FORMAT_UNKNOWN && pic->format != GH_FORMAT_UNKNOWN)
         format = pic->format;
-    st = gh_io_encode(result, out_alpha, format, config->quality, &encoded, &encoded_size);
+    struct gh_encode_options encode = {config->quality, config->chroma, config->png};
+    st = gh_io_encode_with(result, out_alpha, format, &encode, &encoded, &encoded_size);
     if (st != GH_OK)
         goto fail_prefixed;
     if (!to_stdout && it->rel_dir[0] && config->out_dir &&
         (st = make_parents(it->output, strlen(config->out_dir))) != GH_OK)
         goto fail_prefixed;
     st = gh_io_write_all(it->output, encoded, encoded_size,
-                         config->existing == GH_EXISTING_OVERWRITE);
+                         (config->existing == GH_EXISTING_OVERWRITE ? GH_IO_WRITE_OVERWRITE : 0) |
+                             (config->sync ? GH_IO_WRITE_SYNC : 0));
     if (st == GH_ERR_EXISTS && config->existing == GH_EXISTING_SKIP) {
         outcome = GH_CLI_SKIPPED; /* appeared while we worked */
         goto fail_prefixed;

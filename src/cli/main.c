@@ -28,6 +28,9 @@ enum option_id {
     OPT_SUFFIX,
     OPT_FORMAT,
     OPT_QUALITY,
+    OPT_CHROMA,
+    OPT_PNG_COMPRESSION,
+    OPT_SYNC,
     OPT_OVERWRITE,
     OPT_SKIP_EXISTING,
     OPT_RECURSIVE,
@@ -63,6 +66,9 @@ static const struct cli_option options[] = {
     [OPT_SUFFIX] = {"suffix", 0, "TEXT", "_ghibli", "appended to the input's file stem"},
     [OPT_FORMAT] = {"format", 'f', "png|jpg", "from -o, else the input's", "output format"},
     [OPT_QUALITY] = {"quality", 'q', "N", "92", "JPEG quality, 1..100"},
+    [OPT_CHROMA] = {"chroma", 0, "420|444", "420", "JPEG color resolution: 444 keeps full-resolution color (sharper saturated edges, ~35% larger, slower)"},
+    [OPT_PNG_COMPRESSION] = {"png-compression", 0, "fast|small", "fast", "PNG effort: small tries every filter per row (4-15% smaller, ~4x the time)"},
+    [OPT_SYNC] = {"sync", 0, NULL, NULL, "flush each output to disk (fsync) before it gets its name, so it also survives a power loss"},
     [OPT_OVERWRITE] = {"overwrite", 0, NULL, NULL, "replace existing outputs (inputs are never replaced)"},
     [OPT_SKIP_EXISTING] = {"skip-existing", 0, NULL, NULL, "leave existing outputs alone and count them as skipped"},
     [OPT_RECURSIVE] = {"recursive", 'r', NULL, NULL, "descend into subdirectories of directory inputs"},
@@ -241,7 +247,9 @@ int main(int argc, char **argv)
 {
     struct gh_cli_config config = {
         .suffix = "_ghibli",
-        .quality = 92,
+        .quality = GH_IO_DEFAULT_QUALITY,
+        .chroma = GH_CHROMA_420,
+        .png = GH_PNG_FAST,
         .jobs = 1,
         .max_pixels = GH_IO_DEFAULT_MAX_PIXELS,
     };
@@ -334,6 +342,29 @@ int main(int argc, char **argv)
                 goto out;
             }
             config.quality = (int)v;
+            break;
+        case OPT_CHROMA:
+            if (!strcmp(optarg, "420")) {
+                config.chroma = GH_CHROMA_420;
+            } else if (!strcmp(optarg, "444")) {
+                config.chroma = GH_CHROMA_444;
+            } else {
+                rc = usage_error("--chroma %s: expected 420 or 444", optarg);
+                goto out;
+            }
+            break;
+        case OPT_PNG_COMPRESSION:
+            if (!strcmp(optarg, "fast")) {
+                config.png = GH_PNG_FAST;
+            } else if (!strcmp(optarg, "small")) {
+                config.png = GH_PNG_SMALL;
+            } else {
+                rc = usage_error("--png-compression %s: expected fast or small", optarg);
+                goto out;
+            }
+            break;
+        case OPT_SYNC:
+            config.sync = 1;
             break;
         case OPT_OVERWRITE:
             config.existing = GH_EXISTING_OVERWRITE;

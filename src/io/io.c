@@ -1,4 +1,4 @@
-/* Format names, sniffing, decode dispatch and whole-file reading. */
+/* Format names, sniffing, decode and encode dispatch, whole-file reading. */
 #include "io/io_internal.h"
 
 #include <errno.h>
@@ -102,12 +102,26 @@ enum gh_status gh_io_decode(const unsigned char *data, size_t size, uint64_t max
     }
 }
 
-enum gh_status gh_io_encode(const struct gh_image *rgb, const struct gh_image *alpha,
-                            enum gh_format format, int quality, unsigned char **data,
-                            size_t *size)
+void gh_io_encode_defaults(struct gh_encode_options *options)
+{
+    *options = (struct gh_encode_options){
+        .quality = GH_IO_DEFAULT_QUALITY,
+        .chroma = GH_CHROMA_420,
+        .png = GH_PNG_FAST,
+    };
+}
+
+enum gh_status gh_io_encode_with(const struct gh_image *rgb, const struct gh_image *alpha,
+                                 enum gh_format format, const struct gh_encode_options *options,
+                                 unsigned char **data, size_t *size)
 {
     *data = NULL;
     *size = 0;
+    struct gh_encode_options defaults;
+    if (!options) {
+        gh_io_encode_defaults(&defaults);
+        options = &defaults;
+    }
     if (!rgb || rgb->channels != 3 || !rgb->data)
         return gh_error(GH_ERR_ARGUMENT, "encoding needs a 3-channel RGB image");
     if (alpha && (alpha->channels != 1 || alpha->width != rgb->width ||
@@ -116,14 +130,28 @@ enum gh_status gh_io_encode(const struct gh_image *rgb, const struct gh_image *a
                         alpha->width, alpha->height, alpha->channels, rgb->width, rgb->height);
     switch (format) {
     case GH_FORMAT_PNG:
-        return gh_io_png_encode(rgb, alpha, data, size);
+        if (options->png != GH_PNG_FAST && options->png != GH_PNG_SMALL)
+            return gh_error(GH_ERR_ARGUMENT, "unknown PNG compression %d", (int)options->png);
+        return gh_io_png_encode(rgb, alpha, options->png, data, size);
     case GH_FORMAT_JPEG:
-        if (quality < 1 || quality > 100)
-            return gh_error(GH_ERR_ARGUMENT, "JPEG quality %d is not in 1..100", quality);
-        return gh_io_jpeg_encode(rgb, quality, data, size);
+        if (options->quality < 1 || options->quality > 100)
+            return gh_error(GH_ERR_ARGUMENT, "JPEG quality %d is not in 1..100", options->quality);
+        if (options->chroma != GH_CHROMA_420 && options->chroma != GH_CHROMA_444)
+            return gh_error(GH_ERR_ARGUMENT, "unknown JPEG chroma mode %d", (int)options->chroma);
+        return gh_io_jpeg_encode(rgb, options->quality, options->chroma, data, size);
     default:
         return gh_error(GH_ERR_ARGUMENT, "cannot encode format %d", (int)format);
     }
+}
+
+enum gh_status gh_io_encode(const struct gh_image *rgb, const struct gh_image *alpha,
+                            enum gh_format format, int quality, unsigned char **data,
+                            size_t *size)
+{
+    struct gh_encode_options options;
+    gh_io_encode_defaults(&options);
+    options.quality = quality;
+    return gh_io_encode_with(rgb, alpha, format, &options, data, size);
 }
 
 /* Reads fd to its end; size_hint (from fstat, 0 if unknown) sizes the first

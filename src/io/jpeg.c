@@ -251,7 +251,8 @@ struct jpeg_enc {
     unsigned char *buf;
     size_t cap;
     size_t size; /* final size, set by term_destination */
-    unsigned char *row;
+    unsigned char *row; /* one iMCU row of Y, Cb and Cr samples */
+    float *scratch;
 };
 
 static void dest_init(j_compress_ptr cinfo)
@@ -282,7 +283,8 @@ static void dest_term(j_compress_ptr cinfo)
     e->size = e->cap - e->dest.free_in_buffer;
 }
 
-static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, int quality)
+static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, int quality,
+                              enum gh_jpeg_chroma chroma)
 {
     j_compress_ptr cinfo = &e->cinfo;
     if (setjmp(e->err.jump))
@@ -293,10 +295,13 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     e->created = 1;
     cinfo->client_data = e;
     size_t width = (size_t)rgb->width;
-    e->cap = 65536;
+    /* About twice a typical quality-92 4:2:0 file, so the buffer rarely grows
+     * (each growth copies everything written so far). */
+    e->cap = width * (size_t)rgb->height / 4;
+    if (e->cap < 65536)
+        e->cap = 65536;
     e->buf = malloc(e->cap);
-    e->row = malloc(width * 3);
-    if (!e->buf || !e->row)
+    if (!e->buf)
         return gh_error(GH_ERR_NOMEM, "no memory for a JPEG encoder");
     e->dest.init_destination = dest_init;
     e->dest.empty_output_buffer = dest_empty;
@@ -309,35 +314,72 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     cinfo->in_color_space = JCS_RGB;
     jpeg_set_defaults(cinfo);
     jpeg_set_quality(cinfo, quality, TRUE);
-    cinfo->optimize_coding = TRUE;
-    /* Full-resolution chroma at high quality, where 4:2:0 would visibly smear
-     * saturated edges; 4:2:0 (the default) below. */
-    int sub = quality >= 90 ? 1 : 2;
+    /* Standard Huffman tables (jpeg_set_defaults): optimized ones need a second
+     * pass over the image, about 2x the encoding time for 3-4% smaller files
+     * (tools/BENCHMARKS.md, "Image I/O"). The chroma choice is the caller's. */
+    int sub = chroma == GH_CHROMA_444 ? 1 : 2;
     cinfo->comp_info[0].h_samp_factor = sub;
     cinfo->comp_info[0].v_samp_factor = sub;
     cinfo->comp_info[1].h_samp_factor = cinfo->comp_info[1].v_samp_factor = 1;
     cinfo->comp_info[2].h_samp_factor = cinfo->comp_info[2].v_samp_factor = 1;
+    /* Raw data in: we hand libjpeg Y, Cb and Cr planes made straight from the
+     * floats (gh_io_ycc_rows), which reads the image once and replaces both our
+     * conversion to 8-bit RGB and libjpeg's color conversion and downsampling. */
+    cinfo->raw_data_in = TRUE;
     jpeg_start_compress(cinfo, TRUE);
 
-    const float *r = gh_image_plane(rgb, 0), *g = gh_image_plane(rgb, 1);
-    const float *b = gh_image_plane(rgb, 2);
-    while (cinfo->next_scanline < cinfo->image_height) {
-        size_t off = (size_t)cinfo->next_scanline * width;
-        unsigned char *d = e->row;
-        for (size_t x = 0; x < width; x++) {
-            *d++ = gh_io_quantize8(r[off + x]);
-            *d++ = gh_io_quantize8(g[off + x]);
-            *d++ = gh_io_quantize8(b[off + x]);
+    /* One iMCU row per call: 16 image rows at 4:2:0, 8 at 4:4:4. Components are
+     * padded to whole blocks (libjpeg reads them) by repeating the last column
+     * and, past the image's end, the last row. */
+    int lines = sub * DCTSIZE;
+    size_t yw = (size_t)cinfo->comp_info[0].width_in_blocks * DCTSIZE;
+    size_t cw = (size_t)cinfo->comp_info[1].width_in_blocks * DCTSIZE;
+    size_t real_cw = sub == 2 ? (width + 1) / 2 : width;
+    e->row = malloc(yw * (size_t)lines + 2 * cw * DCTSIZE);
+    e->scratch = malloc(3 * width * sizeof *e->scratch);
+    if (!e->row || !e->scratch)
+        return gh_error(GH_ERR_NOMEM, "no memory for a JPEG encoder");
+    JSAMPROW yrows[2 * DCTSIZE], cbrows[DCTSIZE], crrows[DCTSIZE];
+    for (int i = 0; i < lines; i++)
+        yrows[i] = e->row + (size_t)i * yw;
+    for (int i = 0; i < DCTSIZE; i++) {
+        cbrows[i] = e->row + yw * (size_t)lines + (size_t)i * cw;
+        crrows[i] = cbrows[i] + cw * DCTSIZE;
+    }
+    JSAMPARRAY planes[3] = {yrows, cbrows, crrows};
+    int height = rgb->height;
+    for (int base = 0; base < height; base += lines) {
+        for (int i = 0; i < DCTSIZE; i++) {
+            int y = base + i * sub;
+            JSAMPROW y0 = yrows[i * sub], y1 = sub == 2 ? yrows[i * 2 + 1] : NULL;
+            if (y < height) {
+                gh_io_ycc_rows(rgb, y, sub == 2, e->scratch, y0, y1, cbrows[i], crrows[i]);
+                for (size_t x = width; x < yw; x++) {
+                    y0[x] = y0[width - 1];
+                    if (y1)
+                        y1[x] = y1[width - 1];
+                }
+                for (size_t x = real_cw; x < cw; x++) {
+                    cbrows[i][x] = cbrows[i][real_cw - 1];
+                    crrows[i][x] = crrows[i][real_cw - 1];
+                }
+            } else { /* below the image: repeat the last row */
+                JSAMPROW above = yrows[i * sub - 1];
+                memcpy(y0, above, yw);
+                if (y1)
+                    memcpy(y1, above, yw);
+                memcpy(cbrows[i], cbrows[i - 1], cw);
+                memcpy(crrows[i], crrows[i - 1], cw);
+            }
         }
-        JSAMPROW rows[1] = {e->row};
-        jpeg_write_scanlines(cinfo, rows, 1);
+        jpeg_write_raw_data(cinfo, planes, (JDIMENSION)lines);
     }
     jpeg_finish_compress(cinfo);
     return GH_OK;
 }
 
-enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality, unsigned char **data,
-                                 size_t *size)
+enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality,
+                                 enum gh_jpeg_chroma chroma, unsigned char **data, size_t *size)
 {
     *data = NULL;
     *size = 0;
@@ -348,13 +390,14 @@ enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality, unsign
     if (!e)
         return gh_error(GH_ERR_NOMEM, "no memory for a JPEG encoder");
     init_err(&e->err);
-    enum gh_status st = enc_run(e, rgb, quality);
+    enum gh_status st = enc_run(e, rgb, quality, chroma);
     if (e->err.failed)
         st = gh_error(e->err.code == JERR_OUT_OF_MEMORY ? GH_ERR_NOMEM : GH_ERR_INTERNAL,
                       "JPEG encoder: %s", e->err.message);
     if (e->created)
         jpeg_destroy_compress(&e->cinfo);
     free(e->row);
+    free(e->scratch);
     if (st == GH_OK) {
         *data = e->buf;
         *size = e->size;

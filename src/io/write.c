@@ -1,10 +1,18 @@
 /* Atomic file output.
  *
  * The bytes go to a file with no name (O_TMPFILE) or a hidden temporary name in
- * the target's directory, are fsync'ed, and only then get the target's name, by
- * linkat (which fails atomically if the name exists) or rename (which replaces
- * atomically). A crash or a full disk therefore never leaves a half-written
- * target, and every failure path removes its temporary file. */
+ * the target's directory and only then get the target's name, by linkat (which
+ * fails atomically if the name exists) or rename (which replaces atomically). A
+ * crash or kill of the process or a full disk therefore never leaves a
+ * half-written target: the written data lives in the kernel's page cache whatever
+ * happens to the process, and every failure path removes its temporary file.
+ *
+ * fsync only matters for a power loss or kernel crash before the kernel has
+ * written the data back; it costs a device flush per file (a few ms on an SSD,
+ * tens on a disk, more on network filesystems), so it is opt-in
+ * (GH_IO_WRITE_SYNC, the CLI's --sync): the file is fsync'ed before it gets its
+ * name and the directory after, so the name never points at data that is not
+ * on the disk. */
 #include "io/io_internal.h"
 
 #include <errno.h>
@@ -95,7 +103,7 @@ static char *temp_name(const char *dir, const char *base, int fill_random)
  * system cannot do it, before anything was written. */
 static enum gh_status write_tmpfile(const char *path, const char *dir, const char *base,
                                     const unsigned char *data, size_t size, int overwrite,
-                                    int *fallback)
+                                    int durable, int *fallback)
 {
     *fallback = 0;
     /* linkat of an O_TMPFILE file without CAP_DAC_READ_SEARCH needs /proc. */
@@ -114,7 +122,7 @@ static enum gh_status write_tmpfile(const char *path, const char *dir, const cha
     enum gh_status st = GH_OK;
     char *temp = NULL;
     int err = write_full(fd, data, size);
-    if (!err && fsync(fd) != 0)
+    if (!err && durable && fsync(fd) != 0)
         err = errno;
     if (err) {
         st = gh_error(GH_ERR_IO, "%s: write failed: %s", path, strerror(err));
@@ -151,7 +159,9 @@ static enum gh_status write_tmpfile(const char *path, const char *dir, const cha
         unlink(temp);
     }
 out:
-    /* The data is fsync'ed, so a failing close cannot lose it. */
+    /* close's result is ignored as before: with GH_IO_WRITE_SYNC fsync already
+     * reported any write-back error; without it, local filesystems reserve the
+     * space at write time, so close has nothing left to fail on. */
     close(fd);
     free(temp);
     return st;
@@ -159,7 +169,8 @@ out:
 
 /* With a hidden named temporary file (mkstemp), for filesystems without O_TMPFILE. */
 static enum gh_status write_named_temp(const char *path, const char *dir, const char *base,
-                                       const unsigned char *data, size_t size, int overwrite)
+                                       const unsigned char *data, size_t size, int overwrite,
+                                       int durable)
 {
     char *temp = temp_name(dir, base, 0);
     if (!temp)
@@ -176,7 +187,7 @@ static enum gh_status write_named_temp(const char *path, const char *dir, const 
         err = errno;
     if (!err)
         err = write_full(fd, data, size);
-    if (!err && fsync(fd) != 0)
+    if (!err && durable && fsync(fd) != 0)
         err = errno;
     if (close(fd) != 0 && !err)
         err = errno;
@@ -210,8 +221,9 @@ out:
 }
 
 static enum gh_status write_all(const char *path, const unsigned char *data, size_t size,
-                                int overwrite, int force_named)
+                                int flags, int force_named)
 {
+    int overwrite = (flags & GH_IO_WRITE_OVERWRITE) != 0, durable = (flags & GH_IO_WRITE_SYNC) != 0;
     if (!path || !path[0])
         return gh_error(GH_ERR_ARGUMENT, "empty file name");
     if (!data && size > 0)
@@ -239,23 +251,23 @@ static enum gh_status write_all(const char *path, const unsigned char *data, siz
     int fallback = 1;
     enum gh_status st = GH_OK;
     if (!force_named)
-        st = write_tmpfile(path, dir, base, data, size, overwrite, &fallback);
+        st = write_tmpfile(path, dir, base, data, size, overwrite, durable, &fallback);
     if (st == GH_OK && fallback)
-        st = write_named_temp(path, dir, base, data, size, overwrite);
-    if (st == GH_OK)
+        st = write_named_temp(path, dir, base, data, size, overwrite, durable);
+    if (st == GH_OK && durable)
         sync_dir(dir);
     free(dir);
     return st;
 }
 
 enum gh_status gh_io_write_all(const char *path, const unsigned char *data, size_t size,
-                               int overwrite)
+                               int flags)
 {
-    return write_all(path, data, size, overwrite, 0);
+    return write_all(path, data, size, flags, 0);
 }
 
 enum gh_status gh_io_write_all_named_temp(const char *path, const unsigned char *data,
-                                          size_t size, int overwrite)
+                                          size_t size, int flags)
 {
-    return write_all(path, data, size, overwrite, 1);
+    return write_all(path, data, size, flags, 1);
 }

@@ -4,6 +4,7 @@
 #include "test_io_util.h"
 
 #include "ghiblify/io.h"
+#include "ghiblify/ops.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -169,6 +170,38 @@ static int luma_sampling(const unsigned char *jpg, size_t size)
     return s;
 }
 
+/* The quantization and Huffman tables a JPEG's header declares. */
+struct tables {
+    UINT16 quant[2][DCTSIZE2];
+    UINT8 bits[4][17];
+    UINT8 values[4][256];
+};
+
+static int read_tables(const unsigned char *jpg, size_t size, struct tables *t)
+{
+    memset(t, 0, sizeof *t);
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr err;
+    d.err = jpeg_std_error(&err);
+    jpeg_create_decompress(&d);
+    jpeg_mem_src(&d, jpg, (unsigned long)size);
+    jpeg_read_header(&d, TRUE);
+    int ok = 1;
+    for (int i = 0; i < 2; i++) {
+        if (!d.quant_tbl_ptrs[i] || !d.dc_huff_tbl_ptrs[i] || !d.ac_huff_tbl_ptrs[i]) {
+            ok = 0;
+            break;
+        }
+        memcpy(t->quant[i], d.quant_tbl_ptrs[i]->quantval, sizeof t->quant[i]);
+        memcpy(t->bits[i], d.dc_huff_tbl_ptrs[i]->bits, 17);
+        memcpy(t->values[i], d.dc_huff_tbl_ptrs[i]->huffval, 256);
+        memcpy(t->bits[2 + i], d.ac_huff_tbl_ptrs[i]->bits, 17);
+        memcpy(t->values[2 + i], d.ac_huff_tbl_ptrs[i]->huffval, 256);
+    }
+    jpeg_destroy_decompress(&d);
+    return ok;
+}
+
 static void test_encode(void)
 {
     const int w = 96, h = 64;
@@ -181,54 +214,173 @@ static void test_encode(void)
         for (int c = 0; c < 3; c++)
             rgb->data[c * n + i] = px[i * 3 + c] / 255.0f;
 
-    /* Quality 95: 4:4:4, decoded within a mean of 1.5 levels (max 12) of the source. */
+    /* Default chroma 4:2:0 at every quality (4:4:4 was the default at q >= 90 once). */
     unsigned char *jpg = NULL;
     size_t size = 0;
     CHECK_OK(gh_io_encode(rgb, alpha, GH_FORMAT_JPEG, 95, &jpg, &size));
     CHECK(gh_io_sniff(jpg, size) == GH_FORMAT_JPEG);
-    CHECK(luma_sampling(jpg, size) == 11);
+    CHECK(luma_sampling(jpg, size) == 22);
     struct gh_picture *pic = NULL;
     CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
     if (pic) {
-        double mean = mean_abs_levels(pic, px, 3), worst = 0;
-        for (size_t i = 0; i < n; i++)
-            for (int c = 0; c < 3; c++)
-                worst = fmax(worst, fabs(pic->rgb->data[c * n + i] * 255.0 - px[i * 3 + c]));
-        CHECK_MSG(mean < 1.5, "q95 mean abs error %.3f levels", mean);
-        CHECK_MSG(worst <= 12, "q95 max error %.1f levels", worst);
         CHECK(pic->alpha == NULL); /* JPEG drops alpha */
         CHECK(pic->rgb->width == w && pic->rgb->height == h);
     }
     gh_picture_free(pic);
-
-    /* optimize_coding: smaller than libjpeg's standard tables at the same settings. */
-    unsigned char *plain;
-    size_t plain_size;
-    test_jpeg_write(w, h, 3, JCS_RGB, px, 95, 1, 0, -1, NULL, 0, &plain, &plain_size);
-    CHECK_MSG(size < plain_size, "optimized %zu bytes vs standard %zu", size, plain_size);
-    free(plain);
     free(jpg);
 
-    /* Below 90: 4:2:0. */
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 80, &jpg, &size));
-    CHECK(luma_sampling(jpg, size) == 22);
-    free(jpg);
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 1, &jpg, &size));
-    free(jpg);
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 100, &jpg, &size));
-    free(jpg);
+    /* --chroma 444: full-resolution color, decoded within a mean of 1.5 levels
+     * (max 12) of the source; 4:2:0 of the same saturated pattern is worse. */
+    struct gh_encode_options opt;
+    gh_io_encode_defaults(&opt);
+    CHECK(opt.quality == 92 && opt.chroma == GH_CHROMA_420 && opt.png == GH_PNG_FAST);
+    double mean420 = 0;
+    for (int chroma = 0; chroma < 2; chroma++) {
+        opt.quality = 95;
+        opt.chroma = chroma ? GH_CHROMA_444 : GH_CHROMA_420;
+        CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size));
+        CHECK(luma_sampling(jpg, size) == (chroma ? 11 : 22));
+        CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+        if (pic) {
+            double mean = mean_abs_levels(pic, px, 3), worst = 0;
+            for (size_t i = 0; i < n; i++)
+                for (int c = 0; c < 3; c++)
+                    worst = fmax(worst, fabs(pic->rgb->data[c * n + i] * 255.0 - px[i * 3 + c]));
+            if (!chroma) {
+                mean420 = mean;
+            } else {
+                CHECK_MSG(mean < 1.5, "q95 4:4:4 mean abs error %.3f levels", mean);
+                CHECK_MSG(worst <= 12, "q95 4:4:4 max error %.1f levels", worst);
+                CHECK_MSG(mean < mean420, "4:4:4 error %.3f vs 4:2:0 %.3f", mean, mean420);
+            }
+        }
+        gh_picture_free(pic);
+        free(jpg);
+    }
+
+    /* Quality and chroma are honored and the Huffman tables are libjpeg's standard
+     * ones (no optimize_coding pass): the header's quantization and Huffman tables
+     * are those libjpeg writes with jpeg_set_defaults + jpeg_set_quality, and the
+     * decoded pixels are within a fraction of a level of libjpeg's own encoding
+     * of the same 8-bit pixels (ours converts to YCbCr from the floats). The
+     * portable and AVX2 conversions give the same bytes. */
+    const int qualities[] = {1, 50, 80, 92, 100};
+    size_t prev_size = 0;
+    for (int qi = 0; qi < 5; qi++)
+        for (int chroma = 0; chroma < 2; chroma++) {
+            opt.quality = qualities[qi];
+            opt.chroma = chroma ? GH_CHROMA_444 : GH_CHROMA_420;
+            CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size));
+            int was = gh_ops_simd_enable(0);
+            unsigned char *portable = NULL;
+            size_t portable_size = 0;
+            CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_JPEG, &opt, &portable, &portable_size));
+            gh_ops_simd_enable(was);
+            CHECK_MSG(jpg && portable && size == portable_size && !memcmp(jpg, portable, size),
+                      "q%d chroma %d: SIMD and portable outputs differ", qualities[qi], chroma);
+            free(portable);
+            unsigned char *plain;
+            size_t plain_size;
+            test_jpeg_write(w, h, 3, JCS_RGB, px, qualities[qi], chroma, 0, -1, NULL, 0, &plain,
+                            &plain_size);
+            struct tables ours, theirs;
+            CHECK(jpg && read_tables(jpg, size, &ours));
+            CHECK(read_tables(plain, plain_size, &theirs));
+            CHECK_MSG(!memcmp(&ours, &theirs, sizeof ours), "q%d chroma %d: tables differ",
+                      qualities[qi], chroma);
+            struct gh_picture *a = NULL, *b = NULL;
+            CHECK_OK(gh_io_decode(jpg, size, 0, &a));
+            CHECK_OK(gh_io_decode(plain, plain_size, 0, &b));
+            if (a && b) {
+                double diff = 0;
+                for (size_t i = 0; i < 3 * n; i++)
+                    diff += fabs(a->rgb->data[i] - b->rgb->data[i]) * 255.0;
+                diff /= (double)(3 * n);
+                CHECK_MSG(diff < (qualities[qi] >= 50 ? 0.6 : 3.0),
+                          "q%d chroma %d: %.3f levels from libjpeg's own encoding",
+                          qualities[qi], chroma, diff);
+            }
+            gh_picture_free(a);
+            gh_picture_free(b);
+            if (!chroma) {
+                CHECK_MSG(size > prev_size, "q%d: %zu bytes, not above %zu", qualities[qi], size,
+                          prev_size);
+                prev_size = size;
+            }
+            free(plain);
+            free(jpg);
+        }
+
+    /* Odd sizes pad the last block row and column and the 4:2:0 chroma edge: the
+     * decoded image is as close to the source as libjpeg's own encoding of it. */
+    const int sizes[][2] = {{1, 1}, {3, 2}, {17, 9}, {33, 31}};
+    for (int k = 0; k < 4; k++)
+        for (int chroma = 0; chroma < 2; chroma++) {
+            int sw = sizes[k][0], sh = sizes[k][1];
+            struct gh_image *small = NULL;
+            CHECK_OK(gh_image_new(sw, sh, 3, &small));
+            if (!small)
+                continue;
+            size_t sn = (size_t)sw * sh;
+            /* One saturated color at quality 30: libjpeg's own error is a few levels,
+             * and padding that differs from the edge rings into the image (at high
+             * quality the step would be kept almost exactly and go unnoticed). */
+            for (size_t i = 0; i < sn; i++) {
+                small->data[i] = 0.9f;
+                small->data[sn + i] = 0.2f;
+                small->data[2 * sn + i] = 0.6f;
+            }
+            opt.quality = 30;
+            opt.chroma = chroma ? GH_CHROMA_444 : GH_CHROMA_420;
+            CHECK_OK(gh_io_encode_with(small, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size));
+            unsigned char *spx = malloc(3 * sn), *plain = NULL;
+            size_t plain_size = 0;
+            for (size_t i = 0; spx && i < sn; i++)
+                for (int c = 0; c < 3; c++)
+                    spx[i * 3 + (size_t)c] = (unsigned char)(small->data[(size_t)c * sn + i] * 255.0f + 0.5f);
+            if (spx)
+                test_jpeg_write(sw, sh, 3, JCS_RGB, spx, 30, chroma, 0, -1, NULL, 0, &plain,
+                                &plain_size);
+            struct gh_picture *ref = NULL;
+            CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
+            CHECK_OK(gh_io_decode(plain, plain_size, 0, &ref));
+            if (pic && ref) {
+                CHECK(pic->rgb->width == sw && pic->rgb->height == sh);
+                double worst = 0, ref_worst = 0;
+                for (size_t i = 0; i < 3 * sn; i++) {
+                    worst = fmax(worst, fabs(pic->rgb->data[i] - small->data[i]) * 255.0);
+                    ref_worst = fmax(ref_worst, fabs(ref->rgb->data[i] - small->data[i]) * 255.0);
+                }
+                CHECK_MSG(worst <= ref_worst + 2, "%dx%d chroma %d: max error %.1f levels, libjpeg's %.1f",
+                          sw, sh, chroma, worst, ref_worst);
+            }
+            gh_picture_free(pic);
+            gh_picture_free(ref);
+            free(plain);
+            free(spx);
+            free(jpg);
+            gh_image_free(small);
+        }
+
     CHECK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 0, &jpg, &size) == GH_ERR_ARGUMENT);
     CHECK(jpg == NULL);
     CHECK(gh_io_encode(rgb, NULL, GH_FORMAT_JPEG, 101, &jpg, &size) == GH_ERR_ARGUMENT);
     CHECK(strstr(gh_error_detail(), "quality") != NULL);
+    opt.quality = 90;
+    opt.chroma = (enum gh_jpeg_chroma)7;
+    CHECK(gh_io_encode_with(rgb, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size) == GH_ERR_ARGUMENT);
+    CHECK(strstr(gh_error_detail(), "chroma") != NULL);
+    CHECK(jpg == NULL);
+    opt.chroma = GH_CHROMA_444;
 
     /* A large encode grows the output buffer many times over. */
     struct gh_image *big = NULL;
     CHECK_OK(gh_image_new(800, 600, 3, &big));
     for (size_t i = 0; i < (size_t)800 * 600 * 3; i++)
         big->data[i] = (float)((i * 2654435761u) >> 24 & 255) / 255.0f;
-    CHECK_OK(gh_io_encode(big, NULL, GH_FORMAT_JPEG, 100, &jpg, &size));
-    CHECK(size > 1000000); /* noise at q100 does not compress */
+    opt.quality = 100;
+    CHECK_OK(gh_io_encode_with(big, NULL, GH_FORMAT_JPEG, &opt, &jpg, &size));
+    CHECK(size > 1000000); /* noise at q100, 4:4:4, does not compress */
     CHECK_OK(gh_io_decode(jpg, size, 0, &pic));
     gh_picture_free(pic);
     free(jpg);

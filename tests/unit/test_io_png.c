@@ -4,9 +4,13 @@
 #include "test_io_util.h"
 
 #include "ghiblify/io.h"
+#include "ghiblify/ops.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
 
 /* Deterministic pseudo-random sample of (x, y, c). */
 static unsigned sample_hash(int x, int y, int c, unsigned seed)
@@ -194,11 +198,24 @@ static void test_encode_roundtrip(void)
     rgb->data[3] = 0.5f / 255.0f + 1e-4f; /* rounds up to 1 */
     rgb->data[4] = 0.5f / 255.0f - 1e-4f; /* rounds down to 0 */
 
-    for (int with_alpha = 0; with_alpha <= 1; with_alpha++) {
+    alpha->data[5] = NAN;
+    alpha->data[6] = -1.0f;
+    alpha->data[7] = 2.0f;
+
+    /* Both compression settings, and the row packing with and without alpha, on
+     * the AVX2 path (where the CPU has it) and the portable one (37 is not a
+     * multiple of any vector width, so tails are covered). */
+    for (int k = 0; k < 8; k++) {
+        int with_alpha = k & 1;
+        gh_ops_simd_enable(!(k & 4));
+        struct gh_encode_options opt;
+        gh_io_encode_defaults(&opt);
+        opt.png = k & 2 ? GH_PNG_SMALL : GH_PNG_FAST;
         unsigned char *data = NULL;
         size_t size = 0;
         struct gh_picture *pic = NULL;
-        CHECK_OK(gh_io_encode(rgb, with_alpha ? alpha : NULL, GH_FORMAT_PNG, 0, &data, &size));
+        CHECK_OK(gh_io_encode_with(rgb, with_alpha ? alpha : NULL, GH_FORMAT_PNG, &opt, &data,
+                                   &size));
         CHECK(gh_io_sniff(data, size) == GH_FORMAT_PNG);
         CHECK_OK(gh_io_decode(data, size, 0, &pic));
         if (pic) {
@@ -217,15 +234,19 @@ static void test_encode_roundtrip(void)
             CHECK(pic->rgb->data[3] == 1.0f / 255.0f && pic->rgb->data[4] == 0.0f);
             if (pic->alpha) {
                 bad = 0;
-                for (size_t i = 0; i < n; i++)
-                    if (pic->alpha->data[i] != floorf(alpha->data[i] * 255.0f + 0.5f) / 255.0f)
+                for (size_t i = 0; i < n; i++) {
+                    float v = alpha->data[i];
+                    float want = !(v > 0) ? 0.0f : v >= 1 ? 1.0f : floorf(v * 255.0f + 0.5f) / 255.0f;
+                    if (pic->alpha->data[i] != want)
                         bad++;
+                }
                 CHECK_MSG(bad == 0, "%zu alpha values differ", bad);
             }
         }
         gh_picture_free(pic);
         free(data);
     }
+    gh_ops_simd_enable(1);
     /* Argument checks. */
     unsigned char *data = (unsigned char *)1;
     size_t size = 1;
@@ -235,6 +256,11 @@ static void test_encode_roundtrip(void)
     CHECK(data == NULL && size == 0);
     CHECK(gh_io_encode(alpha, NULL, GH_FORMAT_PNG, 0, &data, &size) == GH_ERR_ARGUMENT);
     CHECK(gh_io_encode(rgb, NULL, GH_FORMAT_UNKNOWN, 0, &data, &size) == GH_ERR_ARGUMENT);
+    struct gh_encode_options bad_opt;
+    gh_io_encode_defaults(&bad_opt);
+    bad_opt.png = (enum gh_png_compression)9;
+    CHECK(gh_io_encode_with(rgb, NULL, GH_FORMAT_PNG, &bad_opt, &data, &size) == GH_ERR_ARGUMENT);
+    CHECK(strstr(gh_error_detail(), "PNG compression") != NULL);
     gh_image_free(small);
     gh_image_free(rgb);
     gh_image_free(alpha);
@@ -310,6 +336,85 @@ static void expect_fail(const unsigned char *data, size_t size, uint64_t max_pix
     gh_picture_free(st == GH_OK ? pic : NULL);
 }
 
+/* The filter byte of every row of an 8-bit non-interlaced PNG made by our encoder
+ * (IDAT chunks joined and inflated); returns the number of rows read. */
+static int row_filters(const unsigned char *png, size_t size, int width, int channels,
+                       unsigned char *filters, int height)
+{
+    unsigned char *idat = malloc(size);
+    size_t idat_len = 0, pos = 8;
+    while (idat && pos + 12 <= size) {
+        size_t len = (size_t)png[pos] << 24 | (size_t)png[pos + 1] << 16 |
+                     (size_t)png[pos + 2] << 8 | png[pos + 3];
+        if (pos + 12 + len > size)
+            break;
+        if (!memcmp(png + pos + 4, "IDAT", 4)) {
+            memcpy(idat + idat_len, png + pos + 8, len);
+            idat_len += len;
+        }
+        pos += 12 + len;
+    }
+    size_t stride = 1 + (size_t)width * (size_t)channels;
+    uLongf raw_len = (uLongf)(stride * (size_t)height);
+    unsigned char *raw = malloc(raw_len);
+    int rows = 0;
+    if (idat && raw && uncompress(raw, &raw_len, idat, (uLong)idat_len) == Z_OK &&
+        raw_len == stride * (size_t)height)
+        for (; rows < height; rows++)
+            filters[rows] = raw[(size_t)rows * stride];
+    free(raw);
+    free(idat);
+    return rows;
+}
+
+/* GH_PNG_FAST writes every row with the Up filter; GH_PNG_SMALL lets libpng pick per
+ * row, which on rows built to favor Up (a repeated ramp) and Sub (constant rows of
+ * changing value) picks both and gives a smaller file. Both round-trip exactly. */
+static void test_encode_filters(void)
+{
+    const int w = 64, h = 48;
+    struct gh_image *rgb = NULL;
+    CHECK_OK(gh_image_new(w, h, 3, &rgb));
+    if (!rgb)
+        return;
+    size_t n = (size_t)w * h;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++)
+                rgb->data[(size_t)c * n + (size_t)y * w + x] =
+                    y < h / 4 ? (float)((x * 4 + c * 50) % 256) / 255.0f
+                              : (float)(sample_hash(y, c, 0, 0) % 256) / 255.0f;
+    size_t sizes[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        struct gh_encode_options opt;
+        gh_io_encode_defaults(&opt);
+        opt.png = k ? GH_PNG_SMALL : GH_PNG_FAST;
+        unsigned char *data = NULL, filters[48];
+        size_t size = 0;
+        CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_PNG, &opt, &data, &size));
+        sizes[k] = size;
+        CHECK(data && row_filters(data, size, w, 3, filters, h) == h);
+        int count[5] = {0};
+        for (int y = 0; y < h; y++)
+            count[filters[y] < 5 ? filters[y] : 0]++;
+        if (!k)
+            CHECK_MSG(count[2] == h, "fast: %d of %d rows use Up", count[2], h);
+        else
+            CHECK_MSG(count[1] > 0 && count[2] > 0, "small: %d Sub rows, %d Up rows", count[1],
+                      count[2]);
+        struct gh_picture *pic = NULL;
+        CHECK_OK(gh_io_decode(data, size, 0, &pic));
+        size_t bad = 0;
+        for (size_t i = 0; pic && i < 3 * n; i++)
+            bad += pic->rgb->data[i] != rgb->data[i];
+        CHECK_MSG(pic && bad == 0, "%zu values differ", bad);
+        gh_picture_free(pic);
+        free(data);
+    }
+    CHECK_MSG(sizes[1] < sizes[0], "small %zu bytes vs fast %zu", sizes[1], sizes[0]);
+    gh_image_free(rgb);
+}
+
 static void test_errors(void)
 {
     /* A real PNG of 64x64 RGB noise (so IDAT is large) for truncation and CRC. */
@@ -317,10 +422,28 @@ static void test_errors(void)
     CHECK_OK(gh_image_new(64, 64, 3, &rgb));
     for (size_t i = 0; i < 3 * 64 * 64; i++)
         rgb->data[i] = (float)(sample_hash((int)i, 0, 0, 1) & 255) / 255.0f;
-    unsigned char *png = NULL;
-    size_t size = 0;
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &png, &size));
+    unsigned char *png = NULL, *fast = NULL;
+    size_t size = 0, fast_size = 0;
+    /* GH_PNG_SMALL goes through libpng, which cuts IDAT into 8 KB chunks, so a
+     * flipped byte meets the chunk's CRC check before inflate's Adler-32 check. */
+    struct gh_encode_options opt;
+    gh_io_encode_defaults(&opt);
+    opt.png = GH_PNG_SMALL;
+    CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_PNG, &opt, &png, &size));
+    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &fast, &fast_size));
     gh_image_free(rgb);
+
+    /* Our own writer (GH_PNG_FAST, one IDAT here): any flipped byte after the
+     * signature is caught, by a chunk CRC or by zlib's checks. */
+    for (size_t at = 8; fast && at < fast_size; at += 97) {
+        fast[at] ^= 0x40;
+        struct gh_picture *pic = NULL;
+        enum gh_status st = gh_io_decode(fast, fast_size, 0, &pic);
+        CHECK_MSG(st != GH_OK, "flipped byte %zu of %zu decoded", at, fast_size);
+        gh_picture_free(pic);
+        fast[at] ^= 0x40;
+    }
+    free(fast);
 
     expect_fail(png, size / 2, 0, GH_ERR_FORMAT, "truncated PNG data", "truncated at half");
     expect_fail(png, 30, 0, GH_ERR_FORMAT, "truncated PNG data", "truncated in IHDR");
@@ -385,10 +508,28 @@ static void test_silent(void)
 {
     struct gh_image *rgb = NULL;
     CHECK_OK(gh_image_new(16, 16, 3, &rgb));
-    unsigned char *png = NULL;
-    size_t size = 0;
-    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &png, &size));
+    unsigned char *png = NULL, *fast = NULL;
+    size_t size = 0, fast_size = 0;
+    /* GH_PNG_SMALL goes through libpng, which cuts IDAT into 8 KB chunks, so a
+     * flipped byte meets the chunk's CRC check before inflate's Adler-32 check. */
+    struct gh_encode_options opt;
+    gh_io_encode_defaults(&opt);
+    opt.png = GH_PNG_SMALL;
+    CHECK_OK(gh_io_encode_with(rgb, NULL, GH_FORMAT_PNG, &opt, &png, &size));
+    CHECK_OK(gh_io_encode(rgb, NULL, GH_FORMAT_PNG, 0, &fast, &fast_size));
     gh_image_free(rgb);
+
+    /* Our own writer (GH_PNG_FAST, one IDAT here): any flipped byte after the
+     * signature is caught, by a chunk CRC or by zlib's checks. */
+    for (size_t at = 8; fast && at < fast_size; at += 97) {
+        fast[at] ^= 0x40;
+        struct gh_picture *pic = NULL;
+        enum gh_status st = gh_io_decode(fast, fast_size, 0, &pic);
+        CHECK_MSG(st != GH_OK, "flipped byte %zu of %zu decoded", at, fast_size);
+        gh_picture_free(pic);
+        fast[at] ^= 0x40;
+    }
+    free(fast);
     /* Insert a tEXt chunk with a wrong CRC right after IHDR (8 + 25 bytes). */
     struct tbuf b = {0};
     tbuf_append(&b, png, 33);
@@ -417,6 +558,7 @@ int main(void)
     test_silent();
     test_flavors();
     test_encode_roundtrip();
+    test_encode_filters();
     test_errors();
     return check_finish();
 }
