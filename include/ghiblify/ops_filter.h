@@ -54,7 +54,9 @@ enum gh_status gh_ops_bilateral_fast(const struct gh_image *in, double sigma_col
  * the same size: window (2 radius + 1)^2 clipped at the borders (the mean is over
  * the pixels inside, as He's reference box filter / N), regularization eps on the
  * [0, 1] value scale. Computed in double precision; every channel of src is
- * filtered. guide == src gives the edge-preserving smoother. */
+ * filtered. guide == src (or a source with the guide's values) gives the
+ * edge-preserving smoother, and is faster: only the guide's products are summed.
+ * The result is the same for any thread count and with or without AVX2. */
 enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image *src, int radius,
                              double eps, int threads, struct gh_image **out);
 

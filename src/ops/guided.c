@@ -1,92 +1,238 @@
-/* Guided filter (He, Sun, Tang 2013), built on box means computed in double
- * precision: its variances are differences of nearly equal means, which float
- * sums would swamp. */
-#include <math.h>
+/* Guided filter (He, Sun, Tang 2013), streamed over rows in double precision
+ * (its variances are differences of nearly equal means, which float sums would
+ * swamp).
+ *
+ * Level 1: running vertical sums of the guide, the source and their products
+ * (formed on the fly, never stored), then running horizontal sums, give the box
+ * means of one row; a and b of that row follow at once and go into a ring of
+ * 2r + 2 rows. Level 2: the same running sums over that ring give the means of a
+ * and b, and the output row. Nothing image-sized is written besides the output.
+ *
+ * Running sums depend on where they start, so vertical sums restart from zero at
+ * fixed rows (every K rows: level-1 rows y with y + r a multiple of K, level-2
+ * rows that are multiples of K) and work is handed out in whole K-row segments;
+ * a chunk of segments recomputes the r level-1 rows on either side that it
+ * needs. Every row is then computed the same way for any thread count. */
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ghiblify/ops.h"
 #include "ops_internal.h"
 
-struct box_job {
-    const double *in;
-    double *out, *tmp;
-    int w, h, r;
+#define GF_FN(name) gf_##name##_base
+#define GF_TARGET
+#include "guided_rows.h"
+#undef GF_FN
+#undef GF_TARGET
+#if GH_OPS_X86
+#define GF_FN(name) gf_##name##_avx2
+#define GF_TARGET __attribute__((target("avx2")))
+#include "guided_rows.h"
+#undef GF_FN
+#undef GF_TARGET
+#endif
+
+enum { GF_MAXP1 = 25, GF_MAXP2 = 16, GF_MAXWORKERS = 64 };
+
+/* Scratch of one worker; every row holds st doubles. */
+struct gf_ws {
+    double *v1, *m1, *k, *ring, *v2, *m2, *f;
 };
 
-/* Horizontal window sums by a running sum, truncated at the borders. */
-static void box_rows(void *ctx, int begin, int end)
+struct gf_job {
+    const float *base[7]; /* guide planes, then (unless self) source planes */
+    float *out[4];
+    signed char fac[GF_MAXP1][2]; /* level-1 plane = base[fac[0]] * base[fac[1]] (-1: 1) */
+    int gc, sc, self, np1, np2, w, h, rx, ry, seg, nchunks, chunk, ring_rows, avx2;
+    size_t st;
+    double eps;
+    const double *fx; /* 1 / (window width) per column */
+    struct gf_ws *ws;
+    atomic_int next_ws, next_chunk;
+};
+
+static const int pair3[3][3] = {{0, 1, 2}, {1, 3, 4}, {2, 4, 5}};
+
+static void vacc(const struct gf_job *j, double *v, const float *a0, const float *a1,
+                 const float *s0, const float *s1)
 {
-    struct box_job *j = ctx;
-    int w = j->w, r = j->r;
-    for (int y = begin; y < end; y++) {
-        const double *in = j->in + (size_t)y * (size_t)w;
-        double *t = j->tmp + (size_t)y * (size_t)w, s = 0;
-        for (int x = 0; x < r && x < w; x++)
-            s += in[x];
-        for (int x = 0; x < w; x++) {
-            if (x + r < w)
-                s += in[x + r];
-            if (x - r - 1 >= 0)
-                s -= in[x - r - 1];
-            t[x] = s;
+#if GH_OPS_X86
+    if (j->avx2) {
+        gf_vacc_avx2(v, a0, a1, s0, s1, j->w);
+        return;
+    }
+#endif
+    gf_vacc_base(v, a0, a1, s0, s1, j->w);
+}
+
+static void vaccd(const struct gf_job *j, double *v, const double *a, const double *s)
+{
+#if GH_OPS_X86
+    if (j->avx2) {
+        gf_vaccd_avx2(v, a, s, j->w);
+        return;
+    }
+#endif
+    gf_vaccd_base(v, a, s, j->w);
+}
+
+static void hbox(const struct gf_job *j, const double *v, double *out, int np, const double *f)
+{
+#if GH_OPS_X86
+    if (j->avx2) {
+        gf_hbox_avx2(v, out, np, j->st, j->w, j->rx, f);
+        return;
+    }
+#endif
+    gf_hbox_base(v, out, np, j->st, j->w, j->rx, f);
+}
+
+/* f = 1 / (window size) for every column of row y. */
+static void row_factors(const struct gf_job *j, int y, double *f)
+{
+    int lo = y - j->ry < 0 ? 0 : y - j->ry, hi = y + j->ry < j->h - 1 ? y + j->ry : j->h - 1;
+    double iny = 1.0 / (hi - lo + 1);
+    for (int x = 0; x < j->w; x++)
+        f[x] = j->fx[x] * iny;
+}
+
+static const float *factor_row(const struct gf_job *j, int k, int which, int y)
+{
+    int b = j->fac[k][which];
+    return b < 0 ? NULL : j->base[b] + (size_t)y * (size_t)j->w;
+}
+
+/* Level 1 for row y: box means, then a and b into the ring. */
+static void level1_row(const struct gf_job *j, struct gf_ws *ws, int y)
+{
+    int h = j->h, r = j->ry, w = j->w;
+    size_t st = j->st;
+    if (y == 0 || (y + r) % j->seg == 0) {
+        memset(ws->v1, 0, (size_t)j->np1 * st * sizeof *ws->v1);
+        for (int yy = y - r < 0 ? 0 : y - r; yy <= y + r && yy < h; yy++)
+            for (int k = 0; k < j->np1; k++)
+                vacc(j, ws->v1 + (size_t)k * st, factor_row(j, k, 0, yy), factor_row(j, k, 1, yy),
+                     NULL, NULL);
+    } else {
+        int ya = y + r < h ? y + r : -1, ys = y - r - 1;
+        for (int k = 0; k < j->np1; k++)
+            vacc(j, ws->v1 + (size_t)k * st, ya >= 0 ? factor_row(j, k, 0, ya) : NULL,
+                 ya >= 0 ? factor_row(j, k, 1, ya) : NULL,
+                 ys >= 0 ? factor_row(j, k, 0, ys) : NULL, ys >= 0 ? factor_row(j, k, 1, ys) : NULL);
+    }
+    row_factors(j, y, ws->f);
+    hbox(j, ws->v1, ws->m1, j->np1, ws->f);
+    /* means: I at 0, products of I from gc, then (unless self) p and I_c p */
+    const double *m = ws->m1;
+    int gc = j->gc, nii = gc == 3 ? 6 : 1;
+    double *ab = ws->ring + (size_t)(y % j->ring_rows) * (size_t)j->np2 * st;
+#if GH_OPS_X86
+    int avx2 = j->avx2;
+#endif
+    if (gc == 3) {
+#if GH_OPS_X86
+        if (avx2)
+            gf_inverse3_avx2(m, st, j->eps, ws->k, w);
+        else
+#endif
+            gf_inverse3_base(m, st, j->eps, ws->k, w);
+    }
+    for (int ch = 0; ch < j->sc; ch++) {
+        const double *mp = j->self ? m + (size_t)ch * st : m + (size_t)(gc + nii + ch) * st;
+        double *a = ab + (size_t)(ch * gc) * st, *b = ab + (size_t)(j->sc * gc + ch) * st;
+        if (gc == 3) {
+            const double *mip[3];
+            for (int c = 0; c < 3; c++)
+                mip[c] = m + (size_t)(j->self ? 3 + pair3[c][ch]
+                                              : 3 + 6 + j->sc + ch * 3 + c) * st;
+#if GH_OPS_X86
+            if (avx2)
+                gf_coef3_avx2(ws->k, m, mp, mip, st, a, a + st, a + 2 * st, b, w);
+            else
+#endif
+                gf_coef3_base(ws->k, m, mp, mip, st, a, a + st, a + 2 * st, b, w);
+        } else {
+            const double *mip = m + (size_t)(j->self ? 1 : 2 + j->sc + ch) * st;
+#if GH_OPS_X86
+            if (avx2)
+                gf_coef1_avx2(m, m + st, mp, mip, j->eps, a, b, w);
+            else
+#endif
+                gf_coef1_base(m, m + st, mp, mip, j->eps, a, b, w);
         }
     }
 }
 
-/* Vertical running sums over a band of rows, divided by the window's pixel count. */
-static void box_cols(void *ctx, int begin, int end)
+static const double *ring_row(const struct gf_job *j, const struct gf_ws *ws, int y)
 {
-    struct box_job *j = ctx;
-    int w = j->w, h = j->h, r = j->r;
-    double *s = j->out + (size_t)begin * (size_t)w; /* accumulate in the first output row */
-    for (int x = 0; x < w; x++)
-        s[x] = 0;
-    int lo = begin - r < 0 ? 0 : begin - r, hi = begin + r < h - 1 ? begin + r : h - 1;
-    for (int y = lo; y <= hi; y++) {
-        const double *t = j->tmp + (size_t)y * (size_t)w;
-        for (int x = 0; x < w; x++)
-            s[x] += t[x];
+    return ws->ring + (size_t)(y % j->ring_rows) * (size_t)j->np2 * j->st;
+}
+
+/* Level 2 for row y (level-1 rows up to y + r are in the ring): the output row. */
+static void level2_row(const struct gf_job *j, struct gf_ws *ws, int y)
+{
+    int h = j->h, r = j->ry;
+    size_t st = j->st;
+    if (y % j->seg == 0) {
+        memset(ws->v2, 0, (size_t)j->np2 * st * sizeof *ws->v2);
+        for (int yy = y - r < 0 ? 0 : y - r; yy <= y + r && yy < h; yy++) {
+            const double *row = ring_row(j, ws, yy);
+            for (int k = 0; k < j->np2; k++)
+                vaccd(j, ws->v2 + (size_t)k * st, row + (size_t)k * st, NULL);
+        }
+    } else {
+        const double *add = y + r < h ? ring_row(j, ws, y + r) : NULL;
+        const double *sub = y - r - 1 >= 0 ? ring_row(j, ws, y - r - 1) : NULL;
+        for (int k = 0; k < j->np2; k++)
+            vaccd(j, ws->v2 + (size_t)k * st, add ? add + (size_t)k * st : NULL,
+                  sub ? sub + (size_t)k * st : NULL);
     }
-    for (int y = begin; y < end; y++) {
-        double *o = j->out + (size_t)y * (size_t)w;
-        if (y > begin) {
-            const double *prev = o - w;
-            const double *add = y + r < h ? j->tmp + (size_t)(y + r) * (size_t)w : NULL;
-            const double *sub = y - r - 1 >= 0 ? j->tmp + (size_t)(y - r - 1) * (size_t)w : NULL;
-            for (int x = 0; x < w; x++)
-                o[x] = prev[x] + (add ? add[x] : 0) - (sub ? sub[x] : 0);
+    row_factors(j, y, ws->f);
+    hbox(j, ws->v2, ws->m2, j->np2, ws->f);
+    const float *guide[3];
+    for (int c = 0; c < j->gc; c++)
+        guide[c] = j->base[c] + (size_t)y * (size_t)j->w;
+    for (int ch = 0; ch < j->sc; ch++) {
+        const double *ma = ws->m2 + (size_t)(ch * j->gc) * st,
+                     *mb = ws->m2 + (size_t)(j->sc * j->gc + ch) * st;
+        float *q = j->out[ch] + (size_t)y * (size_t)j->w;
+#if GH_OPS_X86
+        if (j->avx2)
+            gf_output_avx2(ma, st, mb, guide, j->gc, q, j->w);
+        else
+#endif
+            gf_output_base(ma, st, mb, guide, j->gc, q, j->w);
+    }
+}
+
+/* Output rows [y0, y1), y0 a multiple of the segment length. */
+static void band(const struct gf_job *j, struct gf_ws *ws, int y0, int y1)
+{
+    int r = j->ry, h = j->h;
+    int lo = y0 - r < 0 ? 0 : y0 - r, hi = y1 + r < h ? y1 + r : h;
+    for (int y = lo; y < hi; y++) {
+        level1_row(j, ws, y);
+        if (y - r >= y0 && y - r < y1)
+            level2_row(j, ws, y - r);
+    }
+    for (int y = hi - r > y0 ? hi - r : y0; y < y1; y++)
+        level2_row(j, ws, y);
+}
+
+static void worker(void *ctx, int begin, int end)
+{
+    struct gf_job *j = ctx;
+    for (int t = begin; t < end; t++) {
+        struct gf_ws *ws = &j->ws[atomic_fetch_add(&j->next_ws, 1)];
+        for (;;) {
+            int c = atomic_fetch_add(&j->next_chunk, 1);
+            if (c >= j->nchunks)
+                break;
+            int y0 = c * j->chunk * j->seg, y1 = y0 + j->chunk * j->seg;
+            band(j, ws, y0, y1 < j->h ? y1 : j->h);
         }
     }
-    /* counts: (rows in window) x (cols in window); divide after all sums are done */
-    for (int y = end - 1; y >= begin; y--) {
-        double *o = j->out + (size_t)y * (size_t)w;
-        int ylo = y - r < 0 ? 0 : y - r, yhi = y + r < h - 1 ? y + r : h - 1;
-        double ny = yhi - ylo + 1;
-        for (int x = 0; x < w; x++) {
-            int xlo = x - r < 0 ? 0 : x - r, xhi = x + r < w - 1 ? x + r : w - 1;
-            o[x] /= ny * (xhi - xlo + 1);
-        }
-    }
-}
-
-/* out = mean of in over the (2r+1)^2 window clipped to the image. */
-static void box_mean(const double *in, double *out, double *tmp, int w, int h, int r, int threads)
-{
-    struct box_job j = {in, out, tmp, w, h, r};
-    gh_parallel_for(h, threads, box_rows, &j);
-    gh_parallel_for(h, threads, box_cols, &j);
-}
-
-static void to_double(const float *in, double *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] = in[i];
-}
-
-static void product(const double *a, const double *b, double *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] = a[i] * b[i];
 }
 
 enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image *src, int radius,
@@ -99,76 +245,88 @@ enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image
                         guide->width, guide->height, guide->channels, src->width, src->height);
     if (radius < 0 || radius > GH_IMAGE_MAX_SIDE || !(eps >= 0))
         return gh_error(GH_ERR_ARGUMENT, "guided filter radius %d, eps %g", radius, eps);
-    int w = src->width, h = src->height, gc = guide->channels;
-    size_t n = (size_t)w * (size_t)h;
-    /* planes: I (gc), mean I (gc), corr II (6 or 1), p, mean p, Ip (gc), a (gc), b, tmp, prod */
-    int nplanes = gc + gc + (gc == 3 ? 6 : 1) + 2 + gc + gc + 1 + 2;
-    double *mem = malloc((size_t)nplanes * n * sizeof *mem);
-    enum gh_status st = GH_OK;
-    if (!mem)
-        return gh_error(GH_ERR_NOMEM, "no memory for a guided filter on %dx%d", w, h);
-    double *I = mem, *mI = I + (size_t)gc * n, *II = mI + (size_t)gc * n;
-    double *p = II + (size_t)(gc == 3 ? 6 : 1) * n, *mp = p + n, *Ip = mp + n;
-    double *a = Ip + (size_t)gc * n, *b = a + (size_t)gc * n, *tmp = b + n, *prod = tmp + n;
-    if ((st = gh_image_new(w, h, src->channels, out)) != GH_OK)
-        goto out;
+    int w = src->width, h = src->height, gc = guide->channels, sc = src->channels;
+    struct gf_job j = {.gc = gc, .sc = sc, .w = w, .h = h, .eps = eps};
+    /* Windows clipped to the image: a radius beyond the size changes nothing. */
+    j.rx = radius < w - 1 ? radius : w - 1;
+    j.ry = radius < h - 1 ? radius : h - 1;
+    /* The guide as its own source (the edge-preserving smoother): the source
+     * products are products of the guide, so only those are summed. */
+    j.self = guide == src || (gc == sc && !memcmp(guide->data, src->data,
+                                                  (size_t)gc * gh_image_plane_size(src) * sizeof(float)));
+    for (int c = 0; c < gc; c++)
+        j.base[c] = gh_image_plane(guide, c);
+    int np = 0;
     for (int c = 0; c < gc; c++) {
-        to_double(gh_image_plane(guide, c), I + (size_t)c * n, n);
-        box_mean(I + (size_t)c * n, mI + (size_t)c * n, tmp, w, h, radius, threads);
+        j.fac[np][0] = (signed char)c;
+        j.fac[np++][1] = -1;
     }
-    static const int pairs[6][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 1}, {1, 2}, {2, 2}};
-    for (int k = 0; k < (gc == 3 ? 6 : 1); k++) {
-        product(I + (size_t)pairs[k][0] * n, I + (size_t)pairs[k][1] * n, prod, n);
-        box_mean(prod, II + (size_t)k * n, tmp, w, h, radius, threads);
-    }
-    for (int ch = 0; ch < src->channels; ch++) {
-        to_double(gh_image_plane(src, ch), p, n);
-        box_mean(p, mp, tmp, w, h, radius, threads);
-        for (int c = 0; c < gc; c++) {
-            product(I + (size_t)c * n, p, prod, n);
-            box_mean(prod, Ip + (size_t)c * n, tmp, w, h, radius, threads);
+    for (int c = 0; c < gc; c++)
+        for (int d = c; d < gc; d++) {
+            j.fac[np][0] = (signed char)c;
+            j.fac[np++][1] = (signed char)d;
         }
-        if (gc == 1) {
-            for (size_t i = 0; i < n; i++) {
-                double var = II[i] - mI[i] * mI[i], cov = Ip[i] - mI[i] * mp[i];
-                a[i] = cov / (var + eps);
-                b[i] = mp[i] - a[i] * mI[i];
+    if (!j.self) {
+        for (int ch = 0; ch < sc; ch++) {
+            j.base[gc + ch] = gh_image_plane(src, ch);
+            j.fac[np][0] = (signed char)(gc + ch);
+            j.fac[np++][1] = -1;
+        }
+        for (int ch = 0; ch < sc; ch++)
+            for (int c = 0; c < gc; c++) {
+                j.fac[np][0] = (signed char)c;
+                j.fac[np++][1] = (signed char)(gc + ch);
             }
-        } else {
-            for (size_t i = 0; i < n; i++) {
-                double m0 = mI[i], m1 = mI[n + i], m2 = mI[2 * n + i];
-                double s00 = II[i] - m0 * m0 + eps, s01 = II[n + i] - m0 * m1,
-                       s02 = II[2 * n + i] - m0 * m2, s11 = II[3 * n + i] - m1 * m1 + eps,
-                       s12 = II[4 * n + i] - m1 * m2, s22 = II[5 * n + i] - m2 * m2 + eps;
-                double c0 = Ip[i] - m0 * mp[i], c1 = Ip[n + i] - m1 * mp[i],
-                       c2 = Ip[2 * n + i] - m2 * mp[i];
-                /* symmetric 3x3 inverse by cofactors */
-                double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22,
-                       i02 = s01 * s12 - s02 * s11, i11 = s00 * s22 - s02 * s02,
-                       i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
-                double det = s00 * i00 + s01 * i01 + s02 * i02;
-                double a0 = (i00 * c0 + i01 * c1 + i02 * c2) / det,
-                       a1 = (i01 * c0 + i11 * c1 + i12 * c2) / det,
-                       a2 = (i02 * c0 + i12 * c1 + i22 * c2) / det;
-                a[i] = a0;
-                a[n + i] = a1;
-                a[2 * n + i] = a2;
-                b[i] = mp[i] - a0 * m0 - a1 * m1 - a2 * m2;
-            }
-        }
-        /* q = mean(a) . I + mean(b); means reuse the Ip and mp planes */
-        for (int c = 0; c < gc; c++)
-            box_mean(a + (size_t)c * n, Ip + (size_t)c * n, tmp, w, h, radius, threads);
-        box_mean(b, mp, tmp, w, h, radius, threads);
-        float *q = gh_image_plane(*out, ch);
-        for (size_t i = 0; i < n; i++) {
-            double v = mp[i];
-            for (int c = 0; c < gc; c++)
-                v += Ip[(size_t)c * n + i] * I[(size_t)c * n + i];
-            q[i] = (float)v;
-        }
     }
+    j.np1 = np;
+    j.np2 = gc * sc + sc;
+    /* Rows of 1024 doubles would alias in L1 across planes: pad to an odd number
+     * of cache lines. */
+    j.st = (((size_t)w + 7) & ~(size_t)7) | 8;
+    j.ring_rows = 2 * j.ry + 2 < h ? 2 * j.ry + 2 : h;
+    j.seg = 4 * j.ry > 64 ? 4 * j.ry : 64;
+    int nseg = (h + j.seg - 1) / j.seg;
+    if (threads > GF_MAXWORKERS)
+        threads = GF_MAXWORKERS;
+    j.chunk = threads <= 1 ? nseg : nseg / (2 * threads) > 1 ? nseg / (2 * threads) : 1;
+    j.nchunks = (nseg + j.chunk - 1) / j.chunk;
+    int nw = threads < 1 ? 1 : threads < j.nchunks ? threads : j.nchunks;
+    j.avx2 = gh_ops_simd_level() > 0;
+    atomic_init(&j.next_ws, 0);
+    atomic_init(&j.next_chunk, 0);
+
+    enum gh_status st = GH_OK;
+    size_t per = (size_t)(2 * j.np1 + 6 + j.ring_rows * j.np2 + 2 * j.np2 + 1) * j.st;
+    double *fx = malloc((size_t)w * sizeof *fx);
+    double *mem = malloc((size_t)nw * per * sizeof *mem);
+    struct gf_ws ws[GF_MAXWORKERS];
+    if (!fx || !mem) {
+        st = gh_error(GH_ERR_NOMEM, "no memory for a guided filter on %dx%d", w, h);
+        goto out;
+    }
+    if ((st = gh_image_new_uninit(w, h, sc, out)) != GH_OK)
+        goto out;
+    for (int ch = 0; ch < sc; ch++)
+        j.out[ch] = gh_image_plane(*out, ch);
+    for (int x = 0; x < w; x++) {
+        int lo = x - j.rx < 0 ? 0 : x - j.rx, hi = x + j.rx < w - 1 ? x + j.rx : w - 1;
+        fx[x] = 1.0 / (hi - lo + 1);
+    }
+    j.fx = fx;
+    for (int t = 0; t < nw; t++) {
+        double *p = mem + (size_t)t * per;
+        ws[t].v1 = p;
+        ws[t].m1 = ws[t].v1 + (size_t)j.np1 * j.st;
+        ws[t].k = ws[t].m1 + (size_t)j.np1 * j.st;
+        ws[t].ring = ws[t].k + 6 * j.st;
+        ws[t].v2 = ws[t].ring + (size_t)j.ring_rows * (size_t)j.np2 * j.st;
+        ws[t].m2 = ws[t].v2 + (size_t)j.np2 * j.st;
+        ws[t].f = ws[t].m2 + (size_t)j.np2 * j.st;
+    }
+    j.ws = ws;
+    gh_parallel_for(nw, nw, worker, &j);
 out:
+    free(fx);
     free(mem);
     return st;
 }

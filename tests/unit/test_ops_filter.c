@@ -70,37 +70,102 @@ static void test_bilateral(const struct gh_image *rgb)
     gh_ops_simd_enable(1);
 }
 
+/* gh_ops_guided against numpy goldens, with the AVX2 kernels (where the CPU has
+ * them) and the portable ones, on 1 and 2 threads. */
+static void check_guided(const char *what, const struct gh_image *guide, const struct gh_image *src,
+                         int radius, double eps, const char *golden_file)
+{
+    struct gh_image *golden = golden_read_ghf(golden_file), *ours = NULL;
+    CHECK_MSG(golden != NULL, "%s", golden_file);
+    for (int run = 0; golden && run < 4; run++) {
+        gh_ops_simd_enable(run < 2);
+        CHECK_OK(gh_ops_guided(guide, src, radius, eps, 1 + run % 2, &ours));
+        double d = max_abs_diff(ours, golden);
+        if (run == 0)
+            printf("guided (%s): max difference %.2g\n", what, d);
+        CHECK_MSG(d <= 1e-4, "guided filter (%s, simd %d) off by %g", what, run < 2, d);
+        gh_image_free(ours);
+    }
+    gh_ops_simd_enable(1);
+    gh_image_free(golden);
+}
+
+/* The image turned by 180 degrees. */
+static struct gh_image *turned_image(const struct gh_image *in)
+{
+    struct gh_image *out = NULL;
+    if (gh_image_new(in->width, in->height, in->channels, &out) != GH_OK)
+        return NULL;
+    size_t n = gh_image_plane_size(in);
+    for (int c = 0; c < in->channels; c++)
+        for (size_t i = 0; i < n; i++)
+            gh_image_plane(out, c)[i] = gh_image_plane(in, c)[n - 1 - i];
+    return out;
+}
+
 static void test_guided(void)
 {
-    struct gh_image *rgb = golden_read_pnm("ref_crop.ppm"), *gray = NULL, *ours = NULL;
-    struct gh_image *g1 = golden_read_ghf("guided_gray_r4_e0.01.ghf");
-    struct gh_image *g3 = golden_read_ghf("guided_color_r3_e0.001.ghf");
-    CHECK(rgb && g1 && g3);
-    if (!rgb || !g1 || !g3)
-        goto out;
+    struct gh_image *rgb = golden_read_pnm("ref_crop.ppm"), *gray = NULL, *turned = NULL;
+    struct gh_image *small = NULL, *small_turned = NULL;
+    CHECK(rgb != NULL);
+    if (!rgb)
+        return;
     CHECK_OK(gh_image_new(rgb->width, rgb->height, 1, &gray));
     for (size_t i = 0; i < gh_image_plane_size(gray); i++)
         gray->data[i] = (float)(0.299 * rgb->data[i] + 0.587 * gh_image_plane(rgb, 1)[i] +
                                 0.114 * gh_image_plane(rgb, 2)[i]);
-    for (int threads = 1; threads <= 2; threads++) {
-        CHECK_OK(gh_ops_guided(gray, rgb, 4, 0.01, threads, &ours));
-        double d = max_abs_diff(ours, g1);
-        if (threads == 1)
-            printf("guided (gray guide): max difference %.2g\n", d);
-        CHECK_MSG(d <= 1e-4, "gray-guided filter off by %g", d);
-        gh_image_free(ours);
-        CHECK_OK(gh_ops_guided(rgb, rgb, 3, 0.001, threads, &ours));
-        d = max_abs_diff(ours, g3);
-        if (threads == 1)
-            printf("guided (color guide): max difference %.2g\n", d);
-        CHECK_MSG(d <= 1e-4, "color-guided filter off by %g", d);
-        gh_image_free(ours);
-    }
-out:
+    turned = turned_image(rgb);
+    small = crop_image(rgb, 0, 0, 40, 24);
+    small_turned = crop_image(turned, 0, 0, 40, 24);
+    check_guided("gray guide", gray, rgb, 4, 0.01, "guided_gray_r4_e0.01.ghf");
+    check_guided("color guide", rgb, rgb, 3, 0.001, "guided_color_r3_e0.001.ghf");
+    check_guided("color guide, other source", rgb, turned, 5, 0.01, "guided_color_cross_r5_e0.01.ghf");
+    check_guided("color guide, radius > height", small, small_turned, 30, 0.001,
+                 "guided_color_cross_r30_e0.001_40x24.ghf");
     gh_image_free(rgb);
     gh_image_free(gray);
-    gh_image_free(g1);
-    gh_image_free(g3);
+    gh_image_free(turned);
+    gh_image_free(small);
+    gh_image_free(small_turned);
+}
+
+/* Rows are handed to threads in chunks whose running sums restart at fixed rows:
+ * the result must not depend on the thread count, nor on the kernels used. */
+static void test_guided_threads(void)
+{
+    struct gh_image *rgb = noise_image(37, 300, 3, 21), *other = noise_image(37, 300, 3, 22);
+    struct gh_image *gray = noise_image(37, 300, 1, 23), *one = noise_image(37, 300, 1, 24);
+    /* squares: values of all magnitudes, so that sums of them round (noise values
+     * are multiples of 2^-24 and their window sums would be exact) */
+    struct gh_image *all[] = {rgb, other, gray, one};
+    for (int k = 0; k < 4; k++)
+        for (size_t i = 0; all[k] && i < gh_image_plane_size(all[k]) * (size_t)all[k]->channels; i++)
+            all[k]->data[i] *= all[k]->data[i];
+    const struct {
+        const struct gh_image *guide, *src;
+        int radius;
+    } cases[] = {{rgb, rgb, 3}, {rgb, other, 5}, {rgb, one, 20}, {gray, rgb, 4},
+                 {gray, gray, 0}, {gray, one, 2}, {rgb, rgb, 400}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct gh_image *first = NULL, *again = NULL;
+        CHECK_OK(gh_ops_guided(cases[i].guide, cases[i].src, cases[i].radius, 0.01, 1, &first));
+        for (int run = 0; first && run < 6; run++) {
+            gh_ops_simd_enable(run >= 3);
+            CHECK_OK(gh_ops_guided(cases[i].guide, cases[i].src, cases[i].radius, 0.01,
+                                   2 + run % 3, &again));
+            CHECK_MSG(again && !memcmp(first->data, again->data,
+                                       gh_image_plane_size(first) * (size_t)first->channels *
+                                           sizeof(float)),
+                      "guided case %zu: %d threads (simd %d) differ from 1", i, 2 + run % 3, run >= 3);
+            gh_image_free(again);
+        }
+        gh_ops_simd_enable(1);
+        gh_image_free(first);
+    }
+    gh_image_free(rgb);
+    gh_image_free(other);
+    gh_image_free(gray);
+    gh_image_free(one);
 }
 
 /* Brute force: each output pixel is the mean of its least-variance quadrant. */
@@ -224,6 +289,7 @@ int main(void)
     gh_image_free(small);
     test_bilateral_fast();
     test_guided();
+    test_guided_threads();
     test_kuwahara();
     test_tiny();
     return check_finish();

@@ -1,0 +1,184 @@
+/* Per-row kernels of the guided filter. Included twice by guided.c: once for the
+ * baseline instruction set and once compiled for AVX2 (without FMA, so both give
+ * the same bits). The includer defines GF_FN(name), which names an instance, and
+ * GF_TARGET, its function attribute. Rows are double; the loops over x have no
+ * branches so GCC vectorizes them. */
+
+/* v += a0 a1 - s0 s1 over a row (products of floats are exact in double). a1 / s1
+ * NULL: the factor is 1; a0 / s0 NULL: nothing is added / subtracted. */
+GF_TARGET static void GF_FN(vacc)(double *restrict v, const float *restrict a0,
+                                  const float *restrict a1, const float *restrict s0,
+                                  const float *restrict s1, int w)
+{
+    if (a0 && s0) {
+        if (a1)
+            for (int x = 0; x < w; x++)
+                v[x] += (double)a0[x] * a1[x] - (double)s0[x] * s1[x];
+        else
+            for (int x = 0; x < w; x++)
+                v[x] += (double)a0[x] - (double)s0[x];
+    } else if (a0) {
+        if (a1)
+            for (int x = 0; x < w; x++)
+                v[x] += (double)a0[x] * a1[x];
+        else
+            for (int x = 0; x < w; x++)
+                v[x] += (double)a0[x];
+    } else if (s0) {
+        if (s1)
+            for (int x = 0; x < w; x++)
+                v[x] -= (double)s0[x] * s1[x];
+        else
+            for (int x = 0; x < w; x++)
+                v[x] -= (double)s0[x];
+    }
+}
+
+/* v += a - s over a row of doubles (either may be NULL). */
+GF_TARGET static void GF_FN(vaccd)(double *restrict v, const double *restrict a,
+                                   const double *restrict s, int w)
+{
+    if (a && s)
+        for (int x = 0; x < w; x++)
+            v[x] += a[x] - s[x];
+    else if (a)
+        for (int x = 0; x < w; x++)
+            v[x] += a[x];
+    else if (s)
+        for (int x = 0; x < w; x++)
+            v[x] -= s[x];
+}
+
+/* Horizontal window sums (radius rx, clipped) of np planes of v (stride st), times
+ * f[x], into out. A running sum is one serial chain per plane: four planes at a
+ * time keep four chains in flight. */
+GF_TARGET static void GF_FN(hbox)(const double *restrict v, double *restrict out, int np,
+                                  size_t st, int w, int rx, const double *restrict f)
+{
+    int xa = rx + 1 < w ? rx + 1 : w; /* x < xa: nothing leaves the window yet */
+    int xb = w - rx > xa ? w - rx : xa; /* x >= xb: nothing enters any more */
+    for (int k = 0; k < np; k += 4) {
+        int nk = np - k < 4 ? np - k : 4;
+        const double *p0 = v + (size_t)k * st, *p1 = nk > 1 ? p0 + st : p0,
+                     *p2 = nk > 2 ? p0 + 2 * st : p0, *p3 = nk > 3 ? p0 + 3 * st : p0;
+        double *o0 = out + (size_t)k * st, *o1 = nk > 1 ? o0 + st : o0,
+               *o2 = nk > 2 ? o0 + 2 * st : o0, *o3 = nk > 3 ? o0 + 3 * st : o0;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int x = 0; x < rx && x < w; x++) {
+            s0 += p0[x];
+            s1 += p1[x];
+            s2 += p2[x];
+            s3 += p3[x];
+        }
+        int x = 0;
+        for (; x < xa; x++) {
+            if (x + rx < w) {
+                s0 += p0[x + rx];
+                s1 += p1[x + rx];
+                s2 += p2[x + rx];
+                s3 += p3[x + rx];
+            }
+            o0[x] = s0 * f[x];
+            o1[x] = s1 * f[x];
+            o2[x] = s2 * f[x];
+            o3[x] = s3 * f[x];
+        }
+        for (; x < xb; x++) {
+            s0 += p0[x + rx] - p0[x - rx - 1];
+            s1 += p1[x + rx] - p1[x - rx - 1];
+            s2 += p2[x + rx] - p2[x - rx - 1];
+            s3 += p3[x + rx] - p3[x - rx - 1];
+            o0[x] = s0 * f[x];
+            o1[x] = s1 * f[x];
+            o2[x] = s2 * f[x];
+            o3[x] = s3 * f[x];
+        }
+        for (; x < w; x++) {
+            s0 -= p0[x - rx - 1];
+            s1 -= p1[x - rx - 1];
+            s2 -= p2[x - rx - 1];
+            s3 -= p3[x - rx - 1];
+            o0[x] = s0 * f[x];
+            o1[x] = s1 * f[x];
+            o2[x] = s2 * f[x];
+            o3[x] = s3 * f[x];
+        }
+    }
+}
+
+/* 3-channel guide: the inverse of Sigma + eps Id (by cofactors, over the
+ * determinant) from the means of I (m[0..2]) and of its products (m[3..8], pairs
+ * 00 01 02 11 12 22), into k[0..5] (entries 00 01 02 11 12 22). */
+GF_TARGET static void GF_FN(inverse3)(const double *restrict m, size_t st, double eps,
+                                      double *restrict k, int w)
+{
+    const double *m0 = m, *m1 = m + st, *m2 = m + 2 * st, *c00 = m + 3 * st, *c01 = m + 4 * st,
+                 *c02 = m + 5 * st, *c11 = m + 6 * st, *c12 = m + 7 * st, *c22 = m + 8 * st;
+    double *k00 = k, *k01 = k + st, *k02 = k + 2 * st, *k11 = k + 3 * st, *k12 = k + 4 * st,
+           *k22 = k + 5 * st;
+    for (int x = 0; x < w; x++) {
+        double s00 = c00[x] - m0[x] * m0[x] + eps, s01 = c01[x] - m0[x] * m1[x],
+               s02 = c02[x] - m0[x] * m2[x], s11 = c11[x] - m1[x] * m1[x] + eps,
+               s12 = c12[x] - m1[x] * m2[x], s22 = c22[x] - m2[x] * m2[x] + eps;
+        double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22,
+               i02 = s01 * s12 - s02 * s11, i11 = s00 * s22 - s02 * s02,
+               i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
+        double det = s00 * i00 + s01 * i01 + s02 * i02;
+        k00[x] = i00 / det;
+        k01[x] = i01 / det;
+        k02[x] = i02 / det;
+        k11[x] = i11 / det;
+        k12[x] = i12 / det;
+        k22[x] = i22 / det;
+    }
+}
+
+/* 3-channel guide, one source channel: a = k cov(I, p), b = mean p - a . mean I,
+ * from the means of I (mi, 3 planes), of p (mp) and of I_c p (mip[c]). */
+GF_TARGET static void GF_FN(coef3)(const double *restrict k, const double *restrict mi,
+                                   const double *restrict mp, const double *const mip[3],
+                                   size_t st, double *restrict a0, double *restrict a1,
+                                   double *restrict a2, double *restrict b, int w)
+{
+    const double *k00 = k, *k01 = k + st, *k02 = k + 2 * st, *k11 = k + 3 * st, *k12 = k + 4 * st,
+                 *k22 = k + 5 * st, *m0 = mi, *m1 = mi + st, *m2 = mi + 2 * st;
+    const double *restrict e0 = mip[0], *restrict e1 = mip[1], *restrict e2 = mip[2];
+    for (int x = 0; x < w; x++) {
+        double c0 = e0[x] - m0[x] * mp[x], c1 = e1[x] - m1[x] * mp[x], c2 = e2[x] - m2[x] * mp[x];
+        double v0 = k00[x] * c0 + k01[x] * c1 + k02[x] * c2,
+               v1 = k01[x] * c0 + k11[x] * c1 + k12[x] * c2,
+               v2 = k02[x] * c0 + k12[x] * c1 + k22[x] * c2;
+        a0[x] = v0;
+        a1[x] = v1;
+        a2[x] = v2;
+        b[x] = mp[x] - v0 * m0[x] - v1 * m1[x] - v2 * m2[x];
+    }
+}
+
+/* Gray guide, one source channel: a = cov(I, p) / (var I + eps), b = mean p - a mean I. */
+GF_TARGET static void GF_FN(coef1)(const double *restrict mi, const double *restrict mii,
+                                   const double *restrict mp, const double *restrict mip,
+                                   double eps, double *restrict a, double *restrict b, int w)
+{
+    for (int x = 0; x < w; x++) {
+        double va = (mip[x] - mi[x] * mp[x]) / (mii[x] - mi[x] * mi[x] + eps);
+        a[x] = va;
+        b[x] = mp[x] - va * mi[x];
+    }
+}
+
+/* q = mean b + sum_c mean a_c I_c for one source channel and one row. */
+GF_TARGET static void GF_FN(output)(const double *restrict ma, size_t st, const double *restrict mb,
+                                    const float *const guide[3], int gc, float *restrict q, int w)
+{
+    if (gc == 3) {
+        const float *restrict i0 = guide[0], *restrict i1 = guide[1], *restrict i2 = guide[2];
+        const double *a0 = ma, *a1 = ma + st, *a2 = ma + 2 * st;
+        for (int x = 0; x < w; x++)
+            q[x] = (float)(mb[x] + a0[x] * i0[x] + a1[x] * i1[x] + a2[x] * i2[x]);
+    } else {
+        const float *restrict i0 = guide[0];
+        for (int x = 0; x < w; x++)
+            q[x] = (float)(mb[x] + ma[x] * i0[x]);
+    }
+}
