@@ -77,15 +77,94 @@ static void vaccd(const struct gf_job *j, double *v, const double *a, const doub
     gf_vaccd_base(v, a, s, j->w);
 }
 
+#if GH_OPS_X86
+#include <immintrin.h>
+
+/* 4 x 4 transpose: rows a..d in, columns out (in place). */
+__attribute__((target("avx2"))) static inline void gf_transpose4(__m256d *a, __m256d *b, __m256d *c,
+                                                                 __m256d *d)
+{
+    __m256d t0 = _mm256_unpacklo_pd(*a, *b), t1 = _mm256_unpackhi_pd(*a, *b);
+    __m256d t2 = _mm256_unpacklo_pd(*c, *d), t3 = _mm256_unpackhi_pd(*c, *d);
+    *a = _mm256_permute2f128_pd(t0, t2, 0x20);
+    *b = _mm256_permute2f128_pd(t1, t3, 0x20);
+    *c = _mm256_permute2f128_pd(t0, t2, 0x31);
+    *d = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+/* gf_hbox with the four running sums of a group of planes in the lanes of one
+ * register: blocks of 4 x 4 values are transposed in and out. The same
+ * operations in the same order as the scalar loop, so the same bits. */
+__attribute__((target("avx2"))) static void gf_hbox_lanes_avx2(const double *restrict v,
+                                                               double *restrict out, int np,
+                                                               size_t st, int w, int rx,
+                                                               const double *restrict f)
+{
+    int xa = rx + 1 < w ? rx + 1 : w, xb = w - rx > xa ? w - rx : xa;
+    int k = 0;
+    for (; k + 4 <= np && xb - xa >= 8; k += 4) {
+        const double *p[4];
+        double *o[4], s[4];
+        for (int i = 0; i < 4; i++) {
+            p[i] = v + (size_t)(k + i) * st;
+            o[i] = out + (size_t)(k + i) * st;
+            s[i] = 0;
+            for (int x = 0; x < rx && x < w; x++)
+                s[i] += p[i][x];
+            for (int x = 0; x < xa; x++) {
+                if (x + rx < w)
+                    s[i] += p[i][x + rx];
+                o[i][x] = s[i] * f[x];
+            }
+        }
+        __m256d acc = _mm256_loadu_pd(s);
+        int x = xa;
+        for (; x + 4 <= xb; x += 4) {
+            __m256d d0 = _mm256_sub_pd(_mm256_loadu_pd(p[0] + x + rx), _mm256_loadu_pd(p[0] + x - rx - 1));
+            __m256d d1 = _mm256_sub_pd(_mm256_loadu_pd(p[1] + x + rx), _mm256_loadu_pd(p[1] + x - rx - 1));
+            __m256d d2 = _mm256_sub_pd(_mm256_loadu_pd(p[2] + x + rx), _mm256_loadu_pd(p[2] + x - rx - 1));
+            __m256d d3 = _mm256_sub_pd(_mm256_loadu_pd(p[3] + x + rx), _mm256_loadu_pd(p[3] + x - rx - 1));
+            gf_transpose4(&d0, &d1, &d2, &d3); /* now d_i: the 4 planes at x + i */
+            acc = _mm256_add_pd(acc, d0);
+            d0 = _mm256_mul_pd(acc, _mm256_broadcast_sd(f + x));
+            acc = _mm256_add_pd(acc, d1);
+            d1 = _mm256_mul_pd(acc, _mm256_broadcast_sd(f + x + 1));
+            acc = _mm256_add_pd(acc, d2);
+            d2 = _mm256_mul_pd(acc, _mm256_broadcast_sd(f + x + 2));
+            acc = _mm256_add_pd(acc, d3);
+            d3 = _mm256_mul_pd(acc, _mm256_broadcast_sd(f + x + 3));
+            gf_transpose4(&d0, &d1, &d2, &d3);
+            _mm256_storeu_pd(o[0] + x, d0);
+            _mm256_storeu_pd(o[1] + x, d1);
+            _mm256_storeu_pd(o[2] + x, d2);
+            _mm256_storeu_pd(o[3] + x, d3);
+        }
+        _mm256_storeu_pd(s, acc);
+        for (int i = 0; i < 4; i++) {
+            for (int xx = x; xx < xb; xx++) {
+                s[i] += p[i][xx + rx] - p[i][xx - rx - 1];
+                o[i][xx] = s[i] * f[xx];
+            }
+            for (int xx = xb; xx < w; xx++) {
+                s[i] -= p[i][xx - rx - 1];
+                o[i][xx] = s[i] * f[xx];
+            }
+        }
+    }
+    if (k < np)
+        gf_hbox_avx2(v, out, k, np, st, w, rx, f);
+}
+#endif
+
 static void hbox(const struct gf_job *j, const double *v, double *out, int np, const double *f)
 {
 #if GH_OPS_X86
     if (j->avx2) {
-        gf_hbox_avx2(v, out, np, j->st, j->w, j->rx, f);
+        gf_hbox_lanes_avx2(v, out, np, j->st, j->w, j->rx, f);
         return;
     }
 #endif
-    gf_hbox_base(v, out, np, j->st, j->w, j->rx, f);
+    gf_hbox_base(v, out, 0, np, j->st, j->w, j->rx, f);
 }
 
 /* f = 1 / (window size) for every column of row y. */

@@ -49,20 +49,18 @@ GF_TARGET static void GF_FN(vaccd)(double *restrict v, const double *restrict a,
             v[x] -= s[x];
 }
 
-/* Horizontal window sums (radius rx, clipped) of np planes of v (stride st), times
- * f[x], into out. A running sum is one serial chain per plane: four planes at a
- * time keep four chains in flight. */
-GF_TARGET static void GF_FN(hbox)(const double *restrict v, double *restrict out, int np,
+/* Horizontal window sums (radius rx, clipped) of planes [k0, k1) of v (stride st),
+ * times f[x], into out. A running sum is one serial chain per plane: four planes
+ * at a time keep four chains in flight. */
+GF_TARGET static void GF_FN(hbox)(const double *restrict v, double *restrict out, int k0, int k1,
                                   size_t st, int w, int rx, const double *restrict f)
 {
     int xa = rx + 1 < w ? rx + 1 : w; /* x < xa: nothing leaves the window yet */
     int xb = w - rx > xa ? w - rx : xa; /* x >= xb: nothing enters any more */
-    for (int k = 0; k < np; k += 4) {
-        int nk = np - k < 4 ? np - k : 4;
-        const double *p0 = v + (size_t)k * st, *p1 = nk > 1 ? p0 + st : p0,
-                     *p2 = nk > 2 ? p0 + 2 * st : p0, *p3 = nk > 3 ? p0 + 3 * st : p0;
-        double *o0 = out + (size_t)k * st, *o1 = nk > 1 ? o0 + st : o0,
-               *o2 = nk > 2 ? o0 + 2 * st : o0, *o3 = nk > 3 ? o0 + 3 * st : o0;
+    int k = k0;
+    for (; k + 4 <= k1; k += 4) {
+        const double *p0 = v + (size_t)k * st, *p1 = p0 + st, *p2 = p1 + st, *p3 = p2 + st;
+        double *o0 = out + (size_t)k * st, *o1 = o0 + st, *o2 = o1 + st, *o3 = o2 + st;
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         for (int x = 0; x < rx && x < w; x++) {
             s0 += p0[x];
@@ -104,6 +102,26 @@ GF_TARGET static void GF_FN(hbox)(const double *restrict v, double *restrict out
             o3[x] = s3 * f[x];
         }
     }
+    for (; k < k1; k++) {
+        const double *p0 = v + (size_t)k * st;
+        double *o0 = out + (size_t)k * st, s0 = 0;
+        for (int x = 0; x < rx && x < w; x++)
+            s0 += p0[x];
+        int x = 0;
+        for (; x < xa; x++) {
+            if (x + rx < w)
+                s0 += p0[x + rx];
+            o0[x] = s0 * f[x];
+        }
+        for (; x < xb; x++) {
+            s0 += p0[x + rx] - p0[x - rx - 1];
+            o0[x] = s0 * f[x];
+        }
+        for (; x < w; x++) {
+            s0 -= p0[x - rx - 1];
+            o0[x] = s0 * f[x];
+        }
+    }
 }
 
 /* 3-channel guide: the inverse of Sigma + eps Id (by cofactors, over the
@@ -123,13 +141,13 @@ GF_TARGET static void GF_FN(inverse3)(const double *restrict m, size_t st, doubl
         double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22,
                i02 = s01 * s12 - s02 * s11, i11 = s00 * s22 - s02 * s02,
                i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
-        double det = s00 * i00 + s01 * i01 + s02 * i02;
-        k00[x] = i00 / det;
-        k01[x] = i01 / det;
-        k02[x] = i02 / det;
-        k11[x] = i11 / det;
-        k12[x] = i12 / det;
-        k22[x] = i22 / det;
+        double inv = 1.0 / (s00 * i00 + s01 * i01 + s02 * i02); /* one division, not six */
+        k00[x] = i00 * inv;
+        k01[x] = i01 * inv;
+        k02[x] = i02 * inv;
+        k11[x] = i11 * inv;
+        k12[x] = i12 * inv;
+        k22[x] = i22 * inv;
     }
 }
 
