@@ -209,36 +209,42 @@ static void level1_row(const struct gf_job *j, struct gf_ws *ws, int y)
 #if GH_OPS_X86
     int avx2 = j->avx2;
 #endif
-    if (gc == 3) {
-#if GH_OPS_X86
-        if (avx2)
-            gf_inverse3_avx2(m, st, j->eps, ws->k, w);
-        else
-#endif
-            gf_inverse3_base(m, st, j->eps, ws->k, w);
-    }
-    for (int ch = 0; ch < j->sc; ch++) {
-        const double *mp = j->self ? m + (size_t)ch * st : m + (size_t)(gc + nii + ch) * st;
-        double *a = ab + (size_t)(ch * gc) * st, *b = ab + (size_t)(j->sc * gc + ch) * st;
+    /* in blocks of columns, so that the inverse stays in L1 for all channels */
+    for (int x0 = 0; x0 < w; x0 += 256) {
+        int n = w - x0 < 256 ? w - x0 : 256;
+        const double *mx = m + x0;
+        double *kx = ws->k + x0;
         if (gc == 3) {
-            const double *mip[3];
-            for (int c = 0; c < 3; c++)
-                mip[c] = m + (size_t)(j->self ? 3 + pair3[c][ch]
-                                              : 3 + 6 + j->sc + ch * 3 + c) * st;
 #if GH_OPS_X86
             if (avx2)
-                gf_coef3_avx2(ws->k, m, mp, mip, st, a, a + st, a + 2 * st, b, w);
+                gf_inverse3_avx2(mx, st, j->eps, kx, n);
             else
 #endif
-                gf_coef3_base(ws->k, m, mp, mip, st, a, a + st, a + 2 * st, b, w);
-        } else {
-            const double *mip = m + (size_t)(j->self ? 1 : 2 + j->sc + ch) * st;
+                gf_inverse3_base(mx, st, j->eps, kx, n);
+        }
+        for (int ch = 0; ch < j->sc; ch++) {
+            const double *mp = mx + (size_t)(j->self ? ch : gc + nii + ch) * st;
+            double *a = ab + (size_t)(ch * gc) * st + x0, *b = ab + (size_t)(j->sc * gc + ch) * st + x0;
+            if (gc == 3) {
+                const double *mip[3];
+                for (int c = 0; c < 3; c++)
+                    mip[c] = mx + (size_t)(j->self ? 3 + pair3[c][ch]
+                                                    : 3 + 6 + j->sc + ch * 3 + c) * st;
 #if GH_OPS_X86
-            if (avx2)
-                gf_coef1_avx2(m, m + st, mp, mip, j->eps, a, b, w);
-            else
+                if (avx2)
+                    gf_coef3_avx2(kx, mx, mp, mip, st, a, a + st, a + 2 * st, b, n);
+                else
 #endif
-                gf_coef1_base(m, m + st, mp, mip, j->eps, a, b, w);
+                    gf_coef3_base(kx, mx, mp, mip, st, a, a + st, a + 2 * st, b, n);
+            } else {
+                const double *mip = mx + (size_t)(j->self ? 1 : 2 + j->sc + ch) * st;
+#if GH_OPS_X86
+                if (avx2)
+                    gf_coef1_avx2(mx, mx + st, mp, mip, j->eps, a, b, n);
+                else
+#endif
+                    gf_coef1_base(mx, mx + st, mp, mip, j->eps, a, b, n);
+            }
         }
     }
 }

@@ -125,15 +125,16 @@ GF_TARGET static void GF_FN(hbox)(const double *restrict v, double *restrict out
 }
 
 /* 3-channel guide: the inverse of Sigma + eps Id (by cofactors, over the
- * determinant) from the means of I (m[0..2]) and of its products (m[3..8], pairs
- * 00 01 02 11 12 22), into k[0..5] (entries 00 01 02 11 12 22). */
-GF_TARGET static void GF_FN(inverse3)(const double *restrict m, size_t st, double eps,
-                                      double *restrict k, int w)
+ * determinant) from the means of I (m0..m2) and of its products (c00..c22), into
+ * k00..k22. Every plane is its own restrict parameter: GCC does not vectorize the
+ * loop when the stores might overlap. */
+GF_TARGET static void GF_FN(inverse3_planes)(
+    const double *restrict m0, const double *restrict m1, const double *restrict m2,
+    const double *restrict c00, const double *restrict c01, const double *restrict c02,
+    const double *restrict c11, const double *restrict c12, const double *restrict c22, double eps,
+    double *restrict k00, double *restrict k01, double *restrict k02, double *restrict k11,
+    double *restrict k12, double *restrict k22, int w)
 {
-    const double *m0 = m, *m1 = m + st, *m2 = m + 2 * st, *c00 = m + 3 * st, *c01 = m + 4 * st,
-                 *c02 = m + 5 * st, *c11 = m + 6 * st, *c12 = m + 7 * st, *c22 = m + 8 * st;
-    double *k00 = k, *k01 = k + st, *k02 = k + 2 * st, *k11 = k + 3 * st, *k12 = k + 4 * st,
-           *k22 = k + 5 * st;
     for (int x = 0; x < w; x++) {
         double s00 = c00[x] - m0[x] * m0[x] + eps, s01 = c01[x] - m0[x] * m1[x],
                s02 = c02[x] - m0[x] * m2[x], s11 = c11[x] - m1[x] * m1[x] + eps,
@@ -149,6 +150,14 @@ GF_TARGET static void GF_FN(inverse3)(const double *restrict m, size_t st, doubl
         k12[x] = i12 * inv;
         k22[x] = i22 * inv;
     }
+}
+
+/* The same from m[0..8] (I, then pairs 00 01 02 11 12 22) into k[0..5], planes st apart. */
+GF_TARGET static void GF_FN(inverse3)(const double *m, size_t st, double eps, double *k, int w)
+{
+    GF_FN(inverse3_planes)(m, m + st, m + 2 * st, m + 3 * st, m + 4 * st, m + 5 * st, m + 6 * st,
+                           m + 7 * st, m + 8 * st, eps, k, k + st, k + 2 * st, k + 3 * st,
+                           k + 4 * st, k + 5 * st, w);
 }
 
 /* 3-channel guide, one source channel: a = k cov(I, p), b = mean p - a . mean I,
