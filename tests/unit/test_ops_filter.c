@@ -129,6 +129,102 @@ static void test_guided(void)
     gh_image_free(small_turned);
 }
 
+/* Mean of f(x, y) over the clipped (2r + 1)^2 window around (x0, y0). */
+#define WINDOW_MEAN(out, expr)                                                                     \
+    do {                                                                                           \
+        double s_ = 0, n_ = 0;                                                                     \
+        for (int y = y0 - r < 0 ? 0 : y0 - r; y <= y0 + r && y < h; y++)                           \
+            for (int x = x0 - r < 0 ? 0 : x0 - r; x <= x0 + r && x < w; x++, n_++)                 \
+                s_ += (expr);                                                                      \
+        (out) = s_ / n_;                                                                           \
+    } while (0)
+
+/* He's guided filter computed directly, pixel by pixel (Gaussian elimination for
+ * the 3x3 system), on a small image: every source channel count, both guides,
+ * windows larger than the image. */
+static void test_guided_direct(void)
+{
+    static const int cases[][5] = {/* w, h, guide channels, source channels, radius */
+                                   {1, 1, 3, 3, 2}, {1, 5, 1, 2, 1}, {7, 1, 3, 1, 3}, {9, 6, 3, 4, 2},
+                                   {5, 8, 1, 4, 9}, {11, 4, 3, 2, 0}, {6, 6, 3, 3, 40}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        int w = cases[t][0], h = cases[t][1], gc = cases[t][2], sc = cases[t][3], r = cases[t][4];
+        double eps = 0.02;
+        struct gh_image *I = noise_image(w, h, gc, 40 + (unsigned)t);
+        struct gh_image *P = noise_image(w, h, sc, 50 + (unsigned)t), *out = NULL;
+        double *A = calloc((size_t)(w * h * sc * 4), sizeof *A); /* a (gc) and b per channel */
+        CHECK_OK(gh_ops_guided(I, P, r, eps, 2, &out));
+        if (!I || !P || !out || !A)
+            goto next;
+#define G(c, x, y) ((double)gh_image_plane(I, c)[(y) * w + (x)])
+#define S(c, x, y) ((double)gh_image_plane(P, c)[(y) * w + (x)])
+        for (int y0 = 0; y0 < h; y0++)
+            for (int x0 = 0; x0 < w; x0++)
+                for (int ch = 0; ch < sc; ch++) {
+                    double mi[3], m[3][4], mp, cov[3];
+                    WINDOW_MEAN(mp, S(ch, x, y));
+                    for (int c = 0; c < gc; c++) {
+                        WINDOW_MEAN(mi[c], G(c, x, y));
+                        WINDOW_MEAN(cov[c], G(c, x, y) * S(ch, x, y));
+                    }
+                    for (int c = 0; c < gc; c++) {
+                        for (int d = 0; d < gc; d++) {
+                            WINDOW_MEAN(m[c][d], G(c, x, y) * G(d, x, y));
+                            m[c][d] -= mi[c] * mi[d] - (c == d ? eps : 0);
+                        }
+                        m[c][gc] = cov[c] - mi[c] * mp;
+                    }
+                    for (int c = 0; c < gc; c++) /* elimination with partial pivoting */
+                        for (int d = c + 1; d < gc; d++) {
+                            if (fabs(m[d][c]) > fabs(m[c][c]))
+                                for (int k = 0; k <= gc; k++) {
+                                    double tmp = m[c][k];
+                                    m[c][k] = m[d][k];
+                                    m[d][k] = tmp;
+                                }
+                            double f = m[d][c] / m[c][c];
+                            for (int k = c; k <= gc; k++)
+                                m[d][k] -= f * m[c][k];
+                        }
+                    double *a = A + ((size_t)(y0 * w + x0) * (size_t)sc + (size_t)ch) * 4;
+                    a[3] = mp;
+                    for (int c = gc - 1; c >= 0; c--) {
+                        double v = m[c][gc];
+                        for (int k = c + 1; k < gc; k++)
+                            v -= m[c][k] * a[k];
+                        a[c] = v / m[c][c];
+                        a[3] -= a[c] * mi[c];
+                    }
+                }
+        double worst = 0;
+        for (int y0 = 0; y0 < h; y0++)
+            for (int x0 = 0; x0 < w; x0++)
+                for (int ch = 0; ch < sc; ch++) {
+                    double q = 0, v;
+#define COEF(k) A[((size_t)(y * w + x) * (size_t)sc + (size_t)ch) * 4 + (k)]
+                    for (int c = 0; c < gc; c++) {
+                        WINDOW_MEAN(v, COEF(c));
+                        q += v * G(c, x0, y0);
+                    }
+                    WINDOW_MEAN(v, COEF(3));
+                    q += v;
+                    double d = fabs(q - gh_image_plane(out, ch)[y0 * w + x0]);
+                    worst = d > worst ? d : worst;
+                }
+        CHECK_MSG(worst <= 1e-5, "guided %dx%d, guide %d, source %d, radius %d: off by %g", w, h,
+                  gc, sc, r, worst);
+#undef COEF
+#undef G
+#undef S
+    next:
+        free(A);
+        gh_image_free(I);
+        gh_image_free(P);
+        gh_image_free(out);
+    }
+}
+#undef WINDOW_MEAN
+
 /* A source equal to the guide takes a shortcut (only the guide's products are
  * summed): it must agree with the general path, run on a source that differs in
  * one corner pixel, everywhere out of that pixel's reach. */
@@ -328,6 +424,7 @@ int main(void)
     gh_image_free(small);
     test_bilateral_fast();
     test_guided();
+    test_guided_direct();
     test_guided_self();
     test_guided_threads();
     test_kuwahara();
