@@ -194,8 +194,25 @@ static void level1_row(const struct gf_job *j, struct gf_ws *ws, int y)
                 vacc(j, ws->v1 + (size_t)k * st, factor_row(j, k, 0, yy), factor_row(j, k, 1, yy),
                      NULL, NULL);
     } else {
-        int ya = y + r < h ? y + r : -1, ys = y - r - 1;
-        for (int k = 0; k < j->np1; k++)
+        int ya = y + r < h ? y + r : -1, ys = y - r - 1, k = 0;
+        if (j->gc == 3 && ya >= 0 && ys >= 0) {
+            double *v = ws->v1;
+            const float *a[3], *s[3];
+            for (int c = 0; c < 3; c++) {
+                a[c] = j->base[c] + (size_t)ya * (size_t)w;
+                s[c] = j->base[c] + (size_t)ys * (size_t)w;
+            }
+#if GH_OPS_X86
+            if (j->avx2)
+                gf_vacc9_avx2(v, v + st, v + 2 * st, v + 3 * st, v + 4 * st, v + 5 * st, v + 6 * st,
+                              v + 7 * st, v + 8 * st, a[0], a[1], a[2], s[0], s[1], s[2], w);
+            else
+#endif
+                gf_vacc9_base(v, v + st, v + 2 * st, v + 3 * st, v + 4 * st, v + 5 * st, v + 6 * st,
+                              v + 7 * st, v + 8 * st, a[0], a[1], a[2], s[0], s[1], s[2], w);
+            k = 9;
+        }
+        for (; k < j->np1; k++)
             vacc(j, ws->v1 + (size_t)k * st, ya >= 0 ? factor_row(j, k, 0, ya) : NULL,
                  ya >= 0 ? factor_row(j, k, 1, ya) : NULL,
                  ys >= 0 ? factor_row(j, k, 0, ys) : NULL, ys >= 0 ? factor_row(j, k, 1, ys) : NULL);

@@ -34,6 +34,30 @@ GF_TARGET static void GF_FN(vacc)(double *restrict v, const float *restrict a0,
     }
 }
 
+/* vacc for the nine guide planes of a 3-channel guide at once (I_0..2, then the
+ * products 00 01 02 11 12 22), rows a (entering) and s (leaving) both present:
+ * each guide value is loaded once for all its products. Same operations as vacc. */
+GF_TARGET static void GF_FN(vacc9)(double *restrict v0, double *restrict v1, double *restrict v2,
+                                   double *restrict v3, double *restrict v4, double *restrict v5,
+                                   double *restrict v6, double *restrict v7, double *restrict v8,
+                                   const float *restrict a0, const float *restrict a1,
+                                   const float *restrict a2, const float *restrict s0,
+                                   const float *restrict s1, const float *restrict s2, int w)
+{
+    for (int x = 0; x < w; x++) {
+        double p0 = a0[x], p1 = a1[x], p2 = a2[x], q0 = s0[x], q1 = s1[x], q2 = s2[x];
+        v0[x] += p0 - q0;
+        v1[x] += p1 - q1;
+        v2[x] += p2 - q2;
+        v3[x] += p0 * p0 - q0 * q0;
+        v4[x] += p0 * p1 - q0 * q1;
+        v5[x] += p0 * p2 - q0 * q2;
+        v6[x] += p1 * p1 - q1 * q1;
+        v7[x] += p1 * p2 - q1 * q2;
+        v8[x] += p2 * p2 - q2 * q2;
+    }
+}
+
 /* v += a - s over a row of doubles (either may be NULL). */
 GF_TARGET static void GF_FN(vaccd)(double *restrict v, const double *restrict a,
                                    const double *restrict s, int w)
