@@ -126,6 +126,15 @@ static enum gh_status run(const char *op, const struct gh_image *in, int threads
         st = gh_ops_xdog(in, 1.0, 1.6, 0.98, 0.005, 200, threads, &out);
     } else if (!strcmp(op, "guided")) {
         st = gh_ops_guided(in, in, 8, 0.01, threads, &out);
+    } else if (!strcmp(op, "guided_cross")) {
+        /* A source other than the guide (its channels rotated), made once, untimed:
+         * no guide-is-source shortcut on either side. */
+        static struct gh_image *src;
+        if (!src && gh_image_new(in->width, in->height, 3, &src) == GH_OK)
+            for (int c = 0; c < 3; c++)
+                memcpy(gh_image_plane(src, c), gh_image_plane(in, (c + 1) % 3),
+                       gh_image_plane_size(in) * sizeof(float));
+        st = src ? gh_ops_guided(in, src, 8, 0.01, threads, &out) : GH_ERR_NOMEM;
     } else if (!strcmp(op, "kuwahara")) {
         st = gh_ops_kuwahara(in, 4, threads, &out);
     } else if (!strcmp(op, "kuwahara_generalized")) {
