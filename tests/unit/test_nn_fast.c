@@ -4,6 +4,9 @@
  *   partial edge tiles;
  * - the direct small-m convolution (conv_small.c) against the same reference,
  *   1 to 4 output channels, 7x7 and 3x3 kernels, zero and reflect pads;
+ * - ChannelNorm with its 1x1 conv folded in, on the normalized tensor itself
+ *   (Gram statistics) and on another tensor, against GH_NN_NO_FUSE on a small
+ *   LADE graph at odd sizes and thread counts;
  * - the graph rewrites (fuse.c: ChannelNorm with its 1x1 conv folded in;
  *   graph.c: reflect Pad folded into Conv) and Winograd together on the Hayao model against the same model
  *   loaded with GH_NN_NO_FUSE and im2col convolutions, at a square and an
@@ -129,6 +132,52 @@ static struct gh_nn_model *load(int fuse)
     return m;
 }
 
+/* LADE normalizations (tools/make-nn-lade-model): ChannelNorm with its 1x1
+ * conv folded, on x itself (Gram statistics) and on another tensor (column
+ * block statistics), against every op on its own (GH_NN_NO_FUSE). */
+static void lade_case(int h, int w, int threads)
+{
+    struct gh_nn_model *fast = NULL, *plain = NULL;
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/lade.onnx"), &fast));
+    setenv("GH_NN_NO_FUSE", "1", 1);
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/lade.onnx"), &plain));
+    unsetenv("GH_NN_NO_FUSE");
+    if (!fast || !plain)
+        goto out;
+    int gram = 0, other = 0;
+    for (int i = 0; i < fast->n_nodes; i++)
+        if (fast->nodes[i].op == GH_NN_OP_CHANNEL_NORM && fast->nodes[i].n_in == 6) {
+            gram += fast->nodes[i].in[0] == fast->nodes[i].in[1];
+            other += fast->nodes[i].in[0] != fast->nodes[i].in[1];
+        }
+    CHECK_MSG(gram == 1 && other == 1, "lade: %d Gram and %d other folded norms", gram, other);
+    gh_nn_set_threads(fast, threads);
+    gh_nn_set_threads(plain, threads);
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, 3, h, w}, NULL}, y1 = {0}, y2 = {0};
+    x.data = malloc(sizeof(float) * (size_t)(3 * h * w));
+    for (int i = 0; i < 3 * h * w; i++)
+        ((float *)x.data)[i] = frand();
+    CHECK_OK(gh_nn_run(fast, &x, &y1));
+    CHECK_OK(gh_nn_run(plain, &x, &y2));
+    if (y1.data && y2.data) {
+        size_t n = gh_nn_tensor_count(&y1);
+        double maxerr = 0;
+        CHECK(n == gh_nn_tensor_count(&y2) && y1.shape[1] == 5 && y1.shape[2] == h && y1.shape[3] == w);
+        for (size_t i = 0; i < n; i++) {
+            double e = fabs(((float *)y1.data)[i] - ((float *)y2.data)[i]);
+            if (!(e <= maxerr))
+                maxerr = e;
+        }
+        CHECK_MSG(maxerr < 1e-4, "lade %dx%d, %d threads: fused vs plain max abs %g", h, w, threads, maxerr);
+    }
+    free(x.data);
+    gh_nn_tensor_release(&y1);
+    gh_nn_tensor_release(&y2);
+out:
+    gh_nn_free(fast);
+    gh_nn_free(plain);
+}
+
 static void model_case(struct gh_nn_model *fast, struct gh_nn_model *plain, int h, int w)
 {
     struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y1 = {0}, y2 = {0};
@@ -175,6 +224,13 @@ int main(void)
     small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
     small_case(7, 2, 11, 33, 3, 1, 0, 2, 1, 1, 3);  /* uneven pads, 3 threads */
     small_case(9, 4, 6, 40, 3, 0, 0, 0, 0, 0, 1);   /* no pads */
+
+    lade_case(21, 26, 1);
+    lade_case(21, 26, 2);
+    lade_case(1, 1, 2);     /* one pixel: zero variances */
+    lade_case(7, 3, 3);     /* fewer column blocks than threads */
+    lade_case(67, 93, 2);   /* several blocks, a partial last one */
+    lade_case(128, 160, 2);
 
     struct gh_nn_model *fast = load(1), *plain = load(0);
     if (fast && plain) {
