@@ -1,15 +1,18 @@
-/* Direct convolution for very few output channels (m <= 4), stride 1: the
- * generators' last 7x7 convolution (32 -> 3 channels) is a GEMM with 3 rows,
- * which OpenBLAS runs at a small fraction of its peak (it was a third of the
- * whole Hayao run). Here each output row is computed in chunks of 32 pixels
- * with all m outputs' accumulators in registers, reading per (channel, kernel
- * row) a padded copy of the input row (zero or reflect padding applied while
- * copying), vectorized over pixels. */
+/* Direct convolution for few output channels or few input channels, stride
+ * 1: the generators' last 7x7 convolution (32 -> 3 channels) is a GEMM with 3
+ * rows and the first (3 -> 32) one with K = 147 whose im2col matrix is 49x the
+ * input; OpenBLAS runs both far below its peak. Here each output row is made
+ * from padded copies of the input rows it needs (zero or reflect padding
+ * applied while copying, once per output row for all outputs), in chunks of
+ * pixels with the accumulators of 4 outputs (or the last 1 to 3) in registers,
+ * vectorized over pixels, bias as the accumulators' start value. */
 #include "nn/nn_ops.h"
 
 #include <string.h>
 
-#define CHUNK 32
+/* Pixels per chunk for M outputs: M * CHUNK_M / 8 AVX2 accumulators (12 of
+ * the 16 registers), the rest for the input vectors and the weights. */
+#define CHUNK_PAD 96 /* a multiple of every chunk length below */
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 #define SMALL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -20,7 +23,7 @@
 /* Floats per padded row: whole chunks plus the kernel's reach. */
 static size_t row_len(const struct gh_nn_conv_small *a)
 {
-    return (size_t)((a->ow + CHUNK - 1) / CHUNK * CHUNK + a->kw - 1);
+    return (size_t)((a->ow + CHUNK_PAD - 1) / CHUNK_PAD * CHUNK_PAD + a->kw - 1);
 }
 
 size_t gh_nn_conv_small_scratch(const struct gh_nn_conv_small *a, int threads)
@@ -28,40 +31,73 @@ size_t gh_nn_conv_small_scratch(const struct gh_nn_conv_small *a, int threads)
     return (size_t)threads * (size_t)(a->c * a->kh) * row_len(a) * sizeof(float);
 }
 
-static inline __attribute__((always_inline)) void chunk(const struct gh_nn_conv_small *a, const float *rows,
-                                                        size_t rl, int64_t x0, float *const *out, const int M)
-{
-    float acc[4][CHUNK] = {{0}};
-    for (int64_t ch = 0; ch < a->c; ch++)
-        for (int64_t ky = 0; ky < a->kh; ky++) {
-            const float *r = rows + (size_t)(ch * a->kh + ky) * rl + x0;
-            for (int64_t kx = 0; kx < a->kw; kx++) {
-                float wv[4];
-                for (int o = 0; o < M; o++)
-                    wv[o] = a->wt[((o * a->c + ch) * a->kh + ky) * a->kw + kx];
-                for (int j = 0; j < CHUNK; j++) {
-                    float v = r[kx + j];
-                    for (int o = 0; o < M; o++)
-                        acc[o][j] += wv[o] * v;
-                }
-            }
-        }
-    int64_t n = a->ow - x0 < CHUNK ? a->ow - x0 : CHUNK;
-    for (int o = 0; o < M; o++)
-        memcpy(out[o] + x0, acc[o], (size_t)n * sizeof(float));
-}
+typedef float v8 __attribute__((vector_size(32)));
+
+/* Outputs o0 .. o0+M-1 at pixels x0 .. x0+CH-1 of one output row; one
+ * function per (M, CH) so the accumulators are exactly M * CH / 8 vectors
+ * (written with vector types: from plain arrays GCC unrolled the tap loop
+ * and spilled them). */
+#define CHUNK_FN(M, CH)                                                                                         \
+    static inline __attribute__((always_inline)) void chunk_##M##_##CH(                                          \
+        const struct gh_nn_conv_small *a, const float *rows, size_t rl, int64_t x0, float *const *out, int64_t o0) \
+    {                                                                                                           \
+        enum { NV = (CH) / 8 };                                                                                 \
+        v8 acc[M][NV];                                                                                          \
+        int64_t taps = a->c * a->kh * a->kw;                                                                    \
+        for (int o = 0; o < M; o++) {                                                                           \
+            float b = a->bias ? a->bias[o0 + o] : 0;                                                            \
+            for (int j = 0; j < NV; j++)                                                                        \
+                acc[o][j] = (v8){b, b, b, b, b, b, b, b};                                                       \
+        }                                                                                                       \
+        const float *w0 = a->wt + o0 * taps;                                                                    \
+        for (int64_t rix = 0; rix < a->c * a->kh; rix++) {                                                      \
+            const float *r = rows + (size_t)rix * rl + x0;                                                      \
+            const float *wr = w0 + rix * a->kw;                                                                 \
+            for (int64_t kx = 0; kx < a->kw; kx++) {                                                            \
+                float wv[M];                                                                                    \
+                v8 v;                                                                                           \
+                for (int o = 0; o < M; o++)                                                                     \
+                    wv[o] = wr[o * taps + kx];                                                                  \
+                for (int j = 0; j < NV; j++) {                                                                  \
+                    memcpy(&v, r + kx + 8 * j, sizeof v);                                                       \
+                    for (int o = 0; o < M; o++)                                                                 \
+                        acc[o][j] += wv[o] * v;                                                                 \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
+        int64_t n = a->ow - x0 < CH ? a->ow - x0 : CH;                                                          \
+        for (int o = 0; o < M; o++)                                                                             \
+            memcpy(out[o] + x0, acc[o], (size_t)n * sizeof(float));                                             \
+    }
+CHUNK_FN(1, 32)
+CHUNK_FN(2, 48)
+CHUNK_FN(3, 32)
+CHUNK_FN(4, 24)
 
 SMALL_CLONES static void output_row(const struct gh_nn_conv_small *a, const float *rows, size_t rl, int64_t oy)
 {
-    float *out[4];
-    for (int o = 0; o < a->m; o++)
-        out[o] = a->y + (o * a->oh + oy) * a->ow;
-    for (int64_t x0 = 0; x0 < a->ow; x0 += CHUNK) {
-        switch (a->m) { /* a constant M per case: accumulators stay in registers */
-        case 1: chunk(a, rows, rl, x0, out, 1); break;
-        case 2: chunk(a, rows, rl, x0, out, 2); break;
-        case 3: chunk(a, rows, rl, x0, out, 3); break;
-        default: chunk(a, rows, rl, x0, out, 4); break;
+    for (int64_t o0 = 0; o0 < a->m; o0 += 4) {
+        int64_t mb = a->m - o0 < 4 ? a->m - o0 : 4;
+        float *out[4];
+        for (int o = 0; o < mb; o++)
+            out[o] = a->y + ((o0 + o) * a->oh + oy) * a->ow;
+        switch (mb) { /* constant M and chunk per case: accumulators stay in registers */
+        case 1:
+            for (int64_t x0 = 0; x0 < a->ow; x0 += 32)
+                chunk_1_32(a, rows, rl, x0, out, o0);
+            break;
+        case 2:
+            for (int64_t x0 = 0; x0 < a->ow; x0 += 48)
+                chunk_2_48(a, rows, rl, x0, out, o0);
+            break;
+        case 3:
+            for (int64_t x0 = 0; x0 < a->ow; x0 += 32)
+                chunk_3_32(a, rows, rl, x0, out, o0);
+            break;
+        default:
+            for (int64_t x0 = 0; x0 < a->ow; x0 += 24)
+                chunk_4_24(a, rows, rl, x0, out, o0);
+            break;
         }
     }
 }

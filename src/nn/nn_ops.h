@@ -38,14 +38,16 @@ GH_NN_CHECK(gh_nn_c_constant);
 GH_NN_CHECK(gh_nn_c_concat);
 GH_NN_CHECK(gh_nn_c_internal);
 
-/* Direct stride-1, undilated, ungrouped convolution with m <= 4 output
- * channels of one image x[c,h,w] -> y[m,oh,ow] (conv_small.c; no bias), pads
- * top/left given (bottom/right follow from oh, ow), zeros or reflect. */
+/* Direct stride-1, undilated, ungrouped convolution of one image
+ * x[c,h,w] -> y[m,oh,ow] (conv_small.c) for few input or few output
+ * channels, pads top/left given (bottom/right follow from oh, ow), zeros or
+ * reflect; bias[m] may be NULL. */
 struct gh_nn_conv_small {
     const float *x, *wt; /* wt: weights [m, c, kh, kw] */
     float *y;
     int64_t c, h, w, m, oh, ow, kh, kw, pt, pl;
     int reflect;
+    const float *bias;
 };
 size_t gh_nn_conv_small_scratch(const struct gh_nn_conv_small *a, int threads);
 void gh_nn_conv_small_run(const struct gh_nn_conv_small *a, float *scratch, int threads);

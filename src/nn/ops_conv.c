@@ -393,25 +393,19 @@ GH_NN_KERNEL(gh_nn_k_conv)
     if (!hw || !g.n || !g.m)
         return GH_OK;
     if (gh_nn_use_direct_small && g.group == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-        g.kh * g.kw >= 9 && g.oh * g.ow >= 256 && g.m <= 4 && g.c * g.kh * g.kw >= 64) {
-        /* Few output channels (conv_small.c): all m outputs' accumulators in
-         * registers over 32 pixels, so each padded input row is read once
-         * per output row, not m times as in small_rows below. */
-        struct gh_nn_conv_small a = {NULL, wd, NULL, g.c, g.h, g.w, 4, g.oh, g.ow, g.kh, g.kw, g.pt, g.pl, g.reflect};
+        g.kh * g.kw >= 9 && g.oh * g.ow >= 256 && ((g.m <= 4 && g.c * g.kh * g.kw >= 64) || g.c <= 4)) {
+        /* Few output or input channels (conv_small.c): 4 outputs'
+         * accumulators in registers over a pixel chunk, padded input rows
+         * made once per output row for all outputs. */
+        struct gh_nn_conv_small a = {NULL, wd, NULL, g.c, g.h, g.w, g.m, g.oh, g.ow, g.kh, g.kw, g.pt, g.pl, g.reflect, bd};
         int threads = x->threads < 1 ? 1 : x->threads;
         float *scratch;
         if ((st = gh_nn_scratch(x, gh_nn_conv_small_scratch(&a, threads), (void **)&scratch)))
             return st;
         for (int64_t n = 0; n < g.n; n++) {
-            for (int64_t o = 0; o < g.m; o += 4) {
-                a.m = g.m - o < 4 ? g.m - o : 4;
-                a.wt = wd + o * g.c * g.kh * g.kw;
-                a.x = xd + n * g.c * ihw;
-                a.y = yd + (n * g.m + o) * hw;
-                gh_nn_conv_small_run(&a, scratch, threads);
-            }
-            if (bd)
-                add_bias(yd + n * g.m * hw, bd, g.m, hw);
+            a.x = xd + n * g.c * ihw;
+            a.y = yd + n * g.m * hw;
+            gh_nn_conv_small_run(&a, scratch, threads);
         }
         return GH_OK;
     }

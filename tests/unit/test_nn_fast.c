@@ -2,8 +2,10 @@
  * - Winograd F(4x4,3x3) (winograd.c) against a direct float64 convolution on
  *   random data at odd sizes, with zero, top-left-only and reflect pads and
  *   partial edge tiles;
- * - the direct small-m convolution (conv_small.c) against the same reference,
- *   1 to 4 output channels, 7x7 and 3x3 kernels, zero and reflect pads;
+ * - the direct convolution for few channels (conv_small.c) against the same
+ *   reference, 1 to 4 output channels and 3 input channels to 32 outputs (blocks
+ *   of 4 and a remainder), 3x3, 5x5 and 7x7 kernels, zero and reflect pads, with
+ *   and without bias (the ASan build runs its portable clone);
  * - ChannelNorm with its 1x1 conv folded in, on the normalized tensor itself
  *   (Gram statistics) and on another tensor, against GH_NN_NO_FUSE on a small
  *   LADE graph at odd sizes and thread counts;
@@ -88,14 +90,17 @@ static void small_case(int c, int m, int h, int w, int k, int pt, int pl, int pb
         x[i] = frand();
     for (int i = 0; i < m * c * k * k; i++)
         wt[i] = frand() * 0.5f;
-    struct gh_nn_conv_small a = {x, wt, y, c, h, w, m, oh, ow, k, k, pt, pl, reflect};
+    float *bias = malloc(sizeof(float) * (size_t)m);
+    for (int i = 0; i < m; i++)
+        bias[i] = frand();
+    struct gh_nn_conv_small a = {x, wt, y, c, h, w, m, oh, ow, k, k, pt, pl, reflect, m % 2 ? bias : NULL};
     float *scratch = malloc(gh_nn_conv_small_scratch(&a, threads));
     gh_nn_conv_small_run(&a, scratch, threads);
     double maxerr = 0;
     for (int o = 0; o < m; o++)
         for (int i = 0; i < oh; i++)
             for (int j = 0; j < ow; j++) {
-                double s = 0;
+                double s = a.bias ? a.bias[o] : 0;
                 for (int ch = 0; ch < c; ch++)
                     for (int ky = 0; ky < k; ky++)
                         for (int kx = 0; kx < k; kx++) {
@@ -117,6 +122,7 @@ static void small_case(int c, int m, int h, int w, int k, int pt, int pl, int pb
     free(x);
     free(wt);
     free(y);
+    free(bias);
     free(scratch);
 }
 
@@ -224,6 +230,10 @@ int main(void)
     small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
     small_case(7, 2, 11, 33, 3, 1, 0, 2, 1, 1, 3);  /* uneven pads, 3 threads */
     small_case(9, 4, 6, 40, 3, 0, 0, 0, 0, 0, 1);   /* no pads */
+    small_case(3, 32, 19, 53, 7, 3, 3, 3, 3, 1, 2); /* the generators' first conv: 8 blocks of 4 outputs */
+    small_case(3, 9, 13, 30, 7, 3, 3, 3, 3, 0, 2);  /* 4 + 4 + 1 outputs, zeros */
+    small_case(2, 6, 8, 101, 3, 1, 1, 1, 1, 1, 3);  /* 4 + 2 outputs, chunks of 24 and 48 */
+    small_case(4, 7, 5, 25, 5, 2, 2, 2, 2, 1, 1);   /* 4 + 3 */
 
     lade_case(21, 26, 1);
     lade_case(21, 26, 2);
