@@ -52,6 +52,10 @@ struct gh_nn_conv_small {
 size_t gh_nn_conv_small_scratch(const struct gh_nn_conv_small *a, int threads);
 void gh_nn_conv_small_run(const struct gh_nn_conv_small *a, float *scratch, int threads);
 
+/* g[c*c] += D D^T for D = d[c rows, n columns, row stride ld] (gram.c):
+ * float sums within the call, added to g in double; g stays symmetric. */
+void gh_nn_gram_add(const float *d, int64_t ld, int64_t c, int64_t n, double *g);
+
 /* Normalizes axis against rank (negative counts from the end); -1 if out of range. */
 static inline int gh_nn_axis(int64_t axis, int rank)
 {

@@ -915,6 +915,8 @@ GH_NN_KERNEL(gh_nn_k_softmax)
 
 #define NORM_LANES 16
 #define NORM_RUN 1024
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
 
 /* Mean and population variance in one pass over shifted values d = x - x[0]
  * (float lanes per short run, summed in double): var = E[d^2] - E[d]^2 keeps
@@ -1059,12 +1061,12 @@ static enum gh_status conv1x1_stats(struct gh_nn_exec *x, const struct gh_nn_ten
 /* When the folded 1x1 conv reads x itself (x1 = W x + b, AnimeGANv3's LADE),
  * both statistics follow from x's per-channel sums and its C x C Gram
  * matrix: mean(x1) = W mean(x) + b, var(x1)[o] = w_o^T Cov(x) w_o. One pass
- * over x (an SGEMM per column block of x shifted by its first column, float
+ * over x (gram.c per column block of x shifted by its first column, float
  * within a block, double across blocks) replaces the statistics pass over x
  * and the 1x1 product with its own statistics pass. */
 struct gram_ctx {
     const float *x, *shift;
-    float *buf;   /* per thread: c * C1_BLOCK shifted values, then the block's c * c Gram */
+    float *buf;   /* per thread: c * C1_BLOCK shifted values */
     double *acc;  /* per thread: Gram c * c, then sums c */
     int64_t c, hw;
     int threads;
@@ -1075,7 +1077,7 @@ GH_NN_SIMD static void gram_range(void *arg, int begin, int end)
     const struct gram_ctx *c = arg;
     int64_t nblocks = (c->hw + C1_BLOCK - 1) / C1_BLOCK, cc = c->c;
     for (int th = begin; th < end; th++) {
-        float *d = c->buf + (size_t)th * (size_t)(cc * C1_BLOCK + cc * cc), *g = d + cc * C1_BLOCK;
+        float *d = c->buf + (size_t)th * (size_t)(cc * C1_BLOCK);
         double *G = c->acc + (size_t)th * (size_t)(cc * cc + cc), *S = G + cc * cc;
         for (int64_t i = 0; i < cc * cc + cc; i++)
             G[i] = 0;
@@ -1098,9 +1100,7 @@ GH_NN_SIMD static void gram_range(void *arg, int begin, int end)
                 for (int l = 0; l < NORM_LANES; l++)
                     S[ch] += a1[l];
             }
-            gh_nn_sgemm(1, 0, 1, (int)cc, (int)cc, (int)nb, 1.0f, d, (int)nb, d, (int)nb, 0.0f, g, (int)cc);
-            for (int64_t i = 0; i < cc * cc; i++)
-                G[i] += g[i];
+            gh_nn_gram_add(d, nb, cc, nb, G);
         }
     }
 }
@@ -1115,7 +1115,7 @@ static enum gh_status gram_stats(struct gh_nn_exec *x, const struct gh_nn_tensor
         (b && (int64_t)gh_nn_tensor_count(b) != cin) || cin > 4096 || hw > INT32_MAX)
         return gh_error(GH_ERR_MODEL, "folded 1x1 convolution: weights do not fit");
     int threads = x->threads < 1 ? 1 : x->threads;
-    size_t per = (size_t)(cin * C1_BLOCK + cin * cin), dper = (size_t)(cin * cin + cin);
+    size_t per = (size_t)(cin * C1_BLOCK), dper = (size_t)(cin * cin + cin);
     size_t floats = (size_t)threads * per + (size_t)cin, dbl = (size_t)threads * dper + dper;
     float *buf;
     enum gh_status st = gh_nn_scratch(x, floats * sizeof(float) + dbl * sizeof(double) + 16, (void **)&buf);
@@ -1182,17 +1182,21 @@ GH_NN_SIMD static void cnorm_range(void *arg, int begin, int end)
             channel_stats(p1, c->len1, &m1, &v1);
         }
         float k = (1.0f / sqrt_floor(v + c->eps)) * sqrt_floor(v1 + c->eps1), a = c->alpha;
-        /* Through a local block: q may be p (in place), and the possible
-         * overlap would keep the compiler from vectorizing the loop. */
+        /* Vector types: from scalar code GCC kept the LeakyRelu's branch (a
+         * compare may trap, so it does not if-convert); q may be p. */
         int64_t i = 0;
-        for (; i + NORM_LANES <= c->len; i += NORM_LANES) {
-            float blk[NORM_LANES];
-            memcpy(blk, p + i, sizeof blk);
-            for (int l = 0; l < NORM_LANES; l++) {
-                float t = (blk[l] - m) * k + m1;
-                blk[l] = t >= 0 ? t : t * a;
-            }
-            memcpy(q + i, blk, sizeof blk);
+        v8f vm = {m, m, m, m, m, m, m, m}, vk = {k, k, k, k, k, k, k, k}, vm1 = {m1, m1, m1, m1, m1, m1, m1, m1};
+        v8f va = {a, a, a, a, a, a, a, a};
+        for (; i + 8 <= c->len; i += 8) {
+            v8f t;
+            memcpy(&t, p + i, sizeof t);
+            t = (t - vm) * vk + vm1;
+            v8i pos = t >= 0, tb, ub;
+            v8f u = t * va;
+            memcpy(&tb, &t, sizeof tb);
+            memcpy(&ub, &u, sizeof ub);
+            tb = (tb & pos) | (ub & ~pos);
+            memcpy(q + i, &tb, sizeof tb);
         }
         for (; i < c->len; i++) {
             float t = (p[i] - m) * k + m1;
