@@ -11,8 +11,9 @@
  *   LADE graph at odd sizes and thread counts;
  * - the graph rewrites (fuse.c: ChannelNorm with its 1x1 conv folded in;
  *   graph.c: reflect Pad folded into Conv) and Winograd together on the Hayao model against the same model
- *   loaded with GH_NN_NO_FUSE and im2col convolutions, at a square and an
- *   odd-tile size;
+ *   loaded with GH_NN_NO_FUSE and im2col convolutions (one large band, the
+ *   reference for the per-thread L2 bands of the stride-2 convs), at a square
+ *   and odd-tile sizes;
  *   the rewrites must actually fire (fewer nodes). */
 #include "check.h"
 
@@ -196,8 +197,10 @@ static void model_case(struct gh_nn_model *fast, struct gh_nn_model *plain, int 
                     0.6f * sinf(0.11f * (float)i + 0.7f * (float)c) * cosf(0.07f * (float)j) + 0.2f * frand();
     CHECK_OK(gh_nn_run(fast, &x, &y1));
     gh_nn_use_winograd = 0;
+    gh_nn_use_banded_im2col = 0;
     CHECK_OK(gh_nn_run(plain, &x, &y2));
     gh_nn_use_winograd = 1;
+    gh_nn_use_banded_im2col = 1;
     if (y1.data && y2.data) {
         size_t n = gh_nn_tensor_count(&y1);
         double maxerr = 0;
@@ -256,6 +259,7 @@ int main(void)
                   norms, with_conv, folded);
         model_case(fast, plain, 64, 64);
         model_case(fast, plain, 40, 104); /* H/8 = 5, W/8 = 13: odd tiles at every level */
+        model_case(fast, plain, 136, 200); /* stride-2 convs in several L2 bands, a partial last one */
     }
     gh_nn_free(fast);
     gh_nn_free(plain);
