@@ -50,6 +50,9 @@ struct gh_nn_conv_small {
     const float *bias;
 };
 size_t gh_nn_conv_small_scratch(const struct gh_nn_conv_small *a, int threads);
+/* Use conv_small.c's AVX-512 variant when the CPU has x86-64-v4 (default 1;
+ * tests clear it to run the AVX2 clone too). */
+extern int gh_nn_conv_small_avx512;
 void gh_nn_conv_small_run(const struct gh_nn_conv_small *a, float *scratch, int threads);
 
 /* g[c*c] += D D^T for D = d[c rows, n columns, row stride ld] (gram.c):

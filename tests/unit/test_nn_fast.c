@@ -5,7 +5,8 @@
  * - the direct convolution for few channels (conv_small.c) against the same
  *   reference, 1 to 4 output channels and 3 input channels to 32 outputs (blocks
  *   of 4 and a remainder), 3x3, 5x5 and 7x7 kernels, zero and reflect pads, with
- *   and without bias (the ASan build runs its portable clone);
+ *   and without bias, with its AVX-512 variant on and off (the ASan build runs
+ *   the portable clone);
  * - ChannelNorm with its 1x1 conv folded in, on the normalized tensor itself
  *   (Gram statistics) and on another tensor, against GH_NN_NO_FUSE on a small
  *   LADE graph at odd sizes and thread counts;
@@ -229,14 +230,18 @@ int main(void)
     wino_case(4, 4, 5, 3, 1, 1, 1, 1, 1, 1);       /* narrower than a tile */
     wino_case(4, 4, 6, 2, 1, 1, 1, 1, 0, 2);
 
-    small_case(32, 3, 23, 45, 7, 3, 3, 3, 3, 1, 2); /* the generators' last conv, reflect */
-    small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
-    small_case(7, 2, 11, 33, 3, 1, 0, 2, 1, 1, 3);  /* uneven pads, 3 threads */
-    small_case(9, 4, 6, 40, 3, 0, 0, 0, 0, 0, 1);   /* no pads */
-    small_case(3, 32, 19, 53, 7, 3, 3, 3, 3, 1, 2); /* the generators' first conv: 8 blocks of 4 outputs */
-    small_case(3, 9, 13, 30, 7, 3, 3, 3, 3, 0, 2);  /* 4 + 4 + 1 outputs, zeros */
-    small_case(2, 6, 8, 101, 3, 1, 1, 1, 1, 1, 3);  /* 4 + 2 outputs, chunks of 24 and 48 */
-    small_case(4, 7, 5, 25, 5, 2, 2, 2, 2, 1, 1);   /* 4 + 3 */
+    for (int wide = 1; wide >= 0; wide--) { /* the AVX-512 variant (where the CPU has it), then the AVX2 clone */
+        gh_nn_conv_small_avx512 = wide;
+        small_case(32, 3, 23, 45, 7, 3, 3, 3, 3, 1, 2); /* the generators' last conv, reflect */
+        small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
+        small_case(7, 2, 11, 33, 3, 1, 0, 2, 1, 1, 3);  /* uneven pads, 3 threads */
+        small_case(9, 4, 6, 40, 3, 0, 0, 0, 0, 0, 1);   /* no pads */
+        small_case(3, 32, 19, 53, 7, 3, 3, 3, 3, 1, 2); /* the generators' first conv: 8 blocks of 4 outputs */
+        small_case(3, 9, 13, 30, 7, 3, 3, 3, 3, 0, 2);  /* 4 + 4 + 1 outputs, zeros */
+        small_case(2, 6, 8, 101, 3, 1, 1, 1, 1, 1, 3);  /* 4 + 2 outputs, chunks of 24 and 48 */
+        small_case(4, 7, 5, 25, 5, 2, 2, 2, 2, 1, 1);   /* 4 + 3 */
+    }
+    gh_nn_conv_small_avx512 = 1;
 
     lade_case(21, 26, 1);
     lade_case(21, 26, 2);
