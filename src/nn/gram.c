@@ -10,6 +10,7 @@
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 #define GRAM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define GRAM_AVX512
 #else
 #define GRAM_CLONES
 #endif
@@ -43,7 +44,75 @@ static float dot(const float *a, const float *b, int64_t n)
     return r;
 }
 
-GRAM_CLONES void gh_nn_gram_add(const float *d, int64_t ld, int64_t c, int64_t n, double *g)
+int gh_nn_gram_avx512 = 1;
+
+#ifdef GRAM_AVX512
+/* AVX-512 (x86-64-v4, picked at run time): 32 registers of 16 floats hold
+ * 4 x 4 row pairs' accumulators and both rows' vectors: 8 loads per 16
+ * products of 16 lanes, against 6 per 9 of 8 lanes. */
+typedef float v16 __attribute__((vector_size(64)));
+
+__attribute__((target("arch=x86-64-v4"))) static float hsum16(const v16 *v)
+{
+    float t[16], r = 0;
+    memcpy(t, v, sizeof t);
+    for (int i = 0; i < 8; i++)
+        t[i] += t[i + 8];
+    for (int i = 0; i < 4; i++)
+        r += t[i] + t[i + 4];
+    return r;
+}
+
+__attribute__((target("arch=x86-64-v4"))) static void gram_add512(const float *d, int64_t ld, int64_t c, int64_t n,
+                                                                  double *g)
+{
+    for (int64_t i0 = 0; i0 < c; i0 += 4)
+        for (int64_t j0 = i0; j0 < c; j0 += 4) {
+            if (i0 + 4 > c || j0 + 4 > c) {
+                for (int64_t i = i0; i < i0 + 4 && i < c; i++)
+                    for (int64_t j = j0 > i ? j0 : i; j < j0 + 4 && j < c; j++) {
+                        double v = dot(d + i * ld, d + j * ld, n);
+                        g[i * c + j] += v;
+                        if (j != i)
+                            g[j * c + i] += v;
+                    }
+                continue;
+            }
+            v16 acc[4][4];
+            memset(acc, 0, sizeof acc);
+            int64_t p = 0;
+            for (; p + 16 <= n; p += 16) {
+                v16 u[4], v[4];
+                for (int i = 0; i < 4; i++) {
+                    LOAD(u[i], d + (i0 + i) * ld + p);
+                    LOAD(v[i], d + (j0 + i) * ld + p);
+                }
+                for (int i = 0; i < 4; i++)
+                    for (int j = 0; j < 4; j++)
+                        acc[i][j] += u[i] * v[j];
+            }
+            float s[4][4];
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    s[i][j] = hsum16(&acc[i][j]);
+            for (; p < n; p++)
+                for (int i = 0; i < 4; i++)
+                    for (int j = 0; j < 4; j++)
+                        s[i][j] += d[(i0 + i) * ld + p] * d[(j0 + j) * ld + p];
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++) {
+                    int64_t gi = i0 + i, gj = j0 + j;
+                    if (gj < gi)
+                        continue;
+                    g[gi * c + gj] += s[i][j];
+                    if (gj != gi)
+                        g[gj * c + gi] += s[i][j];
+                }
+        }
+}
+#endif
+
+GRAM_CLONES static void gram_add(const float *d, int64_t ld, int64_t c, int64_t n, double *g)
 {
     for (int64_t i0 = 0; i0 < c; i0 += 3)
         for (int64_t j0 = i0; j0 < c; j0 += 3) {
@@ -96,4 +165,15 @@ GRAM_CLONES void gh_nn_gram_add(const float *d, int64_t ld, int64_t c, int64_t n
                         g[gj * c + gi] += s[i][j];
                 }
         }
+}
+
+void gh_nn_gram_add(const float *d, int64_t ld, int64_t c, int64_t n, double *g)
+{
+#ifdef GRAM_AVX512
+    if (gh_nn_gram_avx512 && __builtin_cpu_supports("x86-64-v4")) {
+        gram_add512(d, ld, c, n, g);
+        return;
+    }
+#endif
+    gram_add(d, ld, c, n, g);
 }

@@ -58,6 +58,8 @@ void gh_nn_conv_small_run(const struct gh_nn_conv_small *a, float *scratch, int 
 /* g[c*c] += D D^T for D = d[c rows, n columns, row stride ld] (gram.c):
  * float sums within the call, added to g in double; g stays symmetric. */
 void gh_nn_gram_add(const float *d, int64_t ld, int64_t c, int64_t n, double *g);
+/* Use gram.c's AVX-512 variant on x86-64-v4 CPUs (default 1; tests clear it). */
+extern int gh_nn_gram_avx512;
 
 /* Normalizes axis against rank (negative counts from the end); -1 if out of range. */
 static inline int gh_nn_axis(int64_t axis, int rank)

@@ -243,12 +243,16 @@ int main(void)
     }
     gh_nn_conv_small_avx512 = 1;
 
-    lade_case(21, 26, 1);
-    lade_case(21, 26, 2);
-    lade_case(1, 1, 2);     /* one pixel: zero variances */
-    lade_case(7, 3, 3);     /* fewer column blocks than threads */
-    lade_case(67, 93, 2);   /* several blocks, a partial last one */
-    lade_case(128, 160, 2);
+    for (int wide = 1; wide >= 0; wide--) { /* gram.c's AVX-512 variant (where the CPU has it), then the AVX2 clone */
+        gh_nn_gram_avx512 = wide;
+        lade_case(21, 26, 1);
+        lade_case(21, 26, 2);
+        lade_case(1, 1, 2);   /* one pixel: zero variances */
+        lade_case(7, 3, 3);   /* fewer column blocks than threads */
+        lade_case(67, 93, 2); /* several blocks, a partial last one */
+        lade_case(128, 160, 2);
+    }
+    gh_nn_gram_avx512 = 1;
 
     struct gh_nn_model *fast = load(1), *plain = load(0);
     if (fast && plain) {
