@@ -3,7 +3,8 @@
  * rows and the first (3 -> 32) one with K = 147 whose im2col matrix is 49x the
  * input; OpenBLAS runs both far below its peak. Here each output row is made
  * from padded copies of the input rows it needs (zero or reflect padding
- * applied while copying, once per output row for all outputs), in chunks of
+ * applied while copying; a ring of kh rows per channel, so each input row is
+ * padded once per thread, not kh times), in chunks of
  * pixels with the accumulators of 4 outputs (or the last 1 to 3) in registers,
  * vectorized over pixels, bias as the accumulators' start value. */
 #include "nn/nn_ops.h"
@@ -27,9 +28,16 @@ static size_t row_len(const struct gh_nn_conv_small *a)
     return (size_t)((a->ow + CHUNK_PAD - 1) / CHUNK_PAD * CHUNK_PAD + a->kw - 1);
 }
 
+/* Per thread: c * kh padded rows, then c * kh row pointers (64-byte aligned). */
+static size_t thread_bytes(const struct gh_nn_conv_small *a)
+{
+    size_t rows = (size_t)(a->c * a->kh) * row_len(a) * sizeof(float);
+    return (rows + 63) / 64 * 64 + ((size_t)(a->c * a->kh) * sizeof(float *) + 63) / 64 * 64;
+}
+
 size_t gh_nn_conv_small_scratch(const struct gh_nn_conv_small *a, int threads)
 {
-    return (size_t)threads * (size_t)(a->c * a->kh) * row_len(a) * sizeof(float);
+    return (size_t)threads * thread_bytes(a) + 64;
 }
 
 typedef float v8 __attribute__((vector_size(32)));
@@ -40,7 +48,7 @@ typedef float v8 __attribute__((vector_size(32)));
  * and spilled them). */
 #define CHUNK_FN(VT, VW, M, CH)                                                                                 \
     static inline __attribute__((always_inline)) void chunk_##M##_##CH(                                          \
-        const struct gh_nn_conv_small *a, const float *rows, size_t rl, int64_t x0, float *const *out, int64_t o0) \
+        const struct gh_nn_conv_small *a, const float *const *rp, int64_t x0, float *const *out, int64_t o0)      \
     {                                                                                                           \
         enum { NV = (CH) / (VW) };                                                                              \
         VT acc[M][NV];                                                                                          \
@@ -52,7 +60,7 @@ typedef float v8 __attribute__((vector_size(32)));
         }                                                                                                       \
         const float *w0 = a->wt + o0 * taps;                                                                    \
         for (int64_t rix = 0; rix < a->c * a->kh; rix++) {                                                      \
-            const float *r = rows + (size_t)rix * rl + x0;                                                      \
+            const float *r = rp[rix] + x0;                                                                      \
             const float *wr = w0 + rix * a->kw;                                                                 \
             for (int64_t kx = 0; kx < a->kw; kx++) {                                                            \
                 float wv[M];                                                                                    \
@@ -75,7 +83,7 @@ CHUNK_FN(v8, 8, 2, 48)
 CHUNK_FN(v8, 8, 3, 32)
 CHUNK_FN(v8, 8, 4, 24)
 
-SMALL_CLONES static void output_row(const struct gh_nn_conv_small *a, const float *rows, size_t rl, int64_t oy)
+SMALL_CLONES static void output_row(const struct gh_nn_conv_small *a, const float *const *rp, int64_t oy)
 {
     for (int64_t o0 = 0; o0 < a->m; o0 += 4) {
         int64_t mb = a->m - o0 < 4 ? a->m - o0 : 4;
@@ -85,19 +93,19 @@ SMALL_CLONES static void output_row(const struct gh_nn_conv_small *a, const floa
         switch (mb) { /* constant M and chunk per case: accumulators stay in registers */
         case 1:
             for (int64_t x0 = 0; x0 < a->ow; x0 += 32)
-                chunk_1_32(a, rows, rl, x0, out, o0);
+                chunk_1_32(a, rp, x0, out, o0);
             break;
         case 2:
             for (int64_t x0 = 0; x0 < a->ow; x0 += 48)
-                chunk_2_48(a, rows, rl, x0, out, o0);
+                chunk_2_48(a, rp, x0, out, o0);
             break;
         case 3:
             for (int64_t x0 = 0; x0 < a->ow; x0 += 32)
-                chunk_3_32(a, rows, rl, x0, out, o0);
+                chunk_3_32(a, rp, x0, out, o0);
             break;
         default:
             for (int64_t x0 = 0; x0 < a->ow; x0 += 24)
-                chunk_4_24(a, rows, rl, x0, out, o0);
+                chunk_4_24(a, rp, x0, out, o0);
             break;
         }
     }
@@ -113,7 +121,7 @@ CHUNK_FN(v16, 16, 3, 64)
 CHUNK_FN(v16, 16, 4, 48)
 
 __attribute__((target("arch=x86-64-v4"))) static void output_row512(const struct gh_nn_conv_small *a,
-                                                                    const float *rows, size_t rl, int64_t oy)
+                                                                    const float *const *rp, int64_t oy)
 {
     for (int64_t o0 = 0; o0 < a->m; o0 += 4) {
         int64_t mb = a->m - o0 < 4 ? a->m - o0 : 4;
@@ -123,19 +131,19 @@ __attribute__((target("arch=x86-64-v4"))) static void output_row512(const struct
         switch (mb) {
         case 1:
             for (int64_t x0 = 0; x0 < a->ow; x0 += 64)
-                chunk_1_64(a, rows, rl, x0, out, o0);
+                chunk_1_64(a, rp, x0, out, o0);
             break;
         case 2:
             for (int64_t x0 = 0; x0 < a->ow; x0 += 96)
-                chunk_2_96(a, rows, rl, x0, out, o0);
+                chunk_2_96(a, rp, x0, out, o0);
             break;
         case 3:
             for (int64_t x0 = 0; x0 < a->ow; x0 += 64)
-                chunk_3_64(a, rows, rl, x0, out, o0);
+                chunk_3_64(a, rp, x0, out, o0);
             break;
         default:
             for (int64_t x0 = 0; x0 < a->ow; x0 += 48)
-                chunk_4_48(a, rows, rl, x0, out, o0);
+                chunk_4_48(a, rp, x0, out, o0);
             break;
         }
     }
@@ -150,50 +158,62 @@ struct small_ctx {
     int threads, avx512;
 };
 
+/* Padded input row iy + pt (zero or reflect padding) into r. */
+static void pad_row(const struct gh_nn_conv_small *a, int64_t ch, int64_t iy, float *r, size_t rl)
+{
+    if (iy < 0 || iy >= a->h) {
+        if (!a->reflect) {
+            memset(r, 0, rl * sizeof *r);
+            return;
+        }
+        iy = gh_nn_reflect(iy, a->h);
+    }
+    const float *src = a->x + (ch * a->h + iy) * a->w;
+    /* Interior in one copy, then the few padded columns. */
+    int64_t lo = a->pl < (int64_t)rl ? a->pl : (int64_t)rl;
+    int64_t hi = a->pl + a->w < (int64_t)rl ? a->pl + a->w : (int64_t)rl;
+    memcpy(r + lo, src, (size_t)(hi - lo) * sizeof *r);
+    for (int64_t j = 0; j < (int64_t)rl; j++) {
+        if (j == lo)
+            j = hi;
+        if (j >= (int64_t)rl)
+            break;
+        int64_t ix = j - a->pl;
+        if (a->reflect && ix >= -a->pl && ix < a->ow - a->pl + a->kw - 1)
+            r[j] = src[gh_nn_reflect(ix, a->w)];
+        else
+            r[j] = 0;
+    }
+}
+
 static void small_rows(void *arg, int begin, int end)
 {
     const struct small_ctx *c = arg;
     const struct gh_nn_conv_small *a = c->a;
     size_t rl = row_len(a);
+    int64_t kh = a->kh;
     for (int th = begin; th < end; th++) {
-        float *rows = c->scratch + (size_t)th * (size_t)(a->c * a->kh) * rl;
-        for (int64_t oy = a->oh * th / c->threads; oy < a->oh * (th + 1) / c->threads; oy++) {
-            /* Padded input rows for every (channel, kernel row). */
+        /* A ring of kh padded rows per channel: padded row P (input row
+         * P - pt) lives in slot P % kh, so each output row pads one new
+         * row per channel instead of kh. */
+        char *base = (char *)(((uintptr_t)c->scratch + 63) & ~(uintptr_t)63) + (size_t)th * thread_bytes(a);
+        float *rows = (float *)base;
+        const float **rp = (const float **)(base + ((size_t)(a->c * kh) * rl * sizeof(float) + 63) / 64 * 64);
+        int64_t y0 = a->oh * th / c->threads, y1 = a->oh * (th + 1) / c->threads;
+        for (int64_t oy = y0; oy < y1; oy++) {
             for (int64_t ch = 0; ch < a->c; ch++)
-                for (int64_t ky = 0; ky < a->kh; ky++) {
-                    float *r = rows + (size_t)(ch * a->kh + ky) * rl;
-                    int64_t iy = oy - a->pt + ky;
-                    if (iy < 0 || iy >= a->h) {
-                        if (!a->reflect) {
-                            memset(r, 0, rl * sizeof *r);
-                            continue;
-                        }
-                        iy = gh_nn_reflect(iy, a->h);
-                    }
-                    const float *src = a->x + (ch * a->h + iy) * a->w;
-                    /* Interior in one copy, then the few padded columns. */
-                    int64_t lo = a->pl < (int64_t)rl ? a->pl : (int64_t)rl;
-                    int64_t hi = a->pl + a->w < (int64_t)rl ? a->pl + a->w : (int64_t)rl;
-                    memcpy(r + lo, src, (size_t)(hi - lo) * sizeof *r);
-                    for (int64_t j = 0; j < (int64_t)rl; j++) {
-                        if (j == lo)
-                            j = hi;
-                        if (j >= (int64_t)rl)
-                            break;
-                        int64_t ix = j - a->pl;
-                        if (a->reflect && ix >= -a->pl && ix < a->ow - a->pl + a->kw - 1)
-                            r[j] = src[gh_nn_reflect(ix, a->w)];
-                        else
-                            r[j] = 0;
-                    }
-                }
+                for (int64_t p = oy == y0 ? oy : oy + kh - 1; p < oy + kh; p++)
+                    pad_row(a, ch, p - a->pt, rows + (size_t)(ch * kh + p % kh) * rl, rl);
+            for (int64_t ch = 0; ch < a->c; ch++)
+                for (int64_t ky = 0; ky < kh; ky++)
+                    rp[ch * kh + ky] = rows + (size_t)(ch * kh + (oy + ky) % kh) * rl;
 #ifdef SMALL_AVX512
             if (c->avx512) {
-                output_row512(a, rows, rl, oy);
+                output_row512(a, rp, oy);
                 continue;
             }
 #endif
-            output_row(a, rows, rl, oy);
+            output_row(a, rp, oy);
         }
     }
 }
