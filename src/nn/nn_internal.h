@@ -268,6 +268,9 @@ static inline int64_t gh_nn_f2i(double v)
 extern int gh_nn_use_winograd;
 /* Use the direct kernel for convolutions with <= 4 input or output channels (default 1). */
 extern int gh_nn_use_direct_small;
+/* im2col + GEMM per thread in L2-sized bands of output rows (default 1);
+ * 0: one large band, its GEMM split across threads (the reference path). */
+extern int gh_nn_use_banded_im2col;
 
 /* ---- gemm.c: the only place that calls cblas ---- */
 /* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major, split

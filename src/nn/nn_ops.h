@@ -38,17 +38,28 @@ GH_NN_CHECK(gh_nn_c_constant);
 GH_NN_CHECK(gh_nn_c_concat);
 GH_NN_CHECK(gh_nn_c_internal);
 
-/* Direct stride-1, undilated, ungrouped convolution with m <= 4 output
- * channels of one image x[c,h,w] -> y[m,oh,ow] (conv_small.c; no bias), pads
- * top/left given (bottom/right follow from oh, ow), zeros or reflect. */
+/* Direct stride-1, undilated, ungrouped convolution of one image
+ * x[c,h,w] -> y[m,oh,ow] (conv_small.c) for few input or few output
+ * channels, pads top/left given (bottom/right follow from oh, ow), zeros or
+ * reflect; bias[m] may be NULL. */
 struct gh_nn_conv_small {
     const float *x, *wt; /* wt: weights [m, c, kh, kw] */
     float *y;
     int64_t c, h, w, m, oh, ow, kh, kw, pt, pl;
     int reflect;
+    const float *bias;
 };
 size_t gh_nn_conv_small_scratch(const struct gh_nn_conv_small *a, int threads);
+/* Use conv_small.c's AVX-512 variant when the CPU has x86-64-v4 (default 1;
+ * tests clear it to run the AVX2 clone too). */
+extern int gh_nn_conv_small_avx512;
 void gh_nn_conv_small_run(const struct gh_nn_conv_small *a, float *scratch, int threads);
+
+/* g[c*c] += D D^T for D = d[c rows, n columns, row stride ld] (gram.c):
+ * float sums within the call, added to g in double; g stays symmetric. */
+void gh_nn_gram_add(const float *d, int64_t ld, int64_t c, int64_t n, double *g);
+/* Use gram.c's AVX-512 variant on x86-64-v4 CPUs (default 1; tests clear it). */
+extern int gh_nn_gram_avx512;
 
 /* Normalizes axis against rank (negative counts from the end); -1 if out of range. */
 static inline int gh_nn_axis(int64_t axis, int rank)

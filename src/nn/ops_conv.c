@@ -15,6 +15,7 @@
 
 int gh_nn_use_winograd = 1;
 int gh_nn_use_direct_small = 1;
+int gh_nn_use_banded_im2col = 1;
 
 /* Transformed weights for node i: cached in the model when the weights are a
  * constant, else made into scratch for this run. */
@@ -300,6 +301,46 @@ GH_NN_SIMD static void small_rows(void *arg, int begin, int end)
     free(rows);
 }
 
+/* im2col + GEMM in bands of output rows small enough to stay in each
+ * thread's L2: each thread makes its band's columns and multiplies them
+ * itself (single-threaded SGEMM), then adds the bias while the band is hot.
+ * With one 8 MB band split across threads (below) the column matrix went
+ * through memory twice, which dominated the stride-2 3x3 convolutions. */
+#define BAND_BYTES (640u << 10)
+
+struct band_ctx {
+    const float *x, *w, *b;
+    float *y, *col;
+    const struct conv_geom *g;
+    int64_t kk, band, nbands;
+    size_t per; /* floats of col per thread */
+    int threads;
+};
+
+static void band_range(void *arg, int begin, int end)
+{
+    const struct band_ctx *c = arg;
+    const struct conv_geom *g = c->g;
+    int64_t hw = g->oh * g->ow;
+    for (int th = begin; th < end; th++) {
+        float *col = c->col + (size_t)th * c->per;
+        for (int64_t b = th; b < c->nbands; b += c->threads) {
+            int64_t y0 = b * c->band, rows = g->oh - y0 < c->band ? g->oh - y0 : c->band;
+            struct im2col_ctx ic = {c->x, col, g, g->c, y0, rows};
+            im2col_range(&ic, 0, (int)c->kk);
+            int ncol = (int)(rows * g->ow);
+            float *yb = c->y + y0 * g->ow;
+            gh_nn_sgemm(1, 0, 0, (int)g->m, ncol, (int)c->kk, 1.0f, c->w, (int)c->kk, col, ncol, 0.0f, yb, (int)hw);
+            if (c->b)
+                for (int64_t m = 0; m < g->m; m++) {
+                    float v = c->b[m], *p = yb + m * hw;
+                    for (int64_t i = 0; i < ncol; i++)
+                        p[i] += v;
+                }
+        }
+    }
+}
+
 static void add_bias(float *y, const float *b, int64_t m, int64_t hw)
 {
     for (int64_t i = 0; i < m; i++) {
@@ -393,25 +434,19 @@ GH_NN_KERNEL(gh_nn_k_conv)
     if (!hw || !g.n || !g.m)
         return GH_OK;
     if (gh_nn_use_direct_small && g.group == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-        g.kh * g.kw >= 9 && g.oh * g.ow >= 256 && g.m <= 4 && g.c * g.kh * g.kw >= 64) {
-        /* Few output channels (conv_small.c): all m outputs' accumulators in
-         * registers over 32 pixels, so each padded input row is read once
-         * per output row, not m times as in small_rows below. */
-        struct gh_nn_conv_small a = {NULL, wd, NULL, g.c, g.h, g.w, 4, g.oh, g.ow, g.kh, g.kw, g.pt, g.pl, g.reflect};
+        g.kh * g.kw >= 9 && g.oh * g.ow >= 256 && ((g.m <= 4 && g.c * g.kh * g.kw >= 64) || g.c <= 4)) {
+        /* Few output or input channels (conv_small.c): 4 outputs'
+         * accumulators in registers over a pixel chunk, padded input rows
+         * made once per output row for all outputs. */
+        struct gh_nn_conv_small a = {NULL, wd, NULL, g.c, g.h, g.w, g.m, g.oh, g.ow, g.kh, g.kw, g.pt, g.pl, g.reflect, bd};
         int threads = x->threads < 1 ? 1 : x->threads;
         float *scratch;
         if ((st = gh_nn_scratch(x, gh_nn_conv_small_scratch(&a, threads), (void **)&scratch)))
             return st;
         for (int64_t n = 0; n < g.n; n++) {
-            for (int64_t o = 0; o < g.m; o += 4) {
-                a.m = g.m - o < 4 ? g.m - o : 4;
-                a.wt = wd + o * g.c * g.kh * g.kw;
-                a.x = xd + n * g.c * ihw;
-                a.y = yd + (n * g.m + o) * hw;
-                gh_nn_conv_small_run(&a, scratch, threads);
-            }
-            if (bd)
-                add_bias(yd + n * g.m * hw, bd, g.m, hw);
+            a.x = xd + n * g.c * ihw;
+            a.y = yd + n * g.m * hw;
+            gh_nn_conv_small_run(&a, scratch, threads);
         }
         return GH_OK;
     }
@@ -447,6 +482,24 @@ GH_NN_KERNEL(gh_nn_k_conv)
     if (kk > INT32_MAX || hw > INT32_MAX || mg > INT32_MAX)
         return gh_error(GH_ERR_TOO_LARGE, "convolution too large for GEMM");
     int pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.pt && !g.pl && !g.pb && !g.pr;
+    if (!pointwise && g.group == 1 && gh_nn_use_banded_im2col) {
+        size_t row_bytes = (size_t)kk * (size_t)g.ow * sizeof(float);
+        struct band_ctx c = {NULL, wd, bd, NULL, NULL, &g, kk, 1, 0, 0, x->threads < 1 ? 1 : x->threads};
+        c.band = (int64_t)(BAND_BYTES / row_bytes);
+        c.band = c.band < 1 ? 1 : c.band > g.oh ? g.oh : c.band;
+        c.nbands = (g.oh + c.band - 1) / c.band;
+        if (c.threads > c.nbands)
+            c.threads = (int)c.nbands;
+        c.per = (size_t)c.band * row_bytes / sizeof(float);
+        if ((st = gh_nn_scratch(x, (size_t)c.threads * c.per * sizeof(float), (void **)&c.col)))
+            return st;
+        for (int64_t n = 0; n < g.n; n++) {
+            c.x = xd + n * g.c * ihw;
+            c.y = yd + n * g.m * hw;
+            gh_parallel_for(c.threads, c.threads, band_range, &c);
+        }
+        return GH_OK;
+    }
     float *col = NULL;
     int64_t band = g.oh;
     if (!pointwise) {

@@ -915,6 +915,8 @@ GH_NN_KERNEL(gh_nn_k_softmax)
 
 #define NORM_LANES 16
 #define NORM_RUN 1024
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
 
 /* Mean and population variance in one pass over shifted values d = x - x[0]
  * (float lanes per short run, summed in double): var = E[d^2] - E[d]^2 keeps
@@ -957,6 +959,7 @@ static float sqrt_floor(float v)
 struct cnorm_ctx {
     const float *x, *x1;
     const float *m1, *v1; /* when set: the statistics of x1, per (n, c), instead of x1 */
+    const float *m0, *v0; /* when set: the statistics of x, per (n, c) */
     float *y;
     int64_t len, len1;
     float eps, eps1, alpha;
@@ -1055,6 +1058,110 @@ static enum gh_status conv1x1_stats(struct gh_nn_exec *x, const struct gh_nn_ten
     return GH_OK;
 }
 
+/* When the folded 1x1 conv reads x itself (x1 = W x + b, AnimeGANv3's LADE),
+ * both statistics follow from x's per-channel sums and its C x C Gram
+ * matrix: mean(x1) = W mean(x) + b, var(x1)[o] = w_o^T Cov(x) w_o. One pass
+ * over x (gram.c per column block of x shifted by its first column, float
+ * within a block, double across blocks) replaces the statistics pass over x
+ * and the 1x1 product with its own statistics pass. */
+struct gram_ctx {
+    const float *x, *shift;
+    float *buf;   /* per thread: c * C1_BLOCK shifted values */
+    double *acc;  /* per thread: Gram c * c, then sums c */
+    int64_t c, hw;
+    int threads;
+};
+
+GH_NN_SIMD static void gram_range(void *arg, int begin, int end)
+{
+    const struct gram_ctx *c = arg;
+    int64_t nblocks = (c->hw + C1_BLOCK - 1) / C1_BLOCK, cc = c->c;
+    for (int th = begin; th < end; th++) {
+        float *d = c->buf + (size_t)th * (size_t)(cc * C1_BLOCK);
+        double *G = c->acc + (size_t)th * (size_t)(cc * cc + cc), *S = G + cc * cc;
+        for (int64_t i = 0; i < cc * cc + cc; i++)
+            G[i] = 0;
+        for (int64_t b = th; b < nblocks; b += c->threads) {
+            int64_t c0 = b * C1_BLOCK, nb = c->hw - c0 < C1_BLOCK ? c->hw - c0 : C1_BLOCK;
+            for (int64_t ch = 0; ch < cc; ch++) {
+                const float *p = c->x + ch * c->hw + c0;
+                float *q = d + ch * nb, sh = c->shift[ch], a1[NORM_LANES] = {0};
+                int64_t i = 0;
+                for (; i + NORM_LANES <= nb; i += NORM_LANES)
+                    for (int l = 0; l < NORM_LANES; l++) {
+                        float t = p[i + l] - sh;
+                        q[i + l] = t;
+                        a1[l] += t;
+                    }
+                for (; i < nb; i++) {
+                    q[i] = p[i] - sh;
+                    a1[0] += q[i];
+                }
+                for (int l = 0; l < NORM_LANES; l++)
+                    S[ch] += a1[l];
+            }
+            gh_nn_gram_add(d, nb, cc, nb, G);
+        }
+    }
+}
+
+/* Statistics of x (mean0, var0) and of W x + b (mean1, var1), per (n, c). */
+static enum gh_status gram_stats(struct gh_nn_exec *x, const struct gh_nn_tensor *xt, const struct gh_nn_tensor *w,
+                                 const struct gh_nn_tensor *b, float *mean0, float *var0, float *mean1,
+                                 float *var1)
+{
+    int64_t n = xt->shape[0], cin = xt->shape[1], hw = xt->shape[2] * xt->shape[3];
+    if (w->ndim != 4 || w->shape[0] != cin || w->shape[1] != cin || w->shape[2] != 1 || w->shape[3] != 1 ||
+        (b && (int64_t)gh_nn_tensor_count(b) != cin) || cin > 4096 || hw > INT32_MAX)
+        return gh_error(GH_ERR_MODEL, "folded 1x1 convolution: weights do not fit");
+    int threads = x->threads < 1 ? 1 : x->threads;
+    size_t per = (size_t)(cin * C1_BLOCK), dper = (size_t)(cin * cin + cin);
+    size_t floats = (size_t)threads * per + (size_t)cin, dbl = (size_t)threads * dper + dper;
+    float *buf;
+    enum gh_status st = gh_nn_scratch(x, floats * sizeof(float) + dbl * sizeof(double) + 16, (void **)&buf);
+    if (st)
+        return st;
+    float *shift = buf + (size_t)threads * per;
+    double *acc = (double *)(((uintptr_t)(shift + cin) + 15) & ~(uintptr_t)15), *cov = acc + (size_t)threads * dper;
+    double *mu = cov + cin * cin;
+    const float *wd = w->data, *bd = b ? b->data : NULL;
+    for (int64_t img = 0; img < n; img++) {
+        const float *xi = (const float *)xt->data + img * cin * hw;
+        for (int64_t k = 0; k < cin; k++)
+            shift[k] = xi[k * hw];
+        struct gram_ctx c = {xi, shift, buf, acc, cin, hw, threads};
+        gh_parallel_for(threads, threads, gram_range, &c);
+        for (int64_t i = 0; i < cin * cin + cin; i++) {
+            double s = 0;
+            for (int t = 0; t < threads; t++)
+                s += acc[(size_t)t * dper + (size_t)i];
+            cov[i] = s / (double)hw;
+        }
+        for (int64_t i = 0; i < cin; i++)
+            for (int64_t j = 0; j < cin; j++)
+                cov[i * cin + j] -= mu[i] * mu[j];
+        for (int64_t k = 0; k < cin; k++) {
+            double v = cov[k * cin + k];
+            mean0[img * cin + k] = (float)((double)shift[k] + mu[k]);
+            var0[img * cin + k] = (float)(v > 0 || v != v ? v : 0);
+        }
+        for (int64_t o = 0; o < cin; o++) {
+            const float *wo = wd + o * cin;
+            double m1 = bd ? bd[o] : 0, v = 0;
+            for (int64_t i = 0; i < cin; i++) {
+                double r = 0;
+                for (int64_t j = 0; j < cin; j++)
+                    r += cov[i * cin + j] * wo[j];
+                v += wo[i] * r;
+                m1 += wo[i] * ((double)shift[i] + mu[i]);
+            }
+            mean1[img * cin + o] = (float)m1;
+            var1[img * cin + o] = (float)(v > 0 || v != v ? v : 0);
+        }
+    }
+    return GH_OK;
+}
+
 GH_NN_SIMD static void cnorm_range(void *arg, int begin, int end)
 {
     const struct cnorm_ctx *c = arg;
@@ -1062,7 +1169,12 @@ GH_NN_SIMD static void cnorm_range(void *arg, int begin, int end)
         const float *p = c->x + o * c->len, *p1 = c->x1 + o * c->len1;
         float *q = c->y + o * c->len;
         float m, v, m1, v1;
-        channel_stats(p, c->len, &m, &v);
+        if (c->m0) {
+            m = c->m0[o];
+            v = c->v0[o];
+        } else {
+            channel_stats(p, c->len, &m, &v);
+        }
         if (c->m1) {
             m1 = c->m1[o];
             v1 = c->v1[o];
@@ -1070,17 +1182,21 @@ GH_NN_SIMD static void cnorm_range(void *arg, int begin, int end)
             channel_stats(p1, c->len1, &m1, &v1);
         }
         float k = (1.0f / sqrt_floor(v + c->eps)) * sqrt_floor(v1 + c->eps1), a = c->alpha;
-        /* Through a local block: q may be p (in place), and the possible
-         * overlap would keep the compiler from vectorizing the loop. */
+        /* Vector types: from scalar code GCC kept the LeakyRelu's branch (a
+         * compare may trap, so it does not if-convert); q may be p. */
         int64_t i = 0;
-        for (; i + NORM_LANES <= c->len; i += NORM_LANES) {
-            float blk[NORM_LANES];
-            memcpy(blk, p + i, sizeof blk);
-            for (int l = 0; l < NORM_LANES; l++) {
-                float t = (blk[l] - m) * k + m1;
-                blk[l] = t >= 0 ? t : t * a;
-            }
-            memcpy(q + i, blk, sizeof blk);
+        v8f vm = {m, m, m, m, m, m, m, m}, vk = {k, k, k, k, k, k, k, k}, vm1 = {m1, m1, m1, m1, m1, m1, m1, m1};
+        v8f va = {a, a, a, a, a, a, a, a};
+        for (; i + 8 <= c->len; i += 8) {
+            v8f t;
+            memcpy(&t, p + i, sizeof t);
+            t = (t - vm) * vk + vm1;
+            v8i pos = t >= 0, tb, ub;
+            v8f u = t * va;
+            memcpy(&tb, &t, sizeof tb);
+            memcpy(&ub, &u, sizeof ub);
+            tb = (tb & pos) | (ub & ~pos);
+            memcpy(q + i, &tb, sizeof tb);
         }
         for (; i < c->len; i++) {
             float t = (p[i] - m) * k + m1;
@@ -1103,12 +1219,21 @@ GH_NN_KERNEL(gh_nn_k_channel_norm)
         return gh_error(GH_ERR_MODEL, "folded 1x1 convolution: weights must be float");
     if (!W1 && X->shape[1] != X1->shape[1])
         return gh_error(GH_ERR_MODEL, "inputs must have the same channels");
-    struct cnorm_ctx c = {X->data, X1->data, NULL, NULL, NULL, X->shape[2] * X->shape[3], X1->shape[2] * X1->shape[3],
+    struct cnorm_ctx c = {X->data, X1->data, NULL, NULL, NULL, NULL, NULL, X->shape[2] * X->shape[3], X1->shape[2] * X1->shape[3],
                           ((const float *)E->data)[0], ((const float *)E1->data)[0],
                           gh_nn_attr_float(node, "alpha", 1.0f)};
     int64_t nc = X->shape[0] * X->shape[1];
     enum gh_status st;
-    if (W1) { /* input 1 is the input of a folded 1x1 conv: x1 = W1 * input 1 + B1 */
+    if (W1 && X1->data == X->data && c.len > 0) { /* x1 = W1 x + B1 */
+        float *stats;
+        if ((st = gh_nn_scratch(x, (size_t)(4 * nc) * sizeof(float) + 1, (void **)&stats)) ||
+            (st = gram_stats(x, X, W1, B1, stats, stats + nc, stats + 2 * nc, stats + 3 * nc)))
+            return st;
+        c.m0 = stats;
+        c.v0 = stats + nc;
+        c.m1 = stats + 2 * nc;
+        c.v1 = stats + 3 * nc;
+    } else if (W1) { /* input 1 is the input of a folded 1x1 conv: x1 = W1 * input 1 + B1 */
         float *stats;
         if ((st = gh_nn_scratch(x, (size_t)(2 * nc) * sizeof(float) + 1, (void **)&stats)) ||
             (st = conv1x1_stats(x, X1, W1, B1, X->shape[1], stats, stats + nc)))

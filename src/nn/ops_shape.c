@@ -164,6 +164,28 @@ GH_NN_KERNEL(gh_nn_k_transpose)
     int64_t idx[GH_NN_MAX_DIMS] = {0}, off = 0;
     const char *src = in->data;
     char *dst = out->data;
+    if (in->dtype == GH_NN_F32 && r >= 2) {
+        /* Floats: the last two output dims as plain loops (the model's
+         * NHWC <-> NCHW transposes of whole images), the odometer above them. */
+        int64_t n1 = shape[r - 2], n0 = shape[r - 1], s1 = pstr[r - 2], s0 = pstr[r - 1];
+        const float *sf = in->data;
+        float *df = out->data;
+        for (size_t i = 0; i < count; i += (size_t)(n1 * n0)) {
+            const float *sp = sf + off;
+            float *dp = df + i;
+            for (int64_t a = 0; a < n1; a++)
+                for (int64_t b = 0; b < n0; b++)
+                    dp[a * n0 + b] = sp[a * s1 + b * s0];
+            for (int d = r - 3; d >= 0; d--) {
+                off += pstr[d];
+                if (++idx[d] < shape[d])
+                    break;
+                off -= pstr[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+        return GH_OK;
+    }
     for (size_t i = 0; i < count; i++) {
         memcpy(dst + i * es, src + (size_t)off * es, es);
         for (int d = r - 1; d >= 0; d--) {

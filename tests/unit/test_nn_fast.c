@@ -2,12 +2,19 @@
  * - Winograd F(4x4,3x3) (winograd.c) against a direct float64 convolution on
  *   random data at odd sizes, with zero, top-left-only and reflect pads and
  *   partial edge tiles;
- * - the direct small-m convolution (conv_small.c) against the same reference,
- *   1 to 4 output channels, 7x7 and 3x3 kernels, zero and reflect pads;
+ * - the direct convolution for few channels (conv_small.c) against the same
+ *   reference, 1 to 4 output channels and 3 input channels to 32 outputs (blocks
+ *   of 4 and a remainder), 3x3, 5x5 and 7x7 kernels, zero and reflect pads, with
+ *   and without bias, with its AVX-512 variant on and off (the ASan build runs
+ *   the portable clone);
+ * - ChannelNorm with its 1x1 conv folded in, on the normalized tensor itself
+ *   (Gram statistics) and on another tensor, against GH_NN_NO_FUSE on a small
+ *   LADE graph at odd sizes and thread counts;
  * - the graph rewrites (fuse.c: ChannelNorm with its 1x1 conv folded in;
  *   graph.c: reflect Pad folded into Conv) and Winograd together on the Hayao model against the same model
- *   loaded with GH_NN_NO_FUSE and im2col convolutions, at a square and an
- *   odd-tile size;
+ *   loaded with GH_NN_NO_FUSE and im2col convolutions (one large band, the
+ *   reference for the per-thread L2 bands of the stride-2 convs), at a square
+ *   and odd-tile sizes;
  *   the rewrites must actually fire (fewer nodes). */
 #include "check.h"
 
@@ -85,14 +92,17 @@ static void small_case(int c, int m, int h, int w, int k, int pt, int pl, int pb
         x[i] = frand();
     for (int i = 0; i < m * c * k * k; i++)
         wt[i] = frand() * 0.5f;
-    struct gh_nn_conv_small a = {x, wt, y, c, h, w, m, oh, ow, k, k, pt, pl, reflect};
+    float *bias = malloc(sizeof(float) * (size_t)m);
+    for (int i = 0; i < m; i++)
+        bias[i] = frand();
+    struct gh_nn_conv_small a = {x, wt, y, c, h, w, m, oh, ow, k, k, pt, pl, reflect, m % 2 ? bias : NULL};
     float *scratch = malloc(gh_nn_conv_small_scratch(&a, threads));
     gh_nn_conv_small_run(&a, scratch, threads);
     double maxerr = 0;
     for (int o = 0; o < m; o++)
         for (int i = 0; i < oh; i++)
             for (int j = 0; j < ow; j++) {
-                double s = 0;
+                double s = a.bias ? a.bias[o] : 0;
                 for (int ch = 0; ch < c; ch++)
                     for (int ky = 0; ky < k; ky++)
                         for (int kx = 0; kx < k; kx++) {
@@ -114,6 +124,7 @@ static void small_case(int c, int m, int h, int w, int k, int pt, int pl, int pb
     free(x);
     free(wt);
     free(y);
+    free(bias);
     free(scratch);
 }
 
@@ -129,6 +140,52 @@ static struct gh_nn_model *load(int fuse)
     return m;
 }
 
+/* LADE normalizations (tools/make-nn-lade-model): ChannelNorm with its 1x1
+ * conv folded, on x itself (Gram statistics) and on another tensor (column
+ * block statistics), against every op on its own (GH_NN_NO_FUSE). */
+static void lade_case(int h, int w, int threads)
+{
+    struct gh_nn_model *fast = NULL, *plain = NULL;
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/lade.onnx"), &fast));
+    setenv("GH_NN_NO_FUSE", "1", 1);
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/lade.onnx"), &plain));
+    unsetenv("GH_NN_NO_FUSE");
+    if (!fast || !plain)
+        goto out;
+    int gram = 0, other = 0;
+    for (int i = 0; i < fast->n_nodes; i++)
+        if (fast->nodes[i].op == GH_NN_OP_CHANNEL_NORM && fast->nodes[i].n_in == 6) {
+            gram += fast->nodes[i].in[0] == fast->nodes[i].in[1];
+            other += fast->nodes[i].in[0] != fast->nodes[i].in[1];
+        }
+    CHECK_MSG(gram == 1 && other == 1, "lade: %d Gram and %d other folded norms", gram, other);
+    gh_nn_set_threads(fast, threads);
+    gh_nn_set_threads(plain, threads);
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, 3, h, w}, NULL}, y1 = {0}, y2 = {0};
+    x.data = malloc(sizeof(float) * (size_t)(3 * h * w));
+    for (int i = 0; i < 3 * h * w; i++)
+        ((float *)x.data)[i] = frand();
+    CHECK_OK(gh_nn_run(fast, &x, &y1));
+    CHECK_OK(gh_nn_run(plain, &x, &y2));
+    if (y1.data && y2.data) {
+        size_t n = gh_nn_tensor_count(&y1);
+        double maxerr = 0;
+        CHECK(n == gh_nn_tensor_count(&y2) && y1.shape[1] == 5 && y1.shape[2] == h && y1.shape[3] == w);
+        for (size_t i = 0; i < n; i++) {
+            double e = fabs(((float *)y1.data)[i] - ((float *)y2.data)[i]);
+            if (!(e <= maxerr))
+                maxerr = e;
+        }
+        CHECK_MSG(maxerr < 1e-4, "lade %dx%d, %d threads: fused vs plain max abs %g", h, w, threads, maxerr);
+    }
+    free(x.data);
+    gh_nn_tensor_release(&y1);
+    gh_nn_tensor_release(&y2);
+out:
+    gh_nn_free(fast);
+    gh_nn_free(plain);
+}
+
 static void model_case(struct gh_nn_model *fast, struct gh_nn_model *plain, int h, int w)
 {
     struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y1 = {0}, y2 = {0};
@@ -141,8 +198,10 @@ static void model_case(struct gh_nn_model *fast, struct gh_nn_model *plain, int 
                     0.6f * sinf(0.11f * (float)i + 0.7f * (float)c) * cosf(0.07f * (float)j) + 0.2f * frand();
     CHECK_OK(gh_nn_run(fast, &x, &y1));
     gh_nn_use_winograd = 0;
+    gh_nn_use_banded_im2col = 0;
     CHECK_OK(gh_nn_run(plain, &x, &y2));
     gh_nn_use_winograd = 1;
+    gh_nn_use_banded_im2col = 1;
     if (y1.data && y2.data) {
         size_t n = gh_nn_tensor_count(&y1);
         double maxerr = 0;
@@ -171,10 +230,29 @@ int main(void)
     wino_case(4, 4, 5, 3, 1, 1, 1, 1, 1, 1);       /* narrower than a tile */
     wino_case(4, 4, 6, 2, 1, 1, 1, 1, 0, 2);
 
-    small_case(32, 3, 23, 45, 7, 3, 3, 3, 3, 1, 2); /* the generators' last conv, reflect */
-    small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
-    small_case(7, 2, 11, 33, 3, 1, 0, 2, 1, 1, 3);  /* uneven pads, 3 threads */
-    small_case(9, 4, 6, 40, 3, 0, 0, 0, 0, 0, 1);   /* no pads */
+    for (int wide = 1; wide >= 0; wide--) { /* the AVX-512 variant (where the CPU has it), then the AVX2 clone */
+        gh_nn_conv_small_avx512 = wide;
+        small_case(32, 3, 23, 45, 7, 3, 3, 3, 3, 1, 2); /* the generators' last conv, reflect */
+        small_case(5, 1, 9, 70, 7, 3, 3, 3, 3, 0, 2);   /* zeros, a partial chunk */
+        small_case(7, 2, 11, 33, 3, 1, 0, 2, 1, 1, 3);  /* uneven pads, 3 threads */
+        small_case(9, 4, 6, 40, 3, 0, 0, 0, 0, 0, 1);   /* no pads */
+        small_case(3, 32, 19, 53, 7, 3, 3, 3, 3, 1, 2); /* the generators' first conv: 8 blocks of 4 outputs */
+        small_case(3, 9, 13, 30, 7, 3, 3, 3, 3, 0, 2);  /* 4 + 4 + 1 outputs, zeros */
+        small_case(2, 6, 8, 101, 3, 1, 1, 1, 1, 1, 3);  /* 4 + 2 outputs, chunks of 24 and 48 */
+        small_case(4, 7, 5, 25, 5, 2, 2, 2, 2, 1, 1);   /* 4 + 3 */
+    }
+    gh_nn_conv_small_avx512 = 1;
+
+    for (int wide = 1; wide >= 0; wide--) { /* gram.c's AVX-512 variant (where the CPU has it), then the AVX2 clone */
+        gh_nn_gram_avx512 = wide;
+        lade_case(21, 26, 1);
+        lade_case(21, 26, 2);
+        lade_case(1, 1, 2);   /* one pixel: zero variances */
+        lade_case(7, 3, 3);   /* fewer column blocks than threads */
+        lade_case(67, 93, 2); /* several blocks, a partial last one */
+        lade_case(128, 160, 2);
+    }
+    gh_nn_gram_avx512 = 1;
 
     struct gh_nn_model *fast = load(1), *plain = load(0);
     if (fast && plain) {
@@ -190,6 +268,7 @@ int main(void)
                   norms, with_conv, folded);
         model_case(fast, plain, 64, 64);
         model_case(fast, plain, 40, 104); /* H/8 = 5, W/8 = 13: odd tiles at every level */
+        model_case(fast, plain, 136, 200); /* stride-2 convs in several L2 bands, a partial last one */
     }
     gh_nn_free(fast);
     gh_nn_free(plain);
