@@ -36,7 +36,11 @@ static void check_golden(struct gh_nn_model *m, const char *name, int h, int w)
     CHECK_MSG(npy_read(check_source_path(rel), &gold), "%s", rel);
     if (!photo.data || !gold.data || !m)
         goto out;
-    CHECK(photo.count == (size_t)h * w * 3 && gold.count == photo.count);
+    /* The golden holds every 2nd row and column (tools/make-nn-goldens). */
+    int gh = (h + 1) / 2, gw = (w + 1) / 2;
+    CHECK(photo.count == (size_t)h * w * 3 && gold.count == (size_t)gh * gw * 3);
+    if (gold.count != (size_t)gh * gw * 3)
+        goto out;
     struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y = {0};
     x.data = malloc(photo.count * sizeof(float));
     for (size_t i = 0; i < photo.count; i++)
@@ -46,7 +50,8 @@ static void check_golden(struct gh_nn_model *m, const char *name, int h, int w)
         CHECK(y.ndim == 4 && y.shape[1] == h && y.shape[2] == w && y.shape[3] == 3);
         double maxerr = 0, sum = 0;
         for (size_t i = 0; i < gold.count; i++) {
-            double e = fabs(((float *)y.data)[i] - npy_get(&gold, i));
+            size_t px = (i / 3 / gw * 2) * w + (i / 3 % gw) * 2;
+            double e = fabs(((float *)y.data)[px * 3 + i % 3] - npy_get(&gold, i));
             if (!(e <= maxerr))
                 maxerr = e; /* NaN sticks */
             sum += e;
@@ -68,8 +73,9 @@ static void check_golden(struct gh_nn_model *m, const char *name, int h, int w)
         CHECK(out->width == w && out->height == h && out->channels == 3);
         double maxerr = 0;
         for (int c = 0; c < 3; c++)
-            for (long i = 0; i < (long)h * w; i++) {
-                double e = fabs(gh_image_plane(out, c)[i] - (npy_get(&gold, (size_t)i * 3 + c) + 1) / 2);
+            for (long i = 0; i < (long)gh * gw; i++) {
+                long px = (i / gw * 2) * w + (i % gw) * 2;
+                double e = fabs(gh_image_plane(out, c)[px] - (npy_get(&gold, (size_t)i * 3 + c) + 1) / 2);
                 if (!(e <= maxerr))
                     maxerr = e;
             }
