@@ -4,6 +4,7 @@
 #ifndef GHIBLIFY_CLI_H
 #define GHIBLIFY_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,12 @@ struct gh_cli_config {
     const char *dump_dir;   /* --dump-stages DIR, or NULL */
     const char *model_path; /* --model FILE (ONNX or TFLite), or NULL: the built-in one */
     const char *reference_path; /* --reference FILE for transfer/histmatch, or NULL */
+    int strip;              /* --strip: write no EXIF or ICC profile */
+    float background[3];    /* --background: what alpha is composited over for JPEG */
+    size_t max_memory;      /* bytes one image may use (--max-memory); 0: no limit */
+    /* Set (to the signal number) by the program's SIGINT/SIGTERM handler: no
+     * new item starts and running ones stop at their next stage; NULL: never. */
+    const volatile sig_atomic_t *stop;
     struct gh_pipeline pipeline;
 };
 
@@ -53,6 +60,8 @@ struct gh_cli_item {
     char *rel_dir;  /* subdirectory below the scanned directory ("" if none) */
     char *output;   /* output path, set by gh_cli_plan_outputs */
     char *error;    /* non-NULL: this input already failed (missing, empty directory, ...) */
+    char *skip;     /* non-NULL: why this input is skipped without being read */
+    int earlier_output; /* skipped because its name marks it as an output of ours */
 };
 
 struct gh_cli_items {
@@ -65,10 +74,19 @@ struct gh_cli_items {
 void gh_cli_items_free(struct gh_cli_items *items);
 
 /* Appends the inputs named by arg: a file, "-", or a directory's PNG/JPEG files
- * (sorted by name; subdirectories too with recursive). A missing path or a directory
- * without images becomes an item with an error, so the rest of the batch goes on.
+ * (sorted by name; subdirectories too with config->recursive, but never
+ * config->out_dir or config->dump_dir themselves). A missing path or a directory
+ * without images becomes an item with an error, so the rest of the batch goes
+ * on. A file whose stem ends with config->suffix (when not empty) is an output
+ * of an earlier run: it becomes a skipped item (earlier_output set), so reruns
+ * over a glob or a folder never stylize their own results.
  * Fails only when out of memory. */
-enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg, int recursive);
+enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg,
+                             const struct gh_cli_config *config);
+
+/* Whether path's file stem (name without directory and extension) ends with
+ * suffix; 0 for an empty suffix. */
+int gh_cli_is_output_name(const char *path, const char *suffix);
 
 /* Parses "K/N" (1 <= K <= N <= 1000000). */
 enum gh_status gh_cli_parse_shard(const char *text, int *index, int *count);
@@ -78,8 +96,9 @@ enum gh_status gh_cli_parse_shard(const char *text, int *index, int *count);
  * order) and item i of that order belongs to share i mod N + 1. */
 void gh_cli_shard(struct gh_cli_items *items, int index, int count);
 
-/* Output path for one input under config: -o as given; else DIR (or the input's
- * directory) / rel_dir / stem + suffix + extension. The extension is the input's
+/* Output path for one input under config: -o as given; "-" (standard output)
+ * for standard input without -d; else DIR (or the input's directory) / rel_dir /
+ * stem + suffix + extension (stem "stdin" for standard input). The extension is the input's
  * own when it matches the output format, else the format's canonical one.
  * Returns a malloc'd string or NULL when out of memory. */
 char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
@@ -90,14 +109,21 @@ enum gh_format gh_cli_output_format(const struct gh_cli_config *config, const ch
 
 /* Sets every item's output and turns collisions into per-item errors: two inputs
  * that would write the same file, and an output that is (a path or link to) one of
- * the inputs. */
+ * the inputs (with GH_EXISTING_SKIP that output exists, so the item is skipped
+ * instead). */
 enum gh_status gh_cli_plan_outputs(const struct gh_cli_config *config, struct gh_cli_items *items);
 
 struct gh_cli_summary {
     size_t done, skipped, failed;
+    size_t stopped; /* started but cut short by config->stop */
 };
 
-enum gh_cli_outcome { GH_CLI_DONE, GH_CLI_SKIPPED, GH_CLI_FAILED };
+/* STOPPED: cut short by config->stop; counted in summary.stopped. */
+enum gh_cli_outcome { GH_CLI_DONE, GH_CLI_SKIPPED, GH_CLI_FAILED, GH_CLI_STOPPED };
+
+/* Creates dir and its missing parents (mkdir -p); fails with a detail naming
+ * the part that could not be made, or a part that is not a directory. */
+enum gh_status gh_cli_make_dirs(const char *dir);
 
 /* Reports from a batch run. Calls are serialized (never two at once), so the
  * callbacks may print without locking. Any of them may be NULL. */
@@ -109,7 +135,21 @@ struct gh_cli_events {
      * ("path: why"), NULL for DONE. */
     void (*finished)(void *user, const struct gh_cli_item *item, enum gh_cli_outcome outcome,
                      const char *message, double seconds, const struct gh_cli_summary *so_far);
+    /* Something the user should know about a finished item that is not a
+     * failure, e.g. "x.png: alpha composited over #ffffff for JPEG". */
+    void (*note)(void *user, const struct gh_cli_item *item, const char *message);
 };
+
+/* Memory for one image by default: three quarters of the machine's memory (or
+ * of its cgroup's limit, as under Slurm or Kubernetes) divided among jobs. */
+size_t gh_cli_default_memory(int jobs);
+
+/* Checks before any work that the stylize stage fits in config->max_memory at
+ * the largest working size config allows (a square of --size pixels a side,
+ * the worst case), given the generator's footprint; the refusal names the
+ * largest --size that fits. GH_OK when stylize or resize does not run. */
+enum gh_status gh_cli_check_memory(const struct gh_cli_config *config,
+                                   const struct gh_nn_footprint *footprint);
 
 /* Seconds on the monotonic clock, for timings and progress. */
 double gh_cli_seconds(void);
@@ -130,7 +170,8 @@ enum gh_status gh_cli_load_reference(const struct gh_cli_config *config, int thr
 /* Processes every item (read, run the pipeline, write atomically) with
  * config->jobs workers and returns the tally in *summary. Fails before touching
  * any item only when the run cannot start (the generator or the reference image
- * cannot be loaded). */
+ * cannot be loaded, or the working size does not fit in memory). Items not
+ * started because config->stop was set are in none of the counts. */
 enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cli_items *items,
                 const struct gh_cli_events *events, struct gh_cli_summary *summary);
 

@@ -55,6 +55,7 @@
 #ifndef GHIBLIFY_NN_H
 #define GHIBLIFY_NN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,10 @@ void gh_nn_free(struct gh_nn_model *model);
  * e.g. for models from untrusted sources whose shapes ask for gigabytes. */
 void gh_nn_set_memory_limit(struct gh_nn_model *model, size_t bytes);
 
+/* A flag (e.g. set by a signal handler) that, once nonzero, makes a run stop
+ * before its next node with GH_ERR_STOPPED; NULL (the default): never. */
+void gh_nn_set_stop(struct gh_nn_model *model, const volatile sig_atomic_t *flag);
+
 /* Sets how many threads a run uses, GEMMs included (< 1 means all CPUs).
  * Default: 1. */
 void gh_nn_set_threads(struct gh_nn_model *model, int threads);
@@ -144,6 +149,35 @@ enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_ten
  * with gh_image_free. threads as in gh_nn_set_threads. */
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                              int threads, struct gh_image **out);
+
+/* Memory a gh_nn_stylize run needs, as a function of the padded pixel count N:
+ * about bytes_fixed + bytes_per_pixel * N bytes in all (activations, input,
+ * output), and a largest single tensor of values_fixed + values_per_pixel * N
+ * values, which must stay within GH_NN_MAX_TENSOR_VALUES. */
+struct gh_nn_footprint {
+    double bytes_fixed, bytes_per_pixel;
+    double values_fixed, values_per_pixel;
+    int multiple;
+};
+
+/* Largest tensor (values) a run may create; larger ones fail with GH_ERR_TOO_LARGE. */
+#define GH_NN_MAX_TENSOR_VALUES ((double)((int64_t)1 << 29))
+
+/* Measures *fp by stylizing two small probe images (64 and 128 px square;
+ * milliseconds): a fully convolutional generator's memory is affine in its
+ * pixel count, so the fit predicts any size before it is attempted. Empties the
+ * model's arena before and after. */
+enum gh_status gh_nn_stylize_footprint(struct gh_nn_model *model, int multiple,
+                                       struct gh_nn_footprint *fp);
+
+/* Predicted total bytes and largest-tensor values of stylizing a width x height image. */
+void gh_nn_footprint_at(const struct gh_nn_footprint *fp, int width, int height, double *bytes,
+                        double *values);
+
+/* Frees the activation memory a model keeps between runs (the next run
+ * allocates it again), and its bytes now held. */
+void gh_nn_arena_empty(struct gh_nn_model *model);
+size_t gh_nn_arena_bytes(const struct gh_nn_model *model);
 
 /* The generator model embedded in the binary at build time (see
  * tools/fetch-models.sh): its file bytes, file name and sha256 (hex). */

@@ -33,6 +33,7 @@ struct gh_param_def {
 };
 
 struct gh_nn_model;
+struct gh_nn_footprint;
 
 /* What a stage may know about the run besides its input image. */
 struct gh_stage_ctx {
@@ -44,6 +45,14 @@ struct gh_stage_ctx {
      * needs when the stage's own `multiple` parameter is 0 (auto). */
     struct gh_nn_model *generator;
     int generator_multiple;
+    /* The generator's measured memory use and the bytes one image may take:
+     * `stylize` refuses an image that would not fit before running it. NULL
+     * or 0: no check. */
+    const struct gh_nn_footprint *footprint;
+    double memory_limit;
+    /* Errors may name internal nodes and tensors (-v); otherwise they say
+     * what failed in the user's terms. */
+    int verbose;
     /* A user's reference still (sRGB, any size) whose colors `transfer` and
      * `histmatch` aim at instead of their stored targets; NULL when none. */
     const struct gh_image *reference;
@@ -87,6 +96,12 @@ enum gh_status gh_pipeline_enable(struct gh_pipeline *pipeline, const char *name
 
 /* Whether the stage named name is enabled (0 for unknown names). */
 int gh_pipeline_uses(const struct gh_pipeline *pipeline, const char *name);
+
+/* Value of one parameter (NaN for an unknown stage or parameter). */
+double gh_pipeline_get(const struct gh_pipeline *pipeline, const char *stage, const char *param);
+
+/* Number of enabled stages. */
+int gh_pipeline_count(const struct gh_pipeline *pipeline);
 
 /* Sets one parameter from text ("1.5", "bilateral"), checking type and range. */
 enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,

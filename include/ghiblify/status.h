@@ -22,6 +22,7 @@ enum gh_status {
     GH_ERR_EXISTS,      /* refusing to replace an existing file */
     GH_ERR_MODEL,       /* a model file is unusable or missing */
     GH_ERR_INTERNAL,    /* a bug: an invariant did not hold */
+    GH_ERR_STOPPED,     /* the caller asked the work to stop (a signal) */
     GH_STATUS_COUNT
 };
 

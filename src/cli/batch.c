@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ghiblify/cli.h"
 #include "ghiblify/ops.h"
@@ -15,6 +16,8 @@ struct batch {
     const struct gh_cli_config *config;
     struct gh_nn_model **generators; /* one per worker: a model runs one image at a time */
     int multiple;
+    struct gh_nn_footprint footprint; /* of generators[0]; all are the same model */
+    int have_footprint;
     struct gh_image *reference; /* --reference, read-only once loaded, shared by all workers */
     const struct gh_cli_items *items;
     const struct gh_cli_events *events;
@@ -28,6 +31,32 @@ double gh_cli_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+enum gh_status gh_cli_make_dirs(const char *dir)
+{
+    struct stat sb;
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return gh_error(GH_ERR_IO, "%s: exists and is not a directory", dir);
+        return GH_OK;
+    }
+    char *copy = gh_aprintf("%s/", dir);
+    if (!copy)
+        return gh_error(GH_ERR_NOMEM, "no memory");
+    enum gh_status st = GH_OK;
+    for (char *p = copy + 1; *p && st == GH_OK; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST)
+            st = gh_error(GH_ERR_IO, "%s: cannot create directory %s: %s", dir, copy, strerror(errno));
+        else if (stat(copy, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            st = gh_error(GH_ERR_IO, "%s: %s is not a directory", dir, copy);
+        *p = '/';
+    }
+    free(copy);
+    return st;
 }
 
 /* Creates the directories leading to path's last component (for -r with -d). */
@@ -52,15 +81,21 @@ static enum gh_status make_parents(const char *path, size_t keep_prefix)
 }
 
 struct dump_ctx {
-    const char *dir;
+    const char *dir; /* NULL: no dumps, only the stop check */
     const char *input;
     int step;
+    const volatile sig_atomic_t *stop;
 };
 
+/* After every stage: stop when asked to, else dump the stage's output. */
 static enum gh_status dump_stage(void *user, const struct gh_stage_def *stage,
                                  const struct gh_image *image)
 {
     struct dump_ctx *d = user;
+    if (d->stop && *d->stop)
+        return gh_error(GH_ERR_STOPPED, "interrupted");
+    if (!d->dir)
+        return GH_OK;
     const char *base = strrchr(d->input, '/');
     base = base ? base + 1 : d->input;
     if (strcmp(base, "-") == 0)
@@ -81,13 +116,32 @@ static enum gh_status dump_stage(void *user, const struct gh_stage_def *stage,
     return st;
 }
 
-/* Runs one item; returns its outcome and leaves the reason in the error detail. */
-static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh_nn_model *generator,
-                                   int multiple, const struct gh_image *reference,
-                                   const struct gh_cli_item *it)
+/* rgb composited over a flat background by alpha, for formats without alpha. */
+static enum gh_status flatten(const struct gh_image *rgb, const struct gh_image *alpha,
+                              const float background[3], struct gh_image **out)
 {
+    enum gh_status st = gh_image_new(rgb->width, rgb->height, 3, out);
+    if (st != GH_OK)
+        return st;
+    size_t n = (size_t)rgb->width * (size_t)rgb->height;
+    const float *a = gh_image_plane(alpha, 0);
+    for (int c = 0; c < 3; c++) {
+        const float *src = gh_image_plane(rgb, c);
+        float *dst = gh_image_plane(*out, c), bg = background[c];
+        for (size_t i = 0; i < n; i++)
+            dst[i] = src[i] * a[i] + bg * (1.0f - a[i]);
+    }
+    return GH_OK;
+}
+
+/* Runs one item; returns its outcome and leaves the reason in the error detail.
+ * *note receives a malloc'd remark for the user (or stays NULL). */
+static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *generator,
+                                   const struct gh_cli_item *it, char **note)
+{
+    const struct gh_cli_config *config = b->config;
     struct gh_picture *pic = NULL;
-    struct gh_image *result = NULL, *alpha = NULL;
+    struct gh_image *result = NULL, *alpha = NULL, *flat = NULL;
     unsigned char *encoded = NULL;
     size_t encoded_size = 0;
     enum gh_status st;
@@ -97,6 +151,10 @@ static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh
     if (it->error) {
         gh_error(GH_ERR_ARGUMENT, "%s", it->error);
         return GH_CLI_FAILED;
+    }
+    if (it->skip) {
+        gh_error(GH_ERR_EXISTS, "%s", it->skip);
+        return GH_CLI_SKIPPED;
     }
     struct stat sb;
     if (!to_stdout && config->existing != GH_EXISTING_OVERWRITE && lstat(it->output, &sb) == 0) {
@@ -115,13 +173,15 @@ static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh
                                .original_width = pic->rgb->width,
                                .original_height = pic->rgb->height,
                                .generator = generator,
-                               .generator_multiple = multiple,
-                               .reference = reference};
-    struct dump_ctx dump = {config->dump_dir, it->input, 0};
+                               .generator_multiple = b->multiple,
+                               .footprint = b->have_footprint ? &b->footprint : NULL,
+                               .memory_limit = (double)config->max_memory,
+                               .verbose = config->verbose,
+                               .reference = b->reference};
+    struct dump_ctx dump = {config->dump_dir, it->input, 0, config->stop};
     if (config->dump_dir && (st = dump_stage(&dump, NULL, pic->rgb)) != GH_OK)
         goto fail_prefixed;
-    st = gh_pipeline_run(&config->pipeline, &ctx, pic->rgb, config->dump_dir ? dump_stage : NULL,
-                         &dump, &result);
+    st = gh_pipeline_run(&config->pipeline, &ctx, pic->rgb, dump_stage, &dump, &result);
     if (st != GH_OK)
         goto fail_prefixed;
 
@@ -136,8 +196,21 @@ static enum gh_cli_outcome process(const struct gh_cli_config *config, struct gh
     enum gh_format format = gh_cli_output_format(config, to_stdout ? "" : it->output);
     if (to_stdout && config->format == GH_FORMAT_UNKNOWN && pic->format != GH_FORMAT_UNKNOWN)
         format = pic->format;
+    const struct gh_image *out_rgb = result;
+    if (out_alpha && format == GH_FORMAT_JPEG) {
+        /* JPEG has no alpha: what the transparent pixels happen to hold must not show. */
+        if ((st = flatten(result, out_alpha, config->background, &flat)) != GH_OK)
+            goto fail_prefixed;
+        out_rgb = flat;
+        out_alpha = NULL;
+        *note = gh_aprintf("%s: JPEG has no transparency: composited over #%02x%02x%02x "
+                           "(--background; -f png keeps the alpha)",
+                           it->input, (int)(config->background[0] * 255.0f + 0.5f),
+                           (int)(config->background[1] * 255.0f + 0.5f),
+                           (int)(config->background[2] * 255.0f + 0.5f));
+    }
     struct gh_encode_options encode = {config->quality, config->chroma, config->png};
-    st = gh_io_encode_with(result, out_alpha, format, &encode, &encoded, &encoded_size);
+    st = gh_io_encode_with(out_rgb, out_alpha, format, &encode, &encoded, &encoded_size);
     if (st != GH_OK)
         goto fail_prefixed;
     if (!to_stdout && it->rel_dir[0] && config->out_dir &&
@@ -158,7 +231,10 @@ fail_prefixed:
     /* Reader errors already name the file; later ones name the stage or output. */
     gh_error_prefix(st, it->input);
 out:
+    if (outcome == GH_CLI_FAILED && st == GH_ERR_STOPPED)
+        outcome = GH_CLI_STOPPED;
     free(encoded);
+    gh_image_free(flat);
     gh_image_free(alpha);
     gh_image_free(result);
     gh_picture_free(pic);
@@ -175,9 +251,10 @@ static void *worker(void *arg)
     const struct worker_arg *self = arg;
     struct batch *b = self->batch;
     struct gh_nn_model *generator = b->generators ? b->generators[self->index] : NULL;
+    const volatile sig_atomic_t *stop = b->config->stop;
     for (;;) {
         pthread_mutex_lock(&b->lock);
-        if (b->next >= b->items->count) {
+        if (b->next >= b->items->count || (stop && *stop)) {
             pthread_mutex_unlock(&b->lock);
             return NULL;
         }
@@ -188,7 +265,8 @@ static void *worker(void *arg)
 
         double t0 = gh_cli_seconds();
         gh_error_clear();
-        enum gh_cli_outcome outcome = process(b->config, generator, b->multiple, b->reference, it);
+        char *note = NULL;
+        enum gh_cli_outcome outcome = process(b, generator, it, &note);
         double seconds = gh_cli_seconds() - t0;
 
         pthread_mutex_lock(&b->lock);
@@ -196,8 +274,13 @@ static void *worker(void *arg)
             b->summary.done++;
         else if (outcome == GH_CLI_SKIPPED)
             b->summary.skipped++;
+        else if (outcome == GH_CLI_STOPPED)
+            b->summary.stopped++;
         else
             b->summary.failed++;
+        if (note && b->events && b->events->note)
+            b->events->note(b->events->user, it, note);
+        free(note);
         if (b->events && b->events->finished)
             b->events->finished(b->events->user, it, outcome,
                                 outcome == GH_CLI_DONE ? NULL : gh_error_detail(), seconds,
@@ -214,9 +297,8 @@ enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct 
     if (config->model_path) {
         /* AnimeGANv3's tiny models need 16; 16 is also safe for the others. */
         *multiple = 16;
-        if ((st = gh_nn_load_file(config->model_path, out)) != GH_OK)
-            return gh_error_prefix(st, config->model_path);
-        return GH_OK;
+        /* gh_nn_load_file's details already start with the path. */
+        return gh_nn_load_file(config->model_path, out);
     }
     struct gh_nn_embedded_model builtin;
     *multiple = 8;
@@ -250,6 +332,72 @@ enum gh_status gh_cli_load_reference(const struct gh_cli_config *config, int thr
     return st;
 }
 
+/* cgroup v2 (memory.max) or v1 limit of this process's container; 0: none found. */
+static uint64_t cgroup_limit(void)
+{
+    static const char *const files[] = {"/sys/fs/cgroup/memory.max",
+                                        "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        FILE *f = fopen(files[i], "r");
+        unsigned long long v = 0;
+        int ok = f && fscanf(f, "%llu", &v) == 1;
+        if (f)
+            fclose(f);
+        if (ok && v > 0)
+            return v;
+    }
+    return 0;
+}
+
+size_t gh_cli_default_memory(int jobs)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    uint64_t total = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : (uint64_t)4 << 30;
+    uint64_t cg = cgroup_limit();
+    if (cg && cg < total)
+        total = cg;
+    /* A quarter stays for the decoded photo, the other stages and the system. */
+    uint64_t per_job = total / 4 * 3 / (uint64_t)(jobs < 1 ? 1 : jobs);
+    return per_job > SIZE_MAX ? SIZE_MAX : (size_t)per_job;
+}
+
+static int fits(const struct gh_nn_footprint *fp, int side, double limit)
+{
+    double bytes, values;
+    gh_nn_footprint_at(fp, side, side, &bytes, &values);
+    return (limit <= 0 || bytes <= limit) && values <= GH_NN_MAX_TENSOR_VALUES;
+}
+
+enum gh_status gh_cli_check_memory(const struct gh_cli_config *config,
+                                   const struct gh_nn_footprint *footprint)
+{
+    if (!gh_pipeline_uses(&config->pipeline, "stylize") || !gh_pipeline_uses(&config->pipeline, "resize"))
+        return GH_OK;
+    int size = (int)gh_pipeline_get(&config->pipeline, "resize", "size");
+    double limit = (double)config->max_memory;
+    if (fits(footprint, size, limit))
+        return GH_OK;
+    int lo = 16, hi = size; /* fits(lo), !fits(hi) */
+    if (!fits(footprint, lo, limit))
+        return gh_error(GH_ERR_TOO_LARGE, "--max-memory %.0f MB is too little for the generator at any size",
+                        limit / 1048576.0);
+    while (hi - lo > 1) {
+        int mid = lo + (hi - lo) / 2;
+        if (fits(footprint, mid, limit))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double bytes, values;
+    gh_nn_footprint_at(footprint, size, size, &bytes, &values);
+    const char *why = values > GH_NN_MAX_TENSOR_VALUES ? "over the generator's largest tensor (2^29 values)"
+                                                       : "over --max-memory";
+    return gh_error(GH_ERR_TOO_LARGE,
+                    "--size %d: the generator would need %.1f GB for a %dx%d working image, %s; "
+                    "the largest --size that fits is %d",
+                    size, bytes / 1e9, size, size, why, lo);
+}
+
 enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cli_items *items,
                           const struct gh_cli_events *events, struct gh_cli_summary *summary)
 {
@@ -270,9 +418,21 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
             st = gh_error(GH_ERR_NOMEM, "no memory for %d workers", jobs);
             goto out;
         }
-        for (int t = 0; t < jobs; t++)
+        for (int t = 0; t < jobs; t++) {
             if ((st = gh_cli_load_generator(config, &b.generators[t], &b.multiple)) != GH_OK)
                 goto out;
+            gh_nn_set_stop(b.generators[t], config->stop);
+        }
+        /* Measured before any image, so a working size that cannot fit is
+         * refused at once instead of after gigabytes and seconds. */
+        gh_nn_set_threads(b.generators[0], config->threads);
+        if (gh_nn_stylize_footprint(b.generators[0], b.multiple, &b.footprint) == GH_OK) {
+            b.have_footprint = 1;
+            if ((st = gh_cli_check_memory(config, &b.footprint)) != GH_OK)
+                goto out;
+        }
+        for (int t = 0; t < jobs; t++)
+            gh_nn_set_memory_limit(b.generators[t], config->max_memory);
     }
     if (config->reference_path &&
         (st = gh_cli_load_reference(config, config->threads, &b.reference)) != GH_OK)

@@ -26,6 +26,7 @@ void gh_cli_items_free(struct gh_cli_items *items)
         free(items->item[i].rel_dir);
         free(items->item[i].output);
         free(items->item[i].error);
+        free(items->item[i].skip);
     }
     free(items->item);
     memset(items, 0, sizeof *items);
@@ -49,7 +50,7 @@ static enum gh_status push(struct gh_cli_items *items, char *input, const char *
         free(rel);
         goto nomem;
     }
-    items->item[items->count++] = (struct gh_cli_item){input, rel, NULL, error};
+    items->item[items->count++] = (struct gh_cli_item){input, rel, NULL, error, NULL, 0};
     return GH_OK;
 nomem:
     free(input);
@@ -62,6 +63,45 @@ static int has_image_extension(const char *name)
     return gh_io_format_from_name(name) != GH_FORMAT_UNKNOWN;
 }
 
+int gh_cli_is_output_name(const char *path, const char *suffix)
+{
+    size_t n = suffix ? strlen(suffix) : 0;
+    if (n == 0 || strcmp(path, "-") == 0)
+        return 0;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    return stem > n && memcmp(base + stem - n, suffix, n) == 0;
+}
+
+/* Adds a file input, or a skipped item when its name says it is one of our outputs. */
+static enum gh_status push_file(struct gh_cli_items *items, char *path, const char *rel,
+                                const struct gh_cli_config *config)
+{
+    enum gh_status st = push(items, path, rel, NULL);
+    if (st != GH_OK || !gh_cli_is_output_name(items->item[items->count - 1].input, config->suffix))
+        return st;
+    struct gh_cli_item *it = &items->item[items->count - 1];
+    it->earlier_output = 1;
+    it->skip = gh_aprintf("%s: left out: its name ends in '%s', so it is taken for the output of an "
+                          "earlier run (use another --suffix to process it)",
+                          it->input, config->suffix);
+    return it->skip ? GH_OK : gh_error(GH_ERR_NOMEM, "no memory for the input list");
+}
+
+/* Whether dir is one of the directories the run writes into. */
+static int is_output_dir(const struct stat *dir, const struct gh_cli_config *config)
+{
+    const char *outs[2] = {config->out_dir, config->dump_dir};
+    for (int i = 0; i < 2; i++) {
+        struct stat sb;
+        if (outs[i] && stat(outs[i], &sb) == 0 && sb.st_dev == dir->st_dev && sb.st_ino == dir->st_ino)
+            return 1;
+    }
+    return 0;
+}
+
 static int compare_strings(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -69,7 +109,7 @@ static int compare_strings(const void *a, const void *b)
 
 /* Adds the images of dir (sorted), descending when recursive; *found counts them. */
 static enum gh_status scan_dir(struct gh_cli_items *items, const char *dir, const char *rel,
-                               int recursive, size_t *found)
+                               const struct gh_cli_config *config, size_t *found)
 {
     enum gh_status st = GH_OK;
     char **names = NULL;
@@ -108,16 +148,17 @@ static enum gh_status scan_dir(struct gh_cli_items *items, const char *dir, cons
             break;
         }
         if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            if (recursive) {
+            /* Never into our own output: a rerun would stylize the results. */
+            if (config->recursive && !is_output_dir(&sb, config)) {
                 char *sub = gh_aprintf("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
-                st = sub ? scan_dir(items, path, sub, recursive, found)
+                st = sub ? scan_dir(items, path, sub, config, found)
                          : gh_error(GH_ERR_NOMEM, "no memory for a path");
                 free(sub);
             }
             free(path);
         } else if (has_image_extension(names[i])) {
             (*found)++;
-            st = push(items, path, rel, NULL);
+            st = push_file(items, path, rel, config);
         } else {
             free(path);
         }
@@ -130,7 +171,8 @@ out:
     return st;
 }
 
-enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg, int recursive)
+enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg,
+                             const struct gh_cli_config *config)
 {
     struct stat sb;
     if (strcmp(arg, "-") == 0)
@@ -138,13 +180,13 @@ enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg, int re
     if (stat(arg, &sb) != 0)
         return push(items, dup_string(arg), "", gh_aprintf("%s: %s", arg, strerror(errno)));
     if (!S_ISDIR(sb.st_mode))
-        return push(items, dup_string(arg), "", NULL);
+        return push_file(items, dup_string(arg), "", config);
     size_t found = 0;
-    enum gh_status st = scan_dir(items, arg, "", recursive, &found);
+    enum gh_status st = scan_dir(items, arg, "", config, &found);
     if (st == GH_OK && found == 0)
         st = push(items, dup_string(arg), "",
                   gh_aprintf("%s: no PNG or JPEG images in this directory%s", arg,
-                                recursive ? " or below" : " (-r descends into subdirectories)"));
+                                config->recursive ? " or below" : " (-r descends into subdirectories)"));
     return st;
 }
 
@@ -189,6 +231,7 @@ void gh_cli_shard(struct gh_cli_items *items, int index, int count)
             free(it->rel_dir);
             free(it->output);
             free(it->error);
+            free(it->skip);
         }
     }
     items->count = kept;
@@ -208,6 +251,9 @@ char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
     if (config->output)
         return dup_string(config->output);
     int from_stdin = strcmp(input, "-") == 0;
+    /* A filter: standard input goes to standard output unless -d names a folder. */
+    if (from_stdin && !config->out_dir)
+        return dup_string("-");
     const char *slash_at = from_stdin ? NULL : strrchr(input, '/');
     const char *base = from_stdin ? "stdin" : slash_at ? slash_at + 1 : input;
     const char *dot = strrchr(base, '.');
@@ -296,15 +342,20 @@ enum gh_status gh_cli_plan_outputs(const struct gh_cli_config *config, struct gh
     for (size_t i = 0; i < items->count; i++) {
         struct gh_cli_item *it = &items->item[i];
         struct stat sb;
-        if (it->error || strcmp(it->output, "-") == 0)
+        if (it->error || it->skip || strcmp(it->output, "-") == 0)
             continue;
         /* stat follows symlinks, so a link to an input is caught too. */
         if (stat(it->output, &sb) == 0) {
             struct file_id key = {sb.st_dev, sb.st_ino};
             if (bsearch(&key, ids, id_count, sizeof *ids, compare_ids)) {
-                it->error = gh_aprintf("%s: output %s is an input file; refusing to overwrite it",
-                                          it->input, it->output);
-                if (!it->error) {
+                /* --skip-existing promises to leave existing outputs alone;
+                 * that this one is also an input is no failure of the item. */
+                if (config->existing == GH_EXISTING_SKIP)
+                    it->skip = gh_aprintf("%s: %s exists, skipped", it->input, it->output);
+                else
+                    it->error = gh_aprintf("%s: output %s is an input file; refusing to overwrite it",
+                                           it->input, it->output);
+                if (!it->error && !it->skip) {
                     st = gh_error(GH_ERR_NOMEM, "no memory");
                     goto out;
                 }

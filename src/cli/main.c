@@ -2,6 +2,7 @@
  * every stage (include/ghiblify/stages.h); getopt_long's array and --help are
  * both generated from them. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -45,6 +46,9 @@ enum option_id {
     OPT_DUMP_STAGES,
     OPT_MODEL,
     OPT_REFERENCE,
+    OPT_STRIP,
+    OPT_BACKGROUND,
+    OPT_MAX_MEMORY,
     OPT_VERBOSE,
     OPT_QUIET,
     OPT_VERSION,
@@ -61,10 +65,10 @@ struct cli_option {
 };
 
 static const struct cli_option options[] = {
-    [OPT_OUTPUT] = {"output", 'o', "FILE", NULL, "write the result to FILE ('-': standard output); one input only"},
-    [OPT_OUT_DIR] = {"out-dir", 'd', "DIR", "beside each input", "write results into DIR as STEM+SUFFIX.EXT"},
-    [OPT_SUFFIX] = {"suffix", 0, "TEXT", "_ghibli", "appended to the input's file stem"},
-    [OPT_FORMAT] = {"format", 'f', "png|jpg", "from -o, else the input's", "output format"},
+    [OPT_OUTPUT] = {"output", 'o', "FILE", NULL, "write the result to FILE ('-': standard output, never a terminal); one input only"},
+    [OPT_OUT_DIR] = {"out-dir", 'd', "DIR", "beside each input", "write results into DIR as STEM+SUFFIX.EXT; DIR and its parents are created when missing"},
+    [OPT_SUFFIX] = {"suffix", 0, "TEXT", "_ghibli", "appended to the input's file stem; inputs whose stem already ends with it are taken for earlier outputs and left out"},
+    [OPT_FORMAT] = {"format", 'f', "png|jpg", "from -o, else the input's", "output format (must agree with -o's extension)"},
     [OPT_QUALITY] = {"quality", 'q', "N", "92", "JPEG quality, 1..100"},
     [OPT_CHROMA] = {"chroma", 0, "420|444", "420", "JPEG color resolution: 444 keeps full-resolution color (sharper saturated edges, ~35% larger, slower)"},
     [OPT_PNG_COMPRESSION] = {"png-compression", 0, "fast|small", "fast", "PNG effort: small tries every filter per row (4-15% smaller, ~4x the time)"},
@@ -80,11 +84,14 @@ static const struct cli_option options[] = {
     [OPT_SKIP] = {"skip", 0, "LIST", NULL, "do not run these comma-separated stages"},
     [OPT_KEEP_SIZE] = {"keep-size", 0, NULL, "on", "write the result at the photo's original size"},
     [OPT_NO_KEEP_SIZE] = {"no-keep-size", 0, NULL, NULL, "write the result at the working size (skips upsample)"},
-    [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png"},
+    [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png (DIR is created when missing)"},
     [OPT_MODEL] = {"model", 'm', "FILE", "the built-in Hayao model", "generator for the stylize stage: an AnimeGAN-family ONNX or TFLite file (format by content)"},
     [OPT_REFERENCE] = {"reference", 0, "FILE", NULL, "a still whose colors transfer and histmatch aim at instead of their stored targets; turns on transfer unless --stages is given"},
-    [OPT_VERBOSE] = {"verbose", 'v', NULL, NULL, "print a line per image, and progress even when not on a terminal"},
-    [OPT_QUIET] = {"quiet", 0, NULL, NULL, "print only errors"},
+    [OPT_STRIP] = {"strip", 0, NULL, NULL, "write no metadata: by default EXIF (date, camera, GPS; orientation reset to upright) and the ICC profile are copied to the output"},
+    [OPT_BACKGROUND] = {"background", 0, "COLOR", "white", "what transparent pixels are composited over when the output is JPEG: #RRGGBB, white or black"},
+    [OPT_MAX_MEMORY] = {"max-memory", 0, "MB", "3/4 of RAM (or the cgroup limit) / jobs", "memory one image may use; a --size that cannot fit is refused before any work"},
+    [OPT_VERBOSE] = {"verbose", 'v', NULL, NULL, "print a line per image (with internal details in errors)"},
+    [OPT_QUIET] = {"quiet", 0, NULL, NULL, "print only errors (not with -v)"},
     [OPT_VERSION] = {"version", 0, NULL, NULL, "print version information and exit"},
     [OPT_HELP] = {"help", 'h', NULL, NULL, "print this help and exit"},
 };
@@ -155,9 +162,18 @@ static void print_help(const struct param_ref *params, int param_count)
         }
         printf(")\n");
     }
-    printf("\nExit status: 0 all inputs succeeded, 1 some failed (the others are still\n"
-           "processed), 2 usage error. Outputs are written to a temporary file and renamed\n"
-           "into place; inputs are never overwritten.\n");
+    printf("\nExamples:\n"
+           "  ghiblify photo.jpg                    writes photo_ghibli.jpg beside it\n"
+           "  ghiblify *.jpg -d out/                every photo into out/ (created if missing)\n"
+           "  ghiblify -r photos/ -d out/ --skip-existing   a tree, mirrored; reruns resume\n"
+           "  cat photo.jpg | ghiblify - > out.jpg  a filter: standard input to standard output\n"
+           "  ghiblify --reference still.png photo.jpg   colors of a still you like\n");
+    printf("\nExit status: 0 all inputs succeeded or were skipped, 1 some failed (the others\n"
+           "are still processed), 2 usage error or the run could not start (an output folder\n"
+           "cannot be created, the model cannot be loaded, the size does not fit in memory),\n"
+           "130/143 interrupted by SIGINT/SIGTERM (finished outputs stay; rerun with\n"
+           "--skip-existing to do the rest). Outputs are written to a temporary file and\n"
+           "renamed into place; inputs are never overwritten.\n");
 }
 
 static void print_version(void)
@@ -181,6 +197,54 @@ static int parse_int(const char *text, long min, long max, long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* "#RRGGBB", "RRGGBB", "white" or "black" into [0, 1] floats. */
+static int parse_color(const char *text, float rgb[3])
+{
+    unsigned v;
+    int n = 0;
+    if (!strcmp(text, "white"))
+        v = 0xffffff;
+    else if (!strcmp(text, "black"))
+        v = 0;
+    else if (sscanf(text[0] == '#' ? text + 1 : text, "%6x%n", &v, &n) != 1 || n != 6 ||
+             (text[0] == '#' ? text + 1 : text)[n] != '\0')
+        return -1;
+    for (int c = 0; c < 3; c++)
+        rgb[c] = (float)((v >> (16 - 8 * c)) & 0xff) / 255.0f;
+    return 0;
+}
+
+/* "512", "512M", "4G", "4096K": a size in MB by default. */
+static int parse_megabytes(const char *text, size_t *bytes)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    double unit = 1048576.0;
+    if (end == text || errno == ERANGE || !(v > 0))
+        return -1;
+    if (*end == 'K' || *end == 'k')
+        unit = 1024.0, end++;
+    else if (*end == 'M' || *end == 'm')
+        end++;
+    else if (*end == 'G' || *end == 'g')
+        unit = 1073741824.0, end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end != '\0' || v * unit > 1e18)
+        return -1;
+    *bytes = (size_t)(v * unit);
+    return 0;
+}
+
+/* Set by SIGINT/SIGTERM to the signal's number; the batch stops taking items. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int signo)
+{
+    stop_signal = signo;
 }
 
 /* --- progress and reporting on stderr --- */
@@ -238,9 +302,21 @@ static void on_finished(void *user, const struct gh_cli_item *item, enum gh_cli_
     else if (outcome == GH_CLI_SKIPPED && r->config->verbose)
         fprintf(stderr, "ghiblify: %s\n", message);
     else if (outcome == GH_CLI_DONE && r->config->verbose)
-        fprintf(stderr, "ghiblify: %s -> %s (%.2f s)\n", item->input, item->output, seconds);
+        fprintf(stderr, "ghiblify: [%zu/%zu] %s -> %s (%.2f s)\n",
+                so_far->done + so_far->skipped + so_far->failed, r->total, item->input,
+                strcmp(item->output, "-") ? item->output : "standard output", seconds);
     if (r->config->progress && so_far->done + so_far->skipped + so_far->failed < r->total)
         show_progress(r, NULL, so_far);
+}
+
+static void on_note(void *user, const struct gh_cli_item *item, const char *message)
+{
+    struct reporter *r = user;
+    (void)item;
+    if (r->config->quiet)
+        return;
+    clear_progress(r);
+    fprintf(stderr, "ghiblify: note: %s\n", message);
 }
 
 int main(int argc, char **argv)
@@ -252,7 +328,10 @@ int main(int argc, char **argv)
         .png = GH_PNG_FAST,
         .jobs = 1,
         .max_pixels = GH_IO_DEFAULT_MAX_PIXELS,
+        .background = {1.0f, 1.0f, 1.0f},
+        .stop = &stop_signal,
     };
+    int max_memory_set = 0;
     struct gh_cli_items items = {0};
     struct param_ref *params = NULL;
     struct option *longopts = NULL;
@@ -427,6 +506,22 @@ int main(int argc, char **argv)
         case OPT_REFERENCE:
             config.reference_path = optarg;
             break;
+        case OPT_STRIP:
+            config.strip = 1;
+            break;
+        case OPT_BACKGROUND:
+            if (parse_color(optarg, config.background) != 0) {
+                rc = usage_error("--background %s: expected #RRGGBB, white or black", optarg);
+                goto out;
+            }
+            break;
+        case OPT_MAX_MEMORY:
+            if (parse_megabytes(optarg, &config.max_memory) != 0) {
+                rc = usage_error("--max-memory %s: expected megabytes, e.g. 4096 or 4G", optarg);
+                goto out;
+            }
+            max_memory_set = 1;
+            break;
         case OPT_VERBOSE:
             config.verbose = 1;
             break;
@@ -459,6 +554,10 @@ int main(int argc, char **argv)
         rc = usage_error("no input given");
         goto out;
     }
+    if (config.quiet && config.verbose) {
+        rc = usage_error("--quiet and -v contradict each other; give one");
+        goto out;
+    }
     if (config.output && config.out_dir) {
         rc = usage_error("-o and -d cannot be used together");
         goto out;
@@ -471,6 +570,12 @@ int main(int argc, char **argv)
         rc = usage_error("%s", gh_error_detail());
         goto out;
     }
+    if (gh_pipeline_count(&config.pipeline) == 0) {
+        /* It would only re-encode the photo, which is never what was asked. */
+        rc = usage_error("no stage left to run (--stages %s%s%s)", stage_list ? stage_list : "(default)",
+                         skip_list ? " --skip " : "", skip_list ? skip_list : "");
+        goto out;
+    }
     if (config.reference_path && !gh_pipeline_uses(&config.pipeline, "transfer") &&
         !gh_pipeline_uses(&config.pipeline, "histmatch")) {
         rc = usage_error("--reference is used by the transfer and histmatch stages, and neither runs");
@@ -480,71 +585,112 @@ int main(int argc, char **argv)
         rc = usage_error("%s", gh_error_detail());
         goto out;
     }
-    int stdin_inputs = 0;
-    for (int i = optind; i < argc; i++) {
-        stdin_inputs += strcmp(argv[i], "-") == 0;
-        if (gh_cli_expand(&items, argv[i], config.recursive) != GH_OK) {
-            fprintf(stderr, "ghiblify: %s\n", gh_error_detail());
-            rc = 1;
+    if (config.output && strcmp(config.output, "-") != 0) {
+        enum gh_format named = gh_io_format_from_name(config.output);
+        if (config.format == GH_FORMAT_UNKNOWN && named == GH_FORMAT_UNKNOWN) {
+            rc = usage_error("-o %s: cannot tell the format from the name (use .png/.jpg or --format)",
+                             config.output);
+            goto out;
+        }
+        if (config.format != GH_FORMAT_UNKNOWN && named != GH_FORMAT_UNKNOWN && named != config.format) {
+            rc = usage_error("-o %s contradicts --format %s (name the file .%s, or drop --format)",
+                             config.output, gh_io_format_extension(config.format),
+                             gh_io_format_extension(config.format));
             goto out;
         }
     }
+    int stdin_inputs = 0;
+    for (int i = optind; i < argc; i++)
+        stdin_inputs += strcmp(argv[i], "-") == 0;
     if (stdin_inputs > 1) {
         rc = usage_error("standard input ('-') can be read only once");
         goto out;
+    }
+    int jobs = config.jobs;
+    if (!max_memory_set)
+        config.max_memory = gh_cli_default_memory(jobs);
+    /* Output folders exist before any input is looked at, so that a directory
+     * scan can recognize (and never descend into) them. */
+    const char *dirs[2] = {config.out_dir, config.dump_dir};
+    for (int i = 0; i < 2; i++) {
+        if (!dirs[i])
+            continue;
+        if (gh_cli_make_dirs(dirs[i]) != GH_OK) {
+            fprintf(stderr, "ghiblify: %s\n", gh_error_detail());
+            goto out;
+        }
+        if (access(dirs[i], W_OK) != 0) {
+            fprintf(stderr, "ghiblify: %s: directory is not writable: %s\n", dirs[i], strerror(errno));
+            goto out;
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        if (gh_cli_expand(&items, argv[i], &config) != GH_OK) {
+            fprintf(stderr, "ghiblify: %s\n", gh_error_detail());
+            goto out;
+        }
     }
     if (config.output && items.count > 1) {
         rc = usage_error("-o takes one input, but the inputs name %zu images (use -d DIR)", items.count);
         goto out;
     }
-    if (config.output && strcmp(config.output, "-") != 0 && config.format == GH_FORMAT_UNKNOWN &&
-        gh_io_format_from_name(config.output) == GH_FORMAT_UNKNOWN) {
-        rc = usage_error("-o %s: cannot tell the format from the name (use .png/.jpg or --format)",
-                         config.output);
-        goto out;
-    }
-    const char *dirs[2] = {config.out_dir, config.dump_dir};
-    for (int i = 0; i < 2; i++) {
-        struct stat sb;
-        if (!dirs[i])
-            continue;
-        if (stat(dirs[i], &sb) != 0) {
-            fprintf(stderr, "ghiblify: %s: %s\n", dirs[i], strerror(errno));
-            rc = 1;
-            goto out;
-        }
-        if (!S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "ghiblify: %s: not a directory\n", dirs[i]);
-            rc = 1;
-            goto out;
-        }
-        if (access(dirs[i], W_OK) != 0) {
-            fprintf(stderr, "ghiblify: %s: directory is not writable: %s\n", dirs[i], strerror(errno));
-            rc = 1;
-            goto out;
-        }
-    }
     if (config.shard_count > 1)
         gh_cli_shard(&items, config.shard_index, config.shard_count);
     if (gh_cli_plan_outputs(&config, &items) != GH_OK) {
         fprintf(stderr, "ghiblify: %s\n", gh_error_detail());
-        rc = 1;
         goto out;
+    }
+    size_t earlier = 0;
+    for (size_t i = 0; i < items.count; i++) {
+        earlier += items.item[i].earlier_output;
+        if (items.item[i].output && strcmp(items.item[i].output, "-") == 0 && !items.item[i].skip &&
+            isatty(STDOUT_FILENO)) {
+            rc = usage_error("refusing to write image data to a terminal: redirect standard output "
+                             "(> out.%s) or use -o FILE",
+                             config.format ? gh_io_format_extension(config.format) : "jpg");
+            goto out;
+        }
     }
 
     int cpus = gh_cpu_count();
     config.threads = threads ? threads : (cpus / config.jobs > 0 ? cpus / config.jobs : 1);
-    config.progress = !config.quiet && (isatty(STDERR_FILENO) || config.verbose);
+    /* Redrawing a line with \r only makes sense on a terminal; a log file gets
+     * one plain line per image with -v instead. */
+    config.progress = !config.quiet && isatty(STDERR_FILENO);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    /* A second signal kills at once (outputs are renamed into place only when
+     * complete, so even that loses nothing). */
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 
     struct reporter reporter = {&config, items.count, gh_cli_seconds(), 0};
-    struct gh_cli_events events = {&reporter, on_started, on_finished};
+    struct gh_cli_events events = {&reporter, on_started, on_finished, on_note};
     struct gh_cli_summary summary;
+    if (!config.quiet && earlier > 0 && !config.verbose)
+        fprintf(stderr, "ghiblify: note: left out %zu input%s whose name ends in '%s' (outputs of an "
+                        "earlier run; -v lists them, another --suffix processes them)\n",
+                earlier, earlier == 1 ? "" : "s", config.suffix);
     if (gh_cli_run(&config, &items, &events, &summary) != GH_OK) {
+        clear_progress(&reporter);
         fprintf(stderr, "ghiblify: %s\n", gh_error_detail());
-        rc = 1;
         goto out;
     }
     clear_progress(&reporter);
+    size_t finished = summary.done + summary.skipped + summary.failed;
+    if (stop_signal) {
+        /* Always said, also with --quiet: the user must know the run is incomplete. */
+        fprintf(stderr, "ghiblify: interrupted: %zu of %zu done, %zu skipped, %zu failed, %zu not finished "
+                        "(%.1f s); rerun with --skip-existing to do the rest\n",
+                summary.done, items.count, summary.skipped, summary.failed, items.count - finished,
+                gh_cli_seconds() - reporter.t0);
+        rc = 128 + stop_signal;
+        goto out;
+    }
     if (!config.quiet)
         fprintf(stderr, "ghiblify: %zu done, %zu skipped, %zu failed (%.1f s)\n", summary.done,
                 summary.skipped, summary.failed, gh_cli_seconds() - reporter.t0);

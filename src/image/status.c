@@ -19,6 +19,7 @@ static const char *const status_names[] = {
     [GH_ERR_EXISTS] = "file exists",
     [GH_ERR_MODEL] = "unusable model",
     [GH_ERR_INTERNAL] = "internal error",
+    [GH_ERR_STOPPED] = "interrupted",
 };
 _Static_assert(sizeof status_names / sizeof status_names[0] == GH_STATUS_COUNT,
                "every status needs a name");

@@ -10,6 +10,7 @@
  * (per node index, the reduced values of a whole-image run) plugs in later. */
 #include "nn/nn_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,8 @@ enum gh_status gh_nn_out(struct gh_nn_exec *x, const struct gh_nn_node *node, in
     if (st)
         return st;
     int v = node->out[k], b;
+    if (count > x->m->peak_values)
+        x->m->peak_values = count;
     if (x->block[v] >= 0)
         return gh_error(GH_ERR_INTERNAL, "output %d written twice", k);
     if ((st = arena_get(x->m, count * gh_nn_dtype_size(dtype), &b)))
@@ -235,7 +238,7 @@ enum gh_status gh_nn_load_file(const char *path, struct gh_nn_model **out)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return gh_error(GH_ERR_IO, "%s: cannot open", path);
+        return gh_error(GH_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     long size = -1;
     if (fseek(f, 0, SEEK_END) == 0)
         size = ftell(f);
@@ -268,6 +271,28 @@ out:
 void gh_nn_set_memory_limit(struct gh_nn_model *model, size_t bytes)
 {
     model->arena_limit = bytes;
+}
+
+void gh_nn_set_stop(struct gh_nn_model *m, const volatile sig_atomic_t *flag)
+{
+    if (m)
+        m->stop = flag;
+}
+
+void gh_nn_arena_empty(struct gh_nn_model *m)
+{
+    if (!m)
+        return;
+    for (int b = 0; b < m->n_blocks; b++)
+        free(m->blocks[b].p);
+    m->n_blocks = 0;
+    m->arena_bytes = 0;
+    m->peak_values = 0;
+}
+
+size_t gh_nn_arena_bytes(const struct gh_nn_model *m)
+{
+    return m ? m->arena_bytes : 0;
 }
 
 void gh_nn_set_threads(struct gh_nn_model *m, int threads)
@@ -354,6 +379,10 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
         const struct gh_nn_node *node = &m->nodes[i];
         if (node->dead)
             continue;
+        if (m->stop && *m->stop) {
+            st = gh_error(GH_ERR_STOPPED, "interrupted");
+            goto out;
+        }
         x.node_index = i;
         double t0 = now_ms();
         st = gh_nn_ops[node->op].run(&x, node);

@@ -10,6 +10,7 @@
 #define GH_NN_INTERNAL_H
 
 #include <stdint.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include "ghiblify/nn.h"
@@ -172,6 +173,8 @@ struct gh_nn_model {
     struct gh_nn_block *blocks;
     size_t arena_bytes; /* sum of the blocks' sizes */
     size_t arena_limit; /* 0: none (gh_nn_set_memory_limit) */
+    const volatile sig_atomic_t *stop; /* gh_nn_set_stop */
+    size_t peak_values; /* largest tensor made by gh_nn_out since the arena was last emptied */
     int prof_calls[GH_NN_OP_COUNT]; /* nodes run per op type, with prof_ms */
     double *prof_node_ms;           /* per node (n_nodes; made on the first run, NULL if out of memory) */
 };

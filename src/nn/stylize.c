@@ -19,6 +19,79 @@ static int reflect(int i, int n)
     return i < n ? i : period - i;
 }
 
+/* Size the model sees for a w x h image: padded up to the multiple, at least minside. */
+static void padded_size(int w, int h, int multiple, int *pw, int *ph)
+{
+    int minside = 2 * multiple > 16 ? 2 * multiple : 16;
+    *pw = (w + multiple - 1) / multiple * multiple;
+    *ph = (h + multiple - 1) / multiple * multiple;
+    *pw = *pw < minside ? minside : *pw;
+    *ph = *ph < minside ? minside : *ph;
+}
+
+/* Beside the arena, a run holds the padded input tensor, the output copy and
+ * the cropped result image: 3 floats each per padded pixel. */
+#define STYLIZE_OWN_BYTES_PER_PIXEL (9.0 * sizeof(float))
+
+enum gh_status gh_nn_stylize_footprint(struct gh_nn_model *model, int multiple,
+                                       struct gh_nn_footprint *fp)
+{
+    /* Two sizes large enough that every downsampling level has a few pixels,
+     * small enough to cost milliseconds. */
+    static const int side[2] = {64, 128};
+    double bytes[2], values[2], pixels[2];
+    if (!model || !fp || multiple < 1 || multiple > 256)
+        return gh_error(GH_ERR_ARGUMENT, "gh_nn_stylize_footprint: bad argument");
+    int threads = model->threads;
+    struct gh_image *probe = NULL;
+    enum gh_status st = GH_OK;
+    for (int i = 0; i < 2; i++) {
+        int pw, ph;
+        padded_size(side[i], side[i], multiple, &pw, &ph);
+        struct gh_image *out = NULL;
+        if ((st = gh_image_new(side[i], side[i], 3, &probe)))
+            goto out;
+        /* A gradient, not a flat image: normalizations see a real variance. */
+        for (int c = 0; c < 3; c++) {
+            float *plane = gh_image_plane(probe, c);
+            for (int k = 0; k < side[i] * side[i]; k++)
+                plane[k] = (float)((k * (c + 1)) % 251) / 250.0f;
+        }
+        gh_nn_arena_empty(model);
+        size_t limit = model->arena_limit;
+        model->arena_limit = 0;
+        st = gh_nn_stylize(model, probe, multiple, threads, &out);
+        model->arena_limit = limit;
+        gh_image_free(out);
+        gh_image_free(probe);
+        probe = NULL;
+        if (st)
+            goto out;
+        pixels[i] = (double)pw * ph;
+        bytes[i] = (double)model->arena_bytes + STYLIZE_OWN_BYTES_PER_PIXEL * pixels[i];
+        values[i] = (double)model->peak_values;
+    }
+    /* A fully convolutional generator's activations are affine in the pixel count. */
+    fp->bytes_per_pixel = (bytes[1] - bytes[0]) / (pixels[1] - pixels[0]);
+    fp->bytes_fixed = bytes[0] - fp->bytes_per_pixel * pixels[0];
+    fp->values_per_pixel = (values[1] - values[0]) / (pixels[1] - pixels[0]);
+    fp->values_fixed = values[0] - fp->values_per_pixel * pixels[0];
+    fp->multiple = multiple;
+out:
+    gh_nn_arena_empty(model);
+    return st;
+}
+
+void gh_nn_footprint_at(const struct gh_nn_footprint *fp, int width, int height, double *bytes,
+                        double *values)
+{
+    int pw, ph;
+    padded_size(width, height, fp->multiple, &pw, &ph);
+    double n = (double)pw * ph;
+    *bytes = fp->bytes_fixed + fp->bytes_per_pixel * n;
+    *values = fp->values_fixed + fp->values_per_pixel * n;
+}
+
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple, int threads,
                              struct gh_image **out)
 {
@@ -47,10 +120,8 @@ enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *i
     else
         return gh_error(GH_ERR_MODEL, "stylize: the model's input is not [1,H,W,3] or [1,3,H,W]");
     int w = in->width, h = in->height;
-    int minside = 2 * multiple > 16 ? 2 * multiple : 16;
-    int pw = (w + multiple - 1) / multiple * multiple, ph = (h + multiple - 1) / multiple * multiple;
-    pw = pw < minside ? minside : pw;
-    ph = ph < minside ? minside : ph;
+    int pw, ph;
+    padded_size(w, h, multiple, &pw, &ph);
     size_t plane = (size_t)pw * (size_t)ph;
     x.dtype = GH_NN_F32;
     x.ndim = 4;

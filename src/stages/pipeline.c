@@ -41,6 +41,25 @@ const struct gh_stage_def *gh_stages_find(const char *name)
     return i < 0 ? NULL : table[i];
 }
 
+double gh_pipeline_get(const struct gh_pipeline *pipeline, const char *stage, const char *param)
+{
+    int i = stage_index(stage, strlen(stage));
+    if (i < 0)
+        return NAN;
+    for (int k = 0; k < table[i]->param_count; k++)
+        if (strcmp(table[i]->params[k].name, param) == 0)
+            return pipeline->params[i][k];
+    return NAN;
+}
+
+int gh_pipeline_count(const struct gh_pipeline *pipeline)
+{
+    int n = 0;
+    for (int i = 0; i < GH_ARRAY_LEN(table); i++)
+        n += pipeline->enabled[i] != 0;
+    return n;
+}
+
 void gh_pipeline_init(struct gh_pipeline *pipeline)
 {
     memset(pipeline, 0, sizeof *pipeline);

@@ -1,3 +1,6 @@
+#include <stdio.h>
+#include <string.h>
+
 #include "ghiblify/nn.h"
 #include "stage_defs.h"
 
@@ -16,7 +19,29 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         return gh_error(GH_ERR_MODEL, "no generator model: this build has none built in "
                                       "(run tools/fetch-models.sh and rebuild) and no --model FILE was given");
     int multiple = (int)p[P_MULTIPLE] ? (int)p[P_MULTIPLE] : ctx->generator_multiple;
-    return gh_nn_stylize(ctx->generator, in, multiple > 0 ? multiple : 16, ctx->threads, out);
+    multiple = multiple > 0 ? multiple : 16;
+    if (ctx->footprint && ctx->memory_limit > 0) {
+        double bytes, values;
+        gh_nn_footprint_at(ctx->footprint, in->width, in->height, &bytes, &values);
+        if (bytes > ctx->memory_limit || values > GH_NN_MAX_TENSOR_VALUES)
+            return gh_error(GH_ERR_TOO_LARGE,
+                            "a %dx%d working image needs %.1f GB for the generator, over its limit "
+                            "(--max-memory %.0f MB; a %.0f-value tensor cap): lower --size",
+                            in->width, in->height, bytes / 1e9, ctx->memory_limit / 1048576.0,
+                            GH_NN_MAX_TENSOR_VALUES);
+    }
+    enum gh_status st = gh_nn_stylize(ctx->generator, in, multiple, ctx->threads, out);
+    const char *detail = gh_error_detail();
+    if (st != GH_OK && st != GH_ERR_STOPPED && !ctx->verbose && strncmp(detail, "node '", 6) == 0) {
+        /* "node 'NAME' (OP): reason": the reason is what the user can act on. */
+        const char *reason = strstr(detail, "): ");
+        if (reason) {
+            char copy[512];
+            snprintf(copy, sizeof copy, "%s", reason + 3);
+            gh_error(st, "the generator failed: %s (-v names the model node)", copy);
+        }
+    }
+    return st;
 }
 
 const struct gh_stage_def gh_stage_stylize = {

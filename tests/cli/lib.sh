@@ -45,7 +45,7 @@ dims() {
 }
 
 # A PNG or JPEG that ghiblify itself decodes completely (truncation is an error).
-decodes() { "$GHIBLIFY" --quiet --stages '' --overwrite -o "$T/.decode-check.png" "$1" 2>/dev/null; }
+decodes() { "$GHIBLIFY" --quiet --stages upsample --overwrite -o "$T/.decode-check.png" "$1" 2>/dev/null; }
 
 # Small copies of the samples, so tests run fast: small.jpg (96x64) and small.png (96x64).
 make_small() {

@@ -37,11 +37,13 @@ run 1 --max-pixels 5000 -d "$O" --overwrite "$B/good1.png"
 err_has "$B/good1.png:"
 err_has "limit"
 
-# Output directory that does not exist / is not a directory.
-run 1 -d "$T/nonexistent" "$B/good1.png"
-err_has "$T/nonexistent: No such file or directory"
-run 1 -d "$B/good1.png" "$B/good1.png"
+# An output directory that cannot be made is a run-level failure: exit 2, one
+# line, before any work.
+run 2 -d "$B/good1.png" "$B/good1.png"
 err_has "not a directory"
+check "one line only" test "$(wc -l <"$T/.err")" -eq 1
+run 2 -d "$B/good1.png/sub" "$B/good1.png"
+err_has "good1.png is not a directory"
 
 # Standard output on a full device.
 "$GHIBLIFY" --quiet -o - "$B/good1.png" >/dev/full 2>"$T/.err"
@@ -51,7 +53,7 @@ err_has "No space left on device"
 if [ "$(id -u)" -eq 0 ] && mkdir "$T/ro" "$T/tiny" && mount -t tmpfs -o ro,size=64k tmpfs "$T/ro" 2>/dev/null; then
   MOUNTS+=("$T/ro")
   # A read-only output directory.
-  run 1 -d "$T/ro" "$B/good1.png"
+  run 2 -d "$T/ro" "$B/good1.png"
   err_has "$T/ro"
   err_has "Read-only file system"
   # A full disk: the output does not fit; no partial or temporary file remains.

@@ -30,8 +30,8 @@ err_has "$T/small.jpg: output $T/res2/small_ghibli.jpg would also be written for
 check "one output for two colliding inputs" test "$(ls "$T/res2" | wc -l)" -eq 1
 
 # JPEG quality changes the file size.
-run 0 --quiet --stages '' -q 20 -o "$T/q20.jpg" "$T/small.jpg"
-run 0 --quiet --stages '' -q 98 -o "$T/q98.jpg" "$T/small.jpg"
+run 0 --quiet --stages upsample -q 20 -o "$T/q20.jpg" "$T/small.jpg"
+run 0 --quiet --stages upsample -q 98 -o "$T/q98.jpg" "$T/small.jpg"
 check "quality 20 smaller than 98" test "$(stat -c %s "$T/q20.jpg")" -lt "$(stat -c %s "$T/q98.jpg")"
 
 # Standard input and output.
@@ -48,7 +48,7 @@ run 0 --quiet --no-keep-size --size 24 "$DATA/alpha.png" -o "$T/alpha_small.png"
 check "alpha resized with the image" sh -c "file -b '$T/alpha_small.png' | grep -q '24 x 16, 8-bit/color RGBA'"
 
 # EXIF orientation 6: stored 64x32, shown upright as 32x64.
-run 0 --quiet --stages '' "$DATA/exif6.jpg" -o "$T/upright.png"
+run 0 --quiet --stages upsample "$DATA/exif6.jpg" -o "$T/upright.png"
 check "EXIF orientation applied" test "$(dims "$T/upright.png")" = 32x64
 
 # Directory input and -j.

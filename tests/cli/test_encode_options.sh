@@ -17,35 +17,35 @@ jpeg_sampling() {
   }'
 }
 
-run 0 --quiet --stages '' -o default.jpg small.png
+run 0 --quiet --stages upsample -o default.jpg small.png
 check "default JPEG chroma is 4:2:0" test "$(jpeg_sampling default.jpg)" = 22
-run 0 --quiet --stages '' --chroma 444 -o full.jpg small.png
+run 0 --quiet --stages upsample --chroma 444 -o full.jpg small.png
 check "--chroma 444 writes 4:4:4" test "$(jpeg_sampling full.jpg)" = 11
-run 0 --quiet --stages '' --chroma 420 -q 98 -o sub98.jpg small.png
+run 0 --quiet --stages upsample --chroma 420 -q 98 -o sub98.jpg small.png
 check "--chroma 420 at quality 98 stays 4:2:0" test "$(jpeg_sampling sub98.jpg)" = 22
 check "4:4:4 output is larger" test "$(stat -c %s full.jpg)" -gt "$(stat -c %s default.jpg)"
 check "4:4:4 output decodes" decodes full.jpg
-run 0 --quiet --stages '' -q 40 -o q40.jpg small.png
+run 0 --quiet --stages upsample -q 40 -o q40.jpg small.png
 check "quality still honored with 4:2:0" test "$(stat -c %s q40.jpg)" -lt "$(stat -c %s default.jpg)"
 
 # A full-size photo (640x427): on tiny images the two settings are too close to order.
-run 0 --quiet --stages '' -o fast.png "$SAMPLES/rocket.jpg"
-run 0 --quiet --stages '' --png-compression small -o small_out.png "$SAMPLES/rocket.jpg"
+run 0 --quiet --stages upsample -o fast.png "$SAMPLES/rocket.jpg"
+run 0 --quiet --stages upsample --png-compression small -o small_out.png "$SAMPLES/rocket.jpg"
 check "fast PNG decodes" decodes fast.png
 check "small PNG decodes" decodes small_out.png
 check "--png-compression small is smaller" test "$(stat -c %s small_out.png)" -lt "$(stat -c %s fast.png)"
 # Same pixels: re-encoding each with the (deterministic) fast encoder gives equal files.
-run 0 --quiet --stages '' -o fast2.png fast.png
-run 0 --quiet --stages '' -o small2.png small_out.png
+run 0 --quiet --stages upsample -o fast2.png fast.png
+run 0 --quiet --stages upsample -o small2.png small_out.png
 check "both PNG settings store the same pixels" cmp -s fast2.png small2.png
 check "PNG re-encode is lossless and stable" cmp -s fast.png fast2.png
 
 # --sync: fsync of the output before it gets its name (and of the directory); none without.
 if command -v strace >/dev/null 2>&1; then
-  strace -f -qq -e trace=fsync,fdatasync -o sync.trace "$GHIBLIFY" --quiet --stages '' --sync -o synced.png small.png 2>/dev/null
+  strace -f -qq -e trace=fsync,fdatasync -o sync.trace "$GHIBLIFY" --quiet --stages upsample --sync -o synced.png small.png 2>/dev/null
   check "--sync output written" decodes synced.png
   check "--sync calls fsync" test "$(grep -c 'fsync(' sync.trace)" -ge 2
-  strace -f -qq -e trace=fsync,fdatasync -o nosync.trace "$GHIBLIFY" --quiet --stages '' -o unsynced.png small.png 2>/dev/null
+  strace -f -qq -e trace=fsync,fdatasync -o nosync.trace "$GHIBLIFY" --quiet --stages upsample -o unsynced.png small.png 2>/dev/null
   check "no fsync by default" test "$(grep -c 'fsync(' nosync.trace)" -eq 0
   check "default output written" decodes unsynced.png
 else

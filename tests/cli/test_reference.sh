@@ -25,11 +25,11 @@ run 0 --quiet --stages histmatch --reference "$T/small.png" -o "$T/h2.png" "$T/s
 check "histmatch follows the reference" sh -c "! cmp -s '$T/h1.png' '$T/h2.png'"
 
 # Bad references: one line naming the file, exit 1, no output left behind.
-run 1 --stages transfer --reference "$T/missing.png" -o "$T/m.png" "$T/small.jpg"
+run 2 --stages transfer --reference "$T/missing.png" -o "$T/m.png" "$T/small.jpg"
 err_has "$T/missing.png"
 check "no output for a missing reference" test ! -e "$T/m.png"
 printf 'not an image' >"$T/text.jpg"
-run 1 --stages transfer --reference "$T/text.jpg" -o "$T/m.png" "$T/small.jpg"
+run 2 --stages transfer --reference "$T/text.jpg" -o "$T/m.png" "$T/small.jpg"
 err_has "reference: $T/text.jpg"
 check "one-line error" test "$(wc -l <"$T/.err")" -eq 1
 

@@ -19,15 +19,26 @@ rm -f "$T/dump"/*
 run 0 --quiet --stages denoise --dump-stages "$T/dump" -o "$T/d.png" "$T/small.jpg"
 check "--stages runs only those" test "$(ls "$T/dump" | tr '\n' ' ')" = "small.01-input.png small.02-denoise.png "
 
-# With no stage the image passes through unchanged (PNG is lossless).
-run 0 --quiet --stages '' -o "$T/same.png" "$T/small.png"
-run 0 --quiet --stages '' -o "$T/same2.png" "$T/same.png"
-check "empty pipeline is lossless" cmp -s "$T/same.png" "$T/same2.png"
+# upsample alone at the photo's size passes the image through unchanged (PNG is lossless).
+run 0 --quiet --stages upsample -o "$T/same.png" "$T/small.png"
+run 0 --quiet --stages upsample -o "$T/same2.png" "$T/same.png"
+check "pass-through pipeline is lossless" cmp -s "$T/same.png" "$T/same2.png"
 
 # Stage parameters change the result.
 run 0 --quiet --stages denoise --denoise-method gaussian --denoise-sigma 3 -o "$T/g3.png" "$T/small.png"
 run 0 --quiet --stages denoise --denoise-method gaussian --denoise-sigma 0.5 -o "$T/g05.png" "$T/small.png"
 check "different sigma, different output" sh -c "! cmp -s '$T/g3.png' '$T/g05.png'"
-run 1 --stages resize --dump-stages "$T/nodir" -o "$T/x.png" "$T/small.png"
-err_has "$T/nodir"
+# A missing --dump-stages folder is created with its parents.
+run 0 --quiet --stages resize --dump-stages "$T/nodir/deeper" -o "$T/x.png" "$T/small.png"
+check "--dump-stages DIR created" test -f "$T/nodir/deeper/small.02-resize.png"
+touch "$T/afile"
+run 2 --stages resize --dump-stages "$T/afile/sub" -o "$T/y.png" "$T/small.png"
+err_has "$T/afile"
+check "nothing written when the run cannot start" test ! -e "$T/y.png"
+# An empty stage list would only re-encode the photo: a usage error.
+run 2 --stages '' -o "$T/e.png" "$T/small.png"
+err_has "no stage left to run"
+run 2 --stages stylize --skip stylize -o "$T/e.png" "$T/small.png"
+err_has "no stage left to run"
+check "no output for an empty pipeline" test ! -e "$T/e.png"
 finish

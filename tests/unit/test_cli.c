@@ -31,8 +31,9 @@ static void test_names(void)
     check_name(&c, "/x.png", "", "/x_ghibli.png");
     check_name(&c, "dir.v2/noext", "", "dir.v2/noext_ghibli.png");
     check_name(&c, ".hidden.png", "", ".hidden_ghibli.png");
-    check_name(&c, "-", "", "stdin_ghibli.png");
+    check_name(&c, "-", "", "-"); /* a filter: standard input to standard output */
     c.out_dir = "out";
+    check_name(&c, "-", "", "out/stdin_ghibli.png");
     check_name(&c, "a/b/photo.jpg", "", "out/photo_ghibli.jpg");
     check_name(&c, "a/b/photo.jpg", "b", "out/b/photo_ghibli.jpg");
     c.out_dir = "out/";
@@ -54,6 +55,15 @@ static void test_names(void)
     CHECK(gh_cli_output_format(&f, "x") == GH_FORMAT_PNG);
     f.format = GH_FORMAT_JPEG;
     CHECK(gh_cli_output_format(&f, "x.png") == GH_FORMAT_JPEG);
+
+    CHECK(gh_cli_is_output_name("a/photo_ghibli.jpg", "_ghibli"));
+    CHECK(gh_cli_is_output_name("photo_ghibli_ghibli.PNG", "_ghibli"));
+    CHECK(gh_cli_is_output_name("photo_ghibli", "_ghibli"));
+    CHECK(!gh_cli_is_output_name("photo.jpg", "_ghibli"));
+    CHECK(!gh_cli_is_output_name("_ghibli.jpg", "_ghibli")); /* the stem is only the suffix */
+    CHECK(!gh_cli_is_output_name("a_ghibli/photo.jpg", "_ghibli"));
+    CHECK(!gh_cli_is_output_name("photo_ghibli.jpg", ""));
+    CHECK(!gh_cli_is_output_name("-", "_ghibli"));
 }
 
 static void test_shard_parse(void)
@@ -74,7 +84,8 @@ static void fill(struct gh_cli_items *items, int count, int reversed)
     for (int i = 0; i < count; i++) {
         char name[32];
         snprintf(name, sizeof name, "img%04d.jpg", reversed ? count - 1 - i : i);
-        CHECK_OK(gh_cli_expand(items, name, 0)); /* missing files still become items */
+        struct gh_cli_config c = base_config();
+        CHECK_OK(gh_cli_expand(items, name, &c)); /* missing files still become items */
     }
 }
 
@@ -131,7 +142,9 @@ static void test_expand(void)
         touch(p);
     }
     struct gh_cli_items items = {0};
-    CHECK_OK(gh_cli_expand(&items, dir, 0));
+    struct gh_cli_config flat = base_config(), deep = base_config();
+    deep.recursive = 1;
+    CHECK_OK(gh_cli_expand(&items, dir, &flat));
     CHECK_MSG(items.count == 2, "%zu items", items.count);
     if (items.count == 2) {
         CHECK(strstr(items.item[0].input, "/a.PNG") != NULL);
@@ -140,7 +153,7 @@ static void test_expand(void)
     }
     gh_cli_items_free(&items);
 
-    CHECK_OK(gh_cli_expand(&items, dir, 1));
+    CHECK_OK(gh_cli_expand(&items, dir, &deep));
     CHECK_MSG(items.count == 3, "%zu items", items.count);
     if (items.count == 3) {
         CHECK(strstr(items.item[2].input, "sub/d.jpeg") != NULL);
@@ -148,12 +161,45 @@ static void test_expand(void)
     }
     gh_cli_items_free(&items);
 
+    /* -r never descends into the output folder (given by another spelling). */
+    char sub_spelled[300];
+    snprintf(sub_spelled, sizeof sub_spelled, "./%s//sub/", dir);
+    deep.out_dir = sub_spelled;
+    CHECK_OK(gh_cli_expand(&items, dir, &deep));
+    CHECK_MSG(items.count == 2, "-r with -d inside: %zu items", items.count);
+    gh_cli_items_free(&items);
+    deep.out_dir = NULL;
+    deep.dump_dir = sub_spelled;
+    CHECK_OK(gh_cli_expand(&items, dir, &deep));
+    CHECK_MSG(items.count == 2, "-r with --dump-stages inside: %zu items", items.count);
+    gh_cli_items_free(&items);
+
+    /* Earlier outputs become skipped items, also when named directly. */
+    snprintf(p, sizeof p, "%s/b_ghibli.jpg", dir);
+    touch(p);
+    CHECK_OK(gh_cli_expand(&items, dir, &flat));
+    CHECK_OK(gh_cli_expand(&items, p, &flat));
+    CHECK_MSG(items.count == 4, "%zu items", items.count);
+    if (items.count == 4) {
+        CHECK(items.item[2].earlier_output && items.item[2].skip &&
+              strstr(items.item[2].skip, "another --suffix"));
+        CHECK(items.item[3].earlier_output && items.item[3].skip);
+        CHECK(!items.item[0].earlier_output && !items.item[0].skip);
+    }
+    gh_cli_items_free(&items);
+    flat.suffix = "_x";
+    CHECK_OK(gh_cli_expand(&items, p, &flat));
+    CHECK(items.count == 1 && !items.item[0].skip);
+    gh_cli_items_free(&items);
+    flat.suffix = "_ghibli";
+    CHECK(unlink(p) == 0);
+
     snprintf(p, sizeof p, "%s/empty", dir);
-    CHECK_OK(gh_cli_expand(&items, p, 0));
+    CHECK_OK(gh_cli_expand(&items, p, &flat));
     CHECK(items.count == 1 && items.item[0].error && strstr(items.item[0].error, "no PNG or JPEG"));
     gh_cli_items_free(&items);
 
-    CHECK_OK(gh_cli_expand(&items, "definitely/missing.jpg", 0));
+    CHECK_OK(gh_cli_expand(&items, "definitely/missing.jpg", &flat));
     CHECK(items.count == 1 && items.item[0].error &&
           strstr(items.item[0].error, "No such file or directory"));
     gh_cli_items_free(&items);
@@ -165,8 +211,8 @@ static void test_expand(void)
     snprintf(b, sizeof b, "%s/sub/b.jpg", dir);
     touch(b);
     c.out_dir = dir;
-    CHECK_OK(gh_cli_expand(&items, a, 0));
-    CHECK_OK(gh_cli_expand(&items, b, 0));
+    CHECK_OK(gh_cli_expand(&items, a, &c));
+    CHECK_OK(gh_cli_expand(&items, b, &c));
     CHECK_OK(gh_cli_plan_outputs(&c, &items));
     CHECK(items.item[0].error == NULL);
     CHECK(items.item[1].error && strstr(items.item[1].error, "would also be written"));
@@ -174,14 +220,21 @@ static void test_expand(void)
 
     snprintf(link_path, sizeof link_path, "%s/b_ghibli.jpg", dir);
     CHECK(symlink("b.jpg", link_path) == 0);
-    CHECK_OK(gh_cli_expand(&items, a, 0));
+    CHECK_OK(gh_cli_expand(&items, a, &c));
     CHECK_OK(gh_cli_plan_outputs(&c, &items));
     CHECK(items.item[0].error && strstr(items.item[0].error, "is an input file"));
     gh_cli_items_free(&items);
+    /* With --skip-existing the same output exists, so the item is skipped, not failed. */
+    c.existing = GH_EXISTING_SKIP;
+    CHECK_OK(gh_cli_expand(&items, a, &c));
+    CHECK_OK(gh_cli_plan_outputs(&c, &items));
+    CHECK(!items.item[0].error && items.item[0].skip && strstr(items.item[0].skip, "skipped"));
+    gh_cli_items_free(&items);
+    c.existing = GH_EXISTING_REFUSE;
 
     c.out_dir = NULL;
     c.suffix = "";
-    CHECK_OK(gh_cli_expand(&items, a, 0));
+    CHECK_OK(gh_cli_expand(&items, a, &c));
     CHECK_OK(gh_cli_plan_outputs(&c, &items));
     CHECK(items.item[0].error && strstr(items.item[0].error, "is an input file"));
     gh_cli_items_free(&items);
