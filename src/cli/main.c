@@ -74,7 +74,7 @@ static const struct cli_option options[] = {
     [OPT_PNG_COMPRESSION] = {"png-compression", 0, "fast|small", "fast", "PNG effort: small tries every filter per row (4-15% smaller, ~4x the time)"},
     [OPT_SYNC] = {"sync", 0, NULL, NULL, "flush each output to disk (fsync) before it gets its name, so it also survives a power loss"},
     [OPT_OVERWRITE] = {"overwrite", 0, NULL, NULL, "replace existing outputs (inputs are never replaced)"},
-    [OPT_SKIP_EXISTING] = {"skip-existing", 0, NULL, NULL, "leave existing outputs alone and count them as skipped"},
+    [OPT_SKIP_EXISTING] = {"skip-existing", 0, NULL, "on", "leave existing outputs alone and count them as skipped, so a rerun does only what is missing"},
     [OPT_RECURSIVE] = {"recursive", 'r', NULL, NULL, "descend into subdirectories of directory inputs"},
     [OPT_JOBS] = {"jobs", 'j', "N", "1", "images processed in parallel"},
     [OPT_THREADS] = {"threads", 0, "N", "CPUs / jobs", "threads per image"},
@@ -254,6 +254,7 @@ struct reporter {
     size_t total;
     double t0;
     int line_shown;
+    size_t existed; /* skipped because their output exists */
 };
 
 static void clear_progress(struct reporter *r)
@@ -297,6 +298,8 @@ static void on_finished(void *user, const struct gh_cli_item *item, enum gh_cli_
     struct reporter *r = user;
     last_summary = *so_far;
     clear_progress(r);
+    if (outcome == GH_CLI_SKIPPED && !item->earlier_output)
+        r->existed++;
     if (outcome == GH_CLI_FAILED)
         fprintf(stderr, "ghiblify: %s\n", message);
     else if (outcome == GH_CLI_SKIPPED && r->config->verbose)
@@ -325,6 +328,9 @@ int main(int argc, char **argv)
         .suffix = "_ghibli",
         .quality = GH_IO_DEFAULT_QUALITY,
         .chroma = GH_CHROMA_420,
+        /* A rerun of the same command must do nothing and succeed; replacing
+         * is asked for with --overwrite. */
+        .existing = GH_EXISTING_SKIP,
         .png = GH_PNG_FAST,
         .jobs = 1,
         .max_pixels = GH_IO_DEFAULT_MAX_PIXELS,
@@ -668,7 +674,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    struct reporter reporter = {&config, items.count, gh_cli_seconds(), 0};
+    struct reporter reporter = {&config, items.count, gh_cli_seconds(), 0, 0};
     struct gh_cli_events events = {&reporter, on_started, on_finished, on_note};
     struct gh_cli_summary summary;
     if (!config.quiet && earlier > 0 && !config.verbose)
@@ -691,6 +697,9 @@ int main(int argc, char **argv)
         rc = 128 + stop_signal;
         goto out;
     }
+    if (!config.quiet && reporter.existed > 0 && !config.verbose)
+        fprintf(stderr, "ghiblify: note: %zu output%s existed and %s left alone (--overwrite replaces)\n",
+                reporter.existed, reporter.existed == 1 ? "" : "s", reporter.existed == 1 ? "was" : "were");
     if (!config.quiet)
         fprintf(stderr, "ghiblify: %zu done, %zu skipped, %zu failed (%.1f s)\n", summary.done,
                 summary.skipped, summary.failed, gh_cli_seconds() - reporter.t0);

@@ -22,8 +22,11 @@ check "--no-keep-size gives the working size" test "$(dims "$T/rocket_small.jpg"
 mkdir "$T/res" "$T/res2"
 run 0 --quiet --format jpg --suffix _x -d "$T/res" "$T/small.png"
 check "-d with --format jpg (png input)" test -f "$T/res/small_x.jpg"
-run 1 --quiet -d "$T/res" "$T/small.png" --format jpg --suffix _x
-err_has "exists (use --overwrite or --skip-existing)"
+touch -d '2000-01-01' "$T/res/small_x.jpg"
+run 0 -d "$T/res" "$T/small.png" --format jpg --suffix _x
+err_has "note: 1 output existed and was left alone (--overwrite replaces)"
+err_has "0 done, 1 skipped, 0 failed"
+check "existing output not rewritten" test "$(stat -c %Y "$T/res/small_x.jpg")" = "$(date -d 2000-01-01 +%s)"
 # Two inputs that would write the same file: the second is refused, the first written.
 run 1 --quiet --format jpg -d "$T/res2" "$T/small.png" "$T/small.jpg"
 err_has "$T/small.jpg: output $T/res2/small_ghibli.jpg would also be written for $T/small.png"

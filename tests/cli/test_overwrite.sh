@@ -1,13 +1,16 @@
-# Existing outputs are refused by default, replaced with --overwrite, left alone
-# with --skip-existing; an input is never replaced, whatever the path to it.
+# Existing outputs are left alone by default (and with --skip-existing) and
+# counted as skipped, replaced with --overwrite; an input is never replaced,
+# whatever the path to it.
 . "$(dirname "$0")/lib.sh"
 
 check "small fixtures" make_small
 cd "$T" || exit 1
 echo "old result" >small_ghibli.png
-run 1 small.png
-err_has "small.png: small_ghibli.png exists (use --overwrite or --skip-existing)"
-check "refused output untouched" grep -q "old result" small_ghibli.png
+run 0 small.png
+err_has "0 done, 1 skipped, 0 failed"
+check "existing output untouched by default" grep -q "old result" small_ghibli.png
+run 0 -v small.png
+err_has "small.png: small_ghibli.png exists, skipped"
 
 run 0 --skip-existing small.png
 err_has "0 done, 1 skipped, 0 failed"
