@@ -16,6 +16,18 @@ touch -d '+2 seconds' "$W/b.png"
 make -C "$W" -j2 GHIBLIFY="$GHIBLIFY" >"$T/make3" 2>&1
 check "only the changed photo is redone" test "$(grep -c -- '-o out/' "$T/make3")" -eq 1
 check "it was b.png" grep -q "out/b_ghibli.png b.png" "$T/make3"
+# Every spelling cameras and tools use.
+cp "$T/small.jpg" "$W/cam.JPG"; cp "$T/small.jpg" "$W/e.jpeg"; cp "$T/small.png" "$W/f.PNG"
+make -C "$W" -j2 GHIBLIFY="$GHIBLIFY" >"$T/make5" 2>&1
+check "make converts .JPG, .jpeg and .PNG" test -f "$W/out/cam_ghibli.JPG" -a -f "$W/out/e_ghibli.jpeg" -a -f "$W/out/f_ghibli.PNG"
+# Names with spaces: make cannot, the documented find | xargs -0 idiom can.
+S="$T/spaced"; mkdir -p "$S/my photos/day 2"
+cp "$T/small.jpg" "$S/my photos/beach day.jpg"; cp "$T/small.png" "$S/my photos/day 2/a b.PNG"
+(cd "$S" && find "my photos" -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \) -print0 |
+  xargs -0 -n 16 -P 2 "$GHIBLIFY" --quiet -d "out dir/")
+check "find -print0 | xargs -0 idiom exits 0" test $? -eq 0
+check "names with spaces converted" test -f "$S/out dir/beach day_ghibli.jpg" -a -f "$S/out dir/a b_ghibli.PNG"
+check "the Makefile documents the idiom" grep -q "xargs -0 -n 16 -P 2 ghiblify --quiet -d out/" "$GH_SOURCE_DIR/samples/Makefile"
 echo "not a photo" >"$W/d.jpg"
 make -C "$W" GHIBLIFY="$GHIBLIFY" >"$T/make4" 2>&1
 check "make stops on a broken photo" test $? -ne 0
