@@ -9,4 +9,4 @@ $as_root apt-get update -q
 $as_root apt-get install -y -q --no-install-recommends \
   build-essential cmake pkg-config ca-certificates curl file \
   libpng-dev libjpeg62-turbo-dev libdeflate-dev libopenblas-dev \
-  libonnx-testdata clang libclang-rt-14-dev
+  libonnx-testdata clang libclang-rt-14-dev libimage-exiftool-perl

@@ -27,19 +27,54 @@ enum gh_format {
     GH_FORMAT_JPEG,
 };
 
-/* A decoded image: RGB planes plus an optional alpha plane, both [0, 1]. */
+/* A decoded image: RGB planes plus an optional alpha plane, both [0, 1], and
+ * the file's metadata, ready to be handed to gh_encode_options.
+ *
+ * exif: the file's EXIF as a TIFF structure (starting "II*\0" or "MM\0*",
+ * without JPEG's "Exif\0\0"), already prepared for output: every Orientation
+ * entry (0x0112) of IFD0 says 1 (the orientation is applied to the pixels), and
+ * the thumbnail is dropped: IFD0's next-IFD offset is 0, and when IFD1 and the
+ * thumbnail lie after all the data IFD0 and its Exif, GPS and Interop IFDs
+ * reference (the usual layout) the bytes are cut there too, otherwise they stay
+ * in the blob, unreferenced. Everything else (maker notes, PixelX/YDimension,
+ * which still hold for the decoded size) is kept byte for byte. NULL/0 when the
+ * file has none, or when it is malformed (bad TIFF header, IFD0 not whole inside
+ * the data) or over GH_IO_EXIF_MAX_BYTES: dropped silently, the pixels are fine.
+ * Sources: JPEG, the first APP1 segment starting "Exif\0\0"; PNG, an eXIf
+ * chunk before the image data (libpng stops reading chunks at IDAT; browsers
+ * ignore a later eXIf too, and PNG's third edition requires it before IDAT).
+ * A PNG eXIf orientation is applied to the pixels like a JPEG's, as Chromium,
+ * WebKit and the W3C PNG test suite (png/exif-chunk.html) do.
+ *
+ * icc: the embedded ICC profile's bytes unchanged: JPEG APP2 "ICC_PROFILE\0"
+ * chunks reassembled by their sequence numbers (dropped if the set is
+ * incomplete, has duplicates or disagrees on the chunk count), or PNG's iCCP
+ * (decompressed, and checked, by libpng). Kept only for an RGB profile (data
+ * color space "RGB ") of at most GH_IO_ICC_MAX_BYTES: the decoded pixels are
+ * RGB, so a gray or CMYK profile no longer describes them. NULL/0 otherwise.
+ *
+ * Both are malloc'd, owned by the picture and freed by gh_picture_free. */
 struct gh_picture {
     struct gh_image *rgb;   /* 3 channels, always present */
     struct gh_image *alpha; /* 1 channel, or NULL when the file has no alpha */
     enum gh_format format;  /* what the data was */
     int bit_depth;          /* 8 or 16: precision of the source samples */
     int orientation;        /* EXIF orientation found (1..8; 1 when absent); already applied */
+    unsigned char *exif;    /* EXIF (TIFF structure) prepared for output, or NULL */
+    size_t exif_size;
+    unsigned char *icc;     /* ICC profile, or NULL */
+    size_t icc_size;
 };
+
+/* Bounds on the metadata decoders keep (larger is dropped, see gh_picture). A
+ * JPEG EXIF segment holds at most 64 KiB anyway; PNG eXIf is capped at 1 MiB. */
+#define GH_IO_EXIF_MAX_BYTES ((size_t)1 << 20)
+#define GH_IO_ICC_MAX_BYTES ((size_t)4 << 20)
 
 /* Default for the pixel limit (width * height) of decoders: 100 megapixels. */
 #define GH_IO_DEFAULT_MAX_PIXELS 100000000ULL
 
-/* Frees a picture and its planes (NULL is fine). */
+/* Frees a picture, its planes and its metadata (NULL is fine). */
 void gh_picture_free(struct gh_picture *picture);
 
 /* Recognizes PNG or JPEG by their signature bytes, whatever the file name says. */
@@ -54,7 +89,9 @@ enum gh_format gh_io_format_parse(const char *name);
 /* Canonical file extension without the dot ("png", "jpg"; "" for UNKNOWN). */
 const char *gh_io_format_extension(enum gh_format format);
 
-/* Decodes PNG or JPEG bytes (format sniffed). JPEG EXIF orientation is applied.
+/* Decodes PNG or JPEG bytes (format sniffed). EXIF orientation is applied, and
+ * the EXIF and ICC profile are kept as gh_picture describes (metadata problems
+ * are never errors).
  * Images whose header declares more than max_pixels pixels (0 means
  * GH_IO_DEFAULT_MAX_PIXELS) or a side over GH_IMAGE_MAX_SIDE are refused with
  * GH_ERR_TOO_LARGE before any pixel buffer is allocated. On failure *out is NULL
@@ -71,7 +108,8 @@ const char *gh_io_format_extension(enum gh_format format);
  * PNG: 1/2/4/8/16-bit gray, gray+alpha, palette (tRNS), RGB, RGBA, Adam7; gray is
  * copied to three planes; alpha (alpha channel or tRNS) goes to ->alpha;
  * bit_depth is 16 only for 16-bit files; values are exactly v / 255.0f or
- * v / 65535.0f. Gamma, iCCP and eXIf chunks are ignored. JPEG: baseline,
+ * v / 65535.0f. Gamma chunks are ignored, iCCP and eXIf only kept (the samples
+ * are not color-managed). JPEG: baseline,
  * progressive, grayscale, CMYK/YCCK (an Adobe APP14 marker means Photoshop's
  * inverted CMYK); bit_depth 8; truncated data is an error, not gray padding. */
 enum gh_status gh_io_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
@@ -109,16 +147,36 @@ enum gh_png_compression {
     GH_PNG_SMALL,
 };
 
-/* How gh_io_encode_with encodes; gh_io_encode_defaults fills in the defaults. */
+/* How gh_io_encode_with encodes; gh_io_encode_defaults fills in the defaults.
+ *
+ * Metadata to embed (NULL/0: none, the default; the bytes are the caller's and
+ * are only read): exif is a TIFF structure ("II*\0" or "MM\0*", no
+ * "Exif\0\0"), written as given, so it should say orientation 1 as
+ * gh_picture's does; icc an ICC profile. JPEG: EXIF as an APP1 "Exif\0\0"
+ * segment, the profile as APP2 "ICC_PROFILE\0" chunks of at most 65519 bytes
+ * with sequence numbers (the ICC specification's JPEG embedding), both right
+ * after the JFIF APP0 segment. EXIF over 65527 bytes does not fit one segment
+ * and a profile over 255 chunks (16707345 bytes) does not fit the chunk
+ * numbering: either is left out of a JPEG, without error. PNG: an iCCP chunk
+ * (profile name "ICC profile", zlib-compressed) and an eXIf chunk, after IHDR
+ * and before IDAT, on both compression paths. */
 struct gh_encode_options {
     int quality;                     /* JPEG quality 1..100 (default 92) */
     enum gh_jpeg_chroma chroma;      /* JPEG (default GH_CHROMA_420) */
     enum gh_png_compression png;     /* PNG (default GH_PNG_FAST) */
+    const unsigned char *exif;       /* EXIF as a TIFF structure, or NULL */
+    size_t exif_size;
+    const unsigned char *icc;        /* ICC profile, or NULL */
+    size_t icc_size;
 };
+
+/* Largest EXIF or ICC profile gh_io_encode_with accepts (PNG chunks are
+ * limited to 2^31 - 1 bytes; real metadata is far smaller). */
+#define GH_IO_ENCODE_META_MAX ((size_t)64 << 20)
 
 #define GH_IO_DEFAULT_QUALITY 92
 
-/* Sets *options to the defaults above. */
+/* Sets *options to the defaults above (no metadata). */
 void gh_io_encode_defaults(struct gh_encode_options *options);
 
 /* Encodes rgb (3 channels) and an optional alpha plane (used by PNG only; JPEG
@@ -129,8 +187,11 @@ void gh_io_encode_defaults(struct gh_encode_options *options);
  * options->chroma; the YCbCr samples are computed from the floats (JFIF
  * weights), so they can differ by a level from libjpeg's own conversion of the
  * 8-bit-rounded pixels.
+ * Metadata per gh_encode_options.
  * Bad arguments (wrong channel counts, alpha size mismatch, quality, unknown
- * chroma or compression value) give GH_ERR_ARGUMENT. */
+ * chroma or compression value; exif or icc NULL with a nonzero size, EXIF not
+ * starting with a TIFF header, either over GH_IO_ENCODE_META_MAX) give
+ * GH_ERR_ARGUMENT. */
 enum gh_status gh_io_encode_with(const struct gh_image *rgb, const struct gh_image *alpha,
                                  enum gh_format format, const struct gh_encode_options *options,
                                  unsigned char **data, size_t *size);

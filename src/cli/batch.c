@@ -209,7 +209,15 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                            (int)(config->background[1] * 255.0f + 0.5f),
                            (int)(config->background[2] * 255.0f + 0.5f));
     }
-    struct gh_encode_options encode = {config->quality, config->chroma, config->png};
+    struct gh_encode_options encode = {.quality = config->quality,
+                                       .chroma = config->chroma,
+                                       .png = config->png};
+    if (!config->strip) {
+        encode.exif = pic->exif;
+        encode.exif_size = pic->exif_size;
+        encode.icc = pic->icc;
+        encode.icc_size = pic->icc_size;
+    }
     st = gh_io_encode_with(out_rgb, out_alpha, format, &encode, &encoded, &encoded_size);
     if (st != GH_OK)
         goto fail_prefixed;

@@ -5,6 +5,7 @@
  * "no orientation" rather than an error, because the pixels are still fine. */
 #include "io/io_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct tiff {
@@ -31,9 +32,14 @@ int gh_io_exif_orientation(const unsigned char *data, size_t size)
 {
     if (!data || size < 6 || memcmp(data, "Exif\0\0", 6) != 0)
         return 0;
-    struct tiff t = {data + 6, size - 6, 0};
-    if (t.n < 8)
+    return gh_io_exif_tiff_orientation(data + 6, size - 6);
+}
+
+int gh_io_exif_tiff_orientation(const unsigned char *data, size_t size)
+{
+    if (!data || size < 8)
         return 0;
+    struct tiff t = {data, size, 0};
     if (t.p[0] == 'I' && t.p[1] == 'I')
         t.little = 1;
     else if (!(t.p[0] == 'M' && t.p[1] == 'M'))
@@ -120,5 +126,139 @@ enum gh_status gh_io_apply_orientation(struct gh_picture *picture, int orientati
     picture->rgb = rgb;
     picture->alpha = alpha;
     picture->orientation = orientation;
+    return GH_OK;
+}
+
+/* Preparing EXIF for output (gh_io_exif_prepare). */
+
+static void put16(unsigned char *b, int little, unsigned v)
+{
+    b[little ? 0 : 1] = (unsigned char)v;
+    b[little ? 1 : 0] = (unsigned char)(v >> 8);
+}
+
+static void put32(unsigned char *b, int little, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[little ? i : 3 - i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Bytes per value of a TIFF field type (0: unknown type). */
+static unsigned type_size(unsigned type)
+{
+    static const unsigned char sizes[14] = {0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4};
+    return type < 14 ? sizes[type] : 0;
+}
+
+/* What walk_ifd learns: the end of every byte IFD0 and its sub-IFDs use, and
+ * whether some reference could not be sized or lies outside the data (then
+ * nothing is cut). */
+struct extent {
+    size_t end;
+    int unsure;
+};
+
+/* Number of whole entries of the IFD at ifd when its entries and next-IFD
+ * offset lie inside the data; -1 otherwise. */
+static long ifd_entries(const struct tiff *t, uint32_t ifd)
+{
+    if (ifd < 8 || ifd > t->n || t->n - ifd < 6)
+        return -1;
+    unsigned count = get16(t, ifd);
+    if ((t->n - ifd - 6) / 12 < count)
+        return -1;
+    return (long)count;
+}
+
+/* Records the IFD at ifd, its out-of-line values and (depth permitting) the
+ * Exif, GPS and Interoperability IFDs it points to. depth bounds the recursion,
+ * so offsets pointing back at an IFD cannot loop. */
+static void walk_ifd(const struct tiff *t, uint32_t ifd, int depth, struct extent *x)
+{
+    long count = ifd_entries(t, ifd);
+    if (count < 0) {
+        x->unsure = 1;
+        return;
+    }
+    size_t end = ifd + 2 + (size_t)count * 12 + 4;
+    if (end > x->end)
+        x->end = end;
+    for (long i = 0; i < count; i++) {
+        size_t e = ifd + 2 + (size_t)i * 12;
+        unsigned tag = get16(t, e), type = get16(t, e + 2), size = type_size(type);
+        uint64_t bytes = (uint64_t)get32(t, e + 4) * size;
+        if (size == 0) {
+            x->unsure = 1;
+        } else if (bytes > 4) {
+            uint32_t at = get32(t, e + 8);
+            if (at > t->n || bytes > t->n - at)
+                x->unsure = 1;
+            else if (at + bytes > x->end)
+                x->end = (size_t)(at + bytes);
+        }
+        int sub = tag == 0x8769 || tag == 0x8825 || tag == 0xa005; /* Exif, GPS, Interop */
+        if (sub && depth < 2 && (type == 4 || type == 13) && get32(t, e + 4) == 1)
+            walk_ifd(t, get32(t, e + 8), depth + 1, x);
+    }
+}
+
+enum gh_status gh_io_exif_prepare(const unsigned char *data, size_t size, unsigned char **out,
+                                  size_t *out_size)
+{
+    *out = NULL;
+    *out_size = 0;
+    if (!data || size < 8 || size > GH_IO_EXIF_MAX_BYTES)
+        return GH_OK;
+    struct tiff t = {data, size, 0};
+    if (t.p[0] == 'I' && t.p[1] == 'I')
+        t.little = 1;
+    else if (!(t.p[0] == 'M' && t.p[1] == 'M'))
+        return GH_OK;
+    if (get16(&t, 2) != 42)
+        return GH_OK;
+    uint32_t ifd0 = get32(&t, 4);
+    long count = ifd_entries(&t, ifd0);
+    if (count < 0)
+        return GH_OK; /* IFD0 must be whole: it is rewritten */
+    size_t next_at = ifd0 + 2 + (size_t)count * 12;
+    uint32_t ifd1 = get32(&t, next_at);
+
+    /* Where the thumbnail (IFD1 and its JPEG) starts, if it can be cut: only
+     * when it lies after everything IFD0 and its sub-IFDs use (the usual
+     * layout, thumbnail last). */
+    size_t keep = size;
+    struct extent x = {0, 0};
+    walk_ifd(&t, ifd0, 0, &x);
+    if (ifd1 && !x.unsure && ifd1 >= x.end && ifd1 < size) {
+        keep = ifd1;
+        long n1 = ifd_entries(&t, ifd1);
+        for (long i = 0; i < n1; i++) {
+            size_t e = ifd1 + 2 + (size_t)i * 12;
+            if (get16(&t, e) == 0x0201 && get16(&t, e + 2) == 4) { /* JPEGInterchangeFormat */
+                uint32_t at = get32(&t, e + 8);
+                if (at >= x.end && at < keep)
+                    keep = at;
+            }
+        }
+    }
+
+    unsigned char *copy = malloc(keep);
+    if (!copy)
+        return gh_error(GH_ERR_NOMEM, "no memory for %zu bytes of EXIF", keep);
+    memcpy(copy, data, keep);
+    /* Orientation 1 (as a proper SHORT, whatever type it had): the decoder
+     * turned the pixels upright. */
+    for (long i = 0; i < count; i++) {
+        unsigned char *e = copy + ifd0 + 2 + (size_t)i * 12;
+        if (get16(&t, (size_t)(e - copy)) != 0x0112)
+            continue;
+        put16(e + 2, t.little, 3);
+        put32(e + 4, t.little, 1);
+        put16(e + 8, t.little, 1);
+        put16(e + 10, t.little, 0);
+    }
+    put32(copy + next_at, t.little, 0); /* unlink IFD1, the thumbnail */
+    *out = copy;
+    *out_size = keep;
     return GH_OK;
 }

@@ -18,6 +18,8 @@ void gh_picture_free(struct gh_picture *picture)
         return;
     gh_image_free(picture->rgb);
     gh_image_free(picture->alpha);
+    free(picture->exif);
+    free(picture->icc);
     free(picture);
 }
 
@@ -128,17 +130,26 @@ enum gh_status gh_io_encode_with(const struct gh_image *rgb, const struct gh_ima
                   alpha->height != rgb->height || !alpha->data))
         return gh_error(GH_ERR_ARGUMENT, "alpha plane is %dx%dx%d, image is %dx%d",
                         alpha->width, alpha->height, alpha->channels, rgb->width, rgb->height);
+    if ((options->exif_size && !options->exif) || (options->icc_size && !options->icc))
+        return gh_error(GH_ERR_ARGUMENT, "metadata of nonzero size without data");
+    if (options->exif_size > GH_IO_ENCODE_META_MAX || options->icc_size > GH_IO_ENCODE_META_MAX)
+        return gh_error(GH_ERR_ARGUMENT, "metadata over the limit of %zu bytes",
+                        (size_t)GH_IO_ENCODE_META_MAX);
+    if (options->exif_size &&
+        (options->exif_size < 8 || (memcmp(options->exif, "II*\0", 4) != 0 &&
+                                    memcmp(options->exif, "MM\0*", 4) != 0)))
+        return gh_error(GH_ERR_ARGUMENT, "EXIF data does not start with a TIFF header");
     switch (format) {
     case GH_FORMAT_PNG:
         if (options->png != GH_PNG_FAST && options->png != GH_PNG_SMALL)
             return gh_error(GH_ERR_ARGUMENT, "unknown PNG compression %d", (int)options->png);
-        return gh_io_png_encode(rgb, alpha, options->png, data, size);
+        return gh_io_png_encode(rgb, alpha, options, data, size);
     case GH_FORMAT_JPEG:
         if (options->quality < 1 || options->quality > 100)
             return gh_error(GH_ERR_ARGUMENT, "JPEG quality %d is not in 1..100", options->quality);
         if (options->chroma != GH_CHROMA_420 && options->chroma != GH_CHROMA_444)
             return gh_error(GH_ERR_ARGUMENT, "unknown JPEG chroma mode %d", (int)options->chroma);
-        return gh_io_jpeg_encode(rgb, options->quality, options->chroma, data, size);
+        return gh_io_jpeg_encode(rgb, options, data, size);
     default:
         return gh_error(GH_ERR_ARGUMENT, "cannot encode format %d", (int)format);
     }

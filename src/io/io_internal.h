@@ -24,12 +24,14 @@ enum gh_status gh_io_jpeg_decode(const unsigned char *data, size_t size, uint64_
                                  struct gh_picture **out);
 
 /* Encoders behind gh_io_encode; arguments already validated (rgb has 3 channels,
- * alpha is NULL or 1 channel of the same size, quality in 1..100). */
+ * alpha is NULL or 1 channel of the same size, options complete and in range,
+ * metadata pointers non-NULL when their sizes are, EXIF with a TIFF header). */
 enum gh_status gh_io_png_encode(const struct gh_image *rgb, const struct gh_image *alpha,
-                                enum gh_png_compression compression, unsigned char **data,
+                                const struct gh_encode_options *options, unsigned char **data,
                                 size_t *size);
-enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality,
-                                 enum gh_jpeg_chroma chroma, unsigned char **data, size_t *size);
+enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb,
+                                 const struct gh_encode_options *options, unsigned char **data,
+                                 size_t *size);
 
 /* Row y of rgb (and alpha, may be NULL) as interleaved 8-bit RGB or RGBA, each
  * sample gh_io_quantize8'ed, into dst (width * 3 or 4 bytes). Branch-free so the
@@ -52,6 +54,44 @@ void gh_io_ycc_rows(const struct gh_image *rgb, int y0, int subsampled, float *s
  * "Exif\0\0"), or 0 when it is absent, invalid or the data is malformed. Reads
  * nothing outside [data, data + size). */
 int gh_io_exif_orientation(const unsigned char *data, size_t size);
+
+/* EXIF orientation (1..8) in a TIFF structure (the payload without "Exif\0\0",
+ * as in a PNG eXIf chunk); 0 as gh_io_exif_orientation. */
+int gh_io_exif_tiff_orientation(const unsigned char *data, size_t size);
+
+/* EXIF (a TIFF structure: "II*\0" or "MM\0*") prepared for output, into a
+ * malloc'd *out: every Orientation entry of IFD0 becomes SHORT 1, IFD0's
+ * next-IFD offset 0 (IFD1, the thumbnail, unlinked), and when IFD1 and the
+ * thumbnail's JPEG lie after all bytes that IFD0 and its Exif, GPS and Interop
+ * IFDs reference, the data is cut where they start. Malformed data (bad header,
+ * IFD0 not whole inside the data) or over GH_IO_EXIF_MAX_BYTES gives GH_OK with
+ * *out NULL; only a failed malloc is an error. Reads nothing outside [data,
+ * data + size) and follows no IFD chain, so looping offsets cannot hang it. */
+enum gh_status gh_io_exif_prepare(const unsigned char *data, size_t size, unsigned char **out,
+                                  size_t *out_size);
+
+/* An ICC profile the decoders keep: at least a 128-byte header, data color
+ * space (bytes 16..19) "RGB " (the decoded pixels are RGB; a gray or CMYK
+ * profile would be wrong for them), at most GH_IO_ICC_MAX_BYTES. */
+int gh_io_icc_usable(const unsigned char *icc, size_t size);
+
+/* Reassembles a profile from JPEG APP2 ICC chunks: payloads[i] (sizes[i] bytes)
+ * is what follows "ICC_PROFILE\0": sequence number (1-based), chunk count,
+ * data. The set must be complete and consistent (every chunk gives the same
+ * count, equal to n; each sequence number once) and the profile usable
+ * (gh_io_icc_usable); otherwise GH_OK with *out NULL. */
+enum gh_status gh_io_icc_assemble(const unsigned char *const *payloads, const size_t *sizes,
+                                  size_t n, unsigned char **out, size_t *out_size);
+
+/* The body of a PNG iCCP chunk for a profile: the name "ICC profile", a NUL,
+ * compression method 0, the zlib-compressed profile (malloc'd). */
+enum gh_status gh_io_png_iccp_body(const unsigned char *icc, size_t size, unsigned char **body,
+                                   size_t *body_size);
+
+/* Most bytes of a JPEG APP1 EXIF payload after "Exif\0\0" (65533 - 6), and of
+ * an APP2 ICC chunk's profile data (65533 - 14). */
+#define GH_IO_JPEG_EXIF_MAX 65527
+#define GH_IO_JPEG_ICC_CHUNK 65519
 
 /* Turns picture->rgb (and ->alpha) from stored into display orientation for the
  * EXIF value (1..8; anything else is left alone). 5..8 swap width and height.

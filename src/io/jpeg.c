@@ -99,6 +99,36 @@ static int find_orientation(j_decompress_ptr cinfo)
     return 1;
 }
 
+/* The EXIF of the first APP1 "Exif\0\0" segment and the ICC profile of the
+ * APP2 "ICC_PROFILE\0" chunks, into the picture (see gh_picture). */
+static enum gh_status find_metadata(j_decompress_ptr cinfo, struct gh_picture *picture)
+{
+    const unsigned char *chunks[255];
+    size_t sizes[255], n = 0;
+    int exif_done = 0, icc_bad = 0;
+    for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next) {
+        if (m->marker == JPEG_APP0 + 1 && !exif_done && m->data_length >= 6 &&
+            !memcmp(m->data, "Exif\0\0", 6)) {
+            exif_done = 1;
+            enum gh_status st = gh_io_exif_prepare(m->data + 6, m->data_length - 6,
+                                                   &picture->exif, &picture->exif_size);
+            if (st != GH_OK)
+                return st;
+        } else if (m->marker == JPEG_APP0 + 2 && m->data_length >= 12 &&
+                   !memcmp(m->data, "ICC_PROFILE", 12)) {
+            if (n == 255)
+                icc_bad = 1; /* more chunks than sequence numbers */
+            else {
+                chunks[n] = m->data + 12;
+                sizes[n++] = m->data_length - 12;
+            }
+        }
+    }
+    if (icc_bad || n == 0)
+        return GH_OK;
+    return gh_io_icc_assemble(chunks, sizes, n, &picture->icc, &picture->icc_size);
+}
+
 static enum gh_status dec_run(struct jpeg_dec *d)
 {
     j_decompress_ptr cinfo = &d->cinfo;
@@ -112,6 +142,7 @@ static enum gh_status dec_run(struct jpeg_dec *d)
     cinfo->progress = &d->progress;
     jpeg_mem_src(cinfo, d->data, (unsigned long)d->size);
     jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xffff);
+    jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xffff);
     jpeg_read_header(cinfo, TRUE);
 
     enum gh_status st = gh_io_check_size(cinfo->image_width, cinfo->image_height, d->max_pixels);
@@ -152,7 +183,9 @@ static enum gh_status dec_run(struct jpeg_dec *d)
     d->picture->format = GH_FORMAT_JPEG;
     d->picture->bit_depth = 8;
     d->picture->orientation = 1;
-    st = gh_image_new(width, height, 3, &d->picture->rgb);
+    st = find_metadata(cinfo, d->picture);
+    if (st == GH_OK)
+        st = gh_image_new(width, height, 3, &d->picture->rgb);
     if (st != GH_OK)
         return st;
     d->row = malloc((size_t)width * (size_t)comps);
@@ -283,9 +316,39 @@ static void dest_term(j_compress_ptr cinfo)
     e->size = e->cap - e->dest.free_in_buffer;
 }
 
-static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, int quality,
-                              enum gh_jpeg_chroma chroma)
+/* The metadata segments (gh_encode_options), right after the JFIF APP0 that
+ * jpeg_start_compress wrote. Too large for its container: left out. */
+static void write_metadata(j_compress_ptr cinfo, const struct gh_encode_options *o)
 {
+    if (o->exif_size && o->exif_size <= GH_IO_JPEG_EXIF_MAX) {
+        jpeg_write_m_header(cinfo, JPEG_APP0 + 1, (unsigned)(6 + o->exif_size));
+        for (size_t i = 0; i < 6; i++)
+            jpeg_write_m_byte(cinfo, "Exif\0\0"[i]);
+        for (size_t i = 0; i < o->exif_size; i++)
+            jpeg_write_m_byte(cinfo, o->exif[i]);
+    }
+    size_t chunks = (o->icc_size + GH_IO_JPEG_ICC_CHUNK - 1) / GH_IO_JPEG_ICC_CHUNK;
+    if (chunks == 0 || chunks > 255)
+        return;
+    for (size_t c = 0; c < chunks; c++) {
+        size_t at = c * GH_IO_JPEG_ICC_CHUNK, len = o->icc_size - at;
+        if (len > GH_IO_JPEG_ICC_CHUNK)
+            len = GH_IO_JPEG_ICC_CHUNK;
+        jpeg_write_m_header(cinfo, JPEG_APP0 + 2, (unsigned)(14 + len));
+        for (size_t i = 0; i < 12; i++)
+            jpeg_write_m_byte(cinfo, "ICC_PROFILE"[i]); /* with its NUL */
+        jpeg_write_m_byte(cinfo, (int)(c + 1));
+        jpeg_write_m_byte(cinfo, (int)chunks);
+        for (size_t i = 0; i < len; i++)
+            jpeg_write_m_byte(cinfo, o->icc[at + i]);
+    }
+}
+
+static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb,
+                              const struct gh_encode_options *o)
+{
+    int quality = o->quality;
+    enum gh_jpeg_chroma chroma = o->chroma;
     j_compress_ptr cinfo = &e->cinfo;
     if (setjmp(e->err.jump))
         return GH_ERR_INTERNAL; /* the caller words the detail */
@@ -327,6 +390,7 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
      * conversion to 8-bit RGB and libjpeg's color conversion and downsampling. */
     cinfo->raw_data_in = TRUE;
     jpeg_start_compress(cinfo, TRUE);
+    write_metadata(cinfo, o);
 
     /* One iMCU row per call: 16 image rows at 4:2:0, 8 at 4:4:4. Components are
      * padded to whole blocks (libjpeg reads them) by repeating the last column
@@ -378,8 +442,9 @@ static enum gh_status enc_run(struct jpeg_enc *e, const struct gh_image *rgb, in
     return GH_OK;
 }
 
-enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality,
-                                 enum gh_jpeg_chroma chroma, unsigned char **data, size_t *size)
+enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb,
+                                 const struct gh_encode_options *options, unsigned char **data,
+                                 size_t *size)
 {
     *data = NULL;
     *size = 0;
@@ -390,7 +455,7 @@ enum gh_status gh_io_jpeg_encode(const struct gh_image *rgb, int quality,
     if (!e)
         return gh_error(GH_ERR_NOMEM, "no memory for a JPEG encoder");
     init_err(&e->err);
-    enum gh_status st = enc_run(e, rgb, quality, chroma);
+    enum gh_status st = enc_run(e, rgb, options);
     if (e->err.failed)
         st = gh_error(e->err.code == JERR_OUT_OF_MEMORY ? GH_ERR_NOMEM : GH_ERR_INTERNAL,
                       "JPEG encoder: %s", e->err.message);

@@ -88,6 +88,36 @@ static void store_row(struct png_dec *d, const unsigned char *row, int y, int ch
     }
 }
 
+/* The eXIf and iCCP chunks read before IDAT, into the picture (see gh_picture);
+ * returns the EXIF orientation to apply (0: none). libpng bounds both chunks
+ * (its chunk allocation limit, 8 MB by default) before we copy them. */
+static enum gh_status find_metadata(struct png_dec *d, int *orientation)
+{
+    *orientation = 0;
+    png_bytep exif = NULL;
+    png_uint_32 exif_size = 0;
+    if (png_get_eXIf_1(d->png, d->info, &exif_size, &exif) && exif) {
+        *orientation = gh_io_exif_tiff_orientation(exif, exif_size);
+        enum gh_status st =
+            gh_io_exif_prepare(exif, exif_size, &d->picture->exif, &d->picture->exif_size);
+        if (st != GH_OK)
+            return st;
+    }
+    png_charp name = NULL;
+    int method = 0;
+    png_bytep icc = NULL;
+    png_uint_32 icc_size = 0;
+    if (png_get_iCCP(d->png, d->info, &name, &method, &icc, &icc_size) && icc &&
+        gh_io_icc_usable(icc, icc_size)) {
+        d->picture->icc = malloc(icc_size);
+        if (!d->picture->icc)
+            return gh_error(GH_ERR_NOMEM, "no memory for a %u-byte ICC profile", icc_size);
+        memcpy(d->picture->icc, icc, icc_size);
+        d->picture->icc_size = icc_size;
+    }
+    return GH_OK;
+}
+
 static enum gh_status dec_run(struct png_dec *d)
 {
     if (setjmp(png_jmpbuf(d->png)))
@@ -141,6 +171,10 @@ static enum gh_status dec_run(struct png_dec *d)
         st = gh_image_new((int)width, (int)height, 1, &d->picture->alpha);
     if (st != GH_OK)
         return st;
+    int orientation;
+    st = find_metadata(d, &orientation);
+    if (st != GH_OK)
+        return st;
 
     if (passes == 1) {
         d->pixels = malloc(rowbytes);
@@ -162,7 +196,7 @@ static enum gh_status dec_run(struct png_dec *d)
         for (png_uint_32 y = 0; y < height; y++)
             store_row(d, d->pixels + (size_t)y * rowbytes, (int)y, channels, out_depth);
     }
-    return GH_OK;
+    return gh_io_apply_orientation(d->picture, orientation);
 }
 
 enum gh_status gh_io_png_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
@@ -210,6 +244,8 @@ struct png_enc {
     int failed;
     char message[256];
     unsigned char *row;
+    unsigned char *iccp; /* iCCP chunk body, or NULL */
+    size_t iccp_size;
 };
 
 static void enc_error(png_structp png, png_const_charp msg)
@@ -252,7 +288,7 @@ static void enc_flush(png_structp png)
 }
 
 static enum gh_status enc_run(struct png_enc *e, const struct gh_image *rgb,
-                              const struct gh_image *alpha)
+                              const struct gh_image *alpha, const struct gh_encode_options *o)
 {
     if (setjmp(png_jmpbuf(e->png)))
         return GH_ERR_FORMAT; /* the caller words the detail from e->message */
@@ -276,6 +312,13 @@ static enum gh_status enc_run(struct png_enc *e, const struct gh_image *rgb,
     png_set_compression_level(e->png, 6);
     png_set_compression_strategy(e->png, Z_RLE);
     png_set_filter(e->png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
+    /* Signature and IHDR, then our metadata chunks as given (png_set_iCCP
+     * would re-check the profile, and could drop it), then the rest. */
+    png_write_info_before_PLTE(e->png, e->info);
+    if (e->iccp)
+        png_write_chunk(e->png, (png_const_bytep) "iCCP", e->iccp, e->iccp_size);
+    if (o->exif_size)
+        png_write_chunk(e->png, (png_const_bytep) "eXIf", o->exif, o->exif_size);
     png_write_info(e->png, e->info);
     for (int y = 0; y < rgb->height; y++) {
         gh_io_pack_row8(rgb, alpha, y, e->row);
@@ -325,7 +368,8 @@ static unsigned char *put_chunk(unsigned char *p, const char *type, const unsign
 }
 
 static enum gh_status encode_fast(const struct gh_image *rgb, const struct gh_image *alpha,
-                                  unsigned char **data, size_t *size)
+                                  const struct gh_encode_options *o, const unsigned char *iccp,
+                                  size_t iccp_size, unsigned char **data, size_t *size)
 {
     size_t channels = alpha ? 4 : 3, width = (size_t)rgb->width, height = (size_t)rgb->height;
     size_t row_bytes = width * channels, stride = row_bytes + 1, raw_size = stride * height;
@@ -366,6 +410,7 @@ static enum gh_status encode_fast(const struct gh_image *rgb, const struct gh_im
     raw = NULL;
     size_t chunks = zlen / IDAT_MAX + 1;
     size_t total = 8 + (12 + 13) + chunks * 12 + zlen + 12;
+    total += (iccp ? 12 + iccp_size : 0) + (o->exif_size ? 12 + o->exif_size : 0);
     out = malloc(total);
     if (!out) {
         st = gh_error(GH_ERR_NOMEM, "no memory for a %zux%zu PNG", width, height);
@@ -381,6 +426,10 @@ static enum gh_status encode_fast(const struct gh_image *rgb, const struct gh_im
     ihdr[9] = alpha ? 6 : 2;     /* RGBA or RGB */
     ihdr[10] = ihdr[11] = ihdr[12] = 0; /* deflate, adaptive filtering, no interlace */
     p = put_chunk(p, "IHDR", ihdr, 13);
+    if (iccp) /* before PLTE and IDAT */
+        p = put_chunk(p, "iCCP", iccp, iccp_size);
+    if (o->exif_size) /* before IDAT */
+        p = put_chunk(p, "eXIf", o->exif, o->exif_size);
     for (size_t off = 0; off < zlen; off += IDAT_MAX)
         p = put_chunk(p, "IDAT", z + off, zlen - off < IDAT_MAX ? zlen - off : IDAT_MAX);
     p = put_chunk(p, "IEND", NULL, 0);
@@ -397,30 +446,41 @@ out:
 }
 
 enum gh_status gh_io_png_encode(const struct gh_image *rgb, const struct gh_image *alpha,
-                                enum gh_png_compression compression, unsigned char **data,
+                                const struct gh_encode_options *options, unsigned char **data,
                                 size_t *size)
 {
     *data = NULL;
     *size = 0;
-    if (compression == GH_PNG_FAST)
-        return encode_fast(rgb, alpha, data, size);
     struct png_enc e = {0};
-    enum gh_status st;
+    enum gh_status st = GH_OK;
+    if (options->icc_size) {
+        st = gh_io_png_iccp_body(options->icc, options->icc_size, &e.iccp, &e.iccp_size);
+        if (st != GH_OK)
+            return st;
+    }
+    if (options->png == GH_PNG_FAST) {
+        st = encode_fast(rgb, alpha, options, e.iccp, e.iccp_size, data, size);
+        free(e.iccp);
+        return st;
+    }
     e.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &e, enc_error, enc_warning);
-    if (!e.png)
+    if (!e.png) {
+        free(e.iccp);
         return gh_error(GH_ERR_NOMEM, "no memory for a PNG encoder");
+    }
     e.info = png_create_info_struct(e.png);
     if (!e.info) {
         st = gh_error(GH_ERR_NOMEM, "no memory for a PNG encoder");
         goto out;
     }
-    st = enc_run(&e, rgb, alpha);
+    st = enc_run(&e, rgb, alpha, options);
     if (e.failed)
         st = gh_error(strstr(e.message, "memory") ? GH_ERR_NOMEM : GH_ERR_INTERNAL,
                       "PNG encoder: %s", e.message);
 out:
     png_destroy_write_struct(&e.png, e.info ? &e.info : NULL);
     free(e.row);
+    free(e.iccp);
     if (st == GH_OK) {
         *data = e.buf;
         *size = e.size;
