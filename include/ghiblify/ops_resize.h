@@ -26,14 +26,18 @@ enum gh_interp {
 enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
                              enum gh_interp interp, int threads, struct gh_image **out);
 
-/* Parameters of gh_ops_jbu; GH_JBU_PARAMS_DEFAULT holds the values chosen on
- * photos by tools/eval-upsample (1024 px painting back to 2048 px). */
+/* Parameters of gh_ops_jbu. GH_JBU_PARAMS_DEFAULT holds the values chosen with
+ * tools/eval-upsample (paintings made at 1024 px brought back to up to 2048 px):
+ * a narrow spatial kernel keeps the painting's own strokes and lines (sigma 1
+ * blurs them away: 37 dB instead of 41 from the painting after reduction), while
+ * the range term still snaps its edges to the photo's (gradient correlation with
+ * the photo 0.73 against bicubic's 0.65); radius 2 adds nothing at sigma 0.6. */
 struct gh_jbu_params {
     int radius;           /* taps: (2 radius + 1)^2 low-resolution pixels, 0..16 */
     double sigma_spatial; /* Gaussian on the low-resolution grid, in low-res pixels, 0.1..100 */
     double sigma_range;   /* Gaussian on the guide's colour distance, [0, 1] units, > 0 */
 };
-#define GH_JBU_PARAMS_DEFAULT {2, 1.0, 0.1}
+#define GH_JBU_PARAMS_DEFAULT {1, 0.6, 0.1}
 
 /* Joint bilateral upsampling (Kopf, Cohen, Lischinski & Uyttendaele, SIGGRAPH
  * 2007): src (w x h, any channel count, e.g. a painting made at working size) is

@@ -117,8 +117,8 @@ static void test_identityish(void)
         mean += fabs(out->data[i] - guide->data[i]);
     mean /= gh_image_plane_size(guide) * 3;
     printf("jbu smooth guide from its own reduction: |out - guide| max %.3g mean %.3g\n", d, mean);
-    /* measured 0.010 and 0.0004: the spatial kernel's blur of the curved field, at the borders */
-    CHECK(d < 0.015 && mean < 0.001);
+    /* measured 0.0072 and 0.0003: the spatial kernel's blur of the curved field, at the borders */
+    CHECK(d < 0.01 && mean < 0.001);
     gh_image_free(guide);
     gh_image_free(low);
     gh_image_free(out);
