@@ -1,6 +1,6 @@
 /* ghiblify: classical image operations on struct gh_image, one header per family:
- *   ops_resize.h   resampling (area, bilinear, bicubic, Lanczos-4)
- *   ops_filter.h   Gaussian, bilateral (exact and fast), guided filter, Kuwahara
+ *   ops_resize.h   resampling (area, bilinear, bicubic, Lanczos-4), joint bilateral upsampling
+ *   ops_filter.h   Gaussian, bilateral (exact and fast), guided filter, Kuwahara, sky mask
  *   ops_edges.h    Canny, XDoG
  *   ops_color.h    sRGB / linear / XYZ / Lab / HSV, Reinhard transfer, histogram matching
  *   ops_cluster.h  k-means, palettes, palette mapping, SLIC superpixels

@@ -1,5 +1,5 @@
 /* ghiblify: neighborhood filters: Gaussian, bilateral (exact and fast), guided,
- * Kuwahara (classic and generalized). Part of ops.h. Borders are reflect-101
+ * Kuwahara (classic and generalized), and the sky mask built on the guided filter. Part of ops.h. Borders are reflect-101
  * unless stated otherwise. */
 #ifndef GHIBLIFY_OPS_FILTER_H
 #define GHIBLIFY_OPS_FILTER_H
@@ -93,6 +93,18 @@ struct gh_kuwahara_params {
 enum gh_status gh_ops_kuwahara_generalized(const struct gh_image *in,
                                            const struct gh_kuwahara_params *p, int threads,
                                            struct gh_image **out);
+
+/* Sky mask of an RGB photo: a W x H x 1 image in [0, 1], 1 on sky. Decided on a
+ * copy reduced to 512 px on the long side: candidates are smooth (mean luminance
+ * gradient over 3x3 at most 0.02 per pixel) and either bright and grey (clouds,
+ * haze, overcast: luminance >= 0.35, saturation <= 0.3) or blue (B above R and
+ * about G, luminance >= 0.12: dusk); the sky is the candidates 4-connected to the top
+ * row, if they cover at least 1% of the image. That coarse mask is brought to
+ * full size and refined by gh_ops_guided with the photo as guide (radius four
+ * reduced pixels, eps 1e-3), so its edges follow the photo's. A photo without
+ * such a region (nothing smooth and bright or blue touching the top) gives an
+ * all-zero mask. */
+enum gh_status gh_ops_sky_mask(const struct gh_image *photo, int threads, struct gh_image **mask);
 
 #ifdef __cplusplus
 }
