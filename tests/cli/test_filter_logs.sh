@@ -55,6 +55,14 @@ run 2 --size $((small_fit + 1)) --max-memory 200 small.jpg -o nofit.jpg
 run 2 --max-memory 12x small.jpg; err_has "--max-memory 12x"
 check "--help states the practical range" sh -c "'$GHIBLIFY' --help | grep -q 'Practical range 256..2048'"
 
+# A failure inside the generator names no model node unless -v.
+run 0 --quiet --stages resize --size 97 --no-keep-size -o odd.png "$SAMPLES/rocket.jpg"
+run 1 --stages stylize --stylize-multiple 1 -o oddout.png odd.png
+err_has "the generator failed: shapes do not broadcast"
+check "no node name without -v" sh -c "! grep -q \"node '\" '$T/.err'"
+run 1 -v --stages stylize --stylize-multiple 1 -o oddout.png odd.png
+err_has "node '"
+
 # --- logs (item 6) ---
 run 2 --quiet -v small.jpg; err_has "--quiet and -v contradict"
 run 2 --stages '' small.jpg; err_has "no stage left to run"
