@@ -46,6 +46,7 @@ struct gh_cli_config {
     const char *model_path; /* --model FILE (ONNX or TFLite), or NULL: the built-in one */
     const char *reference_path; /* --reference FILE for transfer/histmatch, or NULL */
     int strip;              /* --strip: write no EXIF or ICC profile */
+    unsigned long seed;     /* --seed: every random choice of the stages */
     float background[3];    /* --background: what alpha is composited over for JPEG */
     size_t max_memory;      /* bytes one image may use (--max-memory); 0: no limit */
     /* Set (to the signal number) by the program's SIGINT/SIGTERM handler: no

@@ -35,6 +35,17 @@ struct gh_param_def {
 struct gh_nn_model;
 struct gh_nn_footprint;
 
+/* Per-image products that later stages need, made once per image and owned by
+ * gh_pipeline_run (stages read them; the sky mask is made on first use by
+ * gh_stage_sky). Lines and guided upsampling want the photo, not the painting. */
+struct gh_stage_products {
+    const struct gh_image *original; /* the decoded photo at full resolution */
+    struct gh_image *working;        /* the photo at the working size (output of resize) */
+    struct gh_image *photo;          /* the working-size photo after denoise: what stylize paints */
+    struct gh_image *sky;            /* sky mask at the working size (1 channel, [0, 1]), or NULL */
+    struct gh_image *depth;          /* room for the depth map (1 = near), or NULL */
+};
+
 /* What a stage may know about the run besides its input image. */
 struct gh_stage_ctx {
     int threads;          /* threads for this image's row loops */
@@ -56,6 +67,12 @@ struct gh_stage_ctx {
     /* A user's reference still (sRGB, any size) whose colors `transfer` and
      * `histmatch` aim at instead of their stored targets; NULL when none. */
     const struct gh_image *reference;
+    /* Seed of every random choice a stage makes (grain, dithering): the same
+     * input, options and seed give the same bytes at any thread count. */
+    unsigned long seed;
+    /* Set by gh_pipeline_run for the stages it runs (callers leave it NULL);
+     * a stage run on its own sees NULL and uses its input instead. */
+    struct gh_stage_products *products;
 };
 
 struct gh_stage_def {
@@ -67,7 +84,20 @@ struct gh_stage_def {
     /* Reads in, allocates *out. params holds param_count values in table order. */
     enum gh_status (*run)(const struct gh_stage_ctx *ctx, const double *params,
                           const struct gh_image *in, struct gh_image **out);
+    /* Its output is the photo the later stages refer to (products->photo):
+     * resize and denoise. */
+    int makes_photo;
 };
+
+/* The working-size photo for a stage that wants the photo, not the painting:
+ * products->photo when the pipeline has one, else in. */
+const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const struct gh_image *in);
+
+/* The sky mask at the size of the working photo, made on first use from it
+ * (gh_ops_sky_mask) and kept in ctx->products; without products it is made
+ * from in into *owned, which the caller frees. */
+enum gh_status gh_stage_sky(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                            const struct gh_image **sky, struct gh_image **owned);
 
 /* All stages in pipeline order; *count receives their number. */
 const struct gh_stage_def *const *gh_stages_table(int *count);
@@ -107,10 +137,10 @@ int gh_pipeline_count(const struct gh_pipeline *pipeline);
 enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,
                                const char *param, const char *value);
 
-/* Called after each stage that ran, e.g. to dump intermediate images. A non-OK
- * return stops the pipeline with that status. */
-typedef enum gh_status (*gh_stage_observer)(void *user, const struct gh_stage_def *stage,
-                                            const struct gh_image *image);
+/* Called after each stage that ran with its name and output, and at the end
+ * with each product made on the way ("sky", "depth"), e.g. to dump them. A
+ * non-OK return stops the pipeline with that status. */
+typedef enum gh_status (*gh_stage_observer)(void *user, const char *name, const struct gh_image *image);
 
 /* Runs the enabled stages in order on in; *out is a new image (a copy of in when
  * no stage is enabled). On failure the detail names the stage. */

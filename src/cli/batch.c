@@ -88,8 +88,7 @@ struct dump_ctx {
 };
 
 /* After every stage: stop when asked to, else dump the stage's output. */
-static enum gh_status dump_stage(void *user, const struct gh_stage_def *stage,
-                                 const struct gh_image *image)
+static enum gh_status dump_stage(void *user, const char *name, const struct gh_image *image)
 {
     struct dump_ctx *d = user;
     if (d->stop && *d->stop)
@@ -104,12 +103,22 @@ static enum gh_status dump_stage(void *user, const struct gh_stage_def *stage,
     int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/%.*s.%02d-%s.png", d->dir, stem, base, ++d->step,
-                     stage ? stage->name : "input");
+                     name);
     if (n < 0 || (size_t)n >= sizeof path)
         return gh_error(GH_ERR_ARGUMENT, "--dump-stages path too long");
     unsigned char *png = NULL;
     size_t size = 0;
-    enum gh_status st = gh_io_encode(image, NULL, GH_FORMAT_PNG, 0, &png, &size);
+    struct gh_image *gray = NULL;
+    enum gh_status st = GH_OK;
+    if (image->channels == 1) { /* masks and maps: shown as gray */
+        if ((st = gh_image_new(image->width, image->height, 3, &gray)) != GH_OK)
+            return st;
+        for (int c = 0; c < 3; c++)
+            memcpy(gh_image_plane(gray, c), image->data, gh_image_plane_size(image) * sizeof(float));
+        image = gray;
+    }
+    st = gh_io_encode(image, NULL, GH_FORMAT_PNG, 0, &png, &size);
+    gh_image_free(gray);
     if (st == GH_OK)
         st = gh_io_write_all(path, png, size, GH_IO_WRITE_OVERWRITE);
     free(png);
@@ -177,9 +186,10 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                                .footprint = b->have_footprint ? &b->footprint : NULL,
                                .memory_limit = (double)config->max_memory,
                                .verbose = config->verbose,
-                               .reference = b->reference};
+                               .reference = b->reference,
+                               .seed = config->seed};
     struct dump_ctx dump = {config->dump_dir, it->input, 0, config->stop};
-    if (config->dump_dir && (st = dump_stage(&dump, NULL, pic->rgb)) != GH_OK)
+    if (config->dump_dir && (st = dump_stage(&dump, "input", pic->rgb)) != GH_OK)
         goto fail_prefixed;
     st = gh_pipeline_run(&config->pipeline, &ctx, pic->rgb, dump_stage, &dump, &result);
     if (st != GH_OK)

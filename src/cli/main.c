@@ -49,6 +49,7 @@ enum option_id {
     OPT_STRIP,
     OPT_BACKGROUND,
     OPT_MAX_MEMORY,
+    OPT_SEED,
     OPT_VERBOSE,
     OPT_QUIET,
     OPT_VERSION,
@@ -90,6 +91,7 @@ static const struct cli_option options[] = {
     [OPT_STRIP] = {"strip", 0, NULL, NULL, "write no metadata: by default EXIF (date, camera, GPS; orientation reset to upright) and the ICC profile are copied to the output"},
     [OPT_BACKGROUND] = {"background", 0, "COLOR", "white", "what transparent pixels are composited over when the output is JPEG: #RRGGBB, white or black"},
     [OPT_MAX_MEMORY] = {"max-memory", 0, "MB", "3/4 of RAM (or the cgroup limit) / jobs", "memory one image may use; a --size that cannot fit is refused before any work"},
+    [OPT_SEED] = {"seed", 0, "N", "1", "seed of the stages' random choices (grain, dithering): the same seed gives the same bytes"},
     [OPT_VERBOSE] = {"verbose", 'v', NULL, NULL, "print a line per image (with internal details in errors)"},
     [OPT_QUIET] = {"quiet", 0, NULL, NULL, "print only errors (not with -v)"},
     [OPT_VERSION] = {"version", 0, NULL, NULL, "print version information and exit"},
@@ -336,6 +338,7 @@ int main(int argc, char **argv)
         .max_pixels = GH_IO_DEFAULT_MAX_PIXELS,
         .background = {1.0f, 1.0f, 1.0f},
         .stop = &stop_signal,
+        .seed = 1,
     };
     int max_memory_set = 0;
     struct gh_cli_items items = {0};
@@ -527,6 +530,13 @@ int main(int argc, char **argv)
                 goto out;
             }
             max_memory_set = 1;
+            break;
+        case OPT_SEED:
+            if (parse_int(optarg, 0, 2147483647, &v) != 0) {
+                rc = usage_error("--seed %s: expected 0..2147483647", optarg);
+                goto out;
+            }
+            config.seed = (unsigned long)v;
             break;
         case OPT_VERBOSE:
             config.verbose = 1;

@@ -39,5 +39,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 
 const struct gh_stage_def gh_stage_denoise = {
     "denoise", "remove sensor noise and fine texture before stylization", 1, params,
-    GH_ARRAY_LEN(params), run,
+    GH_ARRAY_LEN(params), run, 1,
 };

@@ -50,5 +50,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 }
 
 const struct gh_stage_def gh_stage_edges = {
-    "edges", "draw Canny edges of the photo as dark lines", 0, params, GH_ARRAY_LEN(params), run,
+    "edges", "draw Canny edges of the photo as dark lines", 0, params, GH_ARRAY_LEN(params), run, 0,
 };

@@ -97,5 +97,5 @@ out:
 
 const struct gh_stage_def gh_stage_histmatch = {
     "histmatch", "histogram specification of the Lab channels to target normal distributions (or to --reference's)",
-    0, params, GH_ARRAY_LEN(params), run,
+    0, params, GH_ARRAY_LEN(params), run, 0,
 };

@@ -46,5 +46,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 
 const struct gh_stage_def gh_stage_lines = {
     "lines", "draw XDoG line work (Winnemoeller et al. 2012) over the image", 0, params,
-    GH_ARRAY_LEN(params), run,
+    GH_ARRAY_LEN(params), run, 0,
 };

@@ -44,5 +44,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 
 const struct gh_stage_def gh_stage_palette = {
     "palette", "flatten colors onto a palette of the image's dominant colors", 0, params,
-    GH_ARRAY_LEN(params), run,
+    GH_ARRAY_LEN(params), run, 0,
 };

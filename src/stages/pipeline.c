@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ghiblify/ops.h"
 #include "stage_defs.h"
 
 static const struct gh_stage_def *const table[] = {
@@ -173,27 +174,78 @@ enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,
     return gh_error(GH_ERR_ARGUMENT, "stage %s has no parameter '%s'", stage, param);
 }
 
+const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const struct gh_image *in)
+{
+    return ctx->products && ctx->products->photo ? ctx->products->photo : in;
+}
+
+enum gh_status gh_stage_sky(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                            const struct gh_image **sky, struct gh_image **owned)
+{
+    *owned = NULL;
+    *sky = NULL;
+    struct gh_stage_products *pr = ctx->products;
+    if (pr && pr->sky) {
+        *sky = pr->sky;
+        return GH_OK;
+    }
+    const struct gh_image *photo = gh_stage_photo(ctx, in);
+    enum gh_status st = gh_ops_sky_mask(photo, ctx->threads, pr ? &pr->sky : owned);
+    if (st == GH_OK)
+        *sky = pr ? pr->sky : *owned;
+    return st;
+}
+
+static void products_free(struct gh_stage_products *pr)
+{
+    gh_image_free(pr->working);
+    gh_image_free(pr->photo);
+    gh_image_free(pr->sky);
+    gh_image_free(pr->depth);
+    memset(pr, 0, sizeof *pr);
+}
+
 enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
                                const struct gh_image *in, gh_stage_observer observer, void *user,
                                struct gh_image **out)
 {
     struct gh_image *current = NULL;
+    struct gh_stage_products products = {.original = in};
+    struct gh_stage_ctx run_ctx = *ctx;
+    run_ctx.products = &products;
     enum gh_status st = gh_image_clone(in, &current);
     *out = NULL;
     for (int i = 0; st == GH_OK && i < GH_ARRAY_LEN(table); i++) {
         if (!pipeline->enabled[i])
             continue;
         struct gh_image *next = NULL;
-        st = table[i]->run(ctx, pipeline->params[i], current, &next);
+        st = table[i]->run(&run_ctx, pipeline->params[i], current, &next);
         if (st != GH_OK) {
             gh_error_prefix(st, table[i]->name);
             break;
         }
         gh_image_free(current);
         current = next;
+        if (table[i]->makes_photo) {
+            struct gh_image **slot = table[i] == &gh_stage_resize ? &products.working : &products.photo;
+            gh_image_free(*slot);
+            if ((st = gh_image_clone(current, slot)) != GH_OK)
+                break;
+            if (slot == &products.working) {
+                /* Until denoise runs, the photo is the working-size photo. */
+                gh_image_free(products.photo);
+                if ((st = gh_image_clone(current, &products.photo)) != GH_OK)
+                    break;
+            }
+        }
         if (observer)
-            st = observer(user, table[i], current);
+            st = observer(user, table[i]->name, current);
     }
+    if (st == GH_OK && observer && products.sky)
+        st = observer(user, "sky", products.sky);
+    if (st == GH_OK && observer && products.depth)
+        st = observer(user, "depth", products.depth);
+    products_free(&products);
     if (st != GH_OK) {
         gh_image_free(current);
         return st;

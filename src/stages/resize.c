@@ -27,5 +27,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 
 const struct gh_stage_def gh_stage_resize = {
     "resize", "shrink to the working resolution by area averaging", 1, params,
-    GH_ARRAY_LEN(params), run,
+    GH_ARRAY_LEN(params), run, 1,
 };

@@ -43,5 +43,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 
 const struct gh_stage_def gh_stage_segments = {
     "segments", "flatten SLIC superpixels to their mean color", 0, params, GH_ARRAY_LEN(params),
-    run,
+    run, 0,
 };

@@ -46,5 +46,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 
 const struct gh_stage_def gh_stage_stylize = {
     "stylize", "paint the photo with the AnimeGANv3 generator (Hayao style built in; --model FILE)",
-    1, params, GH_ARRAY_LEN(params), run,
+    1, params, GH_ARRAY_LEN(params), run, 0,
 };

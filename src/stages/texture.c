@@ -33,5 +33,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 
 const struct gh_stage_def gh_stage_texture = {
     "texture", "painterly texture: generalized Kuwahara filter (Papari et al. 2007)", 0, params,
-    GH_ARRAY_LEN(params), run,
+    GH_ARRAY_LEN(params), run, 0,
 };

@@ -33,5 +33,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 
 const struct gh_stage_def gh_stage_transfer = {
     "transfer", "Reinhard color transfer toward target CIELAB mean and standard deviation (or those of --reference)", 0,
-    params, GH_ARRAY_LEN(params), run,
+    params, GH_ARRAY_LEN(params), run, 0,
 };

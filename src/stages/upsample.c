@@ -12,5 +12,5 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 }
 
 const struct gh_stage_def gh_stage_upsample = {
-    "upsample", "return to the photo's original size (off: --no-keep-size)", 1, NULL, 0, run,
+    "upsample", "return to the photo's original size (off: --no-keep-size)", 1, NULL, 0, run, 0,
 };
