@@ -1,16 +1,44 @@
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
+enum { P_METHOD, P_RADIUS, P_SIGMA_SPATIAL, P_SIGMA_RANGE };
+enum { M_JBU, M_BILINEAR, M_BICUBIC };
+
+static const char *const methods[] = {"jbu", "bilinear", "bicubic", NULL};
+
+static const struct gh_param_def params[] = {
+    [P_METHOD] = {"method", NULL, GH_PARAM_ENUM, M_JBU, 0, 0, methods,
+                  "jbu: joint bilateral upsampling guided by the full-size photo (edges land on the "
+                  "photo's, every value comes from the painting); bilinear or bicubic: plain resize"},
+    [P_RADIUS] = {"radius", NULL, GH_PARAM_INT, 1, 0, 8, NULL,
+                  "jbu taps: (2 radius + 1)^2 working-size pixels"},
+    [P_SIGMA_SPATIAL] = {"sigma-spatial", NULL, GH_PARAM_FLOAT, 0.6, 0.1, 100, NULL,
+                         "jbu spatial Gaussian in working-size pixels (larger: smoother, more of the photo's edges)"},
+    [P_SIGMA_RANGE] = {"sigma-range", NULL, GH_PARAM_FLOAT, 0.1, 0.001, 10, NULL,
+                       "jbu color Gaussian on the photo (0..1 units)"},
+};
+
+/* Back to the photo's size. JBU needs the photo at both sizes: the decoded one
+ * and the working-size one the painting was made from; a stage run without them
+ * (or on an image the pipeline resized differently) falls back to bilinear. */
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
-    (void)p;
     if (in->width == ctx->original_width && in->height == ctx->original_height)
         return gh_image_clone(in, out);
-    return gh_ops_resize(in, ctx->original_width, ctx->original_height, GH_INTERP_LINEAR,
-                         ctx->threads, out);
+    int method = (int)p[P_METHOD];
+    const struct gh_stage_products *pr = ctx->products;
+    if (method == M_JBU && pr && pr->original && pr->working && pr->working->width == in->width &&
+        pr->working->height == in->height && pr->original->width == ctx->original_width &&
+        pr->original->height == ctx->original_height) {
+        struct gh_jbu_params jp = {(int)p[P_RADIUS], p[P_SIGMA_SPATIAL], p[P_SIGMA_RANGE]};
+        return gh_ops_jbu(in, pr->working, pr->original, &jp, ctx->threads, out);
+    }
+    return gh_ops_resize(in, ctx->original_width, ctx->original_height,
+                         method == M_BICUBIC ? GH_INTERP_CUBIC : GH_INTERP_LINEAR, ctx->threads, out);
 }
 
 const struct gh_stage_def gh_stage_upsample = {
-    "upsample", "return to the photo's original size (off: --no-keep-size)", 1, NULL, 0, run, 0,
+    "upsample", "return to the photo's original size, guided by the photo (off: --no-keep-size)", 1,
+    params, GH_ARRAY_LEN(params), run, 0,
 };
