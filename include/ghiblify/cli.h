@@ -45,6 +45,7 @@ struct gh_cli_config {
     const char *dump_dir;   /* --dump-stages DIR, or NULL */
     const char *model_path; /* --model FILE (ONNX or TFLite), or NULL: the built-in one */
     const char *reference_path; /* --reference FILE for transfer/histmatch, or NULL */
+    const char *palette_path;   /* --palette-from FILE for palette, or NULL */
     int strip;              /* --strip: write no EXIF or ICC profile */
     unsigned long seed;     /* --seed: every random choice of the stages */
     float background[3];    /* --background: what alpha is composited over for JPEG */
@@ -167,6 +168,10 @@ enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct 
 #define GH_CLI_REFERENCE_SIDE 1024
 enum gh_status gh_cli_load_reference(const struct gh_cli_config *config, int threads,
                                      struct gh_image **out);
+
+/* The same for any still (path), errors prefixed with what ("palette-from"). */
+enum gh_status gh_cli_load_still(const struct gh_cli_config *config, const char *path,
+                                 const char *what, int threads, struct gh_image **out);
 
 /* Processes every item (read, run the pipeline, write atomically) with
  * config->jobs workers and returns the tally in *summary. Fails before touching

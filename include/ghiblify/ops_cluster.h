@@ -55,11 +55,18 @@ enum gh_status gh_ops_palette_kmeans(const struct gh_image *rgb, int k, int lab,
  * Colors are the mean of the pixels in each box. */
 enum gh_status gh_ops_palette_mmcq(const struct gh_image *rgb, int count, struct gh_palette *out);
 
+/* Modes of gh_ops_palette_apply (its chroma_only argument). */
+#define GH_PALETTE_FULL 0   /* replace whole Lab colors */
+#define GH_PALETTE_CHROMA 1 /* keep L, map a and b (distances on a, b only) */
+#define GH_PALETTE_HUE 2    /* keep L and the chroma magnitude, take the mapped hue */
+
 /* Maps every pixel onto the palette in CIELAB. softness 0 takes the nearest color
  * (hard quantization); softness s > 0 blends the colors with weights
  * exp(-d^2 / (2 s^2)) (d: Lab distance), which keeps gradients smooth.
- * chroma_only keeps each pixel's own lightness L and maps only a and b, so
- * smooth skies do not turn into bands. */
+ * chroma_only (a GH_PALETTE_ mode; 0 and 1 as before) GH_PALETTE_CHROMA keeps
+ * each pixel's own lightness L and maps only a and b, so smooth skies do not
+ * turn into bands; GH_PALETTE_HUE also keeps each pixel's chroma magnitude and
+ * takes only the hue of the mapped a, b (a gray pixel stays gray). */
 enum gh_status gh_ops_palette_apply(const struct gh_image *rgb, const struct gh_palette *palette,
                                     double softness, int chroma_only, int threads,
                                     struct gh_image **out);

@@ -13,7 +13,7 @@
 extern "C" {
 #endif
 
-#define GH_STAGE_MAX_PARAMS 8
+#define GH_STAGE_MAX_PARAMS 12
 #define GH_STAGE_MAX 16
 
 enum gh_param_type {
@@ -67,6 +67,9 @@ struct gh_stage_ctx {
     /* A user's reference still (sRGB, any size) whose colors `transfer` and
      * `histmatch` aim at instead of their stored targets; NULL when none. */
     const struct gh_image *reference;
+    /* A user's still whose dominant colors `palette` maps onto (--palette-from),
+     * instead of the image's own or the look's; NULL when none. */
+    const struct gh_image *palette_image;
     /* Seed of every random choice a stage makes (grain, dithering): the same
      * input, options and seed give the same bytes at any thread count. */
     unsigned long seed;
@@ -92,6 +95,13 @@ struct gh_stage_def {
 /* The working-size photo for a stage that wants the photo, not the painting:
  * products->photo when the pipeline has one, else in. */
 const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const struct gh_image *in);
+
+/* Turns a stage's full effect `out` (same size as in) into its blend with in:
+ * out = in + amount * w * (out - in), with w = 1 on land and sky_amount in the
+ * sky mask (soft), so color stages can leave the sky's hue alone. amount 1
+ * with sky_amount 1 leaves out as it is, without making the mask. */
+enum gh_status gh_stage_blend(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                              double amount, double sky_amount, struct gh_image *out);
 
 /* The sky mask at the size of the working photo, made on first use from it
  * (gh_ops_sky_mask) and kept in ctx->products; without products it is made
@@ -147,6 +157,30 @@ typedef enum gh_status (*gh_stage_observer)(void *user, const char *name, const 
 enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
                                const struct gh_image *in, gh_stage_observer observer, void *user,
                                struct gh_image **out);
+
+/* Looks: named presets (palette colors and stage parameter values), as data.
+ * --look NAME applies one; options given after it override its values. */
+#define GH_LOOK_MAX_COLORS 8
+struct gh_look {
+    const char *name;
+    const char *doc;
+    const char *palette[GH_LOOK_MAX_COLORS]; /* "#rrggbb" */
+    /* Space-separated "stage.param=value" words, applied in order. */
+    const char *settings;
+};
+
+/* All looks (the first is the default); *count receives their number. */
+const struct gh_look *gh_looks_table(int *count);
+
+/* The look named name, or NULL. */
+const struct gh_look *gh_looks_find(const char *name);
+
+/* Sets every parameter the look names. */
+enum gh_status gh_look_apply(struct gh_pipeline *pipeline, const struct gh_look *look);
+
+/* The look's colors as a palette (equal weights); declared in ops_cluster.h. */
+struct gh_palette;
+enum gh_status gh_look_palette(const struct gh_look *look, struct gh_palette *out);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@ struct batch {
     struct gh_nn_footprint footprint; /* of generators[0]; all are the same model */
     int have_footprint;
     struct gh_image *reference; /* --reference, read-only once loaded, shared by all workers */
+    struct gh_image *palette_image; /* --palette-from, likewise */
     const struct gh_cli_items *items;
     const struct gh_cli_events *events;
     struct gh_cli_summary summary;
@@ -187,6 +188,7 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                                .memory_limit = (double)config->max_memory,
                                .verbose = config->verbose,
                                .reference = b->reference,
+                               .palette_image = b->palette_image,
                                .seed = config->seed};
     struct dump_ctx dump = {config->dump_dir, it->input, 0, config->stop};
     if (config->dump_dir && (st = dump_stage(&dump, "input", pic->rgb)) != GH_OK)
@@ -327,14 +329,14 @@ enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct 
     return GH_OK;
 }
 
-enum gh_status gh_cli_load_reference(const struct gh_cli_config *config, int threads,
-                                     struct gh_image **out)
+enum gh_status gh_cli_load_still(const struct gh_cli_config *config, const char *path,
+                                 const char *what, int threads, struct gh_image **out)
 {
     struct gh_picture *pic = NULL;
     *out = NULL;
-    enum gh_status st = gh_io_read_picture(config->reference_path, config->max_pixels, &pic);
+    enum gh_status st = gh_io_read_picture(path, config->max_pixels, &pic);
     if (st != GH_OK)
-        return gh_error_prefix(st, "reference");
+        return gh_error_prefix(st, what);
     int w = pic->rgb->width, h = pic->rgb->height, side = w > h ? w : h;
     if (side <= GH_CLI_REFERENCE_SIDE) {
         *out = pic->rgb;
@@ -344,10 +346,16 @@ enum gh_status gh_cli_load_reference(const struct gh_cli_config *config, int thr
         int rw = (int)(w * scale + 0.5), rh = (int)(h * scale + 0.5);
         st = gh_ops_resize(pic->rgb, rw < 1 ? 1 : rw, rh < 1 ? 1 : rh, GH_INTERP_AREA, threads, out);
         if (st != GH_OK)
-            st = gh_error_prefix(st, config->reference_path);
+            st = gh_error_prefix(st, path);
     }
     gh_picture_free(pic);
     return st;
+}
+
+enum gh_status gh_cli_load_reference(const struct gh_cli_config *config, int threads,
+                                     struct gh_image **out)
+{
+    return gh_cli_load_still(config, config->reference_path, "reference", threads, out);
 }
 
 /* cgroup v2 (memory.max) or v1 limit of this process's container; 0: none found. */
@@ -455,6 +463,10 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
     if (config->reference_path &&
         (st = gh_cli_load_reference(config, config->threads, &b.reference)) != GH_OK)
         goto out;
+    if (config->palette_path &&
+        (st = gh_cli_load_still(config, config->palette_path, "palette-from", config->threads,
+                                &b.palette_image)) != GH_OK)
+        goto out;
     pthread_mutex_init(&b.lock, NULL);
     int started = 0;
     for (int t = 0; t < jobs; t++)
@@ -475,6 +487,7 @@ out:
             gh_nn_free(b.generators[t]);
     free(b.generators);
     gh_image_free(b.reference);
+    gh_image_free(b.palette_image);
     free(args);
     free(tids);
     return st;

@@ -44,8 +44,11 @@ enum option_id {
     OPT_KEEP_SIZE,
     OPT_NO_KEEP_SIZE,
     OPT_DUMP_STAGES,
+    OPT_LOOK,
+    OPT_LIST_LOOKS,
     OPT_MODEL,
     OPT_REFERENCE,
+    OPT_PALETTE_FROM,
     OPT_STRIP,
     OPT_BACKGROUND,
     OPT_MAX_MEMORY,
@@ -86,8 +89,11 @@ static const struct cli_option options[] = {
     [OPT_KEEP_SIZE] = {"keep-size", 0, NULL, "on", "write the result at the photo's original size"},
     [OPT_NO_KEEP_SIZE] = {"no-keep-size", 0, NULL, NULL, "write the result at the working size (skips upsample)"},
     [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png (DIR is created when missing)"},
+    [OPT_LOOK] = {"look", 0, "NAME", "hayao", "a preset of palette and stage strengths (--list-looks); options after it override its values"},
+    [OPT_LIST_LOOKS] = {"list-looks", 0, NULL, NULL, "print the looks with their palettes and settings, and exit"},
     [OPT_MODEL] = {"model", 'm', "FILE", "the built-in Hayao model", "generator for the stylize stage: an AnimeGAN-family ONNX or TFLite file (format by content)"},
-    [OPT_REFERENCE] = {"reference", 0, "FILE", NULL, "a still whose colors transfer and histmatch aim at instead of their stored targets; turns on transfer unless --stages is given"},
+    [OPT_REFERENCE] = {"reference", 0, "FILE", NULL, "a still whose colors transfer and histmatch aim at instead of the look's targets (transfer amount 0.5 unless given after it)"},
+    [OPT_PALETTE_FROM] = {"palette-from", 0, "FILE", NULL, "a still whose dominant colors the palette stage pulls toward (instead of the image's own or the look's)"},
     [OPT_STRIP] = {"strip", 0, NULL, NULL, "write no metadata: by default EXIF (date, camera, GPS; orientation reset to upright) and the ICC profile are copied to the output"},
     [OPT_BACKGROUND] = {"background", 0, "COLOR", "white", "what transparent pixels are composited over when the output is JPEG: #RRGGBB, white or black"},
     [OPT_MAX_MEMORY] = {"max-memory", 0, "MB", "3/4 of RAM (or the cgroup limit) / jobs", "memory one image may use; a --size that cannot fit is refused before any work"},
@@ -169,13 +175,25 @@ static void print_help(const struct param_ref *params, int param_count)
            "  ghiblify *.jpg -d out/                every photo into out/ (created if missing)\n"
            "  ghiblify -r photos/ -d out/ --skip-existing   a tree, mirrored; reruns resume\n"
            "  cat photo.jpg | ghiblify - > out.jpg  a filter: standard input to standard output\n"
-           "  ghiblify --reference still.png photo.jpg   colors of a still you like\n");
+           "  ghiblify --look totoro photo.jpg      lush greens and soft blue skies (--list-looks)\n");
     printf("\nExit status: 0 all inputs succeeded or were skipped, 1 some failed (the others\n"
            "are still processed), 2 usage error or the run could not start (an output folder\n"
            "cannot be created, the model cannot be loaded, the size does not fit in memory),\n"
            "130/143 interrupted by SIGINT/SIGTERM (finished outputs stay; rerun with\n"
            "--skip-existing to do the rest). Outputs are written to a temporary file and\n"
            "renamed into place; inputs are never overwritten.\n");
+}
+
+static void print_looks(void)
+{
+    int count;
+    const struct gh_look *looks = gh_looks_table(&count);
+    for (int i = 0; i < count; i++) {
+        printf("%s%s\n  %s\n  palette:", looks[i].name, i == 0 ? " (default)" : "", looks[i].doc);
+        for (int c = 0; c < GH_LOOK_MAX_COLORS && looks[i].palette[c]; c++)
+            printf(" %s", looks[i].palette[c]);
+        printf("\n  settings: %s\n", looks[i].settings);
+    }
 }
 
 static void print_version(void)
@@ -509,11 +527,40 @@ int main(int argc, char **argv)
         case OPT_DUMP_STAGES:
             config.dump_dir = optarg;
             break;
+        case OPT_LOOK: {
+            const struct gh_look *look = gh_looks_find(optarg);
+            if (!look) {
+                char names[256] = "";
+                int count;
+                const struct gh_look *all = gh_looks_table(&count);
+                for (int l = 0; l < count; l++) {
+                    strncat(names, l ? ", " : "", sizeof names - strlen(names) - 1);
+                    strncat(names, all[l].name, sizeof names - strlen(names) - 1);
+                }
+                rc = usage_error("--look %s: unknown look (looks: %s)", optarg, names);
+                goto out;
+            }
+            if (gh_look_apply(&config.pipeline, look) != GH_OK) {
+                rc = usage_error("--look %s: %s", optarg, gh_error_detail());
+                goto out;
+            }
+            break;
+        }
+        case OPT_LIST_LOOKS:
+            print_looks();
+            rc = 0;
+            goto out;
+        case OPT_PALETTE_FROM:
+            config.palette_path = optarg;
+            break;
         case OPT_MODEL:
             config.model_path = optarg;
             break;
         case OPT_REFERENCE:
             config.reference_path = optarg;
+            /* A still the user chose is meant to show: stronger than a look's
+             * partial pull (a --transfer-amount after it still wins). */
+            gh_pipeline_set(&config.pipeline, "transfer", "amount", "0.5");
             break;
         case OPT_STRIP:
             config.strip = 1;
@@ -595,6 +642,10 @@ int main(int argc, char **argv)
     if (config.reference_path && !gh_pipeline_uses(&config.pipeline, "transfer") &&
         !gh_pipeline_uses(&config.pipeline, "histmatch")) {
         rc = usage_error("--reference is used by the transfer and histmatch stages, and neither runs");
+        goto out;
+    }
+    if (config.palette_path && !gh_pipeline_uses(&config.pipeline, "palette")) {
+        rc = usage_error("--palette-from is used by the palette stage, which does not run");
         goto out;
     }
     if (!keep_size && gh_pipeline_select(&config.pipeline, NULL, "upsample") != GH_OK) {

@@ -303,6 +303,15 @@ static void apply_rows(void *ctx, int begin, int end)
             for (int c = 0; c < 3; c++)
                 o[c] /= ws;
         }
+        if (j->chroma_only == GH_PALETTE_HUE) {
+            /* The palette's hue at the pixel's own chroma: a look's palette
+             * tints without muting vivid colors. */
+            float c = sqrtf(A[at] * A[at] + B[at] * B[at]), oc = sqrtf(o[1] * o[1] + o[2] * o[2]);
+            float k = oc > 1e-6f ? c / oc : 0.0f;
+            A[at] = oc > 1e-6f ? o[1] * k : A[at];
+            B[at] = oc > 1e-6f ? o[2] * k : B[at];
+            continue;
+        }
         if (!j->chroma_only)
             L[at] = o[0];
         A[at] = o[1];
@@ -318,7 +327,9 @@ enum gh_status gh_ops_palette_apply(const struct gh_image *rgb, const struct gh_
     if (palette->count < 1 || palette->count > GH_PALETTE_MAX || !(softness >= 0))
         return gh_error(GH_ERR_ARGUMENT, "palette of %d colors, softness %g", palette->count,
                         softness);
-    struct apply_job j = {.count = palette->count, .chroma_only = chroma_only != 0,
+    if (chroma_only < GH_PALETTE_FULL || chroma_only > GH_PALETTE_HUE)
+        return gh_error(GH_ERR_ARGUMENT, "palette mode %d", chroma_only);
+    struct apply_job j = {.count = palette->count, .chroma_only = chroma_only,
                           .inv2s2 = softness > 0 ? (float)(0.5 / (softness * softness)) : 0};
     memcpy(j.pal, palette->color, sizeof j.pal);
     enum gh_status st = palette_convert(j.pal, j.count, GH_COLOR_SRGB, GH_COLOR_LAB);

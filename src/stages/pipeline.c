@@ -12,10 +12,11 @@ static const struct gh_stage_def *const table[] = {
     &gh_stage_denoise,
     &gh_stage_edges,
     &gh_stage_stylize,
-    &gh_stage_segments,
-    &gh_stage_palette,
+    &gh_stage_color,
     &gh_stage_transfer,
     &gh_stage_histmatch,
+    &gh_stage_segments,
+    &gh_stage_palette,
     &gh_stage_texture,
     &gh_stage_lines,
     &gh_stage_upsample,
@@ -193,6 +194,33 @@ enum gh_status gh_stage_sky(const struct gh_stage_ctx *ctx, const struct gh_imag
     enum gh_status st = gh_ops_sky_mask(photo, ctx->threads, pr ? &pr->sky : owned);
     if (st == GH_OK)
         *sky = pr ? pr->sky : *owned;
+    return st;
+}
+
+enum gh_status gh_stage_blend(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                              double amount, double sky_amount, struct gh_image *out)
+{
+    const struct gh_image *sky = NULL;
+    struct gh_image *owned = NULL;
+    enum gh_status st = GH_OK;
+    if (sky_amount < 1.0 && (st = gh_stage_sky(ctx, in, &sky, &owned)) != GH_OK)
+        return st;
+    if (sky && (sky->width != in->width || sky->height != in->height))
+        sky = NULL; /* a stage that changed the size: no sky to protect */
+    if (amount >= 1.0 && (!sky || sky_amount >= 1.0))
+        goto out;
+    size_t n = gh_image_plane_size(in);
+    float a = (float)amount, s = (float)sky_amount;
+    for (int c = 0; c < in->channels; c++) {
+        const float *src = gh_image_plane(in, c);
+        float *dst = gh_image_plane(out, c);
+        for (size_t i = 0; i < n; i++) {
+            float w = sky ? a * (1.0f + (s - 1.0f) * sky->data[i]) : a;
+            dst[i] = src[i] + w * (dst[i] - src[i]);
+        }
+    }
+out:
+    gh_image_free(owned);
     return st;
 }
 

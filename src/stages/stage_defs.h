@@ -9,6 +9,7 @@
 extern const struct gh_stage_def gh_stage_resize;
 extern const struct gh_stage_def gh_stage_denoise;
 extern const struct gh_stage_def gh_stage_stylize;
+extern const struct gh_stage_def gh_stage_color;
 extern const struct gh_stage_def gh_stage_edges;
 extern const struct gh_stage_def gh_stage_segments;
 extern const struct gh_stage_def gh_stage_palette;
@@ -17,5 +18,9 @@ extern const struct gh_stage_def gh_stage_histmatch;
 extern const struct gh_stage_def gh_stage_texture;
 extern const struct gh_stage_def gh_stage_lines;
 extern const struct gh_stage_def gh_stage_upsample;
+
+/* Choices of the palette stage's `source`: "image", then every look's name in
+ * table order (checked by tests/unit/test_looks.c). */
+extern const char *const gh_palette_sources[];
 
 #endif

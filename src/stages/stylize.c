@@ -4,9 +4,11 @@
 #include "ghiblify/nn.h"
 #include "stage_defs.h"
 
-enum { P_MULTIPLE };
+enum { P_STRENGTH, P_MULTIPLE };
 
 static const struct gh_param_def params[] = {
+    [P_STRENGTH] = {"strength", "strength", GH_PARAM_FLOAT, 1, 0, 1, NULL,
+                    "how much of the generator's painting to keep (0: the photo, 1: all of it)"},
     [P_MULTIPLE] = {"multiple", NULL, GH_PARAM_INT, 0, 0, 256, NULL,
                     "pad the image by reflection to a multiple of this size for the model; "
                     "0: 8 for the built-in model, 16 for --model files"},
@@ -15,6 +17,9 @@ static const struct gh_param_def params[] = {
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
+    float strength = (float)p[P_STRENGTH];
+    if (strength <= 0.0f) /* the identity needs no model */
+        return gh_image_clone(in, out);
     if (!ctx->generator)
         return gh_error(GH_ERR_MODEL, "no generator model: this build has none built in "
                                       "(run tools/fetch-models.sh and rebuild) and no --model FILE was given");
@@ -31,6 +36,11 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                             GH_NN_MAX_TENSOR_VALUES);
     }
     enum gh_status st = gh_nn_stylize(ctx->generator, in, multiple, ctx->threads, out);
+    if (st == GH_OK && strength < 1.0f) {
+        size_t n = gh_image_plane_size(in) * 3;
+        for (size_t i = 0; i < n; i++)
+            (*out)->data[i] = in->data[i] + strength * ((*out)->data[i] - in->data[i]);
+    }
     const char *detail = gh_error_detail();
     if (st != GH_OK && st != GH_ERR_STOPPED && !ctx->verbose && strncmp(detail, "node '", 6) == 0) {
         /* "node 'NAME' (OP): reason": the reason is what the user can act on. */
