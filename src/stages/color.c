@@ -3,7 +3,7 @@
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
-enum { P_CHROMA, P_CONTRAST };
+enum { P_CHROMA, P_CONTRAST, P_SKY };
 
 static const struct gh_param_def params[] = {
     [P_CHROMA] = {"chroma", NULL, GH_PARAM_FLOAT, 1.2, 0, 3, NULL,
@@ -11,6 +11,9 @@ static const struct gh_param_def params[] = {
                   "do not leave the gamut"},
     [P_CONTRAST] = {"contrast", NULL, GH_PARAM_FLOAT, 1.06, 0, 3, NULL,
                     "lightness contrast around the image's mean L (1: none)"},
+    [P_SKY] = {"sky", NULL, GH_PARAM_FLOAT, 0, 0, 1, NULL,
+               "how much of the contrast lift the sky mask gets (0: none, so no cloud noise is "
+               "amplified; its chroma is lifted all the same)"},
 };
 
 /* Vibrance rather than a flat chroma gain: a flat 1.2x pushes already vivid
@@ -29,10 +32,18 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     *out = NULL;
     if (k == 1.0f && contrast == 1.0f)
         return gh_image_clone(in, out);
-    struct gh_image *lab = NULL;
-    enum gh_status st = gh_ops_color_convert(in, GH_COLOR_SRGB, GH_COLOR_LAB, ctx->threads, &lab);
-    if (st != GH_OK)
+    struct gh_image *lab = NULL, *owned = NULL;
+    const struct gh_image *sky = NULL;
+    enum gh_status st = GH_OK;
+    if (contrast != 1.0f && p[P_SKY] < 1 && (st = gh_stage_sky(ctx, in, &sky, &owned)) != GH_OK)
         return st;
+    if (sky && (sky->width != in->width || sky->height != in->height))
+        sky = NULL;
+    if ((st = gh_ops_color_convert(in, GH_COLOR_SRGB, GH_COLOR_LAB, ctx->threads, &lab)) != GH_OK) {
+        gh_image_free(owned);
+        return st;
+    }
+    float sky_share = (float)p[P_SKY];
     size_t n = gh_image_plane_size(lab);
     float *L = gh_image_plane(lab, 0), *A = gh_image_plane(lab, 1), *B = gh_image_plane(lab, 2);
     double sum = 0;
@@ -40,7 +51,8 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         sum += L[i];
     float mean = n ? (float)(sum / (double)n) : 50.0f;
     for (size_t i = 0; i < n; i++) {
-        float l = mean + (L[i] - mean) * contrast;
+        float c = sky ? contrast + (1.0f - contrast) * sky->data[i] * (1.0f - sky_share) : contrast;
+        float l = mean + (L[i] - mean) * c;
         L[i] = l < 0 ? 0 : l > 100 ? 100 : l;
         float g = chroma_gain(sqrtf(A[i] * A[i] + B[i] * B[i]), k);
         A[i] *= g;
@@ -48,6 +60,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     }
     st = gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, ctx->threads, out);
     gh_image_free(lab);
+    gh_image_free(owned);
     return st;
 }
 

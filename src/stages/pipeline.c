@@ -12,6 +12,7 @@ static const struct gh_stage_def *const table[] = {
     &gh_stage_denoise,
     &gh_stage_edges,
     &gh_stage_stylize,
+    &gh_stage_skysmooth,
     &gh_stage_color,
     &gh_stage_transfer,
     &gh_stage_histmatch,

@@ -9,6 +9,7 @@
 extern const struct gh_stage_def gh_stage_resize;
 extern const struct gh_stage_def gh_stage_denoise;
 extern const struct gh_stage_def gh_stage_stylize;
+extern const struct gh_stage_def gh_stage_skysmooth;
 extern const struct gh_stage_def gh_stage_color;
 extern const struct gh_stage_def gh_stage_edges;
 extern const struct gh_stage_def gh_stage_segments;
