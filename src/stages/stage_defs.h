@@ -17,5 +17,6 @@ extern const struct gh_stage_def gh_stage_histmatch;
 extern const struct gh_stage_def gh_stage_texture;
 extern const struct gh_stage_def gh_stage_lines;
 extern const struct gh_stage_def gh_stage_upsample;
+extern const struct gh_stage_def gh_stage_dither;
 
 #endif
