@@ -21,6 +21,7 @@ static const struct gh_stage_def *const table[] = {
     &gh_stage_texture,
     &gh_stage_lines,
     &gh_stage_upsample,
+    &gh_stage_dither,
 };
 _Static_assert(sizeof table / sizeof table[0] <= GH_STAGE_MAX, "raise GH_STAGE_MAX");
 

@@ -19,6 +19,7 @@ extern const struct gh_stage_def gh_stage_histmatch;
 extern const struct gh_stage_def gh_stage_texture;
 extern const struct gh_stage_def gh_stage_lines;
 extern const struct gh_stage_def gh_stage_upsample;
+extern const struct gh_stage_def gh_stage_dither;
 
 /* Choices of the palette stage's `source`: "image", then every look's name in
  * table order (checked by tests/unit/test_looks.c). */

@@ -1,0 +1,150 @@
+#include <math.h>
+#include <stdlib.h>
+
+#include "ghiblify/ops.h"
+#include "stage_defs.h"
+#include "stage_noise.h"
+
+enum { P_AMOUNT, P_NOISE, P_FLAT };
+enum { N_TPDF, N_IGN };
+
+static const char *const noises[] = {"tpdf", "ign", NULL};
+
+static const struct gh_param_def params[] = {
+    [P_AMOUNT] = {"amount", NULL, GH_PARAM_FLOAT, 1.5, 0, 4, NULL,
+                  "dither amplitude in 8-bit levels (0: plain rounding); above the textbook 1 "
+                  "because JPEG removes much of the noise"},
+    [P_NOISE] = {"noise", NULL, GH_PARAM_ENUM, N_TPDF, 0, 0, noises,
+                 "tpdf: triangular white noise (sum of two uniforms); ign: interleaved gradient "
+                 "noise (blue-ish, finer, but JPEG removes much of it)"},
+    [P_FLAT] = {"flat", NULL, GH_PARAM_FLOAT, 2, 0.1, 100, NULL,
+                "local gradient (8-bit levels per pixel) under which an area counts as smooth and "
+                "is dithered fully; none above 2x this, so texture gets no noise"},
+};
+
+static float smoothstep(float lo, float hi, float v)
+{
+    float t = (v - lo) / (hi - lo);
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return t * t * (3 - 2 * t);
+}
+
+/* How smooth each pixel's neighborhood is, 1 (dither fully) to 0 (leave it):
+ * the largest absolute central difference over channels and both directions,
+ * in 8-bit levels, averaged by a Gaussian (sigma 2) so the weight follows areas
+ * rather than single pixels. Banding only shows where values change by less
+ * than a level or two per pixel; anything steeper hides the steps itself. */
+static enum gh_status smooth_weight(const struct gh_image *in, double flat, int threads,
+                                    struct gh_image **weight)
+{
+    int w = in->width, h = in->height;
+    struct gh_image *grad = NULL, *avg = NULL;
+    enum gh_status st = gh_image_new_uninit(w, h, 1, &grad);
+    if (st != GH_OK)
+        goto out;
+    for (int y = 0; y < h; y++) {
+        int yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+        float sy = yd - yu == 2 ? 0.5f : 1.0f;
+        for (int x = 0; x < w; x++) {
+            int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x;
+            float sx = xr - xl == 2 ? 0.5f : 1.0f, g = 0;
+            for (int c = 0; c < in->channels; c++) {
+                const float *p = gh_image_plane(in, c);
+                float gx = fabsf(p[(size_t)y * w + xr] - p[(size_t)y * w + xl]) * sx;
+                float gy = fabsf(p[(size_t)yd * w + x] - p[(size_t)yu * w + x]) * sy;
+                g = fmaxf(g, fmaxf(gx, gy));
+            }
+            grad->data[(size_t)y * w + x] = 255.0f * g;
+        }
+    }
+    if ((st = gh_ops_gaussian(grad, 2.0, threads, &avg)) != GH_OK)
+        goto out;
+    for (size_t i = 0; i < gh_image_plane_size(in); i++)
+        avg->data[i] = 1 - smoothstep((float)flat, (float)(2 * flat), avg->data[i]);
+    *weight = avg;
+    avg = NULL;
+out:
+    gh_image_free(grad);
+    gh_image_free(avg);
+    return st;
+}
+
+/* Noise in (-1, 1) for sample (x, y) of channel c. TPDF: the sum of two
+ * independent uniforms minus 1, the dither that makes the rounding error's
+ * mean and variance independent of the signal (no noise modulation). IGN:
+ * Jimenez's interleaved gradient noise, shifted by a seeded offset per
+ * channel; uniform, with its energy at high frequencies. Each channel gets
+ * its own noise: measured through JPEG (tests/unit/test_stage_dither.c), the
+ * same noise in R, G and B (all of it in luma) left more bands and larger
+ * row-to-row jumps than independent noise, and IGN, whose high frequencies
+ * JPEG quantizes away, left more than TPDF. */
+static float noise_at(int kind, uint64_t seed, int x, int y, int c)
+{
+    uint64_t h;
+    if (kind == N_TPDF) {
+        h = gh_noise_hash(seed, x, y, c);
+        return gh_noise_unit(h) + gh_noise_unit(h << 24) - 1.0f;
+    }
+    h = gh_noise_hash(seed, -1, -1, c);
+    double px = x + (double)(h & 1023), py = y + (double)((h >> 10) & 1023);
+    double f = 0.06711056 * px + 0.00583715 * py;
+    f = 52.9829189 * (f - floor(f));
+    return (float)(2 * (f - floor(f)) - 1);
+}
+
+struct job {
+    const struct gh_image *in;
+    const struct gh_image *weight;
+    struct gh_image *out;
+    float scale;
+    int kind;
+    uint64_t seed;
+};
+
+static void rows(void *arg, int begin, int end)
+{
+    const struct job *j = arg;
+    int w = j->in->width;
+    for (int y = begin; y < end; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            float a = j->scale * j->weight->data[i];
+            if (a <= 0)
+                continue;
+            for (int c = 0; c < j->in->channels; c++)
+                gh_image_plane(j->out, c)[i] =
+                    gh_image_plane(j->in, c)[i] + a * noise_at(j->kind, j->seed, x, y, c);
+        }
+}
+
+/* Dithering before the 8-bit encoder: a smooth gradient (a sky) rounded to 8
+ * bits becomes flat bands a few pixels wide with one-level steps between them,
+ * which the eye sees as contour lines, and JPEG keeps. Noise of about one level
+ * added before the rounding turns the steps into a fine stipple whose local
+ * mean follows the true gradient. Only smooth areas get it: texture hides steps
+ * by itself, and noise there would only add grain. Every value is a function of
+ * (seed, x, y, channel) and the image, so the bytes do not depend on the thread
+ * count. Runs last, at the output size. */
+static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
+                          const struct gh_image *in, struct gh_image **out)
+{
+    *out = NULL;
+    if (p[P_AMOUNT] <= 0)
+        return gh_image_clone(in, out);
+    struct gh_image *weight = NULL;
+    enum gh_status st = smooth_weight(in, p[P_FLAT], ctx->threads, &weight);
+    if (st != GH_OK || (st = gh_image_clone(in, out)) != GH_OK)
+        goto out;
+    struct job j = {in, weight, *out, (float)(p[P_AMOUNT] / 255.0), (int)p[P_NOISE],
+                    (uint64_t)ctx->seed};
+    gh_parallel_for(in->height, ctx->threads, rows, &j);
+out:
+    gh_image_free(weight);
+    return st;
+}
+
+const struct gh_stage_def gh_stage_dither = {
+    "dither",
+    "seeded dither before 8-bit output where gradients would band (skies); none on texture",
+    1, params, GH_ARRAY_LEN(params), run, 0,
+};
