@@ -11,7 +11,7 @@ run 2 --quiet --stages resize --reference "$T/small.png" -o "$T/x.png" "$T/small
 err_has "--reference is used by the transfer and histmatch stages, and neither runs"
 run 0 --quiet --skip stylize --reference "$T/ref.png" --dump-stages "$T/dump" -o "$T/r.png" "$T/small.jpg"
 check "--reference turns on transfer when --stages is not given" test "$(ls "$T/dump" | tr '\n' ' ')" = \
-  "small.01-input.png small.02-resize.png small.03-denoise.png small.04-transfer.png small.05-upsample.png "
+  "small.01-input.png small.02-resize.png small.03-denoise.png small.04-transfer.png small.05-lines.png small.06-upsample.png small.07-sky.png "
 rm -f "$T/dump"/*
 run 2 --quiet --skip stylize,transfer --reference "$T/ref.png" -o "$T/r2.png" "$T/small.jpg"
 err_has "--reference is used by the transfer and histmatch stages"

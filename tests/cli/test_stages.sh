@@ -5,15 +5,15 @@ check "small fixtures" make_small
 mkdir "$T/dump"
 run 0 --quiet --size 48 --dump-stages "$T/dump" -o "$T/r.png" "$T/small.jpg"
 check "dump files named by input and stage" test "$(ls "$T/dump" | tr '\n' ' ')" = \
-  "small.01-input.png small.02-resize.png small.03-denoise.png small.04-stylize.png small.05-upsample.png "
+  "small.01-input.png small.02-resize.png small.03-denoise.png small.04-stylize.png small.05-lines.png small.06-upsample.png small.07-sky.png "
 check "resize dump at working size" test "$(dims "$T/dump/small.02-resize.png")" = 48x32
 check "stylize dump at working size" test "$(dims "$T/dump/small.04-stylize.png")" = 48x32
-check "upsample dump at original size" test "$(dims "$T/dump/small.05-upsample.png")" = 96x64
+check "upsample dump at original size" test "$(dims "$T/dump/small.06-upsample.png")" = 96x64
 
 rm -f "$T/dump"/*
 run 0 --quiet --size 48 --skip denoise --dump-stages "$T/dump" -o "$T/s.png" "$T/small.jpg"
 check "--skip removes a stage" test "$(ls "$T/dump" | tr '\n' ' ')" = \
-  "small.01-input.png small.02-resize.png small.03-stylize.png small.04-upsample.png "
+  "small.01-input.png small.02-resize.png small.03-stylize.png small.04-lines.png small.05-upsample.png small.06-sky.png "
 
 rm -f "$T/dump"/*
 run 0 --quiet --stages denoise --dump-stages "$T/dump" -o "$T/d.png" "$T/small.jpg"

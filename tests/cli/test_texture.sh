@@ -23,5 +23,5 @@ err_has "texture-radius"
 mkdir "$T/dump2"
 run 0 --quiet --stages texture,lines --dump-stages "$T/dump2" -o "$T/tl.png" "$T/small.png"
 check "texture runs before lines" test "$(ls "$T/dump2" | tr '\n' ' ')" = \
-  "small.01-input.png small.02-texture.png small.03-lines.png "
+  "small.01-input.png small.02-texture.png small.03-lines.png small.04-sky.png "
 finish
