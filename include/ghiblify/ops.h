@@ -1,7 +1,7 @@
 /* ghiblify: classical image operations on struct gh_image, one header per family:
  *   ops_resize.h   resampling (area, bilinear, bicubic, Lanczos-4), joint bilateral upsampling
  *   ops_filter.h   Gaussian, bilateral (exact and fast), guided filter, Kuwahara, sky mask
- *   ops_edges.h    Canny, XDoG
+ *   ops_edges.h    Canny, XDoG, long-contour filter, edge density
  *   ops_color.h    sRGB / linear / XYZ / Lab / HSV, Reinhard transfer, histogram matching
  *   ops_cluster.h  k-means, palettes, palette mapping, SLIC superpixels
  *

@@ -1,4 +1,5 @@
-/* ghiblify: edge and line operations (Canny, XDoG). Part of ops.h. */
+/* ghiblify: edge and line operations (Canny, XDoG, long-contour filter, edge
+ * density). Part of ops.h. */
 #ifndef GHIBLIFY_OPS_EDGES_H
 #define GHIBLIFY_OPS_EDGES_H
 
@@ -36,6 +37,28 @@ enum gh_status gh_ops_canny_u8(const uint8_t *src, size_t src_stride, int width,
  * 1 + tanh(phi (D - epsilon)) elsewhere (values in [0, 1]: dark lines on white). */
 enum gh_status gh_ops_xdog(const struct gh_image *in, double sigma, double k, double tau,
                            double epsilon, double phi, int threads, struct gh_image **out);
+
+/* Long-contour filter of a binary edge map (1 channel; values > 0.5 are edge
+ * pixels, e.g. gh_ops_canny's output): keeps the 8-connected components that
+ * have at least min_length pixels and whose bounding box has a diagonal of at
+ * least min_diagonal pixels, and clears the rest. A thin edge's pixel count is
+ * about its length, so min_length drops short edges (texture, noise); the
+ * diagonal drops compact blobs that have many pixels but no extent (a patch of
+ * gravel whose edges all touch). min_diagonal <= 0: no extent test. *out is 1
+ * channel with 1 on kept pixels and 0 elsewhere. Exact and single-threaded
+ * (a component may span the whole image), so the result is the same for every
+ * `threads` value, which is accepted for symmetry. GH_ERR_ARGUMENT for a
+ * multi-channel map, GH_ERR_NOMEM when out of memory. */
+enum gh_status gh_ops_long_contours(const struct gh_image *edges, int min_length,
+                                    double min_diagonal, int threads, struct gh_image **out);
+
+/* Edge density: the fraction of edge pixels (values > 0.5) of a 1-channel map
+ * in the (2 radius + 1)^2 window around each pixel (a box filter of the 0/1
+ * map with reflect-101 borders, computed with gh_ops_separable), in [0, 1].
+ * Foliage, gravel and rock give dense Canny edges, a roof or a horizon a few
+ * per window: a threshold on this tells texture from contours. radius >= 0. */
+enum gh_status gh_ops_edge_density(const struct gh_image *edges, int radius, int threads,
+                                   struct gh_image **out);
 
 #ifdef __cplusplus
 }
