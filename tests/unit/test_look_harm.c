@@ -233,17 +233,22 @@ static void check_photo(const char *path, const char *const *looks, int look_cou
         return;
     }
     const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    struct gh_image *mask = NULL, *gen = run(photo, NULL, 1, 2);
+    struct gh_image *mask = NULL, *gen_float = run(photo, NULL, 1, 2);
+    /* Judged as the user gets it: an 8-bit JPEG at the default quality. */
+    struct gh_image *gen = gen_float ? as_jpeg(gen_float) : NULL;
+    gh_image_free(gen_float);
     CHECK_OK(gh_ops_sky_mask(photo, 2, &mask));
     struct sky_stats base = gen && mask ? sky_measure(gen, mask) : (struct sky_stats){0};
     for (int l = 0; l < look_count && gen && mask; l++) {
-        struct gh_image *out = run(photo, looks[l], 0, 2);
+        struct gh_image *out_float = run(photo, looks[l], 0, 2);
+        struct gh_image *out = out_float ? as_jpeg(out_float) : NULL;
         char why[128] = "";
         CHECK_MSG(out && out->width == photo->width && out->height == photo->height, "%s %s: size",
                   name, looks[l]);
         if (!out)
             continue;
-        CHECK_MSG(finite_and_lively(out, why, sizeof why), "%s %s: %s", name, looks[l], why);
+        CHECK_MSG(finite_and_lively(out_float, why, sizeof why), "%s %s: %s", name, looks[l], why);
+        gh_image_free(out_float);
         /* Only photos with a real sky (1% of the image) judge the sky. */
         if (base.weight > SKY_MIN_FRACTION * (double)gh_image_plane_size(photo)) {
             struct sky_stats s = sky_measure(out, mask);
