@@ -12,7 +12,7 @@ static const struct gh_param_def params[] = {
                   "brush size: radius of the filter disc in pixels"},
     [P_SHARPNESS] = {"sharpness", NULL, GH_PARAM_FLOAT, 8, 0, 16, NULL,
                      "q: how strongly the flattest sectors win (higher: crisper strokes)"},
-    [P_AMOUNT] = {"amount", NULL, GH_PARAM_FLOAT, 0.7, 0, 1, NULL,
+    [P_AMOUNT] = {"amount", NULL, GH_PARAM_FLOAT, 0.35, 0, 1, NULL,
                   "painterly smoothing where photographic texture is left (0: none, 1: the "
                   "filtered image there)"},
     [P_THRESHOLD] = {"threshold", NULL, GH_PARAM_FLOAT, 0.6, 0.01, 100, NULL,
