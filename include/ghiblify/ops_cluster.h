@@ -59,6 +59,9 @@ enum gh_status gh_ops_palette_mmcq(const struct gh_image *rgb, int count, struct
 #define GH_PALETTE_FULL 0   /* replace whole Lab colors */
 #define GH_PALETTE_CHROMA 1 /* keep L, map a and b (distances on a, b only) */
 #define GH_PALETTE_HUE 2    /* keep L and the chroma magnitude, take the mapped hue */
+/* In GH_PALETTE_HUE mode a pixel whose a, b lie d Lab units from the nearest
+ * palette color moves only exp(-d^2 / (2 REACH^2)) of the way to its hue. */
+#define GH_PALETTE_HUE_REACH 30.0f
 
 /* Maps every pixel onto the palette in CIELAB. softness 0 takes the nearest color
  * (hard quantization); softness s > 0 blends the colors with weights
@@ -66,7 +69,8 @@ enum gh_status gh_ops_palette_mmcq(const struct gh_image *rgb, int count, struct
  * chroma_only (a GH_PALETTE_ mode; 0 and 1 as before) GH_PALETTE_CHROMA keeps
  * each pixel's own lightness L and maps only a and b, so smooth skies do not
  * turn into bands; GH_PALETTE_HUE also keeps each pixel's chroma magnitude and
- * takes only the hue of the mapped a, b (a gray pixel stays gray). */
+ * moves toward the hue of the mapped a, b (a gray pixel stays gray), the less
+ * the farther it is from every palette color (GH_PALETTE_HUE_REACH). */
 enum gh_status gh_ops_palette_apply(const struct gh_image *rgb, const struct gh_palette *palette,
                                     double softness, int chroma_only, int threads,
                                     struct gh_image **out);

@@ -305,11 +305,15 @@ static void apply_rows(void *ctx, int begin, int end)
         }
         if (j->chroma_only == GH_PALETTE_HUE) {
             /* The palette's hue at the pixel's own chroma: a look's palette
-             * tints without muting vivid colors. */
+             * tints without muting vivid colors. A color far from every
+             * palette color (a red cup in a look without red) is pulled less,
+             * so the look shifts nearby hues and leaves foreign ones be. */
             float c = sqrtf(A[at] * A[at] + B[at] * B[at]), oc = sqrtf(o[1] * o[1] + o[2] * o[2]);
-            float k = oc > 1e-6f ? c / oc : 0.0f;
-            A[at] = oc > 1e-6f ? o[1] * k : A[at];
-            B[at] = oc > 1e-6f ? o[2] * k : B[at];
+            if (oc > 1e-6f) {
+                float k = c / oc, reach = expf(-dmin * (1.0f / (2.0f * GH_PALETTE_HUE_REACH * GH_PALETTE_HUE_REACH)));
+                A[at] += reach * (o[1] * k - A[at]);
+                B[at] += reach * (o[2] * k - B[at]);
+            }
             continue;
         }
         if (!j->chroma_only)

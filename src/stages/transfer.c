@@ -11,7 +11,7 @@ static const struct gh_param_def params[] = {
     [P_B_MEAN] = {"b-mean", NULL, GH_PARAM_FLOAT, 12, -128, 128, NULL, "target mean of b"},
     [P_L_STD] = {"l-std", NULL, GH_PARAM_FLOAT, 22, 0, 100, NULL, "target standard deviation of L"},
     [P_A_STD] = {"a-std", NULL, GH_PARAM_FLOAT, 14, 0, 128, NULL, "target standard deviation of a"},
-    [P_B_STD] = {"b-std", NULL, GH_PARAM_FLOAT, 20, 0, 128, NULL, "target standard deviation of b"},
+    [P_B_STD] = {"b-std", NULL, GH_PARAM_FLOAT, 22, 0, 128, NULL, "target standard deviation of b"},
     [P_AMOUNT] = {"amount", NULL, GH_PARAM_FLOAT, 0.15, 0, 1, NULL,
                   "0 keeps the image's colors, 1 gives it exactly the target statistics "
                   "(partial by default: a full transfer tints every photo alike)"},
