@@ -1,7 +1,9 @@
+#include <math.h>
+
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
-enum { P_METHOD, P_RADIUS, P_SIGMA_SPATIAL, P_SIGMA_RANGE };
+enum { P_METHOD, P_MAX_SIZE, P_RADIUS, P_SIGMA_SPATIAL, P_SIGMA_RANGE };
 enum { M_JBU, M_BILINEAR, M_BICUBIC };
 
 static const char *const methods[] = {"jbu", "bilinear", "bicubic", NULL};
@@ -10,6 +12,8 @@ static const struct gh_param_def params[] = {
     [P_METHOD] = {"method", NULL, GH_PARAM_ENUM, M_JBU, 0, 0, methods,
                   "jbu: joint bilateral upsampling guided by the full-size photo (edges land on the "
                   "photo's, every value comes from the painting); bilinear or bicubic: plain resize"},
+    [P_MAX_SIZE] = {"max-size", "max-size", GH_PARAM_INT, 0, 0, GH_IMAGE_MAX_SIDE, NULL,
+                    "largest long side of the output in pixels (0: the photo's own size)"},
     [P_RADIUS] = {"radius", NULL, GH_PARAM_INT, 1, 0, 8, NULL,
                   "jbu taps: (2 radius + 1)^2 working-size pixels"},
     [P_SIGMA_SPATIAL] = {"sigma-spatial", NULL, GH_PARAM_FLOAT, 0.6, 0.1, 100, NULL,
@@ -24,18 +28,39 @@ static const struct gh_param_def params[] = {
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
-    if (in->width == ctx->original_width && in->height == ctx->original_height)
+    int ow = ctx->original_width, oh = ctx->original_height, max = (int)p[P_MAX_SIZE];
+    int long_side = ow > oh ? ow : oh;
+    if (max > 0 && long_side > max) {
+        double s = (double)max / long_side;
+        ow = (int)lround(ow * s);
+        oh = (int)lround(oh * s);
+        ow = ow < 1 ? 1 : ow;
+        oh = oh < 1 ? 1 : oh;
+    }
+    if (in->width == ow && in->height == oh)
         return gh_image_clone(in, out);
     int method = (int)p[P_METHOD];
     const struct gh_stage_products *pr = ctx->products;
     if (method == M_JBU && pr && pr->original && pr->working && pr->working->width == in->width &&
         pr->working->height == in->height && pr->original->width == ctx->original_width &&
-        pr->original->height == ctx->original_height) {
+        pr->original->height == ctx->original_height && ow > in->width && oh > in->height) {
         struct gh_jbu_params jp = {(int)p[P_RADIUS], p[P_SIGMA_SPATIAL], p[P_SIGMA_RANGE]};
-        return gh_ops_jbu(in, pr->working, pr->original, &jp, ctx->threads, out);
+        const struct gh_image *guide = pr->original;
+        struct gh_image *smaller = NULL;
+        enum gh_status st = GH_OK;
+        /* --max-size: the guide at the output's size. */
+        if (guide->width != ow || guide->height != oh)
+            st = gh_ops_resize(guide, ow, oh, GH_INTERP_AREA, ctx->threads, &smaller);
+        if (st == GH_OK)
+            st = gh_ops_jbu(in, pr->working, smaller ? smaller : guide, &jp, ctx->threads, out);
+        gh_image_free(smaller);
+        return st;
     }
-    return gh_ops_resize(in, ctx->original_width, ctx->original_height,
-                         method == M_BICUBIC ? GH_INTERP_CUBIC : GH_INTERP_LINEAR, ctx->threads, out);
+    /* Shrinking (a --max-size under the working size) averages; enlarging interpolates. */
+    enum gh_interp interp = ow < in->width || oh < in->height ? GH_INTERP_AREA
+                            : method == M_BICUBIC                  ? GH_INTERP_CUBIC
+                                                                   : GH_INTERP_LINEAR;
+    return gh_ops_resize(in, ow, oh, interp, ctx->threads, out);
 }
 
 const struct gh_stage_def gh_stage_upsample = {

@@ -37,6 +37,15 @@ err_has "--palette-from is used by the palette stage"
 run 1 --quiet --overwrite --palette-from small.png -o small.png small.jpg
 err_has "is an input file"
 
+# --max-size caps the output's long side (guided upsampling to that size);
+# the default is the photo's own size.
+run 0 --quiet --size 32 --max-size 64 -o ms.png small.jpg
+check "--max-size 64 gives 64x43" test "$(dims ms.png)" = 64x43
+run 0 --quiet --size 64 --max-size 48 -o ms2.png small.jpg
+check "--max-size under the working size shrinks" test "$(dims ms2.png)" = 48x32
+run 0 --quiet --size 32 --max-size 500 -o ms3.png small.jpg
+check "--max-size over the photo keeps its size" test "$(dims ms3.png)" = 96x64
+
 # The same seed gives the same bytes; another seed changes only the seeded noise.
 run 0 --quiet --size 64 --seed 7 -o seed7a.png small.jpg
 run 0 --quiet --size 64 --seed 7 -o seed7b.png small.jpg

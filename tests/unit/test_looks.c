@@ -226,6 +226,14 @@ static void test_palette_color(const struct gh_image *img, int sky_rows)
     if (pic) {
         struct gh_stage_ctx pctx = {.threads = 2, .original_width = pic->rgb->width,
                                     .original_height = pic->rgb->height};
+        /* A photo without sky has an empty sky mask, so nothing is held back. */
+        struct gh_image *mask = NULL;
+        CHECK_OK(gh_ops_sky_mask(pic->rgb, 2, &mask));
+        float most = 0;
+        for (size_t i = 0; mask && i < gh_image_plane_size(mask); i++)
+            most = fmaxf(most, mask->data[i]);
+        CHECK_MSG(mask && most < 0.05f, "coffee.png has a sky mask up to %.2f", most);
+        gh_image_free(mask);
         CHECK_OK(def->run(&pctx, p, pic->rgb, &out));
         if (out) {
             double before = local_chroma_variance(pic->rgb, 0), after = local_chroma_variance(out, 0);
