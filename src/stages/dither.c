@@ -22,12 +22,6 @@ static const struct gh_param_def params[] = {
                 "is dithered fully; none above 2x this, so texture gets no noise"},
 };
 
-static float smoothstep(float lo, float hi, float v)
-{
-    float t = (v - lo) / (hi - lo);
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    return t * t * (3 - 2 * t);
-}
 
 /* How smooth each pixel's neighborhood is, 1 (dither fully) to 0 (leave it):
  * the largest absolute central difference over channels and both directions,
@@ -60,7 +54,7 @@ static enum gh_status smooth_weight(const struct gh_image *in, double flat, int 
     if ((st = gh_ops_gaussian(grad, 2.0, threads, &avg)) != GH_OK)
         goto out;
     for (size_t i = 0; i < gh_image_plane_size(in); i++)
-        avg->data[i] = 1 - smoothstep((float)flat, (float)(2 * flat), avg->data[i]);
+        avg->data[i] = 1 - gh_smoothstep((float)flat, (float)(2 * flat), avg->data[i]);
     *weight = avg;
     avg = NULL;
 out:

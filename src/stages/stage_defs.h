@@ -4,6 +4,14 @@
 
 #include "ghiblify/stages.h"
 
+/* 0 below lo, 1 above hi, a smooth cubic between: soft masks without seams. */
+static inline float gh_smoothstep(float lo, float hi, float v)
+{
+    float t = (v - lo) / (hi - lo);
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return t * t * (3 - 2 * t);
+}
+
 #define GH_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 extern const struct gh_stage_def gh_stage_resize;

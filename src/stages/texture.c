@@ -26,12 +26,6 @@ static const struct gh_param_def params[] = {
                       "(its mottle is 3x that)"},
 };
 
-static float smoothstep(float lo, float hi, float v)
-{
-    float t = (v - lo) / (hi - lo);
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    return t * t * (3 - 2 * t);
-}
 
 /* Where painting may change: 1 on land, 0 on sky. The guided sky mask is soft
  * at the horizon and a little under 1 inside the sky; everything at 0.9 or
@@ -55,7 +49,7 @@ static enum gh_status land_weight(const struct gh_stage_ctx *ctx, const struct g
     if ((st = gh_image_new_uninit(in->width, in->height, 1, land)) != GH_OK)
         goto out;
     for (size_t i = 0; i < gh_image_plane_size(in); i++)
-        (*land)->data[i] = 1 - smoothstep(0.1f, 0.9f, sky->data[i]);
+        (*land)->data[i] = 1 - gh_smoothstep(0.1f, 0.9f, sky->data[i]);
 out:
     gh_image_free(owned);
     gh_image_free(sized);
@@ -107,7 +101,7 @@ static enum gh_status texture_mask(const struct gh_image *in, double threshold, 
         float half = 0.5f * (a + b), d = 0.25f * (a - b) * (a - b) + c * c;
         float minor = half - sqrtf(d);
         float level = 255.0f * sqrtf(minor > 0 ? minor : 0);
-        t->data[i] = smoothstep(lo, hi, level);
+        t->data[i] = gh_smoothstep(lo, hi, level);
     }
     st = gh_ops_gaussian(t, 2.0, threads, mask);
 out:

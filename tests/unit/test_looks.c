@@ -7,26 +7,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "stage_util.h"
 #include "ghiblify/ghiblify.h"
 #include "stages/stage_defs.h"
 
-static const struct gh_stage_def *stage(const char *name, double *p)
-{
-    const struct gh_stage_def *def = gh_stages_find(name);
-    CHECK_MSG(def != NULL, "no stage %s", name);
-    for (int k = 0; def && k < def->param_count; k++)
-        p[k] = def->params[k].default_value;
-    return def;
-}
-
-static int param(const struct gh_stage_def *def, const char *name)
-{
-    for (int k = 0; def && k < def->param_count; k++)
-        if (strcmp(def->params[k].name, name) == 0)
-            return k;
-    CHECK_MSG(0, "%s has no parameter %s", def ? def->name : "?", name);
-    return 0;
-}
 
 /* A scene with a smooth blue sky gradient on top and varied colored land below. */
 static struct gh_image *scene(int w, int h, int *sky_rows)
@@ -120,10 +104,10 @@ static void test_identities(const struct gh_image *img)
     for (size_t i = 0; i < sizeof zero / sizeof *zero; i++) {
         double p[GH_STAGE_MAX_PARAMS];
         struct gh_image *out = NULL;
-        const struct gh_stage_def *def = stage(zero[i].stage, p);
-        p[param(def, zero[i].param)] = zero[i].value;
+        const struct gh_stage_def *def = stage_defaults(zero[i].stage, p);
+        p[stage_param(def, zero[i].param)] = zero[i].value;
         if (strcmp(zero[i].stage, "color") == 0)
-            p[param(def, "contrast")] = 1;
+            p[stage_param(def, "contrast")] = 1;
         CHECK_OK(def->run(&ctx, p, img, &out));
         CHECK_MSG(out && max_diff(out, img, 0, img->height) == 0, "%s %s=%g is not the identity",
                   zero[i].stage, zero[i].param, zero[i].value);
@@ -151,32 +135,32 @@ static void test_transfer(const struct gh_image *img, int sky_rows)
 {
     double p[GH_STAGE_MAX_PARAMS];
     struct gh_image *out = NULL;
-    const struct gh_stage_def *def = stage("transfer", p);
+    const struct gh_stage_def *def = stage_defaults("transfer", p);
     struct gh_stage_ctx ctx = {.threads = 2, .original_width = img->width, .original_height = img->height};
-    p[param(def, "amount")] = 1;
-    p[param(def, "sky")] = 1;
+    p[stage_param(def, "amount")] = 1;
+    p[stage_param(def, "sky")] = 1;
     CHECK_OK(def->run(&ctx, p, img, &out));
     struct gh_lab_stats s;
     CHECK_OK(gh_ops_lab_stats(out, 1, &s));
     static const char *const keys[3] = {"l-mean", "a-mean", "b-mean"};
     for (int c = 0; c < 3; c++)
-        CHECK_MSG(fabs(s.mean[c] - p[param(def, keys[c])]) < 0.5, "full transfer: mean %d %.2f", c, s.mean[c]);
+        CHECK_MSG(fabs(s.mean[c] - p[stage_param(def, keys[c])]) < 0.5, "full transfer: mean %d %.2f", c, s.mean[c]);
     gh_image_free(out);
 
     struct gh_lab_stats before;
     CHECK_OK(gh_ops_lab_stats(img, 1, &before));
-    p[param(def, "amount")] = 0.5;
+    p[stage_param(def, "amount")] = 0.5;
     CHECK_OK(def->run(&ctx, p, img, &out));
     CHECK_OK(gh_ops_lab_stats(out, 1, &s));
     for (int c = 0; c < 3; c++) {
-        double target = p[param(def, keys[c])], want = before.mean[c] + 0.5 * (target - before.mean[c]);
+        double target = p[stage_param(def, keys[c])], want = before.mean[c] + 0.5 * (target - before.mean[c]);
         CHECK_MSG(fabs(s.mean[c] - want) < 1.5, "half transfer: mean %d %.2f, want about %.2f", c, s.mean[c], want);
     }
     gh_image_free(out);
 
     /* The default: the sky mask keeps its colors, land moves. */
-    p[param(def, "sky")] = 0;
-    p[param(def, "amount")] = 1;
+    p[stage_param(def, "sky")] = 0;
+    p[stage_param(def, "amount")] = 1;
     CHECK_OK(def->run(&ctx, p, img, &out));
     if (out) {
         double sky = max_diff(out, img, 0, sky_rows - 10), land = max_diff(out, img, sky_rows + 6, img->height);
@@ -215,7 +199,7 @@ static void test_palette_color(const struct gh_image *img, int sky_rows)
     double p[GH_STAGE_MAX_PARAMS];
     struct gh_image *out = NULL;
     struct gh_stage_ctx ctx = {.threads = 2, .original_width = img->width, .original_height = img->height};
-    const struct gh_stage_def *def = stage("palette", p);
+    const struct gh_stage_def *def = stage_defaults("palette", p);
     CHECK_OK(def->run(&ctx, p, img, &out));
     CHECK_MSG(out && max_diff(out, img, 0, sky_rows - 10) < 1.0 / 255, "palette changed the sky");
     gh_image_free(out);
@@ -245,7 +229,7 @@ static void test_palette_color(const struct gh_image *img, int sky_rows)
     }
     gh_picture_free(pic);
 
-    def = stage("color", p);
+    def = stage_defaults("color", p);
     CHECK_OK(def->run(&ctx, p, img, &out));
     if (out) {
         double m0[3], m1[3];

@@ -5,26 +5,8 @@
 #include "ghiblify/ops.h"
 #include "ghiblify/stages.h"
 #include "test_ops_golden.h"
+#include "stage_util.h"
 
-static const struct gh_stage_def *stage(const char *name, double *params)
-{
-    const struct gh_stage_def *def = gh_stages_find(name);
-    CHECK_MSG(def != NULL, "stage %s missing", name);
-    for (int k = 0; def && k < def->param_count; k++) {
-        params[k] = def->params[k].default_value;
-        CHECK(def->params[k].doc && def->params[k].doc[0]);
-    }
-    return def;
-}
-
-static int param(const struct gh_stage_def *def, const char *name)
-{
-    for (int k = 0; def && k < def->param_count; k++)
-        if (strcmp(def->params[k].name, name) == 0)
-            return k;
-    CHECK_MSG(0, "%s has no parameter %s", def ? def->name : "?", name);
-    return 0;
-}
 
 static void test_table(void)
 {
@@ -53,12 +35,12 @@ static struct gh_stage_ctx ctx = {.threads = 2, .original_width = 160, .original
 static void test_edges(const struct gh_image *rgb)
 {
     double p[GH_STAGE_MAX_PARAMS];
-    const struct gh_stage_def *def = stage("edges", p);
+    const struct gh_stage_def *def = stage_defaults("edges", p);
     struct gh_image *out = NULL, *gray = NULL, *edges = NULL;
-    p[param(def, "strength")] = 1;
+    p[stage_param(def, "strength")] = 1;
     CHECK_OK(def->run(&ctx, p, rgb, &out));
     CHECK_OK(gh_ops_rgb_to_gray(rgb, 1, &gray));
-    CHECK_OK(gh_ops_canny(gray, p[param(def, "low")], p[param(def, "high")], 0, 1, &edges));
+    CHECK_OK(gh_ops_canny(gray, p[stage_param(def, "low")], p[stage_param(def, "high")], 0, 1, &edges));
     size_t n = gh_image_plane_size(rgb), bad = 0, count = 0;
     for (size_t i = 0; out && edges && i < n; i++) {
         count += edges->data[i] > 0.5f;
@@ -93,34 +75,34 @@ static void test_segments_palette(const struct gh_image *rgb)
 {
     double p[GH_STAGE_MAX_PARAMS];
     struct gh_image *out = NULL;
-    const struct gh_stage_def *def = stage("segments", p);
-    p[param(def, "count")] = 60;
+    const struct gh_stage_def *def = stage_defaults("segments", p);
+    p[stage_param(def, "count")] = 60;
     CHECK_OK(def->run(&ctx, p, rgb, &out));
     size_t d = out ? distinct_colors(out, 1000) : 0;
     CHECK_MSG(d >= 20 && d <= 120, "segments: %zu flat colors for about 60 regions", d);
     gh_image_free(out);
-    p[param(def, "mix")] = 0;
+    p[stage_param(def, "mix")] = 0;
     CHECK_OK(def->run(&ctx, p, rgb, &out));
     CHECK(max_abs_diff(out, rgb) == 0);
     gh_image_free(out);
 
-    def = stage("palette", p);
-    p[param(def, "amount")] = 1;
-    p[param(def, "sky")] = 1; /* the whole image, as the op */
-    p[param(def, "colors")] = 5;
-    p[param(def, "softness")] = 0;
-    p[param(def, "mode")] = 0; /* full */
+    def = stage_defaults("palette", p);
+    p[stage_param(def, "amount")] = 1;
+    p[stage_param(def, "sky")] = 1; /* the whole image, as the op */
+    p[stage_param(def, "colors")] = 5;
+    p[stage_param(def, "softness")] = 0;
+    p[stage_param(def, "mode")] = 0; /* full */
     CHECK_OK(def->run(&ctx, p, rgb, &out));
     d = out ? distinct_colors(out, 1000) : 0;
     CHECK_MSG(d >= 2 && d <= 5, "hard full palette: %zu colors", d);
     gh_image_free(out);
-    p[param(def, "method")] = 1; /* median cut */
+    p[stage_param(def, "method")] = 1; /* median cut */
     CHECK_OK(def->run(&ctx, p, rgb, &out));
     d = out ? distinct_colors(out, 1000) : 0;
     CHECK_MSG(d >= 2 && d <= 5, "hard median-cut palette: %zu colors", d);
     gh_image_free(out);
-    p[param(def, "mode")] = 1; /* chroma keeps L */
-    p[param(def, "softness")] = 10;
+    p[stage_param(def, "mode")] = 1; /* chroma keeps L */
+    p[stage_param(def, "softness")] = 10;
     struct gh_image *a = NULL, *b = NULL;
     CHECK_OK(def->run(&ctx, p, rgb, &out));
     CHECK_OK(gh_ops_color_convert(rgb, GH_COLOR_SRGB, GH_COLOR_LAB, 1, &a));
@@ -152,19 +134,19 @@ static void test_transfer_histmatch(const struct gh_image *rgb)
     for (int s = 0; s < 2; s++) {
         double p[GH_STAGE_MAX_PARAMS];
         struct gh_image *out = NULL;
-        const struct gh_stage_def *def = stage(names[s], p);
+        const struct gh_stage_def *def = stage_defaults(names[s], p);
         static const char *const keys[6] = {"l-mean", "a-mean", "b-mean", "l-std", "a-std", "b-std"};
         for (int k = 0; k < 3; k++) {
-            p[param(def, keys[k])] = mean[k];
-            p[param(def, keys[3 + k])] = sd[k];
+            p[stage_param(def, keys[k])] = mean[k];
+            p[stage_param(def, keys[3 + k])] = sd[k];
         }
-        p[param(def, "amount")] = 1;
+        p[stage_param(def, "amount")] = 1;
         if (s == 0)
-            p[param(def, "sky")] = 1; /* the whole image, as the op */
+            p[stage_param(def, "sky")] = 1; /* the whole image, as the op */
         CHECK_OK(def->run(&ctx, p, rgb, &out));
         check_lab_stats(out, mean, sd, s == 0 ? 0.05 : 0.6, names[s]);
         gh_image_free(out);
-        p[param(def, "amount")] = 0;
+        p[stage_param(def, "amount")] = 0;
         CHECK_OK(def->run(&ctx, p, rgb, &out));
         CHECK_MSG(max_abs_diff(out, rgb) < 2e-4, "%s amount 0 changed the image", names[s]);
         gh_image_free(out);
@@ -196,11 +178,11 @@ static void test_reference(const struct gh_image *rgb)
     for (int s = 0; s < 2; s++) {
         double p[GH_STAGE_MAX_PARAMS];
         struct gh_image *out = NULL;
-        const struct gh_stage_def *def = stage(names[s], p);
-        p[param(def, "l-mean")] = 90;
-        p[param(def, "amount")] = 1;
+        const struct gh_stage_def *def = stage_defaults(names[s], p);
+        p[stage_param(def, "l-mean")] = 90;
+        p[stage_param(def, "amount")] = 1;
         if (s == 0)
-            p[param(def, "sky")] = 1;
+            p[stage_param(def, "sky")] = 1;
         CHECK_OK(def->run(&with_ref, p, rgb, &out));
         if (out)
             check_lab_stats(out, want.mean, want.std, s == 0 ? 0.05 : 0.8, names[s]);
@@ -216,8 +198,8 @@ static void test_lines(const struct gh_image *rgb)
 {
     double p[GH_STAGE_MAX_PARAMS];
     struct gh_image *out = NULL;
-    const struct gh_stage_def *def = stage("lines", p);
-    p[param(def, "weight")] = 0;
+    const struct gh_stage_def *def = stage_defaults("lines", p);
+    p[stage_param(def, "weight")] = 0;
     CHECK_OK(def->run(&ctx, p, rgb, &out));
     CHECK(max_abs_diff(out, rgb) == 0);
     gh_image_free(out);
@@ -231,11 +213,11 @@ static void test_texture(const struct gh_image *rgb)
 {
     double p[GH_STAGE_MAX_PARAMS];
     struct gh_image *out = NULL, *k = NULL;
-    const struct gh_stage_def *def = stage("texture", p);
-    p[param(def, "radius")] = 3;
-    p[param(def, "sharpness")] = 6;
-    p[param(def, "amount")] = 1;
-    p[param(def, "grain")] = 0;
+    const struct gh_stage_def *def = stage_defaults("texture", p);
+    p[stage_param(def, "radius")] = 3;
+    p[stage_param(def, "sharpness")] = 6;
+    p[stage_param(def, "amount")] = 1;
+    p[stage_param(def, "grain")] = 0;
     struct gh_kuwahara_params kp = GH_KUWAHARA_PARAMS_DEFAULT;
     kp.radius = 3;
     kp.sharpness = 6;
@@ -249,7 +231,7 @@ static void test_texture(const struct gh_image *rgb)
     CHECK_MSG(outside == 0, "texture: %zu values outside [input, filtered]", outside);
     CHECK(max_abs_diff(out, rgb) > 0.02);
     gh_image_free(out);
-    p[param(def, "amount")] = 0;
+    p[stage_param(def, "amount")] = 0;
     CHECK_OK(def->run(&ctx, p, rgb, &out));
     CHECK(max_abs_diff(out, rgb) == 0);
     gh_image_free(out);

@@ -5,6 +5,7 @@
 #include "ghiblify/ops.h"
 #include "ghiblify/stages.h"
 #include "test_ops_golden.h"
+#include "stage_util.h"
 
 enum { W = 160, H = 120, HORIZON = 60 };
 
@@ -17,14 +18,6 @@ static const struct gh_stage_def *texture(double *p)
     return def;
 }
 
-static int param(const struct gh_stage_def *def, const char *name)
-{
-    for (int k = 0; def && k < def->param_count; k++)
-        if (strcmp(def->params[k].name, name) == 0)
-            return k;
-    CHECK_MSG(0, "texture has no parameter %s", name);
-    return 0;
-}
 
 /* A synthetic painting: a smooth blue sky gradient over the top half; below,
  * a noisy brown patch (photographic texture the generator kept) on the left
@@ -84,8 +77,8 @@ static void test_identity_and_seeds(const struct gh_image *in)
     c3.seed = 2;
     struct gh_image *a = NULL, *b = NULL, *d = NULL;
 
-    p[param(def, "amount")] = 0;
-    p[param(def, "grain")] = 0;
+    p[stage_param(def, "amount")] = 0;
+    p[stage_param(def, "grain")] = 0;
     CHECK_OK(def->run(&c2, p, in, &a));
     CHECK_MSG(a && memcmp(a->data, in->data, gh_image_plane_size(in) * 3 * sizeof(float)) == 0,
               "amount 0 and grain 0 must be the identity");
@@ -113,7 +106,7 @@ static void test_regions(const struct gh_image *in)
     struct gh_image *sky = NULL, *out = NULL, *smooth = NULL;
     CHECK_OK(gh_ops_sky_mask(in, 1, &sky));
     CHECK_OK(def->run(&ctx, p, in, &out));
-    p[param(def, "grain")] = 0;
+    p[stage_param(def, "grain")] = 0;
     CHECK_OK(def->run(&ctx, p, in, &smooth));
     if (!sky || !out || !smooth)
         goto out;
@@ -136,7 +129,7 @@ static void test_regions(const struct gh_image *in)
 
     double flat = 0, grain_ratio = 0;
     texture(p);
-    float g = (float)p[param(def, "grain")];
+    float g = (float)p[stage_param(def, "grain")];
     for (int y = HORIZON + 10; y < H; y++)
         for (int x = W / 2 + 12; x < W; x++)
             for (int c = 0; c < 3; c++) {
@@ -159,7 +152,7 @@ static void test_grain_split(void)
 {
     double p[GH_STAGE_MAX_PARAMS];
     const struct gh_stage_def *def = texture(p);
-    p[param(def, "amount")] = 0;
+    p[stage_param(def, "amount")] = 0;
     struct gh_image *big = NULL, *small = NULL, *ob = NULL, *os = NULL;
     CHECK_OK(gh_image_new(96, 64, 3, &big));
     CHECK_OK(gh_image_new(41, 29, 3, &small));
