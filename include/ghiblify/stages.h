@@ -56,6 +56,12 @@ struct gh_stage_ctx {
      * needs when the stage's own `multiple` parameter is 0 (auto). */
     struct gh_nn_model *generator;
     int generator_multiple;
+    /* Free the generator's activations after this image: they are idle (0.6 GB
+     * at the default size) while the full-resolution stages run, and keeping
+     * them would put a 12 MP photo's peak over 1 GB; but the next image would
+     * pay about a second of page faults to get them back, so the batch asks
+     * for it only on a worker's last image. */
+    int release_generator;
     /* The generator's measured memory use and the bytes one image may take:
      * `stylize` refuses an image that would not fit before running it. NULL
      * or 0: no check. */

@@ -147,7 +147,7 @@ static enum gh_status flatten(const struct gh_image *rgb, const struct gh_image 
 /* Runs one item; returns its outcome and leaves the reason in the error detail.
  * *note receives a malloc'd remark for the user (or stays NULL). */
 static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *generator,
-                                   const struct gh_cli_item *it, char **note)
+                                   const struct gh_cli_item *it, int last, char **note)
 {
     const struct gh_cli_config *config = b->config;
     struct gh_picture *pic = NULL;
@@ -184,6 +184,7 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                                .original_height = pic->rgb->height,
                                .generator = generator,
                                .generator_multiple = b->multiple,
+                               .release_generator = last,
                                .footprint = b->have_footprint ? &b->footprint : NULL,
                                .memory_limit = (double)config->max_memory,
                                .verbose = config->verbose,
@@ -279,6 +280,7 @@ static void *worker(void *arg)
             return NULL;
         }
         const struct gh_cli_item *it = &b->items->item[b->next++];
+        int last = b->next >= b->items->count; /* no more items for any worker */
         if (b->events && b->events->started)
             b->events->started(b->events->user, it);
         pthread_mutex_unlock(&b->lock);
@@ -286,7 +288,7 @@ static void *worker(void *arg)
         double t0 = gh_cli_seconds();
         gh_error_clear();
         char *note = NULL;
-        enum gh_cli_outcome outcome = process(b, generator, it, &note);
+        enum gh_cli_outcome outcome = process(b, generator, it, last, &note);
         double seconds = gh_cli_seconds() - t0;
 
         pthread_mutex_lock(&b->lock);

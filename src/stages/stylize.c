@@ -41,6 +41,8 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         for (size_t i = 0; i < n; i++)
             (*out)->data[i] = in->data[i] + strength * ((*out)->data[i] - in->data[i]);
     }
+    if (ctx->release_generator)
+        gh_nn_arena_empty(ctx->generator);
     const char *detail = gh_error_detail();
     if (st != GH_OK && st != GH_ERR_STOPPED && !ctx->verbose && strncmp(detail, "node '", 6) == 0) {
         /* "node 'NAME' (OP): reason": the reason is what the user can act on. */
