@@ -967,13 +967,27 @@ struct cnorm_ctx {
 
 /* Statistics of x1 = W xin + b (a 1x1 convolution folded into the norm by
  * fuse.c) without materializing x1: column blocks of the product go through
- * a per-thread buffer and are summed there, shifted by x1's first column. */
+ * a per-thread buffer and are summed there, shifted by x1's first column.
+ *
+ * Determinism: the blocks are summed in STAT_GROUPS fixed groups of
+ * consecutive blocks (each group in block order into its own sums), and the
+ * groups are added in group order; threads only decide who sums which group,
+ * so the statistics (and the output bytes) do not depend on the thread count.
+ * 12 groups: whole groups per thread for 2, 3, 4 or 6 threads. */
 #define C1_BLOCK 1024
+#define STAT_GROUPS 12
+
+/* Blocks [*b0, *b1) of group g out of nblocks. */
+static void group_blocks(int64_t nblocks, int g, int64_t *b0, int64_t *b1)
+{
+    *b0 = nblocks * g / STAT_GROUPS;
+    *b1 = nblocks * (g + 1) / STAT_GROUPS;
+}
 
 struct c1_ctx {
     const float *xin, *w, *shift;
     float *buf;   /* per thread: m * C1_BLOCK */
-    double *sums; /* per thread: s1[m], s2[m] */
+    double *sums; /* per group: s1[m], s2[m] */
     int64_t m, cin, hw;
     int threads;
 };
@@ -984,31 +998,35 @@ GH_NN_SIMD static void c1_range(void *arg, int begin, int end)
     int64_t nblocks = (c->hw + C1_BLOCK - 1) / C1_BLOCK;
     for (int th = begin; th < end; th++) {
         float *buf = c->buf + (size_t)th * (size_t)(c->m * C1_BLOCK);
-        double *s1 = c->sums + (size_t)th * (size_t)(2 * c->m), *s2 = s1 + c->m;
-        for (int64_t o = 0; o < 2 * c->m; o++)
-            s1[o] = 0;
-        for (int64_t b = th; b < nblocks; b += c->threads) {
-            int64_t c0 = b * C1_BLOCK, nb = c->hw - c0 < C1_BLOCK ? c->hw - c0 : C1_BLOCK;
-            gh_nn_sgemm(1, 0, 0, (int)c->m, (int)nb, (int)c->cin, 1.0f, c->w, (int)c->cin, c->xin + c0, (int)c->hw, 0.0f,
-                        buf, (int)nb);
-            for (int64_t o = 0; o < c->m; o++) {
-                const float *p = buf + o * nb;
-                float sh = c->shift[o], a1[NORM_LANES] = {0}, a2[NORM_LANES] = {0};
-                int64_t i = 0;
-                for (; i + NORM_LANES <= nb; i += NORM_LANES)
-                    for (int l = 0; l < NORM_LANES; l++) {
-                        float d = p[i + l] - sh;
-                        a1[l] += d;
-                        a2[l] += d * d;
+        for (int g = STAT_GROUPS * th / c->threads; g < STAT_GROUPS * (th + 1) / c->threads; g++) {
+            double *s1 = c->sums + (size_t)g * (size_t)(2 * c->m), *s2 = s1 + c->m;
+            for (int64_t o = 0; o < 2 * c->m; o++)
+                s1[o] = 0;
+            int64_t b0, b1;
+            group_blocks(nblocks, g, &b0, &b1);
+            for (int64_t b = b0; b < b1; b++) {
+                int64_t c0 = b * C1_BLOCK, nb = c->hw - c0 < C1_BLOCK ? c->hw - c0 : C1_BLOCK;
+                gh_nn_sgemm(1, 0, 0, (int)c->m, (int)nb, (int)c->cin, 1.0f, c->w, (int)c->cin, c->xin + c0, (int)c->hw,
+                            0.0f, buf, (int)nb);
+                for (int64_t o = 0; o < c->m; o++) {
+                    const float *p = buf + o * nb;
+                    float sh = c->shift[o], a1[NORM_LANES] = {0}, a2[NORM_LANES] = {0};
+                    int64_t i = 0;
+                    for (; i + NORM_LANES <= nb; i += NORM_LANES)
+                        for (int l = 0; l < NORM_LANES; l++) {
+                            float d = p[i + l] - sh;
+                            a1[l] += d;
+                            a2[l] += d * d;
+                        }
+                    for (; i < nb; i++) {
+                        float d = p[i] - sh;
+                        a1[0] += d;
+                        a2[0] += d * d;
                     }
-                for (; i < nb; i++) {
-                    float d = p[i] - sh;
-                    a1[0] += d;
-                    a2[0] += d * d;
-                }
-                for (int l = 0; l < NORM_LANES; l++) {
-                    s1[o] += a1[l];
-                    s2[o] += a2[l];
+                    for (int l = 0; l < NORM_LANES; l++) {
+                        s1[o] += a1[l];
+                        s2[o] += a2[l];
+                    }
                 }
             }
         }
@@ -1024,9 +1042,9 @@ static enum gh_status conv1x1_stats(struct gh_nn_exec *x, const struct gh_nn_ten
     if (w->ndim != 4 || w->shape[0] != m || w->shape[1] != cin || w->shape[2] != 1 || w->shape[3] != 1 ||
         (b && (int64_t)gh_nn_tensor_count(b) != m) || m > INT32_MAX || cin > INT32_MAX || hw > INT32_MAX)
         return gh_error(GH_ERR_MODEL, "folded 1x1 convolution: weights do not fit");
-    int threads = x->threads < 1 ? 1 : x->threads;
+    int threads = x->threads < 1 ? 1 : x->threads > STAT_GROUPS ? STAT_GROUPS : x->threads;
     float *buf;
-    size_t floats = (size_t)threads * (size_t)(m * C1_BLOCK) + (size_t)m, dbl = (size_t)threads * (size_t)(2 * m);
+    size_t floats = (size_t)threads * (size_t)(m * C1_BLOCK) + (size_t)m, dbl = (size_t)STAT_GROUPS * (size_t)(2 * m);
     enum gh_status st = gh_nn_scratch(x, floats * sizeof(float) + dbl * sizeof(double) + 16, (void **)&buf);
     if (st)
         return st;
@@ -1046,9 +1064,9 @@ static enum gh_status conv1x1_stats(struct gh_nn_exec *x, const struct gh_nn_ten
             gh_parallel_for(threads, threads, c1_range, &c);
         for (int64_t o = 0; o < m; o++) {
             double s1 = 0, s2 = 0;
-            for (int t = 0; t < threads; t++) {
-                s1 += sums[(size_t)t * (size_t)(2 * m) + (size_t)o];
-                s2 += sums[(size_t)t * (size_t)(2 * m) + (size_t)(m + o)];
+            for (int g = 0; hw && g < STAT_GROUPS; g++) {
+                s1 += sums[(size_t)g * (size_t)(2 * m) + (size_t)o];
+                s2 += sums[(size_t)g * (size_t)(2 * m) + (size_t)(m + o)];
             }
             double m1 = hw ? s1 / (double)hw : NAN, v = hw ? s2 / (double)hw - m1 * m1 : NAN;
             mean[img * m + o] = (float)((double)shift[o] + (bd ? bd[o] : 0) + m1);
@@ -1067,7 +1085,7 @@ static enum gh_status conv1x1_stats(struct gh_nn_exec *x, const struct gh_nn_ten
 struct gram_ctx {
     const float *x, *shift;
     float *buf;   /* per thread: c * C1_BLOCK shifted values */
-    double *acc;  /* per thread: Gram c * c, then sums c */
+    double *acc;  /* per group (STAT_GROUPS, see c1_range): Gram c * c, then sums c */
     int64_t c, hw;
     int threads;
 };
@@ -1078,29 +1096,33 @@ GH_NN_SIMD static void gram_range(void *arg, int begin, int end)
     int64_t nblocks = (c->hw + C1_BLOCK - 1) / C1_BLOCK, cc = c->c;
     for (int th = begin; th < end; th++) {
         float *d = c->buf + (size_t)th * (size_t)(cc * C1_BLOCK);
-        double *G = c->acc + (size_t)th * (size_t)(cc * cc + cc), *S = G + cc * cc;
-        for (int64_t i = 0; i < cc * cc + cc; i++)
-            G[i] = 0;
-        for (int64_t b = th; b < nblocks; b += c->threads) {
-            int64_t c0 = b * C1_BLOCK, nb = c->hw - c0 < C1_BLOCK ? c->hw - c0 : C1_BLOCK;
-            for (int64_t ch = 0; ch < cc; ch++) {
-                const float *p = c->x + ch * c->hw + c0;
-                float *q = d + ch * nb, sh = c->shift[ch], a1[NORM_LANES] = {0};
-                int64_t i = 0;
-                for (; i + NORM_LANES <= nb; i += NORM_LANES)
-                    for (int l = 0; l < NORM_LANES; l++) {
-                        float t = p[i + l] - sh;
-                        q[i + l] = t;
-                        a1[l] += t;
+        for (int g = STAT_GROUPS * th / c->threads; g < STAT_GROUPS * (th + 1) / c->threads; g++) {
+            double *G = c->acc + (size_t)g * (size_t)(cc * cc + cc), *S = G + cc * cc;
+            for (int64_t i = 0; i < cc * cc + cc; i++)
+                G[i] = 0;
+            int64_t b0, b1;
+            group_blocks(nblocks, g, &b0, &b1);
+            for (int64_t b = b0; b < b1; b++) {
+                int64_t c0 = b * C1_BLOCK, nb = c->hw - c0 < C1_BLOCK ? c->hw - c0 : C1_BLOCK;
+                for (int64_t ch = 0; ch < cc; ch++) {
+                    const float *p = c->x + ch * c->hw + c0;
+                    float *q = d + ch * nb, sh = c->shift[ch], a1[NORM_LANES] = {0};
+                    int64_t i = 0;
+                    for (; i + NORM_LANES <= nb; i += NORM_LANES)
+                        for (int l = 0; l < NORM_LANES; l++) {
+                            float t = p[i + l] - sh;
+                            q[i + l] = t;
+                            a1[l] += t;
+                        }
+                    for (; i < nb; i++) {
+                        q[i] = p[i] - sh;
+                        a1[0] += q[i];
                     }
-                for (; i < nb; i++) {
-                    q[i] = p[i] - sh;
-                    a1[0] += q[i];
+                    for (int l = 0; l < NORM_LANES; l++)
+                        S[ch] += a1[l];
                 }
-                for (int l = 0; l < NORM_LANES; l++)
-                    S[ch] += a1[l];
+                gh_nn_gram_add(d, nb, cc, nb, G);
             }
-            gh_nn_gram_add(d, nb, cc, nb, G);
         }
     }
 }
@@ -1114,15 +1136,15 @@ static enum gh_status gram_stats(struct gh_nn_exec *x, const struct gh_nn_tensor
     if (w->ndim != 4 || w->shape[0] != cin || w->shape[1] != cin || w->shape[2] != 1 || w->shape[3] != 1 ||
         (b && (int64_t)gh_nn_tensor_count(b) != cin) || cin > 4096 || hw > INT32_MAX)
         return gh_error(GH_ERR_MODEL, "folded 1x1 convolution: weights do not fit");
-    int threads = x->threads < 1 ? 1 : x->threads;
+    int threads = x->threads < 1 ? 1 : x->threads > STAT_GROUPS ? STAT_GROUPS : x->threads;
     size_t per = (size_t)(cin * C1_BLOCK), dper = (size_t)(cin * cin + cin);
-    size_t floats = (size_t)threads * per + (size_t)cin, dbl = (size_t)threads * dper + dper;
+    size_t floats = (size_t)threads * per + (size_t)cin, dbl = (size_t)STAT_GROUPS * dper + dper;
     float *buf;
     enum gh_status st = gh_nn_scratch(x, floats * sizeof(float) + dbl * sizeof(double) + 16, (void **)&buf);
     if (st)
         return st;
     float *shift = buf + (size_t)threads * per;
-    double *acc = (double *)(((uintptr_t)(shift + cin) + 15) & ~(uintptr_t)15), *cov = acc + (size_t)threads * dper;
+    double *acc = (double *)(((uintptr_t)(shift + cin) + 15) & ~(uintptr_t)15), *cov = acc + (size_t)STAT_GROUPS * dper;
     double *mu = cov + cin * cin;
     const float *wd = w->data, *bd = b ? b->data : NULL;
     for (int64_t img = 0; img < n; img++) {
@@ -1133,8 +1155,8 @@ static enum gh_status gram_stats(struct gh_nn_exec *x, const struct gh_nn_tensor
         gh_parallel_for(threads, threads, gram_range, &c);
         for (int64_t i = 0; i < cin * cin + cin; i++) {
             double s = 0;
-            for (int t = 0; t < threads; t++)
-                s += acc[(size_t)t * dper + (size_t)i];
+            for (int g = 0; g < STAT_GROUPS; g++)
+                s += acc[(size_t)g * dper + (size_t)i];
             cov[i] = s / (double)hw;
         }
         for (int64_t i = 0; i < cin; i++)

@@ -251,13 +251,19 @@ static void wino_thread(void *arg, int begin, int end)
 }
 
 /* Tiles per band, in whole tile rows: V and the products of one band in
- * about 2 MB, and enough bands for every thread. */
-static int64_t band_tiles(const struct gh_nn_wino *a, int64_t tiles_w, int64_t tiles_h, int threads)
+ * about 2 MB, and at least WINO_BANDS bands where the image has that many
+ * tile rows, so 2, 3, 4 or 6 threads all get whole bands. A function of the
+ * geometry only, never of the thread count: the band is each product's column
+ * count, and a column's rounding in SGEMM may depend on it (the bytes must
+ * not change with the thread count). */
+#define WINO_BANDS 12
+
+static int64_t band_tiles(const struct gh_nn_wino *a, int64_t tiles_w, int64_t tiles_h)
 {
     int64_t rows = (2 << 20) / (4 * T * (a->c + a->m)) / tiles_w;
     if (rows < 1)
         rows = 1;
-    while (rows > 1 && (tiles_h + rows - 1) / rows < 2 * threads)
+    while (rows > 1 && (tiles_h + rows - 1) / rows < WINO_BANDS)
         rows--;
     return rows * tiles_w;
 }
@@ -270,7 +276,7 @@ static size_t phase_floats(int64_t tiles_w)
 size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads)
 {
     int64_t tw = (a->ow + 3) / 4, th = (a->oh + 3) / 4;
-    int64_t band = band_tiles(a, tw, th, threads);
+    int64_t band = band_tiles(a, tw, th);
     size_t per = (size_t)T * (size_t)(a->c + a->m) * (size_t)band + 24 * phase_floats(tw);
     return (size_t)threads * per * sizeof(float);
 }
@@ -282,7 +288,7 @@ void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads)
     c.scratch = scratch;
     c.tiles_w = (a->ow + 3) / 4;
     c.tiles = ((a->oh + 3) / 4) * c.tiles_w;
-    c.band = band_tiles(a, c.tiles_w, (a->oh + 3) / 4, threads);
+    c.band = band_tiles(a, c.tiles_w, (a->oh + 3) / 4);
     c.pk = phase_floats(c.tiles_w);
     c.per_thread = (size_t)T * (size_t)(a->c + a->m) * (size_t)c.band + 24 * c.pk;
     c.nthreads = threads;
