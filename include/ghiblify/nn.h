@@ -42,6 +42,11 @@
  * threads, because OpenBLAS's own pool spin-waits after every call and starves
  * the loops that run between GEMMs. A model is not reentrant: run one
  * gh_nn_run at a time per model (use one model per thread for concurrency).
+ * Output does not depend on the thread count (bit for bit): every split of
+ * work whose rounding could show (GEMM column chunks, Winograd tile bands,
+ * the partial sums of ChannelNorm's statistics) is fixed by the data size and
+ * combined in a fixed order; threads only decide who computes which part
+ * (tests/unit/test_nn_threads.c).
  *
  * Speed: stride-1 3x3 convolutions run as Winograd F(4x4,3x3), convolutions
  * with <= 4 input or output channels by a direct kernel, the rest by im2col +

@@ -4,7 +4,7 @@
  * built-in Hayao model, the tiny Cute ONNX model, the AnimeGANv2 torch
  * exports) stylizes a real photo region at a multiple-of-16 size and at odd
  * sizes with 1, 2, 3 and 4 threads; all outputs must equal the 1-thread one
- * bit for bit.
+ * bit for bit. Also the unfused Hayao graph and Cute through the im2col paths.
  *
  * When they do not, bisect() names the first node whose output differs (its
  * inputs still equal), by running the graph once per thread count with every
@@ -185,6 +185,15 @@ int main(void)
             check_threads(m, emb.name, odd, 8);
         }
         gh_nn_free(m);
+        /* Unfused (GH_NN_NO_FUSE, read at load): the plain ReduceMean,
+         * moments and 1x1 Conv kernels instead of ChannelNorm. */
+        m = NULL;
+        setenv("GH_NN_NO_FUSE", "1", 1);
+        CHECK_OK(gh_nn_load_memory(emb.data, emb.size, &m));
+        unsetenv("GH_NN_NO_FUSE");
+        if (m && odd)
+            check_threads(m, "Hayao unfused", odd, 8);
+        gh_nn_free(m);
     } else {
         fprintf(stderr, "skipping the built-in model: %s\n", gh_error_detail());
     }
@@ -196,6 +205,14 @@ int main(void)
     if (m && big && odd) {
         check_threads(m, "AnimeGANv3_tiny_Cute", big, 16);
         check_threads(m, "AnimeGANv3_tiny_Cute", odd, 16);
+        /* The other convolution paths: im2col instead of Winograd, then one
+         * im2col band whose GEMM is split over the threads. */
+        gh_nn_use_winograd = 0;
+        check_threads(m, "Cute im2col", big, 16);
+        gh_nn_use_banded_im2col = 0;
+        check_threads(m, "Cute im2col one band", odd, 16);
+        gh_nn_use_winograd = 1;
+        gh_nn_use_banded_im2col = 1;
     }
     gh_nn_free(m);
 
