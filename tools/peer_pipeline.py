@@ -271,6 +271,45 @@ def st_upsample(img, ctx, p):
                                              num(p, "sigma-spatial", 0.6) * scale)
 
 
+def sky_mask(ctx):
+    """What a script would do: bright or blue, smooth pixels 4-connected to the
+    top row (a flood fill), softened by a guided filter on the photo."""
+    if "sky" in ctx:
+        return ctx["sky"]
+    img = ctx["working"]
+    g = luma(img)
+    grad = cv2.blur(np.abs(cv2.Sobel(g, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(g, cv2.CV_32F, 0, 1)), (3, 3))
+    hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+    cand = (grad < 0.08) & (((g > 0.35) & (hsv[:, :, 1] < 0.3)) | ((img[:, :, 2] > img[:, :, 0]) & (g > 0.12)))
+    n, labels = cv2.connectedComponents(cand.astype(np.uint8), connectivity=4)
+    top = np.unique(labels[0][cand[0]])
+    mask = np.isin(labels, top[top > 0]).astype(np.float32)
+    if hasattr(cv2, "ximgproc"):
+        mask = cv2.ximgproc.guidedFilter(img, mask, 4, 1e-3)
+    ctx["sky"] = np.clip(mask, 0, 1)
+    return ctx["sky"]
+
+
+def st_skysmooth(img, ctx, p):
+    if not hasattr(cv2, "ximgproc"):
+        return img
+    r = max(1, round(num(p, "radius", 16) * max(img.shape[:2]) / 1024))
+    eps = (num(p, "eps", 4) / 255) ** 2
+    m = sky_mask(ctx)[:, :, None] * num(p, "amount", 1)
+    return img + m * (cv2.ximgproc.guidedFilter(img, img, r, eps) - img)
+
+
+def st_dither(img, ctx, p):
+    a = num(p, "amount", 1.5) / 255
+    rng = np.random.default_rng(1)
+    noise = (rng.random(img.shape, np.float32) + rng.random(img.shape, np.float32) - 1) * a
+    g = luma(img)
+    grad = cv2.GaussianBlur(np.abs(cv2.Sobel(g, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(g, cv2.CV_32F, 0, 1)), (0, 0), 2)
+    flat = num(p, "flat", 2) / 255
+    w = np.clip(2 - grad / flat, 0, 1)[:, :, None]
+    return img + noise * w
+
+
 STAGES = {
     "resize": st_resize,
     "denoise": st_denoise,
@@ -281,6 +320,8 @@ STAGES = {
     "transfer": st_transfer,
     "histmatch": st_histmatch,
     "color": st_color,
+    "skysmooth": st_skysmooth,
+    "dither": st_dither,
     "texture": None,  # no OpenCV equivalent of the generalized Kuwahara filter
     "lines": st_lines,
     "upsample": st_upsample,
@@ -339,6 +380,8 @@ def main():
             continue
         t0 = time.perf_counter()
         img = fn(img, ctx, params.get(name, {}))
+        if name in ("resize", "denoise"):
+            ctx["working"] = img
         times[name] = time.perf_counter() - t0
     t0 = time.perf_counter()
     np.maximum(img, 0, out=img)  # then convertScaleAbs: x 255, rounded, saturated to 8 bits

@@ -28,6 +28,49 @@ static const struct gh_param_def params[] = {
  * in 8-bit levels, averaged by a Gaussian (sigma 2) so the weight follows areas
  * rather than single pixels. Banding only shows where values change by less
  * than a level or two per pixel; anything steeper hides the steps itself. */
+struct grad_job {
+    const struct gh_image *in;
+    struct gh_image *grad;
+};
+
+static void grad_rows(void *arg, int begin, int end)
+{
+    const struct grad_job *j = arg;
+    const struct gh_image *in = j->in;
+    int w = in->width, h = in->height;
+    for (int y = begin; y < end; y++) {
+        int yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+        float sy = yd - yu == 2 ? 0.5f : 1.0f;
+        float *g = j->grad->data + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            g[x] = 0;
+        for (int c = 0; c < in->channels; c++) {
+            const float *row = gh_image_plane(in, c) + (size_t)y * w;
+            const float *up = gh_image_plane(in, c) + (size_t)yu * w;
+            const float *dn = gh_image_plane(in, c) + (size_t)yd * w;
+            for (int x = 0; x < w; x++) {
+                int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x;
+                float sx = xr - xl == 2 ? 0.5f : 1.0f;
+                float gx = fabsf(row[xr] - row[xl]) * sx, gy = fabsf(dn[x] - up[x]) * sy;
+                g[x] = fmaxf(g[x], 255.0f * fmaxf(gx, gy));
+            }
+        }
+    }
+}
+
+struct weight_job {
+    struct gh_image *avg;
+    float flat;
+};
+
+static void weight_rows(void *arg, int begin, int end)
+{
+    const struct weight_job *j = arg;
+    size_t w = (size_t)j->avg->width;
+    for (size_t i = (size_t)begin * w; i < (size_t)end * w; i++)
+        j->avg->data[i] = 1 - gh_smoothstep(j->flat, 2 * j->flat, j->avg->data[i]);
+}
+
 static enum gh_status smooth_weight(const struct gh_image *in, double flat, int threads,
                                     struct gh_image **weight)
 {
@@ -36,25 +79,12 @@ static enum gh_status smooth_weight(const struct gh_image *in, double flat, int 
     enum gh_status st = gh_image_new_uninit(w, h, 1, &grad);
     if (st != GH_OK)
         goto out;
-    for (int y = 0; y < h; y++) {
-        int yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
-        float sy = yd - yu == 2 ? 0.5f : 1.0f;
-        for (int x = 0; x < w; x++) {
-            int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x;
-            float sx = xr - xl == 2 ? 0.5f : 1.0f, g = 0;
-            for (int c = 0; c < in->channels; c++) {
-                const float *p = gh_image_plane(in, c);
-                float gx = fabsf(p[(size_t)y * w + xr] - p[(size_t)y * w + xl]) * sx;
-                float gy = fabsf(p[(size_t)yd * w + x] - p[(size_t)yu * w + x]) * sy;
-                g = fmaxf(g, fmaxf(gx, gy));
-            }
-            grad->data[(size_t)y * w + x] = 255.0f * g;
-        }
-    }
+    struct grad_job gj = {in, grad};
+    gh_parallel_for(h, threads, grad_rows, &gj);
     if ((st = gh_ops_gaussian(grad, 2.0, threads, &avg)) != GH_OK)
         goto out;
-    for (size_t i = 0; i < gh_image_plane_size(in); i++)
-        avg->data[i] = 1 - gh_smoothstep((float)flat, (float)(2 * flat), avg->data[i]);
+    struct weight_job wj = {avg, (float)flat};
+    gh_parallel_for(h, threads, weight_rows, &wj);
     *weight = avg;
     avg = NULL;
 out:
@@ -95,20 +125,34 @@ struct job {
     uint64_t seed;
 };
 
+/* The 10-bit uniform k (0..5) of a 64-bit hash, centred in its bin. */
+static inline float uniform10(uint64_t h, int k)
+{
+    return ((float)((h >> (10 * k)) & 1023) + 0.5f) * (1.0f / 1024.0f);
+}
+
 static void rows(void *arg, int begin, int end)
 {
     const struct job *j = arg;
     int w = j->in->width;
-    for (int y = begin; y < end; y++)
+    for (int y = begin; y < end; y++) {
+        /* TPDF: one hash per pixel gives the two uniforms of all three
+         * channels (12 mixing rounds fewer per pixel than hashing each
+         * sample; at 12 MP that is most of the stage's time). */
+        uint64_t row_key = gh_noise_hash(j->seed, 0, y, 0);
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
             float a = j->scale * j->weight->data[i];
             if (a <= 0)
                 continue;
-            for (int c = 0; c < j->in->channels; c++)
-                gh_image_plane(j->out, c)[i] =
-                    gh_image_plane(j->in, c)[i] + a * noise_at(j->kind, j->seed, x, y, c);
+            uint64_t h = j->kind == N_TPDF ? gh_noise_mix(row_key ^ ((uint64_t)(uint32_t)x * 0x9e3779b97f4a7c15ull)) : 0;
+            for (int c = 0; c < j->in->channels; c++) {
+                float n = j->kind == N_TPDF && c < 3 ? uniform10(h, 2 * c) + uniform10(h, 2 * c + 1) - 1.0f
+                                                     : noise_at(j->kind, j->seed, x, y, c);
+                gh_image_plane(j->out, c)[i] = gh_image_plane(j->in, c)[i] + a * n;
+            }
         }
+    }
 }
 
 /* Dithering before the 8-bit encoder: a smooth gradient (a sky) rounded to 8
