@@ -13,24 +13,7 @@
 
 #include "ghiblify/io.h"
 #include "ghiblify/ops.h"
-
-static struct gh_image *read_ghf(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    struct gh_image *img = NULL;
-    int w, h, c;
-    if (f && fscanf(f, "GHF1 %d %d %d", &w, &h, &c) == 3 && fgetc(f) == '\n' &&
-        gh_image_new(w, h, c, &img) == GH_OK) {
-        size_t n = (size_t)w * (size_t)h * (size_t)c;
-        if (fread(img->data, sizeof(float), n, f) != n) {
-            gh_image_free(img);
-            img = NULL;
-        }
-    }
-    if (f)
-        fclose(f);
-    return img;
-}
+#include "ghf.h"
 
 static double now_ms(void)
 {
