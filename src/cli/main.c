@@ -325,9 +325,9 @@ static void on_finished(void *user, const struct gh_cli_item *item, enum gh_cli_
     else if (outcome == GH_CLI_SKIPPED && r->config->verbose)
         fprintf(stderr, "ghiblify: %s\n", message);
     else if (outcome == GH_CLI_DONE && r->config->verbose)
-        fprintf(stderr, "ghiblify: [%zu/%zu] %s -> %s (%.2f s)\n",
+        fprintf(stderr, "ghiblify: [%zu/%zu] %s -> %s (%.2f s: %s)\n",
                 so_far->done + so_far->skipped + so_far->failed, r->total, item->input,
-                strcmp(item->output, "-") ? item->output : "standard output", seconds);
+                strcmp(item->output, "-") ? item->output : "standard output", seconds, message);
     if (r->config->progress && so_far->done + so_far->skipped + so_far->failed < r->total)
         show_progress(r, NULL, so_far);
 }

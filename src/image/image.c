@@ -12,7 +12,7 @@
  * 4 KiB of a row walk, which on this kind of VM weighs as much as a cheap
  * operation itself. Only the 2 MiB-aligned interior of the block can be backed
  * by huge pages; the kernel ignores the advice where THP is off. */
-static void advise_huge(void *p, size_t bytes)
+void gh_image_advise_huge(void *p, size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     const uintptr_t huge = (uintptr_t)1 << 21;
@@ -46,7 +46,7 @@ static enum gh_status image_alloc(int width, int height, int channels, int zero,
         free(image);
         return gh_error(GH_ERR_NOMEM, "no memory for a %dx%dx%d image", width, height, channels);
     }
-    advise_huge(image->data, count * sizeof(float));
+    gh_image_advise_huge(image->data, count * sizeof(float));
     image->width = width;
     image->height = height;
     image->channels = channels;

@@ -8,6 +8,7 @@
  * spatial axes, GlobalAveragePool, Softmax over a spatial axis) all go through
  * their kernels' single reduction loops, which is where a record/replay hook
  * (per node index, the reduced values of a whole-image run) plugs in later. */
+#include "ghiblify/image.h"
 #include "nn/nn_internal.h"
 
 #include <errno.h>
@@ -87,6 +88,7 @@ static enum gh_status arena_get(struct gh_nn_model *m, size_t bytes, int *out)
         void *p = malloc(bytes);
         if (!p)
             return gh_error(GH_ERR_NOMEM, "model: out of memory for a %zu-byte activation", bytes);
+        gh_image_advise_huge(p, bytes);
         free(m->blocks[biggest].p);
         m->arena_bytes = m->arena_bytes - m->blocks[biggest].size + bytes;
         m->blocks[biggest].p = p;
@@ -105,6 +107,7 @@ static enum gh_status arena_get(struct gh_nn_model *m, size_t bytes, int *out)
         void *p = malloc(bytes);
         if (!p)
             return gh_error(GH_ERR_NOMEM, "model: out of memory for a %zu-byte activation", bytes);
+        gh_image_advise_huge(p, bytes);
         best = m->n_blocks++;
         m->blocks[best].p = p;
         m->blocks[best].size = bytes;

@@ -71,6 +71,11 @@ run 0 -v --overwrite -d logs small.jpg small.png
 check "-v log has no \\r or ESC" sh -c "! grep -q \$(printf '[\\r\\033]') '$T/.err'"
 err_has "[1/2]"
 err_has "2 done, 0 skipped, 0 failed"
+# Each -v line says where the time went, step by step, so the slow stage shows.
+check "-v line times read, every default stage, encode, write" grep -Eq \
+  '\(([0-9.]+) s: read [0-9.]+, resize [0-9.]+, denoise [0-9.]+, stylize [0-9.]+, .*upsample [0-9.]+, dither [0-9.]+, encode [0-9.]+, write [0-9.]+\)$' "$T/.err"
+run 0 -v --overwrite --stages resize,upsample -d logs small.jpg
+check "-v times only the stages that ran" grep -Eq 's: read [0-9.]+, resize [0-9.]+, upsample [0-9.]+, encode [0-9.]+, write [0-9.]+\)$' "$T/.err"
 # --help ends with five examples and says -d creates the folder.
 "$GHIBLIFY" --help >help.txt
 check "--help has an Examples section" grep -q '^Examples:' help.txt
