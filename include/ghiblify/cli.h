@@ -17,9 +17,11 @@ extern "C" {
 #endif
 
 enum gh_existing {
-    GH_EXISTING_REFUSE,    /* default: an existing output is an error for that input */
+    GH_EXISTING_REFUSE,    /* an existing output is an error for that input */
     GH_EXISTING_OVERWRITE, /* --overwrite (never an input file, though) */
-    GH_EXISTING_SKIP,      /* --skip-existing: leave it and count the input as skipped */
+    GH_EXISTING_SKIP,      /* the CLI's default (and --skip-existing): leave it and count
+                            * the input as skipped; when every output exists, no model
+                            * or still is loaded at all */
 };
 
 /* Everything a batch run needs; filled from the command line by main.c. */

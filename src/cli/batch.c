@@ -22,6 +22,9 @@ struct batch {
     struct gh_image *palette_image; /* --palette-from, likewise */
     const struct gh_cli_items *items;
     const struct gh_cli_events *events;
+    /* Every output existed at the start (a rerun), so nothing was loaded: an
+     * output that vanished since is skipped too rather than run without a model. */
+    int nothing_to_do;
     struct gh_cli_summary summary;
     size_t next;
     pthread_mutex_t lock;
@@ -189,6 +192,11 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
         return GH_CLI_SKIPPED;
     }
     struct stat sb;
+    if (b->nothing_to_do) {
+        gh_error(GH_ERR_EXISTS, "%s: %s existed at the start of this run, skipped", it->input,
+                 it->output);
+        return GH_CLI_SKIPPED;
+    }
     if (!to_stdout && config->existing != GH_EXISTING_OVERWRITE && lstat(it->output, &sb) == 0) {
         if (config->existing == GH_EXISTING_SKIP) {
             gh_error(GH_ERR_EXISTS, "%s: %s exists, skipped", it->input, it->output);
@@ -457,9 +465,20 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
 {
     struct batch b = {.config = config, .items = items, .events = events};
     enum gh_status st = GH_OK;
+    /* Items that will be read: no more workers (and generators, a few hundred
+     * MB each) than that, and none at all on a rerun where every output exists. */
+    size_t pending = 0;
+    for (size_t i = 0; i < items->count; i++) {
+        const struct gh_cli_item *it = &items->item[i];
+        struct stat sb;
+        pending += !it->error && !it->skip &&
+                   (config->existing == GH_EXISTING_OVERWRITE || strcmp(it->output, "-") == 0 ||
+                    lstat(it->output, &sb) != 0);
+    }
+    b.nothing_to_do = pending == 0 && config->existing == GH_EXISTING_SKIP;
     int jobs = config->jobs < 1 ? 1 : config->jobs;
-    if ((size_t)jobs > items->count)
-        jobs = items->count ? (int)items->count : 1;
+    if ((size_t)jobs > pending)
+        jobs = pending ? (int)pending : 1;
     pthread_t *tids = calloc((size_t)jobs, sizeof *tids);
     struct worker_arg *args = calloc((size_t)jobs, sizeof *args);
     memset(summary, 0, sizeof *summary);
@@ -467,7 +486,7 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
         st = gh_error(GH_ERR_NOMEM, "no memory for %d workers", jobs);
         goto out;
     }
-    if (gh_pipeline_uses(&config->pipeline, "stylize")) {
+    if (gh_pipeline_uses(&config->pipeline, "stylize") && !b.nothing_to_do) {
         if (!(b.generators = calloc((size_t)jobs, sizeof *b.generators))) {
             st = gh_error(GH_ERR_NOMEM, "no memory for %d workers", jobs);
             goto out;
@@ -488,10 +507,10 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
         for (int t = 0; t < jobs; t++)
             gh_nn_set_memory_limit(b.generators[t], config->max_memory);
     }
-    if (config->reference_path &&
+    if (config->reference_path && !b.nothing_to_do &&
         (st = gh_cli_load_reference(config, config->threads, &b.reference)) != GH_OK)
         goto out;
-    if (config->palette_path &&
+    if (config->palette_path && !b.nothing_to_do &&
         (st = gh_cli_load_still(config, config->palette_path, "palette-from", config->threads,
                                 &b.palette_image)) != GH_OK)
         goto out;

@@ -36,6 +36,19 @@ fresh; twice "$T/w" '-r . -d out/'
 check "-r . -d out/ twice: nothing under out/out" test ! -e "$T/w/out/out"
 fresh; twice "$T/w" '--reference photo.jpg b.jpg'
 fresh; twice "$T/w" "--stages stylize --model '$GH_SOURCE_DIR/models/AnimeGANv3_tiny_Cute.onnx' photo.jpg -o out.png"
+# A rerun with nothing to do loads no model (Makefiles call ghiblify per target;
+# loading and sizing the generator would be most of a no-op's time): a --model
+# that has gone away is not missed until an output is missing again.
+fresh; cp "$GH_SOURCE_DIR/models/AnimeGANv3_tiny_Cute.onnx" "$T/w/m.onnx"
+(cd "$T/w" && "$GHIBLIFY" --model m.onnx --reference b.jpg photo.jpg 2>/dev/null)
+rm "$T/w/m.onnx" "$T/w/b.jpg"
+(cd "$T/w" && "$GHIBLIFY" --model m.onnx --reference b.jpg photo.jpg >"$T/.out" 2>"$T/.err")
+check "rerun with every output present needs neither model nor still (exit 0)" test $? -eq 0
+err_has "0 done, 1 skipped, 0 failed"
+rm "$T/w/photo_ghibli.jpg"
+(cd "$T/w" && "$GHIBLIFY" --model m.onnx photo.jpg >"$T/.out" 2>"$T/.err")
+check "with an output missing the model is loaded (and missed: exit 2)" test $? -eq 2
+err_has "m.onnx"
 # The cluster recipes: a share into a shared folder.
 fresh; twice "$T/w" '--shard 1/2 . -d out/ --skip-existing'
 fresh; twice "$T/w" '--shard 2/2 . -d out/ --skip-existing'
