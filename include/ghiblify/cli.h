@@ -45,7 +45,7 @@ struct gh_cli_config {
     int progress;           /* draw a progress line on stderr */
     uint64_t max_pixels;
     const char *dump_dir;   /* --dump-stages DIR, or NULL */
-    const char *model_path; /* --model FILE (ONNX or TFLite), or NULL: the built-in one */
+    const char *model_path; /* --model NAME or FILE (ONNX or TFLite), or NULL: the default */
     const char *reference_path; /* --reference FILE for transfer/histmatch, or NULL */
     const char *palette_path;   /* --palette-from FILE for palette, or NULL */
     int strip;              /* --strip: write no EXIF or ICC profile */
@@ -159,8 +159,13 @@ enum gh_status gh_cli_check_memory(const struct gh_cli_config *config,
 /* Seconds on the monotonic clock, for timings and progress. */
 double gh_cli_seconds(void);
 
-/* Loads the generator the stylize stage uses: config->model_path (format by
- * content), else the built-in model. Errors name the file. */
+/* The built-in generator that --model NAME means, or NULL when name is a file
+ * path (it has a '/' or a '.') or no built-in is called that. */
+const struct gh_nn_builtin *gh_cli_builtin_model(const char *name);
+
+/* Loads the generator the stylize stage uses: config->model_path (a built-in
+ * name, or a file whose format is found by content), else the default
+ * built-in model, with its size multiple in *multiple. Errors name the file. */
 enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct gh_nn_model **out,
                                      int *multiple);
 

@@ -184,18 +184,44 @@ void gh_nn_footprint_at(const struct gh_nn_footprint *fp, int width, int height,
 void gh_nn_arena_empty(struct gh_nn_model *model);
 size_t gh_nn_arena_bytes(const struct gh_nn_model *model);
 
-/* The generator model embedded in the binary at build time (see
- * tools/fetch-models.sh): its file bytes, file name and sha256 (hex). */
-struct gh_nn_embedded_model {
+/* Built-in generators, by name (--model NAME, --list-models). The list is
+ * data (src/nn/models.def for the files, src/nn/zoo.c for what each is and
+ * the contract it was trained with); which ones a build embeds is chosen at
+ * configure time (GH_EMBED_MODELS), so a name may be known but absent. */
+struct gh_nn_builtin {
+    const char *name;    /* "hayao", "shinkai", ... */
+    const char *style;   /* one line for users */
+    const char *file;    /* file name in models/ */
+    const char *sha256;  /* of the file, hex */
+    const char *url;     /* upstream */
+    const char *source;  /* who made it, which export */
+    const char *license; /* of the weights */
+    /* Contract: H and W are padded (by reflection) to a multiple of this; */
+    int multiple;
+    /* 1: trained on BGR input (OpenCV order), so it is fed and read back as BGR; */
+    int bgr;
+    /* 1: quantized activations rounded to their int8 grid, as the int8 model
+     *    computes (see the TFLite loader); 0: held as float (identity). */
+    int quant_grid;
+    /* Bytes of the embedded file, NULL if this build left it out. */
     const unsigned char *data;
     size_t size;
-    const char *name;
-    const char *sha256;
 };
 
-/* Fills *out with the built-in model, or fails with GH_ERR_MODEL (and a detail
- * saying how to get one) when the build found none. */
-enum gh_status gh_nn_embedded(struct gh_nn_embedded_model *out);
+/* Number of built-in generators, and the i-th (0 is the default). */
+int gh_nn_builtin_count(void);
+const struct gh_nn_builtin *gh_nn_builtin_at(int i);
+
+/* The built-in generator called name, or NULL. */
+const struct gh_nn_builtin *gh_nn_builtin_find(const char *name);
+
+/* Loads a built-in generator with its contract applied (channel order,
+ * quantization mode). Fails with GH_ERR_MODEL, saying how to get it, when this
+ * build did not embed it. */
+enum gh_status gh_nn_builtin_load(const struct gh_nn_builtin *builtin, struct gh_nn_model **out);
+
+/* Channel order of gh_nn_stylize for this model: 1 feeds and reads BGR. */
+void gh_nn_set_bgr(struct gh_nn_model *model, int bgr);
 
 #ifdef __cplusplus
 }

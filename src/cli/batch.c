@@ -348,21 +348,37 @@ static void *worker(void *arg)
 enum gh_status gh_cli_load_generator(const struct gh_cli_config *config, struct gh_nn_model **out,
                                      int *multiple)
 {
-    enum gh_status st;
     *out = NULL;
-    if (config->model_path) {
-        /* AnimeGANv3's tiny models need 16; 16 is also safe for the others. */
-        *multiple = 16;
-        /* gh_nn_load_file's details already start with the path. */
-        return gh_nn_load_file(config->model_path, out);
+    const char *name = config->model_path;
+    const struct gh_nn_builtin *builtin =
+        name ? gh_cli_builtin_model(name) : gh_nn_builtin_at(0);
+    if (builtin) {
+        *multiple = builtin->multiple;
+        return gh_nn_builtin_load(builtin, out);
     }
-    struct gh_nn_embedded_model builtin;
-    *multiple = 8;
-    if ((st = gh_nn_embedded(&builtin)) != GH_OK)
-        return st;
-    if ((st = gh_nn_load_memory(builtin.data, builtin.size, out)) != GH_OK)
-        return gh_error_prefix(st, builtin.name);
-    return GH_OK;
+    if (!name)
+        return gh_error(GH_ERR_MODEL, "this build knows no built-in generator: pass --model FILE");
+    if (!strchr(name, '/') && !strchr(name, '.') && access(name, F_OK) != 0) {
+        char names[256] = "";
+        for (int i = 0; i < gh_nn_builtin_count(); i++) {
+            strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
+            strncat(names, gh_nn_builtin_at(i)->name, sizeof names - strlen(names) - 1);
+        }
+        return gh_error(GH_ERR_ARGUMENT, "--model %s: no built-in generator and no file of that name "
+                        "(built in: %s)", name, names);
+    }
+    /* AnimeGANv3's tiny models need 16; 16 is also safe for the others. */
+    *multiple = 16;
+    /* gh_nn_load_file's details already start with the path. */
+    return gh_nn_load_file(name, out);
+}
+
+const struct gh_nn_builtin *gh_cli_builtin_model(const char *name)
+{
+    /* A path (with a slash or an extension) is a file even if a built-in has its name. */
+    if (strchr(name, '/') || strchr(name, '.'))
+        return NULL;
+    return gh_nn_builtin_find(name);
 }
 
 enum gh_status gh_cli_load_still(const struct gh_cli_config *config, const char *path,

@@ -46,6 +46,7 @@ enum option_id {
     OPT_DUMP_STAGES,
     OPT_LOOK,
     OPT_LIST_LOOKS,
+    OPT_LIST_MODELS,
     OPT_MODEL,
     OPT_REFERENCE,
     OPT_PALETTE_FROM,
@@ -91,7 +92,8 @@ static const struct cli_option options[] = {
     [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png (DIR is created when missing)"},
     [OPT_LOOK] = {"look", 0, "NAME", "hayao", "a preset of palette and stage strengths (--list-looks); options after it override its values"},
     [OPT_LIST_LOOKS] = {"list-looks", 0, NULL, NULL, "print the looks with their palettes and settings, and exit"},
-    [OPT_MODEL] = {"model", 'm', "FILE", "the built-in Hayao model", "generator for the stylize stage: an AnimeGAN-family ONNX or TFLite file (format by content)"},
+    [OPT_LIST_MODELS] = {"list-models", 0, NULL, NULL, "print the built-in generators (style, source, license, size, sha256), and exit"},
+    [OPT_MODEL] = {"model", 'm', "NAME|FILE", "hayao", "generator for the stylize stage: a built-in one by name (--list-models) or an AnimeGAN-family ONNX or TFLite file (format by content; ./NAME for a file called like a built-in)"},
     [OPT_REFERENCE] = {"reference", 0, "FILE", NULL, "a still whose colors transfer and histmatch aim at instead of the look's targets (transfer amount 0.5 unless given after it)"},
     [OPT_PALETTE_FROM] = {"palette-from", 0, "FILE", NULL, "a still whose dominant colors the palette stage pulls toward (instead of the image's own or the look's)"},
     [OPT_STRIP] = {"strip", 0, NULL, NULL, "write no metadata: by default EXIF (date, camera, GPS; orientation reset to upright) and the ICC profile are copied to the output"},
@@ -196,16 +198,33 @@ static void print_looks(void)
     }
 }
 
+static void print_models(void)
+{
+    for (int i = 0; i < gh_nn_builtin_count(); i++) {
+        const struct gh_nn_builtin *m = gh_nn_builtin_at(i);
+        printf("%s%s\n  %s\n  source: %s\n  license: %s\n", m->name, i == 0 ? " (default)" : "",
+               m->style, m->source, m->license);
+        if (m->data)
+            printf("  file: %s, %zu bytes, sha256 %.16s\n", m->file, m->size, m->sha256);
+        else
+            printf("  file: %s: not in this build (tools/fetch-models.sh, then rebuild)\n", m->file);
+    }
+}
+
 static void print_version(void)
 {
     printf("ghiblify %s\n", GH_VERSION);
     printf("libpng %s, libjpeg-turbo (libjpeg API %d)\n", png_get_libpng_ver(NULL), JPEG_LIB_VERSION);
-    struct gh_nn_embedded_model builtin;
-    if (gh_nn_embedded(&builtin) == GH_OK)
-        printf("built-in model: %s, %zu bytes, sha256 %.16s\n", builtin.name, builtin.size,
-               builtin.sha256);
+    int n = 0;
+    for (int i = 0; i < gh_nn_builtin_count(); i++)
+        n += gh_nn_builtin_at(i)->data != NULL;
+    const struct gh_nn_builtin *def = gh_nn_builtin_at(0);
+    if (def && def->data)
+        printf("built-in model: %s (%s), %zu bytes, sha256 %.16s; %d of %d built in (--list-models)\n",
+               def->name, def->file, def->size, def->sha256, n, gh_nn_builtin_count());
     else
-        printf("built-in model: none (run tools/fetch-models.sh and rebuild)\n");
+        printf("built-in model: none (run tools/fetch-models.sh and rebuild); %d of %d built in\n", n,
+               gh_nn_builtin_count());
 }
 
 static int parse_int(const char *text, long min, long max, long *out)
@@ -546,6 +565,10 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case OPT_LIST_MODELS:
+            print_models();
+            rc = 0;
+            goto out;
         case OPT_LIST_LOOKS:
             print_looks();
             rc = 0;

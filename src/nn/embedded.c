@@ -1,36 +1,48 @@
-/* The generator model built into the binary. The build passes the model file's
- * path, name, size and sha256 (see CMakeLists.txt); .incbin places the file's
- * bytes, unchanged (float16 weights stay float16), in read-only data, which
- * costs no start-up time and no generated source. */
-#include "ghiblify/nn.h"
+/* The generator models built into the binary. CMakeLists.txt writes
+ * gh_embedded.h, one GH_EMBEDDED(index, name, path) line per model file it
+ * found in models/ (see src/nn/models.def); .incbin places each file's bytes,
+ * unchanged (float16 and int8 weights stay as they are), in read-only data,
+ * which costs no start-up time and no generated source. */
+#include <string.h>
 
-#ifdef GH_EMBED_PATH
-__asm__(".section .rodata\n"
-        ".balign 64\n"
-        "gh_embedded_model_begin:\n"
-        ".incbin \"" GH_EMBED_PATH "\"\n"
-        "gh_embedded_model_end:\n"
-        ".byte 0\n"
-        ".previous\n");
-extern const unsigned char gh_embedded_model_begin[] __asm__("gh_embedded_model_begin");
-extern const unsigned char gh_embedded_model_end[] __asm__("gh_embedded_model_end");
+#include "nn/nn_internal.h"
 
-enum gh_status gh_nn_embedded(struct gh_nn_embedded_model *out)
+#define GH_STR2(x) #x
+#define GH_STR(x) GH_STR2(x)
+#define GH_EMBEDDED(k, name, path)                                                               \
+    __asm__(".section .rodata\n"                                                                 \
+            ".balign 64\n"                                                                       \
+            "gh_model_" GH_STR(k) "_begin:\n"                                                    \
+            ".incbin \"" path "\"\n"                                                             \
+            "gh_model_" GH_STR(k) "_end:\n"                                                      \
+            ".byte 0\n"                                                                          \
+            ".previous\n");                                                                      \
+    extern const unsigned char gh_model_##k##_begin[] __asm__("gh_model_" GH_STR(k) "_begin");  \
+    extern const unsigned char gh_model_##k##_end[] __asm__("gh_model_" GH_STR(k) "_end");
+#include "gh_embedded.h"
+#undef GH_EMBEDDED
+
+struct embedded {
+    const char *name;
+    const unsigned char *begin, *end;
+};
+
+static const struct embedded table[] = {
+#define GH_EMBEDDED(k, name, path) {name, gh_model_##k##_begin, gh_model_##k##_end},
+#include "gh_embedded.h"
+#undef GH_EMBEDDED
+    {NULL, NULL, NULL},
+};
+
+int gh_nn_embedded_find(const char *name, const unsigned char **data, size_t *size)
 {
-    out->data = gh_embedded_model_begin;
-    out->size = (size_t)(gh_embedded_model_end - gh_embedded_model_begin);
-    out->name = GH_EMBED_NAME;
-    out->sha256 = GH_EMBED_SHA256;
-    return GH_OK;
+    for (const struct embedded *e = table; e->name; e++)
+        if (strcmp(e->name, name) == 0) {
+            *data = e->begin;
+            *size = (size_t)(e->end - e->begin);
+            return 1;
+        }
+    *data = NULL;
+    *size = 0;
+    return 0;
 }
-#else
-enum gh_status gh_nn_embedded(struct gh_nn_embedded_model *out)
-{
-    out->data = NULL;
-    out->size = 0;
-    out->name = NULL;
-    out->sha256 = NULL;
-    return gh_error(GH_ERR_MODEL, "this build has no built-in generator model: run "
-                                  "tools/fetch-models.sh and rebuild, or pass --model FILE");
-}
-#endif

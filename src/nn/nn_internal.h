@@ -157,6 +157,7 @@ struct gh_nn_block {
 
 struct gh_nn_model {
     int opset;
+    int bgr; /* gh_nn_set_bgr: gh_nn_stylize feeds and reads BGR */
     int n_values;
     struct gh_nn_value *values;
     int n_nodes;
@@ -281,5 +282,9 @@ extern int gh_nn_use_banded_im2col;
 void gh_nn_sgemm(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
 void gh_nn_blas_threads(int threads);
+
+/* The bytes of the embedded model file called name (src/nn/embedded.c);
+ * 0 if this build has none by that name. */
+int gh_nn_embedded_find(const char *name, const unsigned char **data, size_t *size);
 
 #endif

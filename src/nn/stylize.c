@@ -134,7 +134,7 @@ enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *i
         return gh_error(GH_ERR_NOMEM, "stylize: out of memory");
     float *xd = x.data;
     for (int c = 0; c < 3; c++) {
-        const float *src = gh_image_plane(in, c);
+        const float *src = gh_image_plane(in, model->bgr ? 2 - c : c);
         for (int yy = 0; yy < ph; yy++) {
             const float *row = src + (size_t)reflect(yy, h) * (size_t)w;
             for (int xx = 0; xx < pw; xx++) {
@@ -156,12 +156,14 @@ enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *i
         goto out;
     const float *yd = y.data;
     for (int c = 0; c < 3; c++) {
-        float *dst = gh_image_plane(img, c);
+        float *dst = gh_image_plane(img, model->bgr ? 2 - c : c);
         for (int yy = 0; yy < h; yy++)
             for (int xx = 0; xx < w; xx++) {
                 size_t i = (size_t)yy * (size_t)pw + (size_t)xx;
                 float v = yd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i];
-                dst[(size_t)yy * (size_t)w + (size_t)xx] = (v + 1.0f) * 0.5f;
+                /* White-box's guided filter overshoots [-1, 1]; tanh outputs never do. */
+                float u = (v + 1.0f) * 0.5f;
+                dst[(size_t)yy * (size_t)w + (size_t)xx] = u < 0.0f ? 0.0f : u > 1.0f ? 1.0f : u;
             }
     }
     *out = img;

@@ -223,8 +223,8 @@ static void test_photos(void)
     char rel[128];
     snprintf(rel, sizeof rel, "photos/%s", names[0]);
     FILE *probe = fopen(check_shared_path(rel), "rb");
-    struct gh_nn_embedded_model builtin;
-    if (!probe || gh_nn_embedded(&builtin) != GH_OK) {
+    const struct gh_nn_builtin *builtin = gh_nn_builtin_at(0);
+    if (!probe || (!builtin || !builtin->data)) {
         printf("real photos skipped: %s\n", probe ? "no built-in generator" : "no photos in GH_SHARED_DIR");
         if (probe)
             fclose(probe);
@@ -232,7 +232,7 @@ static void test_photos(void)
     }
     fclose(probe);
     struct gh_nn_model *model = NULL;
-    CHECK_OK(gh_nn_load_memory(builtin.data, builtin.size, &model));
+    CHECK_OK(gh_nn_builtin_load(builtin, &model));
     if (!model)
         return;
     gh_nn_set_threads(model, 2);

@@ -334,12 +334,12 @@ static void check_threads(void)
 
 int main(void)
 {
-    struct gh_nn_embedded_model builtin;
-    if (gh_nn_embedded(&builtin) != GH_OK) {
+    const struct gh_nn_builtin *builtin = gh_nn_builtin_at(0);
+    if ((!builtin || !builtin->data)) {
         printf("no built-in model: skipped\n");
         return 77;
     }
-    CHECK_OK(gh_nn_load_memory(builtin.data, builtin.size, &generator));
+    CHECK_OK(gh_nn_builtin_load(builtin, &generator));
     if (!generator)
         return check_finish();
     int count;

@@ -176,20 +176,20 @@ int main(void)
     struct gh_image *big = photo_region(pic->rgb, 256, 192), *odd = photo_region(pic->rgb, 200, 136);
     struct gh_image *small = photo_region(pic->rgb, 96, 64), *odd_small = photo_region(pic->rgb, 75, 53);
 
-    struct gh_nn_embedded_model emb;
+    const struct gh_nn_builtin *emb = gh_nn_builtin_at(0);
     struct gh_nn_model *m = NULL;
-    if (gh_nn_embedded(&emb) == GH_OK) {
-        CHECK_OK(gh_nn_load_memory(emb.data, emb.size, &m));
+    if ((emb && emb->data)) {
+        CHECK_OK(gh_nn_builtin_load(emb, &m));
         if (m && big && odd) {
-            check_threads(m, emb.name, big, 8);
-            check_threads(m, emb.name, odd, 8);
+            check_threads(m, emb->name, big, 8);
+            check_threads(m, emb->name, odd, 8);
         }
         gh_nn_free(m);
         /* Unfused (GH_NN_NO_FUSE, read at load): the plain ReduceMean,
          * moments and 1x1 Conv kernels instead of ChannelNorm. */
         m = NULL;
         setenv("GH_NN_NO_FUSE", "1", 1);
-        CHECK_OK(gh_nn_load_memory(emb.data, emb.size, &m));
+        CHECK_OK(gh_nn_builtin_load(emb, &m));
         unsetenv("GH_NN_NO_FUSE");
         if (m && odd)
             check_threads(m, "Hayao unfused", odd, 8);

@@ -200,13 +200,13 @@ out:
 
 int main(void)
 {
-    struct gh_nn_embedded_model builtin;
+    const struct gh_nn_builtin *builtin = gh_nn_builtin_at(0);
     struct gh_nn_model *generator = NULL;
-    if (gh_nn_embedded(&builtin) != GH_OK) {
+    if ((!builtin || !builtin->data)) {
         printf("no built-in model: skipped\n");
         return 77;
     }
-    CHECK_OK(gh_nn_load_memory(builtin.data, builtin.size, &generator));
+    CHECK_OK(gh_nn_builtin_load(builtin, &generator));
     static const char *const photos[] = {"photos/Dune.jpg", "photos/Storm.jpg", "photos/LadyBird.jpg"};
     for (size_t i = 0; generator && i < sizeof photos / sizeof *photos; i++) {
         char path[1024];
