@@ -193,7 +193,7 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
     }
     struct stat sb;
     if (b->nothing_to_do) {
-        gh_error(GH_ERR_EXISTS, "%s: %s existed at the start of this run, skipped", it->input,
+        gh_error(GH_ERR_EXISTS, "%s: %s exists, skipped", it->input,
                  it->output);
         return GH_CLI_SKIPPED;
     }
