@@ -44,6 +44,7 @@ enum option_id {
     OPT_KEEP_SIZE,
     OPT_NO_KEEP_SIZE,
     OPT_DUMP_STAGES,
+    OPT_DEPTH_OUT,
     OPT_LOOK,
     OPT_LIST_LOOKS,
     OPT_LIST_MODELS,
@@ -90,6 +91,7 @@ static const struct cli_option options[] = {
     [OPT_KEEP_SIZE] = {"keep-size", 0, NULL, "on", "write the result at the photo's original size"},
     [OPT_NO_KEEP_SIZE] = {"no-keep-size", 0, NULL, NULL, "write the result at the working size (skips upsample)"},
     [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png (DIR is created when missing)"},
+    [OPT_DEPTH_OUT] = {"depth-out", 0, "FILE", NULL, "also write the depth map (16-bit gray PNG at the working size, white near) of the one input to FILE"},
     [OPT_LOOK] = {"look", 0, "NAME", "hayao", "a preset of palette and stage strengths (--list-looks); options after it override its values"},
     [OPT_LIST_LOOKS] = {"list-looks", 0, NULL, NULL, "print the looks with their palettes and settings, and exit"},
     [OPT_LIST_MODELS] = {"list-models", 0, NULL, NULL, "print the built-in generators (style, source, license, size, sha256), and exit"},
@@ -546,6 +548,9 @@ int main(int argc, char **argv)
         case OPT_DUMP_STAGES:
             config.dump_dir = optarg;
             break;
+        case OPT_DEPTH_OUT:
+            config.depth_out = optarg;
+            break;
         case OPT_LOOK: {
             const struct gh_look *look = gh_looks_find(optarg);
             if (!look) {
@@ -722,6 +727,16 @@ int main(int argc, char **argv)
     }
     if (config.output && items.count > 1) {
         rc = usage_error("-o takes one input, but the inputs name %zu images (use -d DIR)", items.count);
+        goto out;
+    }
+    if (config.depth_out && items.count > 1) {
+        rc = usage_error("--depth-out takes one input, but the inputs name %zu images (--dump-stages DIR "
+                         "writes each one's depth map)", items.count);
+        goto out;
+    }
+    if (config.depth_out && !gh_pipeline_uses(&config.pipeline, "depth") &&
+        !gh_pipeline_uses(&config.pipeline, "fog")) {
+        rc = usage_error("--depth-out: neither the depth nor the fog stage runs, so no depth map is made");
         goto out;
     }
     if (config.shard_count > 1)
