@@ -124,9 +124,18 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
             float land = sky ? 1.0f - sky->data[i] : 1.0f;
             B[i] -= shift * land * gh_smoothstep(near, 1.0f, 1.0f - depth->data[i]);
         }
-        gh_image_free(*out);
-        *out = NULL;
-        st = gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, ctx->threads, out);
+        struct gh_image *shifted = NULL;
+        if ((st = gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, ctx->threads, &shifted)) != GH_OK)
+            goto out;
+        /* Only where there is fog: the Lab round trip alone moves values by
+         * float rounding, and near land must stay exactly as it was. */
+        for (size_t i = 0; i < n; i++) {
+            float land = sky ? 1.0f - sky->data[i] : 1.0f;
+            if (land * gh_smoothstep(near, 1.0f, 1.0f - depth->data[i]) > 0)
+                for (int c = 0; c < 3; c++)
+                    gh_image_plane(*out, c)[i] = gh_image_plane(shifted, c)[i];
+        }
+        gh_image_free(shifted);
     }
 out:
     if (st != GH_OK) {
