@@ -143,6 +143,7 @@ enum gh_status gh_ops_depth_estimate(const struct gh_image *photo, const struct 
     w = w < 1 ? 1 : w;
     h = h < 1 ? 1 : h;
     struct gh_image *small = NULL, *small_sky = NULL, *far = NULL, *smooth = NULL, *big = NULL;
+    struct gh_image *gray = NULL;
     float *scratch = NULL;
     enum gh_status st;
     if ((st = gh_ops_resize(photo, w, h, GH_INTERP_AREA, threads, &small)) != GH_OK)
@@ -184,8 +185,12 @@ enum gh_status gh_ops_depth_estimate(const struct gh_image *photo, const struct 
         float s = sky ? sky->data[i] : 0.0f;
         big->data[i] = 1.0f - (big->data[i] * (1.0f - s) + s);
     }
+    /* A gray guide: a third of the color guide's time (its 3x3 covariance per
+     * pixel), and depth edges are luminance edges often enough. */
     int radius = (int)(side / 64.0 + 0.5);
-    st = gh_ops_guided(photo, big, radius < 2 ? 2 : radius, 1e-3, threads, depth);
+    if ((st = gh_ops_rgb_to_gray(photo, threads, &gray)) != GH_OK)
+        goto out;
+    st = gh_ops_guided(gray, big, radius < 2 ? 2 : radius, 1e-3, threads, depth);
     if (st == GH_OK)
         for (size_t i = 0, N = (size_t)W * (size_t)H; i < N; i++) {
             float v = (*depth)->data[i];
@@ -198,5 +203,6 @@ out:
     gh_image_free(far);
     gh_image_free(smooth);
     gh_image_free(big);
+    gh_image_free(gray);
     return st;
 }
