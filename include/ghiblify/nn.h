@@ -99,6 +99,22 @@ enum gh_status gh_nn_load_file(const char *path, struct gh_nn_model **out);
  * after the call). */
 enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_model **out);
 
+/* How a model is loaded (see "Quantized models" above). Zero-initialize it
+ * for the defaults, which gh_nn_load_file / gh_nn_load_memory use. */
+struct gh_nn_load_options {
+    /* Quantized (int8/uint8) TFLite activations: 0 (default) identity, the
+     * activations are plain float32 real values; 1 grid, every quantized
+     * activation tensor (and a quantized graph input) is rounded and clipped
+     * to its int grid, emulating the integer model. No effect on float models. */
+    int quant_grid;
+};
+
+/* gh_nn_load_file / gh_nn_load_memory with options (NULL: the defaults). */
+enum gh_status gh_nn_load_file_opts(const char *path, const struct gh_nn_load_options *opts,
+                                    struct gh_nn_model **out);
+enum gh_status gh_nn_load_memory_opts(const void *data, size_t size, const struct gh_nn_load_options *opts,
+                                      struct gh_nn_model **out);
+
 /* Frees a model and its arena (NULL is fine). */
 void gh_nn_free(struct gh_nn_model *model);
 

@@ -88,6 +88,64 @@ static void conv_free(struct conv *c)
     free(c->half);
 }
 
+/* Export-size constants: a constant [1, tH, tW, C] (tH x tW the template
+ * size) holding one repeated value, e.g. White-box's guided-filter "ones"
+ * whose box filter gives the normalizer N, is regenerated for the actual size
+ * at run time (a 1x1 constant resized to the input's H x W), so N follows
+ * the size. A non-uniform one keeps the template shape; the first op that
+ * combines it with a size-dependent tensor is refused at load, naming it. */
+static enum gh_status regen_constants(struct conv *c)
+{
+    enum gh_status st;
+    if (!c->symbolic || (c->tH < 2 && c->tW < 2))
+        return GH_OK;
+    const struct tfl_tensor *I = &c->t[c->input];
+    for (int ti = 0; ti < c->n_tensors; ti++) {
+        struct tfl_tensor *T = &c->t[ti];
+        if (!T->data || T->ndim != 4 || T->shape[0] != 1 || T->shape[1] != c->tH || T->shape[2] != c->tW ||
+            T->shape[3] < 1)
+            continue;
+        int dq = T->quant;
+        size_t n = gh_tfl_const_count(T);
+        double v = gh_tfl_const_get(c, T, 0, dq);
+        size_t i = 1;
+        while (i < n && gh_tfl_const_get(c, T, i, dq) == v)
+            i++;
+        if (i < n)
+            continue;
+        /* [1, C, 1, 1] of v, resized (nearest) to [1, C, H, W] = [1, C] ++ Shape(input)[1:3] */
+        int64_t C = T->shape[3], s1[4] = {1, C, 1, 1}, lead[2] = {1, C}, one = 1, three = 3, zero = 0;
+        float *d = malloc((size_t)C * sizeof *d);
+        if (!d)
+            return gh_tfl_nomem();
+        for (int64_t k = 0; k < C; k++)
+            d[k] = (float)v;
+        char *val, *shp, *k0, *k1, *k2, *hw, *lk, *sizes, *y;
+        if ((st = gh_tfl_add_const(c, GH_NN_F32, 4, s1, d, &val)) ||
+            (st = gh_tfl_node1(c, GH_NN_OP_SHAPE, c->input_nhwc, &shp)) || (st = gh_tfl_const_i64(c, 1, &one, &k0)) ||
+            (st = gh_tfl_const_i64(c, 1, &three, &k1)) || (st = gh_tfl_const_i64(c, 1, &zero, &k2)))
+            return st;
+        const char *sl[4] = {shp, k0, k1, k2};
+        if ((st = gh_tfl_add_node(c, GH_NN_OP_SLICE, 4, sl, 0, NULL, &hw)) || (st = gh_tfl_const_i64(c, 2, lead, &lk)))
+            return st;
+        struct attr_spec ax = A_INT("axis", 0), nearest = A_STR("mode", "nearest");
+        const char *cc[2] = {lk, hw};
+        if ((st = gh_tfl_add_node(c, GH_NN_OP_CONCAT, 2, cc, 1, &ax, &sizes)))
+            return st;
+        const char *rs[4] = {val, NULL, NULL, sizes};
+        if ((st = gh_tfl_add_node(c, GH_NN_OP_RESIZE, 4, rs, 1, &nearest, &y)))
+            return st;
+        uint8_t cf[4];
+        gh_tfl_lay_channels_first(cf, 4);
+        T->data = NULL; /* an activation from now on, with the input's H and W */
+        T->regen = 1;
+        T->dims[1] = I->dims[1];
+        T->dims[2] = I->dims[2];
+        gh_tfl_set_val(c, ti, y, cf);
+    }
+    return GH_OK;
+}
+
 static enum gh_status build(struct conv *c, const struct fb_table *model)
 {
     enum gh_status st;
@@ -125,8 +183,10 @@ static enum gh_status build(struct conv *c, const struct fb_table *model)
             return gh_tfl_bad("graph output tensor index %d out of range", c->outputs[i]);
     c->input = in0;
     struct tfl_tensor *I = &c->t[in0];
-    if (I->type != TFL_FLOAT32 || I->data)
-        return gh_error(GH_ERR_UNSUPPORTED, "TFLite: graph input must be a float32 activation");
+    int qin = (I->type == TFL_INT8 || I->type == TFL_UINT8) && I->quant;
+    if ((I->type != TFL_FLOAT32 && !qin) || I->data)
+        return gh_error(GH_ERR_UNSUPPORTED, "TFLite: graph input must be a float32 or quantized int8/uint8 "
+                        "activation");
     for (int i = 0; i < I->ndim; i++)
         if (I->shape[i] < 1 || I->shape[i] > GH_NN_MAX_ELEMS)
             return gh_tfl_bad("graph input has dimension %lld", (long long)I->shape[i]);
@@ -177,19 +237,27 @@ static enum gh_status build(struct conv *c, const struct fb_table *model)
     gh_tfl_lay_identity(id, GH_NN_MAX_DIMS);
     gh_tfl_set_val(c, in0, gi->name, id);
     c->cur_op = -1;
+    /* a quantized input holds real values; grid mode puts them on its grid */
+    if (c->grid && (st = gh_tfl_fake_quant(c, in0)))
+        return st;
     if (I->ndim == 4) {
         /* NHWC -> NCHW once, right after the input; the NHWC value stays reachable */
-        char *nchw;
+        char *nchw, *nhwc = I->val;
         gh_tfl_lay_channels_first(cf, 4);
-        if ((st = gh_tfl_get(c, in0, cf, &nchw, NULL)) || (st = gh_tfl_cache_put(I, id, 4, 0, gi->name)))
+        if ((st = gh_tfl_get(c, in0, cf, &nchw, NULL)) || (st = gh_tfl_cache_put(I, id, 4, 0, nhwc)))
             return st;
         gh_tfl_set_val(c, in0, nchw, cf);
     }
+    if ((st = regen_constants(c)))
+        return st;
 
     for (int i = 0; i < c->n_ops; i++) {
         c->cur_op = i;
         const struct tfl_op_rec *op = &c->ops[i];
         if ((st = gh_tfl_infer(c, op)) || (st = gh_tfl_convert_op(c, op)))
+            return st;
+        /* every quantized activation on its grid, as the int8 kernels leave it */
+        if (c->grid && (st = gh_tfl_fake_quant(c, op->out[0])))
             return st;
     }
     c->cur_op = -1;
@@ -214,7 +282,8 @@ static enum gh_status build(struct conv *c, const struct fb_table *model)
     return GH_OK;
 }
 
-enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, struct gh_nn_model **out)
+enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, const struct gh_nn_load_options *opts,
+                                 struct gh_nn_model **out)
 {
     struct gh_nn_graph_def g;
     struct conv c;
@@ -229,6 +298,7 @@ enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, struct gh_nn_
     c.fb.d = data;
     c.fb.n = size;
     c.g = &g;
+    c.grid = opts && opts->quant_grid;
     c.const_limit = 16 * size + ((size_t)1 << 20);
     g.opset = 13; /* the IR's ONNX semantics the translation targets */
     struct fb_table model;

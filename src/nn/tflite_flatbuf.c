@@ -3,6 +3,7 @@
 #include "nn/tflite_internal.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,7 @@ const char *gh_tfl_op_name(int code)
     case OP_LEAKY_RELU: return "LEAKY_RELU";
     case OP_SQUARED_DIFFERENCE: return "SQUARED_DIFFERENCE";
     case OP_MIRROR_PAD: return "MIRROR_PAD";
+    case OP_QUANTIZE: return "QUANTIZE";
     default: return NULL;
     }
 }
@@ -222,6 +224,7 @@ static int op_options_tag(int code)
     case OP_LEAKY_RELU: return 75;
     case OP_SQUARED_DIFFERENCE: return 76;
     case OP_MIRROR_PAD: return 77;
+    case OP_QUANTIZE: return 89;
     default: return 0;
     }
 }
@@ -259,6 +262,45 @@ enum gh_status gh_tfl_read_int_vector(const struct fb_table *t, unsigned field, 
     for (uint32_t i = 0; i < cnt; i++)
         (*out)[i] = (int32_t)rd_u32(t->fb->d + start + 4 * (size_t)i);
     *n = (int)cnt;
+    return GH_OK;
+}
+
+/* Quantization parameters a kernel could not use are refused here, before
+ * any value is computed from them: a zero, negative or non-finite scale would
+ * make inf/NaN weights or a division by zero on the grid, a zero point
+ * outside the type's range values no q can take, a bad axis or count reads
+ * scales out of bounds. */
+static enum gh_status check_quant(const struct conv *c, uint32_t i, const struct tfl_tensor *T)
+{
+    int64_t lo, hi;
+    switch (T->type) {
+    case TFL_INT8: lo = -128; hi = 127; break;
+    case TFL_UINT8: lo = 0; hi = 255; break;
+    case TFL_INT32: lo = INT32_MIN; hi = INT32_MAX; break;
+    default:
+        return gh_error(GH_ERR_UNSUPPORTED, "TFLite: tensor %u (%s): quantized tensors of type %d (supported: "
+                        "INT8, UINT8, INT32)", i, T->name, T->type);
+    }
+    if (T->q_n > 1) {
+        if (T->q_axis < 0 || T->q_axis >= T->ndim)
+            return gh_tfl_bad("tensor %u (%s): quantized_dimension %d out of range for rank %d", i, T->name,
+                              T->q_axis, T->ndim);
+        if (T->shape[T->q_axis] != (int64_t)T->q_n)
+            return gh_tfl_bad("tensor %u (%s): %u scales for %lld channels on axis %d", i, T->name, T->q_n,
+                              (long long)T->shape[T->q_axis], T->q_axis);
+    }
+    for (uint32_t k = 0; k < T->q_n; k++) {
+        uint32_t su = rd_u32(c->fb.d + T->q_scale + 4 * (size_t)k);
+        float s;
+        memcpy(&s, &su, 4);
+        if (!(s > 0.0f) || !isfinite(s))
+            return gh_tfl_bad("tensor %u (%s): quantization scale %g (must be finite and > 0)", i, T->name,
+                              (double)s);
+        int64_t zp = T->q_zp ? (int64_t)rd_u64(c->fb.d + T->q_zp + 8 * (size_t)k) : 0;
+        if (zp < lo || zp > hi)
+            return gh_tfl_bad("tensor %u (%s): zero point %lld out of range for its type [%lld, %lld]", i, T->name,
+                              (long long)zp, (long long)lo, (long long)hi);
+    }
     return GH_OK;
 }
 
@@ -324,12 +366,15 @@ enum gh_status gh_tfl_read_tensors(struct conv *c, const struct fb_table *sg, co
                 return st;
             if (dpos)
                 return gh_error(GH_ERR_UNSUPPORTED, "TFLite: tensor %u: custom quantization", i);
-            if (T->q_n) {
+            /* Float tensors may carry (meaningless) parameters: TFLite ignores them, so do we. */
+            if (T->q_n && T->type != TFL_FLOAT32 && T->type != TFL_FLOAT16) {
                 if (zn != T->q_n && zn != 0)
-                    return gh_tfl_bad("tensor %u: %u scales but %u zero points", i, T->q_n, zn);
+                    return gh_tfl_bad("tensor %u (%s): %u scales but %u zero points", i, T->name, T->q_n, zn);
                 T->quant = 1;
                 T->q_zp = zn ? zs : 0;
                 T->q_axis = axis;
+                if ((st = check_quant(c, i, T)))
+                    return st;
             }
         }
         size_t sp;

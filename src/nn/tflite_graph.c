@@ -225,10 +225,11 @@ enum gh_status gh_tfl_emit_const(struct conv *c, int ti, const uint8_t *lay, int
     }
     int dq;
     const struct tfl_tensor *S = gh_tfl_const_of(c, ti, &dq);
-    int is_int = !dq && (S->type == TFL_INT32 || S->type == TFL_INT64 ||
-                         ((S->type == TFL_UINT8 || S->type == TFL_INT8) && !S->quant));
-    if ((S->type == TFL_UINT8 || S->type == TFL_INT8) && !dq && S->quant)
-        return gh_tfl_shape_err(c, "quantized tensor %d used without DEQUANTIZE", ti);
+    /* Quantized constants (int8/uint8 weights, int32 biases) are dequantized
+     * at load whether a DEQUANTIZE was folded in front of them (hybrid and
+     * float16 files) or an int8 op reads them directly. */
+    dq |= S->quant;
+    int is_int = !dq && (S->type == TFL_INT32 || S->type == TFL_INT64 || S->type == TFL_UINT8 || S->type == TFL_INT8);
     int64_t src_shape[GH_NN_MAX_DIMS];
     int sr = S->ndim;
     if (r < sr)

@@ -46,7 +46,7 @@ enum tfl_op {
     OP_RESHAPE = 22, OP_RESIZE_BILINEAR = 23, OP_SOFTMAX = 25, OP_TANH = 28, OP_CUSTOM = 32, OP_PAD = 34,
     OP_TRANSPOSE = 39, OP_MEAN = 40, OP_SUB = 41, OP_DIV = 42, OP_STRIDED_SLICE = 45, OP_MAXIMUM = 55,
     OP_MINIMUM = 57, OP_PADV2 = 60, OP_SUM = 74, OP_SQRT = 75, OP_RSQRT = 76, OP_RESIZE_NEAREST = 97,
-    OP_LEAKY_RELU = 98, OP_SQUARED_DIFFERENCE = 99, OP_MIRROR_PAD = 100
+    OP_LEAKY_RELU = 98, OP_SQUARED_DIFFERENCE = 99, OP_MIRROR_PAD = 100, OP_QUANTIZE = 114
 };
 
 struct q {
@@ -83,6 +83,7 @@ struct tfl_tensor {
     int q_axis;
     char name[96];
     int deq_of;          /* folded DEQUANTIZE: index of the source constant (-1: none) */
+    int regen;           /* uniform constant of the export size, made for the actual size at run time */
     /* symbolic shape */
     int sym_ok;
     struct dim dims[GH_NN_MAX_DIMS];
@@ -118,6 +119,7 @@ struct conv {
     char *input_dim[3];    /* IR values: Gather of H / W */
     float *half;           /* float16 -> float32 table, made on first use */
     int cur_op;
+    int grid;              /* gh_nn_load_options.quant_grid */
 };
 
 struct attr_spec {
@@ -205,5 +207,6 @@ void gh_tfl_set_val(struct conv *c, int ti, char *name, const uint8_t *lay);
 
 /* tflite_ops.c */
 enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op);
+enum gh_status gh_tfl_fake_quant(struct conv *c, int ti);
 
 #endif

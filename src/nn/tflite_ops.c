@@ -86,6 +86,7 @@ static int const_uniform(const struct conv *c, int ti, float *v)
     size_t n = gh_tfl_const_count(S);
     if (!n)
         return 0;
+    dq |= S->quant;
     double first = gh_tfl_const_get(c, S, 0, dq);
     for (size_t i = 1; i < n; i++)
         if (gh_tfl_const_get(c, S, i, dq) != first)
@@ -117,11 +118,18 @@ enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
     gh_tfl_lay_identity(id, GH_NN_MAX_DIMS);
 
     switch (op->code) {
-    case OP_DEQUANTIZE: {
+    case OP_QUANTIZE: case OP_DEQUANTIZE: {
         int dq;
         const struct tfl_tensor *S = gh_tfl_const_of(c, x, &dq);
-        if (!S || c->t[x].val)
-            return gh_tfl_shape_err(c, "DEQUANTIZE of a non-constant tensor is not supported");
+        if (op->code == OP_QUANTIZE || !S || c->t[x].val) {
+            /* Activations are held as real values: (de)quantizing one changes
+             * nothing but the grid, which build() applies in grid mode to
+             * every quantized output, this one included. */
+            if ((st = gh_tfl_get(c, x, NULL, &xin, lay)))
+                return st;
+            gh_tfl_set_val(c, o, xin, lay);
+            return GH_OK;
+        }
         if (dq || !(S->type == TFL_FLOAT16 || S->type == TFL_FLOAT32 ||
                     ((S->type == TFL_INT8 || S->type == TFL_UINT8) && S->quant)))
             return gh_tfl_shape_err(c, "DEQUANTIZE of an unsupported constant type %d", S->type);
@@ -640,4 +648,30 @@ enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
     default:
         return gh_tfl_shape_err(c, "operator not supported");
     }
+}
+
+/* Grid mode: rounds the real values of quantized activation ti to its int
+ * grid with a FakeQuant node (see nn.h "Quantized models"). */
+enum gh_status gh_tfl_fake_quant(struct conv *c, int ti)
+{
+    struct tfl_tensor *T = &c->t[ti];
+    if (!T->val || !T->quant || (T->type != TFL_INT8 && T->type != TFL_UINT8))
+        return GH_OK;
+    if (T->q_n != 1)
+        return gh_error(GH_ERR_UNSUPPORTED, "TFLite: tensor %d (%s): per-channel quantized activations", ti,
+                        T->name);
+    uint32_t su = rd_u32(c->fb.d + T->q_scale);
+    float scale;
+    memcpy(&scale, &su, 4);
+    int64_t zp = T->q_zp ? (int64_t)rd_u64(c->fb.d + T->q_zp) : 0;
+    int u8 = T->type == TFL_UINT8;
+    struct attr_spec at[4] = {A_FLOAT("scale", scale), A_INT("zero_point", zp), A_INT("qmin", u8 ? 0 : -128),
+                              A_INT("qmax", u8 ? 255 : 127)};
+    const char *in = T->val;
+    char *y;
+    enum gh_status st = gh_tfl_add_node(c, GH_NN_OP_FAKE_QUANT, 1, &in, 4, at, &y);
+    if (st)
+        return st;
+    T->val = y;
+    return GH_OK;
 }

@@ -463,7 +463,7 @@ enum gh_status gh_tfl_infer(struct conv *c, const struct tfl_op_rec *op)
     int x = op->in[0];
     const struct tfl_tensor *X = &c->t[x];
     switch (op->code) {
-    case OP_DEQUANTIZE: case OP_SQRT: case OP_RSQRT: case OP_TANH: case OP_LEAKY_RELU: case OP_SOFTMAX:
+    case OP_DEQUANTIZE: case OP_QUANTIZE: case OP_SQRT: case OP_RSQRT: case OP_TANH: case OP_LEAKY_RELU: case OP_SOFTMAX:
     case OP_LOGISTIC: case OP_RELU: case OP_RELU6: case OP_RELU_N1_TO_1:
         r = X->ndim;
         memcpy(out, X->dims, sizeof out[0] * (size_t)r);
