@@ -210,7 +210,14 @@ static enum gh_status sym_broadcast(struct conv *c, int a, int b, struct dim *ou
             out[i] = *da;
         else if (da->n == 0)
             out[i] = *db;
-        else
+        else if (gh_tfl_dim_is_const(da) != gh_tfl_dim_is_const(db)) {
+            /* a fixed size meets the input's H or W: a tensor made for the export size */
+            int f = gh_tfl_dim_is_const(da) ? a : b;
+            return gh_error(GH_ERR_UNSUPPORTED, "TFLite: operator %d (%s): tensor %d (%s) has a shape fixed by the "
+                            "export size %lldx%lld and cannot be regenerated for other sizes (only uniform "
+                            "constants can)", c->cur_op, gh_tfl_op_name(c->ops[c->cur_op].code), f, c->t[f].name,
+                            (long long)c->tH, (long long)c->tW);
+        } else
             return gh_tfl_shape_err(c, "cannot broadcast tensor %d with tensor %d (dimension %d)", a, b, i);
     }
     *rank = n;

@@ -1,0 +1,361 @@
+/* Quantized TFLite models (include/ghiblify/nn.h "Quantized models"), on tiny
+ * models built in memory (tests/unit/tflite_builder.h) whose expected outputs
+ * are computed here from TFLite's definitions, in both load modes:
+ * - QUANTIZE / DEQUANTIZE of activations: identity passes values through
+ *   exactly; grid rounds half away from zero on the tensor's int8 grid and
+ *   clips to [-128, 127] (hand-computed values, ties included);
+ * - a UINT8 graph input and output: real values (q - zp) * scale in, on the
+ *   uint8 grid in grid mode, clipped to [0, 255];
+ * - CONV_2D with int8 per-channel weights and int32 biases read directly by
+ *   the op (no DEQUANTIZE), and DEPTHWISE_CONV_2D with per-channel weights on
+ *   axis 3, dequantized at load; a dynamic-range (hybrid) float conv;
+ * - export-size constants: a uniform [1, H, W, 1] "ones" whose box filter
+ *   normalizes (White-box's guided filter) follows the actual size (6x5 and
+ *   7x9 for a 4x4 file), a non-uniform one is refused naming the tensor.
+ * Tolerance 1e-5 relative (float32 summation order). */
+#include "check.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ghiblify/nn.h"
+#include "tflite_builder.h"
+
+#define TOL 1e-5
+
+enum { CONV = 3, DWCONV = 4, DEQUANT = 6, RELU = 19, DIV = 42, QUANT = 114 };
+
+/* TFLite's affine quantization round trip: round half away from zero. */
+static float grid(float x, float scale, int zp, int lo, int hi)
+{
+    double q = round((double)x / scale) + zp;
+    q = q < lo ? lo : q > hi ? hi : q;
+    return (float)((q - zp) * scale);
+}
+
+static float *run(struct tb_model *m, int quant_grid, const float *x, int h, int w, int c, struct gh_nn_tensor *y,
+                  const char *what)
+{
+    size_t n;
+    uint8_t *d = tb_build(m, &n);
+    struct gh_nn_model *model = NULL;
+    struct gh_nn_load_options o = {.quant_grid = quant_grid};
+    enum gh_status st = gh_nn_load_memory_opts(d, n, &o, &model);
+    free(d);
+    CHECK_MSG(st == GH_OK, "%s: load: %s", what, gh_error_detail());
+    if (st)
+        return NULL;
+    struct gh_nn_tensor in = {GH_NN_F32, 4, {1, h, w, c}, (void *)x};
+    st = gh_nn_run(model, &in, y);
+    CHECK_MSG(st == GH_OK, "%s: run: %s", what, gh_error_detail());
+    gh_nn_free(model);
+    return st ? NULL : y->data;
+}
+
+static void compare(const char *what, const float *got, const float *want, size_t n)
+{
+    double mx = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - want[i]) / (1.0 + fabs(want[i]));
+        if (!(d <= mx)) {
+            mx = d;
+            at = i;
+        }
+    }
+    CHECK_MSG(mx <= TOL, "%s: max error %g at %zu (got %g, want %g)", what, mx, at, (double)got[at],
+              (double)want[at]);
+}
+
+static void quant(struct tb_model *m, int t, int n, const float *scale, const int64_t *zp, int axis)
+{
+    m->t[t].q_n = n;
+    m->t[t].q_scale = scale;
+    m->t[t].q_zp = zp;
+    m->t[t].q_axis = axis;
+}
+
+/* input -> QUANTIZE (int8, scale 0.5, zp -1) -> DEQUANTIZE -> output */
+static void quantize_dequantize(void)
+{
+    static const float S[1] = {0.5f};
+    static const int64_t Z[1] = {-1};
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    int32_t sh[4] = {1, 2, 4, 1};
+    int x = tb_tensor(&m, TB_F32, 4, sh, NULL, 0);
+    int q = tb_tensor(&m, TB_I8, 4, sh, NULL, 0);
+    quant(&m, q, 1, S, Z, 0);
+    int y = tb_tensor(&m, TB_F32, 4, sh, NULL, 0);
+    int32_t i0[1] = {x}, i1[1] = {q};
+    tb_op(&m, QUANT, 0, 1, i0, q);
+    tb_op(&m, DEQUANT, 0, 1, i1, y);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    /* 0.75 / 0.5 = 1.5 and -0.75 / 0.5 = -1.5 are ties (away from zero: 2, -2);
+     * q = -70 / 0.5 - 1 = -141 and 64.1 / 0.5 - 1 = 127.2 leave the int8 range. */
+    const float xs[8] = {0.2f, 0.26f, 0.75f, -0.75f, -70.0f, 64.1f, 63.9f, -1.2f};
+    const float want_grid[8] = {0.0f, 0.5f, 1.0f, -1.0f, -63.5f, 64.0f, 64.0f, -1.0f};
+    struct gh_nn_tensor yt;
+    float *got = run(&m, 0, xs, 2, 4, 1, &yt, "QUANTIZE identity");
+    if (got) {
+        compare("QUANTIZE/DEQUANTIZE identity passes values through", got, xs, 8);
+        gh_nn_tensor_release(&yt);
+    }
+    got = run(&m, 1, xs, 2, 4, 1, &yt, "QUANTIZE grid");
+    if (got) {
+        compare("QUANTIZE/DEQUANTIZE grid rounds and clips", got, want_grid, 8);
+        gh_nn_tensor_release(&yt);
+    }
+}
+
+/* UINT8 input (scale 0.25, zp 128) -> RELU (uint8, scale 0.125, zp 0) = UINT8 output */
+static void uint8_io(void)
+{
+    static const float SI[1] = {0.25f}, SO[1] = {0.125f};
+    static const int64_t ZI[1] = {128}, ZO[1] = {0};
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    int32_t sh[4] = {1, 1, 6, 1};
+    int x = tb_tensor(&m, TB_U8, 4, sh, NULL, 0);
+    quant(&m, x, 1, SI, ZI, 0);
+    int y = tb_tensor(&m, TB_U8, 4, sh, NULL, 0);
+    quant(&m, y, 1, SO, ZO, 0);
+    int32_t i0[1] = {x};
+    tb_op(&m, RELU, 0, 1, i0, y);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    const float xs[6] = {1.1f, 40.0f, -40.0f, 0.3f, -0.3f, 31.9f};
+    float want_id[6], want_grid[6];
+    for (int i = 0; i < 6; i++) {
+        want_id[i] = xs[i] > 0 ? xs[i] : 0;
+        float g = grid(xs[i], 0.25f, 128, 0, 255);
+        want_grid[i] = grid(g > 0 ? g : 0, 0.125f, 0, 0, 255);
+    }
+    /* by hand: 1.1 -> 1.0; 40 -> q 288 -> 255 -> 31.75; 0.3 -> 0.25; 31.9 -> 31.75 */
+    CHECK(want_grid[0] == 1.0f && want_grid[1] == 31.75f && want_grid[3] == 0.25f && want_grid[5] == 31.75f);
+    struct gh_nn_tensor info;
+    size_t n;
+    uint8_t *d = tb_build(&m, &n);
+    struct gh_nn_model *model = NULL;
+    CHECK_OK(gh_nn_load_memory(d, n, &model));
+    free(d);
+    if (model) {
+        CHECK_OK(gh_nn_input_info(model, 0, &info));
+        CHECK_MSG(info.dtype == GH_NN_F32, "a UINT8 input is declared float32 (real values)");
+        gh_nn_free(model);
+    }
+    struct gh_nn_tensor yt;
+    float *got = run(&m, 0, xs, 1, 6, 1, &yt, "uint8 identity");
+    if (got) {
+        compare("uint8 input/output identity", got, want_id, 6);
+        gh_nn_tensor_release(&yt);
+    }
+    got = run(&m, 1, xs, 1, 6, 1, &yt, "uint8 grid");
+    if (got) {
+        compare("uint8 input/output grid", got, want_grid, 6);
+        gh_nn_tensor_release(&yt);
+    }
+}
+
+/* input -> QUANTIZE (scale 0.1) -> CONV_2D 1x1 (int8 weights per output
+ * channel, int32 bias of scale 0.1 * w_scale) -> int8 (scale 0.05) ->
+ * DEPTHWISE_CONV_2D 1x1 (int8 weights per channel on axis 3, no bias) ->
+ * int8 (scale 0.04, zp 5) -> DEQUANTIZE -> output */
+static void int8_convs(void)
+{
+    static const float SX[1] = {0.1f}, SW[2] = {0.5f, 0.25f}, SB[2] = {0.05f, 0.025f}, SY[1] = {0.05f},
+                       SD[2] = {0.125f, 2.0f}, SZ[1] = {0.04f};
+    static const int64_t Z0[2] = {0, 0}, ZZ[1] = {5};
+    static const int8_t WQ[4] = {2, -4, 8, 1}; /* OHWI [2,1,1,2]: w0 = {1, -2}, w1 = {2, 0.25} */
+    static const int32_t BQ[2] = {20, -40};    /* b = {1.0, -1.0} */
+    static const int8_t DQ[2] = {4, -1};       /* depthwise [1,1,1,2]: {0.5, -2} */
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    int32_t sx[4] = {1, 2, 3, 2}, sw[4] = {2, 1, 1, 2}, sb[1] = {2}, sd[4] = {1, 1, 1, 2};
+    int x = tb_tensor(&m, TB_F32, 4, sx, NULL, 0);
+    int xq = tb_tensor(&m, TB_I8, 4, sx, NULL, 0);
+    quant(&m, xq, 1, SX, Z0, 0);
+    int w = tb_tensor(&m, TB_I8, 4, sw, WQ, sizeof WQ);
+    quant(&m, w, 2, SW, Z0, 0);
+    int b = tb_tensor(&m, TB_I32, 1, sb, BQ, sizeof BQ);
+    quant(&m, b, 2, SB, Z0, 0);
+    int yq = tb_tensor(&m, TB_I8, 4, sx, NULL, 0);
+    quant(&m, yq, 1, SY, Z0, 0);
+    int dw = tb_tensor(&m, TB_I8, 4, sd, DQ, sizeof DQ);
+    quant(&m, dw, 2, SD, Z0, 3);
+    int zq = tb_tensor(&m, TB_I8, 4, sx, NULL, 0);
+    quant(&m, zq, 1, SZ, ZZ, 0);
+    int y = tb_tensor(&m, TB_F32, 4, sx, NULL, 0);
+    int32_t i0[1] = {x}, i1[3] = {xq, w, b}, i2[2] = {yq, dw}, i3[1] = {zq};
+    tb_op(&m, QUANT, 0, 1, i0, xq);
+    struct tb_op *o = tb_op(&m, CONV, 1, 3, i1, yq);
+    tb_opt(o, 0, 1, 1); /* VALID */
+    tb_opt(o, 1, 4, 1);
+    tb_opt(o, 2, 4, 1);
+    o = tb_op(&m, DWCONV, 2, 2, i2, zq);
+    tb_opt(o, 0, 1, 1);
+    tb_opt(o, 1, 4, 1);
+    tb_opt(o, 2, 4, 1);
+    tb_opt(o, 3, 4, 1);
+    tb_op(&m, DEQUANT, 0, 1, i3, y);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    const float xs[12] = {0.31f, -0.12f, 1.04f, 0.77f, -2.2f, 0.05f, 0.6f, 0.6f, -0.33f, -1.49f, 3.0f, -3.0f};
+    float want_id[12], want_grid[12];
+    const float w0[2] = {1.0f, -2.0f}, w1[2] = {2.0f, 0.25f}, dmul[2] = {0.5f, -2.0f};
+    for (int p = 0; p < 6; p++) {
+        for (int g = 0; g < 2; g++) {
+            float a = xs[2 * p], c = xs[2 * p + 1];
+            if (g) {
+                a = grid(a, 0.1f, 0, -128, 127);
+                c = grid(c, 0.1f, 0, -128, 127);
+            }
+            float y0 = a * w0[0] + c * w0[1] + 1.0f, y1 = a * w1[0] + c * w1[1] - 1.0f;
+            if (g) {
+                y0 = grid(y0, 0.05f, 0, -128, 127);
+                y1 = grid(y1, 0.05f, 0, -128, 127);
+            }
+            float z0 = y0 * dmul[0], z1 = y1 * dmul[1];
+            if (g) {
+                z0 = grid(z0, 0.04f, 5, -128, 127);
+                z1 = grid(z1, 0.04f, 5, -128, 127);
+            }
+            (g ? want_grid : want_id)[2 * p] = z0;
+            (g ? want_grid : want_id)[2 * p + 1] = z1;
+        }
+    }
+    struct gh_nn_tensor yt;
+    float *got = run(&m, 0, xs, 2, 3, 2, &yt, "int8 convs identity");
+    if (got) {
+        compare("int8 per-channel CONV_2D + DEPTHWISE_CONV_2D identity", got, want_id, 12);
+        gh_nn_tensor_release(&yt);
+    }
+    got = run(&m, 1, xs, 2, 3, 2, &yt, "int8 convs grid");
+    if (got) {
+        compare("int8 per-channel CONV_2D + DEPTHWISE_CONV_2D grid", got, want_grid, 12);
+        gh_nn_tensor_release(&yt);
+    }
+}
+
+/* Dynamic range: float input -> CONV_2D 1x1 with int8 weights (per-tensor
+ * scale 0.5, zp 3) read directly by the float op, float bias -> output. */
+static void hybrid_conv(void)
+{
+    static const float SW[1] = {0.5f};
+    static const int64_t ZW[1] = {3};
+    static const int8_t WQ[2] = {5, -1}; /* (5-3)*0.5 = 1, (-1-3)*0.5 = -2 */
+    static const float B[1] = {0.25f};
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    int32_t sx[4] = {1, 1, 3, 2}, sw[4] = {1, 1, 1, 2}, sb[1] = {1}, sy[4] = {1, 1, 3, 1};
+    int x = tb_tensor(&m, TB_F32, 4, sx, NULL, 0);
+    int w = tb_tensor(&m, TB_I8, 4, sw, WQ, sizeof WQ);
+    quant(&m, w, 1, SW, ZW, 0);
+    int b = tb_tensor(&m, TB_F32, 1, sb, B, sizeof B);
+    int y = tb_tensor(&m, TB_F32, 4, sy, NULL, 0);
+    int32_t i0[3] = {x, w, b};
+    struct tb_op *o = tb_op(&m, CONV, 1, 3, i0, y);
+    tb_opt(o, 0, 1, 1);
+    tb_opt(o, 1, 4, 1);
+    tb_opt(o, 2, 4, 1);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    const float xs[6] = {0.3f, 0.7f, -1.0f, 2.0f, 5.0f, 0.125f};
+    float want[3];
+    for (int p = 0; p < 3; p++)
+        want[p] = xs[2 * p] - 2.0f * xs[2 * p + 1] + 0.25f;
+    for (int g = 0; g < 2; g++) {
+        struct gh_nn_tensor yt;
+        float *got = run(&m, g, xs, 1, 3, 2, &yt, "hybrid conv");
+        if (got) {
+            compare(g ? "hybrid int8-weight conv (grid: float activations unchanged)" : "hybrid int8-weight conv",
+                    got, want, 3);
+            gh_nn_tensor_release(&yt);
+        }
+    }
+}
+
+/* White-box's guided-filter normalizer: x / DEPTHWISE_CONV_2D(ones, 3x3 of
+ * ones, SAME), with ones a [1, 4, 4, 1] constant of the 4x4 export size. */
+static void export_size_constant(int uniform)
+{
+    static float ONES[16], K[9];
+    for (int i = 0; i < 16; i++)
+        ONES[i] = uniform ? 1.0f : (float)(1 + i % 2);
+    for (int i = 0; i < 9; i++)
+        K[i] = 1.0f;
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    int32_t sx[4] = {1, 4, 4, 2}, s1[4] = {1, 4, 4, 1}, sk[4] = {1, 3, 3, 1};
+    int x = tb_tensor(&m, TB_F32, 4, sx, NULL, 0);
+    int ones = tb_tensor(&m, TB_F32, 4, s1, ONES, sizeof ONES);
+    int k = tb_tensor(&m, TB_F32, 4, sk, K, sizeof K);
+    int n = tb_tensor(&m, TB_F32, 4, s1, NULL, 0);
+    int y = tb_tensor(&m, TB_F32, 4, sx, NULL, 0);
+    int32_t i0[2] = {ones, k}, i1[2] = {x, n};
+    struct tb_op *o = tb_op(&m, DWCONV, 2, 2, i0, n);
+    tb_opt(o, 0, 1, 0); /* SAME */
+    tb_opt(o, 1, 4, 1);
+    tb_opt(o, 2, 4, 1);
+    tb_opt(o, 3, 4, 1);
+    tb_op(&m, DIV, 29, 2, i1, y);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    if (!uniform) {
+        size_t len;
+        uint8_t *d = tb_build(&m, &len);
+        struct gh_nn_model *model = NULL;
+        enum gh_status st = gh_nn_load_memory(d, len, &model);
+        free(d);
+        CHECK_MSG(st == GH_ERR_UNSUPPORTED && strstr(gh_error_detail(), "t3") &&
+                      strstr(gh_error_detail(), "export size 4x4"),
+                  "non-uniform export-size constant: %s (%s)", gh_strerror(st), gh_error_detail());
+        gh_nn_free(model);
+        return;
+    }
+    const int sizes[3][2] = {{4, 4}, {6, 5}, {7, 9}};
+    for (int s = 0; s < 3; s++) {
+        int h = sizes[s][0], w = sizes[s][1];
+        float *xs = malloc((size_t)h * w * 2 * sizeof *xs), *want = malloc((size_t)h * w * 2 * sizeof *want);
+        for (int i = 0; i < h; i++)
+            for (int j = 0; j < w; j++) {
+                /* pixels of the box inside the image: 4 at corners, 6 on edges, 9 inside */
+                int rows = (i > 0) + 1 + (i < h - 1), cols = (j > 0) + 1 + (j < w - 1);
+                for (int c = 0; c < 2; c++) {
+                    size_t at = ((size_t)i * w + j) * 2 + c;
+                    xs[at] = (float)(at % 7) - 2.5f;
+                    want[at] = xs[at] / (float)(rows * cols);
+                }
+            }
+        struct gh_nn_tensor yt;
+        char what[64];
+        snprintf(what, sizeof what, "box-count normalizer at %dx%d", h, w);
+        float *got = run(&m, 0, xs, h, w, 2, &yt, what);
+        if (got) {
+            CHECK_MSG(yt.shape[1] == h && yt.shape[2] == w, "%s: output %lldx%lld", what, (long long)yt.shape[1],
+                      (long long)yt.shape[2]);
+            compare(what, got, want, (size_t)h * w * 2);
+            gh_nn_tensor_release(&yt);
+        }
+        free(xs);
+        free(want);
+    }
+}
+
+int main(void)
+{
+    quantize_dequantize();
+    uint8_io();
+    int8_convs();
+    hybrid_conv();
+    export_size_constant(1);
+    export_size_constant(0);
+    return check_finish();
+}
