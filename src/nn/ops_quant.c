@@ -2,13 +2,20 @@
  * applied to its float32 real values (the TFLite loader's grid mode, see
  * include/ghiblify/nn.h "Quantized models"):
  *   y = (clamp(round(x / scale) + zero_point, qmin, qmax) - zero_point) * scale
- * round half away from zero as TFLite's QUANTIZE (std::round), computed in
- * double so the tie decisions do not depend on float rounding of x / scale. */
+ * round half away from zero as TFLite's QUANTIZE (std::round), with a tie
+ * band: |v| rounds as floor(|v| + 0.5 + 1/1024). Exact halves are common on
+ * the grid (a 2x bilinear average or the mean of grid values lands on k + 1/2
+ * steps) and float32 noise in how they were summed would otherwise decide
+ * their rounding, and then propagate a one-step difference through every
+ * later layer; with the band any two implementations whose float error stays
+ * far below 1/1024 step agree (tools/tflite-quant-reference does the same).
+ * Computed in double from the float input. */
 #include "nn/nn_ops.h"
 
 #include <math.h>
 
 #define CHUNK 16384
+#define GH_NN_TIE_BAND (1.0 / 1024)
 
 struct fq_ctx {
     const float *in;
@@ -24,7 +31,8 @@ static void fq_range(void *arg, int begin, int end)
     if (e > c->n)
         e = c->n;
     for (size_t i = b; i < e; i++) {
-        double q = round((double)c->in[i] / c->scale) + c->zp;
+        double v = (double)c->in[i] / c->scale;
+        double q = copysign(floor(fabs(v) + (0.5 + GH_NN_TIE_BAND)), v) + c->zp;
         /* NaN stays NaN (as a float kernel would propagate it) */
         q = q < c->qmin ? c->qmin : q > c->qmax ? c->qmax : q;
         c->out[i] = (float)((q - c->zp) * c->scale);

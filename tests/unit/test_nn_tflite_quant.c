@@ -12,10 +12,26 @@
  * - export-size constants: a uniform [1, H, W, 1] "ones" whose box filter
  *   normalizes (White-box's guided filter) follows the actual size (6x5 and
  *   7x9 for a 4x4 file), a non-uniform one is refused naming the tensor.
- * Tolerance 1e-5 relative (float32 summation order). */
+ * Tolerance 1e-5 relative (float32 summation order).
+ *
+ * The four quantized generator files (../shared/models) against the goldens
+ * of the independent numpy reference tools/tflite-quant-reference
+ * (tests/data/tflite/README.md: inputs, channel order, output clipped to
+ * [-1, 1]) at 40x72 and, outside AddressSanitizer, 384x640; both sizes differ
+ * from the export sizes (256x256, 512x512), so every case also exercises the
+ * size generalization (White-box's "ones" regenerated). Tolerances:
+ * - identity: max abs error <= 2e-3 (plain float32 math, as the fp16 goldens);
+ * - grid: a value that lands within float32 noise of a rounding boundary flips
+ *   one grid step in one implementation and not the other, and the step
+ *   propagates through every later layer (measured: the first flips appear
+ *   at the second quantized layer), so max error is not a useful bound. Grid
+ *   mode must have mean abs error <= GRID_MEAN and be at least 3x closer to
+ *   the grid golden than the identity golden is (which fails if the grid
+ *   were not applied, or applied to the wrong tensors). */
 #include "check.h"
 
 #include <math.h>
+#include <png.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +39,19 @@
 #include "tflite_builder.h"
 
 #define TOL 1e-5
+#define GOLDEN_TOL 2e-3
+#define GRID_MEAN 0.03
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 enum { CONV = 3, DWCONV = 4, DEQUANT = 6, RELU = 19, DIV = 42, QUANT = 114 };
 
@@ -349,6 +378,155 @@ static void export_size_constant(int uniform)
     }
 }
 
+/* ---- the generator files against the reference's goldens ---- */
+
+/* Reads an RGB PNG as 8-bit (bits 8) or 16-bit (bits 16) samples. */
+static void *png_read(const char *path, int bits, int *w, int *h)
+{
+    png_image im;
+    memset(&im, 0, sizeof im);
+    im.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_file(&im, path))
+        return NULL;
+    im.format = bits == 16 ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_RGB;
+    void *buf = malloc(PNG_IMAGE_SIZE(im));
+    if (!buf || !png_image_finish_read(&im, NULL, buf, 0, NULL)) {
+        free(buf);
+        png_image_free(&im);
+        return NULL;
+    }
+    *w = (int)im.width;
+    *h = (int)im.height;
+    return buf;
+}
+
+struct gen {
+    const char *name, *file;
+    int bgr, uint8_in, has_grid;
+};
+
+static const struct gen GENS[] = {
+    {"animeganv2", "models/animeganv2_hayao_256x256_integer_quant.tflite", 0, 0, 1},
+    {"whitebox_int8", "models/whitebox_cartoon_gan_int8.tflite", 1, 0, 1},
+    {"whitebox_dr", "models/whitebox_cartoon_gan_dr.tflite", 1, 0, 0},
+    {"hayao_int8", "models/AnimeGANv3_Hayao_36_QUANTIZED_int8.tflite", 0, 1, 1},
+};
+
+/* The golden's samples as y in [-1, 1] (every stride-th row and column, RGB). */
+static double *golden(const char *name, const char *mode, int h, int w, int stride, size_t *n)
+{
+    char rel[160];
+    snprintf(rel, sizeof rel, "tests/data/tflite/q_%s_%s_%dx%d_s%d.png", name, mode, h, w, stride);
+    int gw, gh;
+    unsigned short *g = png_read(check_source_path(rel), 16, &gw, &gh);
+    int ew = (w + stride - 1) / stride, eh = (h + stride - 1) / stride;
+    CHECK_MSG(g && gw == ew && gh == eh, "cannot read %s", rel);
+    if (!g || gw != ew || gh != eh) {
+        free(g);
+        return NULL;
+    }
+    *n = (size_t)gw * gh * 3;
+    double *y = malloc(*n * sizeof *y);
+    for (size_t i = 0; i < *n; i++)
+        y[i] = g[i] / 32767.5 - 1.0;
+    free(g);
+    return y;
+}
+
+/* Our output at the golden's samples, clipped to [-1, 1], channels RGB. */
+static double *sample(const struct gen *G, const struct gh_nn_tensor *y, int h, int w, int stride, size_t n)
+{
+    double *o = malloc(n * sizeof *o);
+    const float *v = y->data;
+    size_t k = 0;
+    for (int i = 0; i < h; i += stride)
+        for (int j = 0; j < w; j += stride)
+            for (int c = 0; c < 3; c++) {
+                double t = v[((size_t)i * w + j) * 3 + (G->bgr ? 2 - c : c)];
+                o[k++] = t < -1 ? -1 : t > 1 ? 1 : t;
+            }
+    return o;
+}
+
+static void diff(const double *a, const double *b, size_t n, double *mx, double *mean)
+{
+    double m = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(a[i] - b[i]);
+        if (!(d <= m))
+            m = d;
+        s += d;
+    }
+    *mx = m;
+    *mean = s / (double)n;
+}
+
+static void golden_cases(const struct gen *G, int h, int w, int stride)
+{
+    char rel[160];
+    snprintf(rel, sizeof rel, "tests/data/tflite/%s_%dx%d.png", h == 40 ? "q_in" : "in", h, w);
+    int pw, ph;
+    unsigned char *u8 = png_read(check_source_path(rel), 8, &pw, &ph);
+    CHECK_MSG(u8 && pw == w && ph == h, "cannot read %s", rel);
+    if (!u8 || pw != w || ph != h) {
+        free(u8);
+        return;
+    }
+    size_t npx = (size_t)h * w;
+    float *x = malloc(npx * 3 * sizeof *x);
+    for (size_t p = 0; p < npx; p++)
+        for (int c = 0; c < 3; c++) {
+            unsigned char b = u8[p * 3 + (G->bgr ? 2 - c : c)];
+            /* the uint8 input takes the byte as q: (q - zp) * scale of its input tensor */
+            x[p * 3 + c] = G->uint8_in ? ((float)b - 127.0f) * 0.00784313772f : (float)b / 127.5f - 1.0f;
+        }
+    free(u8);
+    char path[4096];
+    snprintf(path, sizeof path, "%s", check_shared_path(G->file));
+    size_t n = 0;
+    double *gid = golden(G->name, "identity", h, w, stride, &n);
+    for (int g = 0; g < 1 + G->has_grid && gid; g++) {
+        /* no 384x640 grid golden for the 3.5 s hayao_int8 grid run */
+        if (g && h != 40 && !strcmp(G->name, "hayao_int8"))
+            continue;
+        size_t ng = n;
+        double *want = g ? golden(G->name, "grid", h, w, stride, &ng) : gid;
+        struct gh_nn_model *m = NULL;
+        struct gh_nn_load_options o = {.quant_grid = g};
+        enum gh_status st = gh_nn_load_file_opts(path, &o, &m);
+        CHECK_MSG(st == GH_OK, "%s: load: %s", G->name, gh_error_detail());
+        struct gh_nn_tensor in = {GH_NN_F32, 4, {1, h, w, 3}, x}, y;
+        gh_nn_set_threads(m, 2);
+        if (!st && want && ng == n && !(st = gh_nn_run(m, &in, &y))) {
+            CHECK(y.ndim == 4 && y.shape[1] == h && y.shape[2] == w && y.shape[3] == 3);
+            double *ours = sample(G, &y, h, w, stride, n), mx, mean;
+            diff(ours, want, n, &mx, &mean);
+            printf("%-13s %-8s %dx%d: max abs %.4f, mean abs %.5f", G->name, g ? "grid" : "identity", h, w, mx,
+                   mean);
+            if (!g) {
+                printf("\n");
+                CHECK_MSG(mx <= GOLDEN_TOL, "%s identity %dx%d: max abs error %g > %g", G->name, h, w, mx,
+                          GOLDEN_TOL);
+            } else {
+                double imx, imean;
+                diff(gid, want, n, &imx, &imean);
+                printf(" (reference identity vs grid: mean %.5f)\n", imean);
+                CHECK_MSG(mean <= GRID_MEAN && mean * 3 <= imean, "%s grid %dx%d: mean abs error %g (bound %g, "
+                          "identity-grid gap %g)", G->name, h, w, mean, GRID_MEAN, imean);
+            }
+            free(ours);
+            gh_nn_tensor_release(&y);
+        } else {
+            CHECK_MSG(0, "%s %dx%d: %s", G->name, h, w, gh_error_detail());
+        }
+        gh_nn_free(m);
+        if (g)
+            free(want);
+    }
+    free(gid);
+    free(x);
+}
+
 int main(void)
 {
     quantize_dequantize();
@@ -357,5 +535,10 @@ int main(void)
     hybrid_conv();
     export_size_constant(1);
     export_size_constant(0);
+    for (size_t i = 0; i < sizeof GENS / sizeof GENS[0]; i++) {
+        golden_cases(&GENS[i], 40, 72, 1);
+        if (!UNDER_ASAN)
+            golden_cases(&GENS[i], 384, 640, 3);
+    }
     return check_finish();
 }
