@@ -32,6 +32,25 @@
  * float16 weights: DEQUANTIZE of a constant is folded at load (FLOAT16
  * widened exactly to float32; INT8/UINT8 with scale/zero point dequantized).
  *
+ * Quantized models (semantics in include/ghiblify/nn.h "Quantized models"):
+ * every quantized constant (int8/uint8 weights, int32 biases) is dequantized
+ * by emit_const whether or not a DEQUANTIZE stands in front of it; QUANTIZE
+ * and DEQUANTIZE of activations are relabelings (no node); in grid mode
+ * (gh_nn_load_options.quant_grid) build() appends a ghiblify.FakeQuant node
+ * (src/nn/ops_quant.c) after every op whose output is a quantized int8/uint8
+ * activation, and after a quantized graph input. So identity mode gives the
+ * same node graph as the float model and keeps every load-time fusion; grid
+ * mode's rounding nodes sit between ops and block the fusions they separate.
+ * Quantization parameters are validated in read_tensors (scale finite and
+ * > 0, zero point in the type's range, per-channel axis and count matching
+ * the shape); only INT8/UINT8/INT32 tensors may be quantized (float tensors'
+ * parameters are ignored, as TFLite does).
+ *
+ * Export-size constants: a constant [1, tH, tW, C] holding one repeated value
+ * (White-box's guided-filter ones) becomes a run-time Resize of a 1x1
+ * constant to the input's H x W (regen_constants); a tensor whose shape keeps
+ * the export size and meets a size-dependent one is refused at load, named.
+ *
  * Translations into existing IR ops (kernels stay shared with ONNX; for the
  * Hayao model the result is node for node the graph of the converted ONNX
  * file): SQUARED_DIFFERENCE = Sub, Mul(d, d); RSQRT = Sqrt, Reciprocal (so the
@@ -46,7 +65,7 @@
  * half_pixel_centers = Resize nearest asymmetric+floor / align_corners+
  * round_prefer_ceil / tf_half_pixel_for_nn+floor.
  * Refused (GH_ERR_UNSUPPORTED, naming the operator): other builtins, custom
- * ops, quantized activations, several graph inputs or subgraphs, sparse
+ * ops, per-channel quantized activations, several graph inputs or subgraphs, sparse
  * tensors, STRIDED_SLICE of a size-dependent axis (other than the whole axis)
  * or with ellipsis/new-axis masks, MIRROR_PAD SYMMETRIC wider than 1 pixel,
  * resizes by more than 64x (a corrupt size; it would make runs allocate
