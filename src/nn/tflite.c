@@ -63,7 +63,9 @@
  * Clip against a uniform constant, else b + Relu(a - b) / a - Relu(a - b)
  * (equal up to rounding); RESIZE_NEAREST_NEIGHBOR legacy / align_corners /
  * half_pixel_centers = Resize nearest asymmetric+floor / align_corners+
- * round_prefer_ceil / tf_half_pixel_for_nn+floor.
+ * round_prefer_ceil / tf_half_pixel_for_nn+floor; TRANSPOSE_CONV =
+ * ConvTranspose (SAME = SAME_UPPER, output = input * stride: its
+ * output_shape input is the export size's and is not used).
  * Refused (GH_ERR_UNSUPPORTED, naming the operator): other builtins, custom
  * ops, per-channel quantized activations, several graph inputs or subgraphs, sparse
  * tensors, STRIDED_SLICE of a size-dependent axis (other than the whole axis)

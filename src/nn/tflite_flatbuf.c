@@ -194,6 +194,7 @@ const char *gh_tfl_op_name(int code)
     case OP_SQUARED_DIFFERENCE: return "SQUARED_DIFFERENCE";
     case OP_MIRROR_PAD: return "MIRROR_PAD";
     case OP_QUANTIZE: return "QUANTIZE";
+    case OP_TRANSPOSE_CONV: return "TRANSPOSE_CONV";
     default: return NULL;
     }
 }
@@ -225,6 +226,7 @@ static int op_options_tag(int code)
     case OP_SQUARED_DIFFERENCE: return 76;
     case OP_MIRROR_PAD: return 77;
     case OP_QUANTIZE: return 89;
+    case OP_TRANSPOSE_CONV: return 49;
     default: return 0;
     }
 }

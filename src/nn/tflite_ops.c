@@ -338,6 +338,39 @@ enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
         gh_tfl_set_val(c, o, y, cf);
         return GH_OK;
     }
+    case OP_TRANSPOSE_CONV: {
+        /* ConvTranspose with weights [I, O, kh, kw]; SAME = SAME_UPPER, whose
+         * crop of floor(total / 2) before is TFLite's padding offset */
+        int pad;
+        int32_t sw, sh;
+        gh_tfl_opt_i8(op, 0, &pad);
+        gh_tfl_opt_i32(op, 1, 0, &sw);
+        gh_tfl_opt_i32(op, 2, 0, &sh);
+        if ((st = gh_tfl_opt_i8(op, 3, &act)))
+            return st;
+        const struct tfl_tensor *W = &c->t[op->in[1]];
+        if (!gh_tfl_is_const(c, op->in[1]) || W->val)
+            return gh_tfl_shape_err(c, "filter must be a constant");
+        char *wn, *bn = NULL;
+        uint8_t wl[4] = {3, 0, 1, 2}; /* OHWI -> IOHW */
+        if ((st = gh_tfl_get(c, op->in[2], cf, &xin, NULL)) || (st = gh_tfl_emit_const(c, op->in[1], wl, 4, 0, &wn)))
+            return st;
+        if (op->n_in > 3 && op->in[3] >= 0) {
+            if (!gh_tfl_is_const(c, op->in[3]) || c->t[op->in[3]].val || gh_tfl_rank_of(c, op->in[3]) != 1)
+                return gh_tfl_shape_err(c, "bias must be a constant vector");
+            if ((st = gh_tfl_emit_const(c, op->in[3], id, 1, 0, &bn)))
+                return st;
+        }
+        int64_t ks[2] = {W->shape[1], W->shape[2]}, strides[2] = {sh, sw}, zeros[4] = {0, 0, 0, 0};
+        struct attr_spec at[4] = {A_INTS("kernel_shape", 2, ks), A_INTS("strides", 2, strides),
+                                  pad == 0 ? A_STR("auto_pad", "SAME_UPPER") : A_INTS("pads", 4, zeros)};
+        const char *ins[3] = {xin, wn, bn};
+        if ((st = gh_tfl_add_node(c, GH_NN_OP_CONV_TRANSPOSE, bn ? 3 : 2, ins, 3, at, &y)) ||
+            (st = activation(c, act, y, &y)))
+            return st;
+        gh_tfl_set_val(c, o, y, cf);
+        return GH_OK;
+    }
     case OP_MEAN: case OP_SUM: {
         if ((st = gh_tfl_get(c, x, NULL, &xin, lay)))
             return st;

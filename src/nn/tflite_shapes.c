@@ -463,6 +463,7 @@ enum gh_status gh_tfl_infer(struct conv *c, const struct tfl_op_rec *op)
     case OP_TRANSPOSE: case OP_RESIZE_BILINEAR: case OP_RESIZE_NEAREST: case OP_CONV_2D:
     case OP_DEPTHWISE_CONV_2D: nmin = 2; break;
     case OP_STRIDED_SLICE: nmin = 4; break;
+    case OP_TRANSPOSE_CONV: nmin = 3; break;
     default: break;
     }
     if (!need_in(op, nmin))
@@ -538,6 +539,33 @@ enum gh_status gh_tfl_infer(struct conv *c, const struct tfl_op_rec *op)
             out[3] = X->dims[3];
         else
             out[3] = gh_tfl_const_dim(op->code == OP_CONV_2D ? W->shape[0] : W->shape[3]);
+        r = 4;
+        break;
+    }
+    case OP_TRANSPOSE_CONV: {
+        /* inputs: output_shape (fixed by the export size: not used, the
+         * output follows the input), filter [O, kh, kw, I], input, bias */
+        const struct tfl_tensor *W = &c->t[op->in[1]], *I = &c->t[op->in[2]];
+        int pi;
+        int32_t sw, sh;
+        if ((st = gh_tfl_opt_i8(op, 0, &pi)) || (st = gh_tfl_opt_i32(op, 1, 0, &sw)) ||
+            (st = gh_tfl_opt_i32(op, 2, 0, &sh)))
+            return st;
+        if (I->ndim != 4 || W->ndim != 4 || W->shape[3] != I->shape[3] || W->shape[0] < 1)
+            return gh_tfl_shape_err(c, "filter [O, kh, kw, I] does not fit the rank-4 input");
+        if (sw < 1 || sh < 1 || sw > 64 || sh > 64 || (pi != 0 && pi != 1))
+            return gh_tfl_shape_err(c, "bad stride or padding");
+        int32_t ks[2] = {(int32_t)W->shape[1], (int32_t)W->shape[2]}, ss[2] = {sh, sw};
+        for (int a = 0; a < 2; a++) {
+            /* SAME: in * s (TFLite's output_shape for SAME), VALID: (in - 1) * s + k */
+            if (ks[a] < 1 || ks[a] > 4096 || (pi == 0 && ks[a] < ss[a]))
+                return gh_tfl_shape_err(c, "filter smaller than the stride");
+            if ((st = dim_affine(c, &I->dims[1 + a], gh_tfl_qi(ss[a]), gh_tfl_qi(pi == 0 ? 0 : ks[a] - ss[a]),
+                                 &out[1 + a])))
+                return st;
+        }
+        out[0] = I->dims[0];
+        out[3] = gh_tfl_const_dim(W->shape[0]);
         r = 4;
         break;
     }
