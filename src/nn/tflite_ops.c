@@ -105,6 +105,35 @@ static int same_dims(const struct conv *c, int a, int b)
     return 1;
 }
 
+/* IR bias of a convolution: an int32 bias without quantization parameters
+ * of an int8 convolution is b = q * input_scale * weight_scale[c] (TFLite's
+ * definition; files normally store that scale on the bias itself). */
+static enum gh_status bias_const(struct conv *c, int bi, int xi, int wi, int wch_axis, char **name)
+{
+    const struct tfl_tensor *B = &c->t[bi], *X = &c->t[xi], *W = gh_tfl_const_of(c, wi, NULL);
+    uint8_t id[1] = {0};
+    if (B->type != TFL_INT32 || B->quant || !B->data)
+        return gh_tfl_emit_const(c, bi, id, 1, 0, name);
+    if (!X->quant || X->q_n != 1 || !W || !W->quant)
+        return gh_tfl_shape_err(c, "int32 bias of a convolution whose input and filter are not quantized");
+    int64_t n = B->shape[0];
+    if (W->q_n > 1 && (W->q_axis != wch_axis || (int64_t)W->q_n != n))
+        return gh_tfl_shape_err(c, "filter scales do not match the bias's %lld channels", (long long)n);
+    float *d = malloc((size_t)n * sizeof *d + 4);
+    if (!d)
+        return gh_tfl_nomem();
+    uint32_t u = rd_u32(c->fb.d + X->q_scale);
+    float sx, sw;
+    memcpy(&sx, &u, 4);
+    for (int64_t k = 0; k < n; k++) {
+        u = rd_u32(c->fb.d + W->q_scale + 4 * (size_t)(W->q_n > 1 ? k : 0));
+        memcpy(&sw, &u, 4);
+        d[k] = (float)((double)(int32_t)rd_u32(B->data + 4 * (size_t)k) * sx * sw);
+    }
+    int64_t shape[1] = {n};
+    return gh_tfl_add_const(c, GH_NN_F32, 1, shape, d, name);
+}
+
 enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
 {
     enum gh_status st;
@@ -257,7 +286,7 @@ enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
         if (!pool && op->n_in > 2 && op->in[2] >= 0) {
             if (!gh_tfl_is_const(c, op->in[2]) || c->t[op->in[2]].val || gh_tfl_rank_of(c, op->in[2]) != 1)
                 return gh_tfl_shape_err(c, "bias must be a constant vector");
-            if ((st = gh_tfl_emit_const(c, op->in[2], id, 1, 0, &bn)))
+            if ((st = bias_const(c, op->in[2], x, op->in[1], dw ? 3 : 0, &bn)))
                 return st;
         }
         int64_t ks[2] = {kh, kw}, strides[2] = {sh, sw}, dil[2] = {dlh, dlw}, pads[4] = {0, 0, 0, 0};
@@ -358,7 +387,7 @@ enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
         if (op->n_in > 3 && op->in[3] >= 0) {
             if (!gh_tfl_is_const(c, op->in[3]) || c->t[op->in[3]].val || gh_tfl_rank_of(c, op->in[3]) != 1)
                 return gh_tfl_shape_err(c, "bias must be a constant vector");
-            if ((st = gh_tfl_emit_const(c, op->in[3], id, 1, 0, &bn)))
+            if ((st = bias_const(c, op->in[3], op->in[2], op->in[1], 0, &bn)))
                 return st;
         }
         int64_t ks[2] = {W->shape[1], W->shape[2]}, strides[2] = {sh, sw}, zeros[4] = {0, 0, 0, 0};

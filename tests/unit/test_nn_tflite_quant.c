@@ -7,7 +7,8 @@
  * - a UINT8 graph input and output: real values (q - zp) * scale in, on the
  *   uint8 grid in grid mode, clipped to [0, 255];
  * - CONV_2D with int8 per-channel weights and int32 biases read directly by
- *   the op (no DEQUANTIZE), and DEPTHWISE_CONV_2D with per-channel weights on
+ *   the op (no DEQUANTIZE; the bias with its own scale or without, then
+ *   input_scale * weight_scale), and DEPTHWISE_CONV_2D with per-channel weights on
  *   axis 3, dequantized at load; a dynamic-range (hybrid) float conv;
  * - export-size constants: a uniform [1, H, W, 1] "ones" whose box filter
  *   normalizes (White-box's guided filter) follows the actual size (6x5 and
@@ -56,10 +57,12 @@
 
 enum { CONV = 3, DWCONV = 4, DEQUANT = 6, RELU = 19, DIV = 42, QUANT = 114 };
 
-/* TFLite's affine quantization round trip: round half away from zero. */
+/* The affine quantization round trip of nn.h: round half away from zero,
+ * values within 1/1024 step below a half counting as the half. */
 static float grid(float x, float scale, int zp, int lo, int hi)
 {
-    double q = round((double)x / scale) + zp;
+    double v = (double)x / scale;
+    double q = copysign(floor(fabs(v) + 0.5 + 1.0 / 1024), v) + zp;
     q = q < lo ? lo : q > hi ? hi : q;
     return (float)((q - zp) * scale);
 }
@@ -124,10 +127,12 @@ static void quantize_dequantize(void)
     m.n_in = m.n_out = 1;
     m.in[0] = x;
     m.out[0] = y;
-    /* 0.75 / 0.5 = 1.5 and -0.75 / 0.5 = -1.5 are ties (away from zero: 2, -2);
+    /* 0.75 / 0.5 = 1.5 and -0.75 / 0.5 = -1.5 are ties (away from zero: 2, -2),
+     * 1.749 / 0.5 = 3.498 is 0.002 below the half: 3 (q 2, 1.5), 1.74975 / 0.5 =
+     * 3.4995 lies within 1/1024 below it, in the tie band: 4 (q 3, 2.0);
      * q = -70 / 0.5 - 1 = -141 and 64.1 / 0.5 - 1 = 127.2 leave the int8 range. */
-    const float xs[8] = {0.2f, 0.26f, 0.75f, -0.75f, -70.0f, 64.1f, 63.9f, -1.2f};
-    const float want_grid[8] = {0.0f, 0.5f, 1.0f, -1.0f, -63.5f, 64.0f, 64.0f, -1.0f};
+    const float xs[8] = {0.2f, 0.26f, 0.75f, -0.75f, -70.0f, 64.1f, 1.749f, 1.74975f};
+    const float want_grid[8] = {0.0f, 0.5f, 1.0f, -1.0f, -63.5f, 64.0f, 1.5f, 2.0f};
     struct gh_nn_tensor yt;
     float *got = run(&m, 0, xs, 2, 4, 1, &yt, "QUANTIZE identity");
     if (got) {
@@ -194,8 +199,9 @@ static void uint8_io(void)
 /* input -> QUANTIZE (scale 0.1) -> CONV_2D 1x1 (int8 weights per output
  * channel, int32 bias of scale 0.1 * w_scale) -> int8 (scale 0.05) ->
  * DEPTHWISE_CONV_2D 1x1 (int8 weights per channel on axis 3, no bias) ->
- * int8 (scale 0.04, zp 5) -> DEQUANTIZE -> output */
-static void int8_convs(void)
+ * int8 (scale 0.04, zp 5) -> DEQUANTIZE -> output. Without bias_params the
+ * bias carries no scale of its own: 0.1 * w_scale[c] by TFLite's definition. */
+static void int8_convs(int bias_params)
 {
     static const float SX[1] = {0.1f}, SW[2] = {0.5f, 0.25f}, SB[2] = {0.05f, 0.025f}, SY[1] = {0.05f},
                        SD[2] = {0.125f, 2.0f}, SZ[1] = {0.04f};
@@ -212,7 +218,8 @@ static void int8_convs(void)
     int w = tb_tensor(&m, TB_I8, 4, sw, WQ, sizeof WQ);
     quant(&m, w, 2, SW, Z0, 0);
     int b = tb_tensor(&m, TB_I32, 1, sb, BQ, sizeof BQ);
-    quant(&m, b, 2, SB, Z0, 0);
+    if (bias_params)
+        quant(&m, b, 2, SB, Z0, 0);
     int yq = tb_tensor(&m, TB_I8, 4, sx, NULL, 0);
     quant(&m, yq, 1, SY, Z0, 0);
     int dw = tb_tensor(&m, TB_I8, 4, sd, DQ, sizeof DQ);
@@ -537,7 +544,8 @@ int main(void)
 {
     quantize_dequantize();
     uint8_io();
-    int8_convs();
+    int8_convs(1);
+    int8_convs(0);
     hybrid_conv();
     export_size_constant(1);
     export_size_constant(0);
