@@ -25,11 +25,13 @@
  * - identity: max abs error <= 2e-3 (plain float32 math, as the fp16 goldens);
  * - grid: a value that lands within float32 noise of a rounding boundary flips
  *   one grid step in one implementation and not the other, and the step
- *   propagates through every later layer (measured: the first flips appear
- *   at the second quantized layer), so max error is not a useful bound. Grid
- *   mode must have mean abs error <= GRID_MEAN and be at least 3x closer to
- *   the grid golden than the identity golden is (which fails if the grid
- *   were not applied, or applied to the wrong tensors). */
+ *   propagates through every later layer (the reference measured this by
+ *   jittering values by 1e-6 relative before each rounding: max 0.08-0.2, mean
+ *   0.002-0.025 at 40x72; tests/data/tflite/README.md). Grid mode must have
+ *   mean abs error <= 0.03 and max <= 0.3 (the README's bounds), and be
+ *   closer on average to the grid golden than to the identity golden (which
+ *   fails if the grid were not applied). The int8 Hayao matches its grid
+ *   golden exactly at 40x72 (its flips need larger sizes). */
 #include "check.h"
 
 #include <math.h>
@@ -43,6 +45,7 @@
 #define TOL 1e-5
 #define GOLDEN_TOL 2e-3
 #define GRID_MEAN 0.03
+#define GRID_MAX 0.3
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -521,11 +524,14 @@ static void golden_cases(const struct gen *G, int h, int w, int stride, int mode
                 CHECK_MSG(mx <= GOLDEN_TOL, "%s identity %dx%d: max abs error %g > %g", G->name, h, w, mx,
                           GOLDEN_TOL);
             } else {
-                double imx, imean;
+                double imx, imean, omx, omean;
                 diff(gid, want, n, &imx, &imean);
-                printf(" (reference identity vs grid: mean %.5f)\n", imean);
-                CHECK_MSG(mean <= GRID_MEAN && mean * 3 <= imean, "%s grid %dx%d: mean abs error %g (bound %g, "
-                          "identity-grid gap %g)", G->name, h, w, mean, GRID_MEAN, imean);
+                diff(ours, gid, n, &omx, &omean);
+                printf(" (reference identity vs grid: mean %.5f; ours vs identity golden: mean %.5f)\n", imean,
+                       omean);
+                CHECK_MSG(mean <= GRID_MEAN && mx <= GRID_MAX && mean < omean, "%s grid %dx%d: mean abs error %g "
+                          "(bound %g), max %g (bound %g), vs the identity golden %g", G->name, h, w, mean, GRID_MEAN,
+                          mx, GRID_MAX, omean);
             }
             free(ours);
             gh_nn_tensor_release(&y);
