@@ -27,6 +27,43 @@
  * shapes do not broadcast). The model bytes are not referenced after loading,
  * so an embedded or mapped model can be loaded from read-only memory.
  *
+ * Quantized models (TFLite int8/uint8, full-integer or dynamic-range) run in
+ * float32 on the same kernels as float models; there is no integer kernel
+ * path. Weights are dequantized once at load: an int8/uint8 constant is
+ * w = (q - zero_point) * scale, per tensor or per channel (the file's
+ * quantized_dimension), an int32 bias b = q * its scale (input_scale *
+ * weight_scale[c] in valid files), whether an int8 op reads it directly or a
+ * DEQUANTIZE (float16, hybrid files) stands in front of it. Activations of
+ * int8/uint8 type are held as float32 real values, and what QUANTIZE /
+ * DEQUANTIZE of an activation do is chosen at load (gh_nn_load_options):
+ * - identity (the default): nothing; every activation is plain float, and
+ *   the model computes what its float original would with the quantized
+ *   weights. The default because the files' calibrated grids clip (the
+ *   AnimeGANv2 file's clip inputs above about 230/255 and cap its output at
+ *   216/255: dull highlights) and add rounding noise, neither of which we
+ *   want in a picture;
+ * - grid: every quantized activation tensor (an int8 op's output as well as
+ *   an explicit QUANTIZE, and a quantized graph input) is rounded to its grid
+ *   and clipped to the type's range, (clamp(round(x / scale) + zp, qmin, qmax)
+ *   - zp) * scale, round half away from zero with a 1/1024-step tie band
+ *   (exact halves, common on the grid, are not decided by float noise). This
+ *   emulates the integer model (to compare with it, or where a model was
+ *   trained for it), but results are sensitive: a value within float noise of
+ *   a rounding boundary flips one step and the step propagates, so two float
+ *   implementations agree only statistically (tests/unit/test_nn_tflite_quant.c).
+ *   The int8 AnimeGANv3 Hayao's attention SOFTMAX underflows its 1/256 grid at
+ *   sizes above about 64x64 and the model gives NaN in grid mode, as the
+ *   numpy reference does; use identity for pictures.
+ * A model whose input is UINT8 or INT8 (the int8 AnimeGANv3 Hayao) takes a
+ * float32 input holding the real values (q - zero_point) * scale, i.e. the
+ * same [-1, 1] contract as its float16 twin (grid mode rounds it to the input
+ * grid), and a quantized output is returned as float32 real values
+ * (dequantized). A constant whose shape was fixed by the export size, e.g.
+ * White-box's guided-filter "ones" [1, 512, 512, 1] whose box filter is the
+ * normalizer N, is regenerated for the actual size when it holds one repeated
+ * value; any other export-size tensor that meets the size-dependent graph is
+ * refused at load (GH_ERR_UNSUPPORTED naming it).
+ *
  * Flat inputs: normalizations computed by the graph as (x - mean) / sqrt(var + eps)
  * with eps = 0 (the Hayao model stores eps = 0 after float16 underflow) divide
  * 0 by 0 on a uniform image (NaN in ONNX Runtime and TFLite). ghiblify
@@ -98,6 +135,22 @@ enum gh_status gh_nn_load_file(const char *path, struct gh_nn_model **out);
 /* Loads a model from size bytes at data (copied as needed; data may be freed
  * after the call). */
 enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_model **out);
+
+/* How a model is loaded (see "Quantized models" above). Zero-initialize it
+ * for the defaults, which gh_nn_load_file / gh_nn_load_memory use. */
+struct gh_nn_load_options {
+    /* Quantized (int8/uint8) TFLite activations: 0 (default) identity, the
+     * activations are plain float32 real values; 1 grid, every quantized
+     * activation tensor (and a quantized graph input) is rounded and clipped
+     * to its int grid, emulating the integer model. No effect on float models. */
+    int quant_grid;
+};
+
+/* gh_nn_load_file / gh_nn_load_memory with options (NULL: the defaults). */
+enum gh_status gh_nn_load_file_opts(const char *path, const struct gh_nn_load_options *opts,
+                                    struct gh_nn_model **out);
+enum gh_status gh_nn_load_memory_opts(const void *data, size_t size, const struct gh_nn_load_options *opts,
+                                      struct gh_nn_model **out);
 
 /* Frees a model and its arena (NULL is fine). */
 void gh_nn_free(struct gh_nn_model *model);

@@ -47,6 +47,8 @@ const struct gh_nn_op_info gh_nn_ops[] = {
                          "mode coordinate_transformation_mode nearest_mode cubic_coeff_a exclude_outside "
                          "extrapolation_value"},
     [GH_NN_OP_CHANNEL_NORM] = {"ghiblify.ChannelNorm", gh_nn_k_channel_norm, gh_nn_c_internal, 4, 6, 1, 1, "alpha"},
+    [GH_NN_OP_FAKE_QUANT] = {"ghiblify.FakeQuant", gh_nn_k_fake_quant, gh_nn_c_fake_quant, 1, 1, 1, 1,
+                             "scale zero_point qmin qmax"},
 };
 
 /* Every op has a row: a new enum value without a table entry fails to build. */
