@@ -256,6 +256,8 @@ struct gh_nn_builtin {
     /* 1: quantized activations rounded to their int8 grid, as the int8 model
      *    computes (see the TFLite loader); 0: held as float (identity). */
     int quant_grid;
+    /* Working long side the model looks best at when --size is not given (0: the default). */
+    int working_size;
     /* Bytes of the embedded file, NULL if this build left it out. */
     const unsigned char *data;
     size_t size;

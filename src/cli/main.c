@@ -434,6 +434,7 @@ int main(int argc, char **argv)
     int c;
     long v;
     opterr = 0;
+    int size_given = 0;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         int id = -1;
         for (int i = 0; i < OPT_COUNT; i++)
@@ -445,6 +446,7 @@ int main(int argc, char **argv)
                 rc = usage_error("--%s: %s", pr->flag, gh_error_detail());
                 goto out;
             }
+            size_given |= strcmp(pr->stage->name, "resize") == 0 && strcmp(pr->param->name, "size") == 0;
             continue;
         }
         switch (id) {
@@ -718,6 +720,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "ghiblify: %s: directory is not writable: %s\n", dirs[i], strerror(errno));
             goto out;
         }
+    }
+    /* A built-in generator that looks best at another working size gets it,
+     * unless --size says otherwise. */
+    const struct gh_nn_builtin *chosen =
+        config.model_path ? gh_cli_builtin_model(config.model_path) : gh_nn_builtin_at(0);
+    if (chosen && chosen->working_size > 0 && !size_given) {
+        char text[16];
+        snprintf(text, sizeof text, "%d", chosen->working_size);
+        gh_pipeline_set(&config.pipeline, "resize", "size", text);
     }
     for (int i = optind; i < argc; i++) {
         if (gh_cli_expand(&items, argv[i], &config) != GH_OK) {
