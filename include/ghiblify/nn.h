@@ -75,7 +75,9 @@
  * Pad feeding a Conv is folded into it and TF's moments() variance pattern
  * (Sub, Mul, ReduceMean) into one pass, and AnimeGANv3's whole LADE
  * normalization ((x - mean) / sqrt(var + eps) * sqrt(var1 + eps1) + mean1,
- * LeakyRelu; 17 ops) becomes one internal ChannelNorm op. Setting the
+ * LeakyRelu; 17 ops) becomes one internal ChannelNorm op, also in the NHWC
+ * form tf2onnx exported for the Shinkai model (Transposes, Reshaped
+ * statistics, GlobalAveragePool means; 21 ops). Setting the
  * environment variable GH_NN_NO_FUSE before loading turns every load-time
  * rewrite off (for comparisons). */
 #ifndef GHIBLIFY_NN_H

@@ -189,6 +189,21 @@ static void check_shinkai_contract(struct gh_nn_model *m)
     free(data);
 }
 
+/* fuse.c's NHWC form of the LADE normalization (tf2onnx's Transposes and
+ * Reshaped statistics around GlobalAveragePool moments) fires on all 13
+ * blocks, each with its 1x1 conv folded; the goldens above ran fused. */
+static void check_shinkai_fused(struct gh_nn_model *m)
+{
+    int norms = 0, with_conv = 0, transposes = 0;
+    for (int i = 0; i < m->n_nodes; i++) {
+        norms += m->nodes[i].op == GH_NN_OP_CHANNEL_NORM;
+        with_conv += m->nodes[i].op == GH_NN_OP_CHANNEL_NORM && m->nodes[i].n_in == 6;
+        transposes += m->nodes[i].op == GH_NN_OP_TRANSPOSE;
+    }
+    CHECK_MSG(norms == 13 && with_conv == 13, "Shinkai: %d ChannelNorms, %d with their conv", norms, with_conv);
+    CHECK_MSG(transposes <= 8, "Shinkai: %d Transposes left (26 belong to the normalizations)", transposes);
+}
+
 int main(void)
 {
     struct gh_nn_model *hayao = load("AnimeGANv3_Hayao_36");
@@ -211,6 +226,7 @@ int main(void)
         check_golden(shinkai, "AnimeGANv3_Shinkai_37_fp16", 256, 256);
         check_golden(shinkai, "AnimeGANv3_Shinkai_37_fp16", 192, 320);
         check_shinkai_contract(shinkai);
+        check_shinkai_fused(shinkai);
         check_flat(shinkai);
         check_odd_size(shinkai);
         gh_nn_free(shinkai);
