@@ -19,6 +19,7 @@
  *    tf2onnx's NHWC form (AnimeGANv3 Shinkai, opset 9): x - m transposed to
  *    NHWC, divided and multiplied by the statistics Reshaped to [-1,1,1,C],
  *    transposed back before + m1; the same ChannelNorm (fuse_norm_nhwc).
+ * 2. A Pad with all-zero pads is dropped (its readers read its input).
  * (Pad -> Conv and the remaining moments() patterns are folded afterwards by
  * graph.c, marking nodes dead in place.) */
 #include "nn/nn_internal.h"
@@ -426,6 +427,36 @@ static enum gh_status fuse_norm_nhwc(struct fuse_ctx *f, int top)
     return emit_norm(f, top, list, n, x, x1, eps, eps1);
 }
 
+/* A Pad whose constant pads are all zero copies its input: its readers read
+ * the input instead (tf2onnx keeps TF's zero-width MirrorPads before every
+ * 1x1 conv, 16 in the Shinkai model). */
+static void drop_zero_pads(struct fuse_ctx *f)
+{
+    struct gh_nn_model *m = f->m;
+    for (int i = 0; i < m->n_nodes; i++) {
+        struct gh_nn_node *n = &m->nodes[i];
+        if (n->op != GH_NN_OP_PAD || n->n_in < 2 || n->in[0] < 0 || n->in[1] < 0 || n->n_out != 1)
+            continue;
+        const struct gh_nn_value *pv = &m->values[n->in[1]];
+        if (pv->kind != GH_NN_VALUE_CONST || pv->t.dtype != GH_NN_I64)
+            continue;
+        size_t cnt = gh_nn_tensor_count(&pv->t), z = 0;
+        while (z < cnt && ((const int64_t *)pv->t.data)[z] == 0)
+            z++;
+        int out = n->out[0], is_output = 0;
+        for (int k = 0; k < m->n_outputs; k++)
+            is_output |= m->outputs[k] == out;
+        if (cnt == 0 || z != cnt || is_output)
+            continue;
+        for (int j = i + 1; j < m->n_nodes; j++)
+            for (int k = 0; k < m->nodes[j].n_in; k++)
+                if (m->nodes[j].in[k] == out)
+                    m->nodes[j].in[k] = n->in[0];
+        free_node(n);
+        f->dead[i] = 1;
+    }
+}
+
 enum gh_status gh_nn_fuse(struct gh_nn_model *m)
 {
     enum gh_status st = GH_OK;
@@ -439,9 +470,12 @@ enum gh_status gh_nn_fuse(struct gh_nn_model *m)
         st = gh_error(GH_ERR_NOMEM, "model: out of memory");
         goto out;
     }
+    drop_zero_pads(&f);
     for (int v = 0; v < m->n_values; v++)
         f.producer[v] = -1;
     for (int i = 0; i < m->n_nodes; i++) {
+        if (f.dead[i])
+            continue;
         for (int k = 0; k < m->nodes[i].n_out; k++)
             f.producer[m->nodes[i].out[k]] = i;
         for (int k = 0; k < m->nodes[i].n_in; k++)
