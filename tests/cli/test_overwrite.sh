@@ -10,7 +10,7 @@ run 0 small.png
 err_has "0 done, 1 skipped, 0 failed"
 check "existing output untouched by default" grep -q "old result" small_ghibli.png
 run 0 -v small.png
-err_has "small.png: small_ghibli.png exists, skipped"
+err_has "small.png: small_ghibli.png existed at the start of this run, skipped"
 
 run 0 --skip-existing small.png
 err_has "0 done, 1 skipped, 0 failed"
