@@ -472,6 +472,22 @@ static void test_legacy_forms(void)
                   ((float *)y.data)[i], up_linear[i]);
     gh_nn_tensor_release(&y);
 
+    /* Upsample-9 nearest, non-integer scales: ONNX Runtime takes the source
+     * index floor(x_out / scale) (rounding would differ at rows 2 and 4). */
+    static const float up_nearest[25] = {1, 1, 2, 2, 4, 1, 1, 2, 2, 4, 1, 1, 2, 2, 4, 3, 3, 5, 5, 9, 3, 3, 5, 5, 9};
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_str(&at[0], "mode", "nearest");
+    node_n(&g, "Upsample", 2, (const char *[]){"x", "s"}, "y", 1, at);
+    initializer(&g, "s", 1, sd, (const float[]){1, 1, 2.5f, 1.7f}, 4);
+    m = graph_model(&g, 9, 4, d23);
+    y = run_model(&m, &x, "Upsample-9 nearest");
+    CHECK(y.data && y.ndim == 4 && y.shape[2] == 5 && y.shape[3] == 5);
+    for (int i = 0; y.data && i < 25; i++)
+        CHECK_MSG(((float *)y.data)[i] == up_nearest[i], "Upsample nearest [%d] = %g, want %g", i,
+                  ((float *)y.data)[i], up_nearest[i]);
+    gh_nn_tensor_release(&y);
+
     /* Upsample-7: scales as an attribute; nearest takes floor(x_out / scale). */
     g = (struct buf){0};
     at[0] = (struct buf){0};
