@@ -9,6 +9,26 @@
  *
  * Values are float32 or int64 (every other ONNX integer/bool type is widened
  * to int64, float16/bfloat16/double narrowed or widened to float32 at load).
+ * A graph input or output declared float16 (or double) is a float32 tensor for
+ * callers (gh_nn_input_info reports GH_NN_F32; pass and receive float32).
+ *
+ * Float16 models: an ONNX model whose weights are stored as float16 (e.g.
+ * AnimeGANv3 Shinkai: float16 weights, input and output, Cast nodes around its
+ * Upsamples) runs as its float32 conversion (tools/make-onnx-fp32): no value
+ * is rounded to float16 anywhere, and its Casts to FLOAT16 are Casts to FLOAT.
+ * Rounding only where the exporter put a Cast (3 tensors of hundreds) would
+ * emulate neither float16 nor float32 execution: on the Shinkai model it moves
+ * the output 2.7e-4 from ONNX Runtime's float32 run, against 4.4e-6 without.
+ * In any other model Cast to FLOAT16 rounds to the nearest float16 (ties to
+ * even), as ONNX specifies (the conformance tests check it).
+ *
+ * Older opsets: Pad before opset 11 (pads, value), Slice before 10 (starts,
+ * ends, axes) and Upsample 7-8 (scales) keep operands as attributes; the ONNX
+ * loader rewrites them to the newer input form. Upsample (opset 7-10,
+ * "nearest" or "linear") runs on the Resize kernel with ONNX Runtime's
+ * mapping: output size floor(input * scale), source coordinate x_out / scale
+ * (asymmetric), nearest = floor of it, linear = blend of its two neighbours
+ * clamped at the edge; scales below 1 are refused, as the spec asks.
  *
  * Loaders are hostile-input safe: every length and offset is bounds-checked and
  * every size validated before allocating; anything unsupported (op, attribute,
@@ -24,7 +44,8 @@
  * grid, constant-size resizes keep their scale factor). The Hayao model runs at
  * any H, W that are multiples of 8 (>= 16 to match the reference); sizes that
  * are not fail in gh_nn_run with an error naming the node (a residual Add whose
- * shapes do not broadcast). The model bytes are not referenced after loading,
+ * shapes do not broadcast). The same holds for the Shinkai ONNX model
+ * (multiple of 8, at least 16 so its reflect pads fit at 1/8 scale). The model bytes are not referenced after loading,
  * so an embedded or mapped model can be loaded from read-only memory.
  *
  * Quantized models (TFLite int8/uint8, full-integer or dynamic-range) run in
@@ -91,7 +112,9 @@
  * Pad feeding a Conv is folded into it and TF's moments() variance pattern
  * (Sub, Mul, ReduceMean) into one pass, and AnimeGANv3's whole LADE
  * normalization ((x - mean) / sqrt(var + eps) * sqrt(var1 + eps1) + mean1,
- * LeakyRelu; 17 ops) becomes one internal ChannelNorm op. Setting the
+ * LeakyRelu; 17 ops) becomes one internal ChannelNorm op, also in the NHWC
+ * form tf2onnx exported for the Shinkai model (Transposes, Reshaped
+ * statistics, GlobalAveragePool means; 21 ops). Setting the
  * environment variable GH_NN_NO_FUSE before loading turns every load-time
  * rewrite off (for comparisons). */
 #ifndef GHIBLIFY_NN_H

@@ -65,6 +65,7 @@ enum gh_nn_op {
     GH_NN_OP_CONSTANT,
     GH_NN_OP_CONSTANT_OF_SHAPE,
     GH_NN_OP_RESIZE,
+    GH_NN_OP_UPSAMPLE,
     /* Internal ops made by graph rewrites (fuse.c), never loaded from a file. */
     GH_NN_OP_CHANNEL_NORM,
     /* Made by the TFLite loader in grid mode (ops_quant.c). */
