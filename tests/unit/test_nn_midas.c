@@ -125,12 +125,13 @@ static struct gh_image *ramp(int w, int h)
 
 static void test_depth_contract(void)
 {
-    struct gh_nn_model *probe = NULL, *gray = NULL, *midas = NULL;
+    struct gh_nn_model *probe = NULL, *gray = NULL, *fixed = NULL, *midas = NULL;
     struct gh_image *im = NULL, *d = NULL;
     CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/depth_probe.onnx"), &probe));
     CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/depth_probe_gray.onnx"), &gray));
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/depth_probe_fixed.onnx"), &fixed));
     CHECK_OK(gh_nn_load_file(check_source_path(MIDAS), &midas));
-    if (!probe || !gray || !midas)
+    if (!probe || !gray || !fixed || !midas)
         goto out;
 
     /* At the network's own size nothing is resampled: the map is exactly the
@@ -189,6 +190,19 @@ static void test_depth_contract(void)
             }
         CHECK(inrange && monotone);
         CHECK(d->data[0] == 0.0f && d->data[300] == 1.0f);
+    }
+    gh_image_free(d);
+    d = NULL;
+    gh_image_free(im);
+
+    /* A model exported at a fixed size (here [1,3,64,96], output [1,1,64,96])
+     * is fed exactly that size (any other fails its input check), aspect
+     * ratio not kept, and read back at the image's size. */
+    im = ramp(301, 187);
+    CHECK_OK(gh_nn_depth(fixed, im, 1, &d));
+    if (d) {
+        CHECK(d->width == 301 && d->height == 187);
+        CHECK(d->data[0] == 0.0f && d->data[300] == 1.0f && fabsf(d->data[150] - 0.5f) < 0.02f);
     }
     gh_image_free(d);
     d = NULL;
@@ -257,6 +271,7 @@ out:
     gh_image_free(d);
     gh_nn_free(probe);
     gh_nn_free(gray);
+    gh_nn_free(fixed);
     gh_nn_free(midas);
 }
 
