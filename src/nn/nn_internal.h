@@ -270,6 +270,18 @@ static inline int64_t gh_nn_f2i(double v)
 /* Use Winograd F(4x4,3x3) for eligible 3x3 convolutions (default 1). Tests
  * clear it to check the im2col path against the same goldens. */
 extern int gh_nn_use_winograd;
+/* Whether an eligible 3x3 convolution with an oh x ow output runs as
+ * Winograd (ops_conv.c): only with at least GH_NN_WINO_MIN_TILES 4x4 output
+ * tiles. Each of its 36 tile GEMMs reads its m x c transformed weights (4x the
+ * 3x3 weights) for only `tiles` columns, so on small maps the run is bound by
+ * weight traffic: MiDaS small's 512-channel 8x8 convolutions (4 tiles) took 5x
+ * longer than im2col, its 256-channel 16x16 ones (16 tiles) 2.6x; at 32x32
+ * (64 tiles) Winograd was 3x faster (2 threads, tools/bench-nn's machine). */
+#define GH_NN_WINO_MIN_TILES 64
+static inline int gh_nn_wino_pays(int64_t oh, int64_t ow)
+{
+    return ((oh + 3) / 4) * ((ow + 3) / 4) >= GH_NN_WINO_MIN_TILES;
+}
 /* Use the direct kernel for convolutions with <= 4 input or output channels (default 1). */
 extern int gh_nn_use_direct_small;
 /* im2col + GEMM per thread in L2-sized bands of output rows (default 1);

@@ -451,7 +451,7 @@ GH_NN_KERNEL(gh_nn_k_conv)
         return GH_OK;
     }
     if (gh_nn_use_winograd && sp == 2 && g.group == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
-        g.dh == 1 && g.dw == 1 && g.c >= 4 && g.m >= 4 && hw >= 64) {
+        g.dh == 1 && g.dw == 1 && g.c >= 4 && g.m >= 4 && gh_nn_wino_pays(g.oh, g.ow)) {
         const float *u = NULL;
         if ((st = wino_weights(x, node, wd, g.m, g.c, &u)))
             return st;

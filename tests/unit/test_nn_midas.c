@@ -275,8 +275,18 @@ out:
     gh_nn_free(midas);
 }
 
+/* MiDaS's decoder runs 3x3 convolutions on 8x8 and 16x16 maps with 256-512
+ * channels: those take im2col (Winograd's transformed weights would be read
+ * for only 4 or 16 tiles); 32x32 and larger keep Winograd. */
+static void test_winograd_choice(void)
+{
+    CHECK(!gh_nn_wino_pays(8, 8) && !gh_nn_wino_pays(16, 16) && !gh_nn_wino_pays(4, 64));
+    CHECK(gh_nn_wino_pays(32, 32) && gh_nn_wino_pays(16, 64) && gh_nn_wino_pays(256, 256));
+}
+
 int main(void)
 {
+    test_winograd_choice();
     test_golden();
     test_size_rule();
     test_depth_contract();
