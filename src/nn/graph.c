@@ -4,6 +4,7 @@
  * last reader (the executor frees activations there). */
 #include "nn/nn_internal.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,72 @@ static void fuse_pad_conv(struct gh_nn_model *m)
 out:
     free(producer);
     free(readers);
+}
+
+/* Folds a Relu or Clip (bounds absent or constant float scalars) that is the
+ * only reader of a Conv's output into the Conv (post_act): ReLU6 after every
+ * convolution of an EfficientNet/MobileNet block, and the ReLUs of MiDaS's
+ * decoder, no longer cost a pass over the activation and a buffer each. */
+static void fuse_conv_act(struct gh_nn_model *m)
+{
+    int *producer = malloc((size_t)m->n_values * sizeof *producer);
+    int *readers = calloc((size_t)m->n_values, sizeof *readers);
+    int *reader = malloc((size_t)m->n_values * sizeof *reader);
+    if (!producer || !readers || !reader)
+        goto out; /* fusion is optional */
+    for (int v = 0; v < m->n_values; v++)
+        producer[v] = reader[v] = -1;
+    for (int i = 0; i < m->n_nodes; i++) {
+        if (m->nodes[i].dead)
+            continue;
+        for (int k = 0; k < m->nodes[i].n_out; k++)
+            producer[m->nodes[i].out[k]] = i;
+        for (int k = 0; k < m->nodes[i].n_in; k++)
+            if (m->nodes[i].in[k] >= 0) {
+                readers[m->nodes[i].in[k]]++;
+                reader[m->nodes[i].in[k]] = i;
+            }
+    }
+    for (int i = 0; i < m->n_nodes; i++) {
+        struct gh_nn_node *c = &m->nodes[i];
+        if (c->dead || c->op != GH_NN_OP_CONV || gh_nn_has_post_act(c))
+            continue;
+        int v = c->out[0];
+        if (readers[v] != 1 || m->values[v].last_use == INT32_MAX)
+            continue;
+        struct gh_nn_node *r = &m->nodes[reader[v]];
+        if (r->dead || r->chain_len || r->in[0] != v || (r->op != GH_NN_OP_RELU && r->op != GH_NN_OP_CLIP))
+            continue;
+        float lim[2] = {-INFINITY, INFINITY};
+        int ok = 1;
+        for (int k = 1; r->op == GH_NN_OP_CLIP && k < r->n_in && k < 3; k++) {
+            if (r->in[k] < 0)
+                continue;
+            /* An initializer, or (torch.onnx.export's way) a Constant node. */
+            const struct gh_nn_value *b = &m->values[r->in[k]];
+            const struct gh_nn_tensor *t = b->kind == GH_NN_VALUE_CONST ? &b->t : NULL;
+            int p = producer[r->in[k]];
+            if (!t && p >= 0 && m->nodes[p].op == GH_NN_OP_CONSTANT) {
+                const struct gh_nn_attr *a = gh_nn_attr_find(&m->nodes[p], "value");
+                t = a && a->type == GH_NN_ATTR_TENSOR ? &a->t : NULL;
+            }
+            if (!t || t->dtype != GH_NN_F32 || gh_nn_tensor_count(t) != 1 || !t->data)
+                ok = 0;
+            else
+                lim[k - 1] = ((const float *)t->data)[0];
+        }
+        if (!ok)
+            continue;
+        c->post_act = r->op;
+        c->post_lo = lim[0];
+        c->post_hi = lim[1];
+        c->out[0] = r->out[0];
+        r->dead = 1;
+    }
+out:
+    free(producer);
+    free(readers);
+    free(reader);
 }
 
 /* ReduceMean over axes {2,3} with keepdims (either sign convention). */
@@ -583,6 +650,7 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
         fuse_pad_conv(m);
         fuse_moments(m);
         fuse_chains(m);
+        fuse_conv_act(m);
     }
     *out = m;
     m = NULL;

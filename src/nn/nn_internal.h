@@ -112,7 +112,27 @@ struct gh_nn_node {
     enum gh_nn_op chain_act; /* GH_NN_OP_COUNT = none */
     float chain_alpha;
     int64_t fpads[4];
+    /* A Relu or Clip (constant bounds) that read only this Conv's output,
+     * folded in (graph.c): the Conv applies it while its output is still in
+     * cache and writes the activation's output value. GH_NN_OP_RELU or
+     * GH_NN_OP_CLIP; anything else (nodes start zeroed) means none. */
+    enum gh_nn_op post_act;
+    float post_lo, post_hi;
 };
+
+/* The folded activation, with the unfused ops' exact semantics (Relu maps NaN
+ * to 0, Clip keeps it). */
+static inline int gh_nn_has_post_act(const struct gh_nn_node *n)
+{
+    return n->post_act == GH_NN_OP_RELU || n->post_act == GH_NN_OP_CLIP;
+}
+static inline float gh_nn_post_act(enum gh_nn_op act, float v, float lo, float hi)
+{
+    if (act == GH_NN_OP_RELU)
+        return v > 0 ? v : 0;
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
 
 /* Index i reflected into [0, n) with period 2n-2 (numpy pad "reflect"). */
 static inline int64_t gh_nn_reflect(int64_t i, int64_t n)

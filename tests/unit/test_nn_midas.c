@@ -6,7 +6,8 @@
  * export uses (Conv with folded BatchNorm, Clip with min/max inputs for ReLU6,
  * Pad from ZeroPad2d, Resize linear align_corners and half_pixel, the
  * Shape/Slice/Concat plumbing around them) was already supported and has its
- * conformance tests. Then gh_nn_depth's contract, on hand-made probe graphs
+ * conformance tests; the comparison runs with the load-time rewrites on
+ * (ReLU6/ReLU folded into the Conv before them). Then gh_nn_depth's contract, on hand-made probe graphs
  * and on this model. */
 #include "check.h"
 
@@ -85,6 +86,18 @@ static void test_golden(void)
     CHECK_OK(gh_nn_input_info(m, 0, &info));
     CHECK(gh_nn_input_count(m) == 1 && gh_nn_output_count(m) == 1);
     CHECK(info.ndim == 4 && info.shape[0] == 1 && info.shape[1] == 3 && info.shape[2] == -1 && info.shape[3] == -1);
+    /* Every ReLU6 (Clip 0..6) follows a Conv and is folded into it, and so
+     * are the decoder's ReLUs that read only a Conv (the middle one of each of
+     * the 7 residual units, the 2 of the head); the first ReLU of a residual
+     * unit also feeds its skip Add and stays. */
+    int clip = 0, relu = 0, left = 0;
+    for (int i = 0; i < m->n_nodes; i++) {
+        const struct gh_nn_node *n = &m->nodes[i];
+        clip += n->op == GH_NN_OP_CONV && n->post_act == GH_NN_OP_CLIP && n->post_lo == 0 && n->post_hi == 6;
+        relu += n->op == GH_NN_OP_CONV && n->post_act == GH_NN_OP_RELU;
+        left += !n->dead && (n->op == GH_NN_OP_CLIP || n->op == GH_NN_OP_RELU);
+    }
+    CHECK_MSG(clip == 48 && relu == 9 && left == 7, "folded: %d Clip, %d Relu; %d left", clip, relu, left);
     check_golden(m, 256, 256);
     check_golden(m, 192, 320);
     gh_nn_free(m);
