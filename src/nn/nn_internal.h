@@ -102,7 +102,7 @@ struct gh_nn_node {
     /* Fusion (set at load): a Pad folded into this Conv (pads top, left,
      * bottom, right; reflect or zeros), or this node folded away (dead). */
     int dead;
-    int fused_pad; /* 0 none, 1 zeros, 2 reflect */
+    int fused_pad; /* 0 none, 1 zeros, 2 reflect, 3 zeros with pads from input 3 at run time */
     int fused_moments; /* ReduceMean of (x - in[1])^2 over H, W: in[0] = x, in[1] = mean(x) */
     /* A folded chain of elementwise ops ending at this node: y = act(x op1 in[1] op2 in[2] ...),
      * in[0] = x; chain_left[k]: in[k+1] is the left operand (for Sub/Div). */

@@ -452,10 +452,26 @@ static enum gh_status conv_run(struct gh_nn_exec *x, const struct gh_nn_node *no
         g.pr = pads[3];
     }
     if (node->fused_pad) { /* load-time fusion guarantees the Conv's own pads are 0 */
-        g.pt = node->fpads[0];
-        g.pl = node->fpads[1];
-        g.pb = node->fpads[2];
-        g.pr = node->fpads[3];
+        int64_t fp[4] = {node->fpads[0], node->fpads[1], node->fpads[2], node->fpads[3]};
+        if (node->fused_pad == 3) { /* the folded Pad's computed pads, [n, c, h, w] begins then ends */
+            const struct gh_nn_tensor *pt = gh_nn_in(x, node, 3);
+            const int64_t *pv = pt && pt->dtype == GH_NN_I64 ? pt->data : NULL;
+            if (!pv || gh_nn_tensor_count(pt) != 8 || X->ndim != 4)
+                return gh_error(GH_ERR_MODEL, "Pad before Conv '%s': pads must be 8 int64 values", node->name);
+            for (int i = 0; i < 8; i++)
+                if ((i % 4 < 2 && pv[i]) || pv[i] < 0 || pv[i] > 64)
+                    return gh_error(GH_ERR_UNSUPPORTED,
+                                    "Pad before Conv '%s': only spatial pads of 0..64 fold into it (got %lld)",
+                                    node->name, (long long)pv[i]);
+            fp[0] = pv[2];
+            fp[1] = pv[3];
+            fp[2] = pv[6];
+            fp[3] = pv[7];
+        }
+        g.pt = fp[0];
+        g.pl = fp[1];
+        g.pb = fp[2];
+        g.pr = fp[3];
         g.reflect = node->fused_pad == 2;
         if (g.reflect && (g.h == 0 || g.w == 0))
             return gh_error(GH_ERR_MODEL, "cannot reflect-pad an empty input");

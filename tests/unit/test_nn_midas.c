@@ -98,6 +98,14 @@ static void test_golden(void)
         left += !n->dead && (n->op == GH_NN_OP_CLIP || n->op == GH_NN_OP_RELU);
     }
     CHECK_MSG(clip == 48 && relu == 9 && left == 7, "folded: %d Clip, %d Relu; %d left", clip, relu, left);
+    /* The 5 ZeroPad2d before the stride-2 convolutions (the stem and 4
+     * depthwise) fold into them although their pads are computed by the graph. */
+    int runtime_pads = 0, pads_left = 0;
+    for (int i = 0; i < m->n_nodes; i++) {
+        runtime_pads += m->nodes[i].op == GH_NN_OP_CONV && m->nodes[i].fused_pad == 3;
+        pads_left += m->nodes[i].op == GH_NN_OP_PAD && !m->nodes[i].dead;
+    }
+    CHECK_MSG(runtime_pads == 5 && pads_left == 0, "%d pads folded, %d left", runtime_pads, pads_left);
     check_golden(m, 256, 256);
     check_golden(m, 192, 320);
     gh_nn_free(m);
@@ -297,8 +305,34 @@ static void test_winograd_choice(void)
     CHECK(gh_nn_wino_pays(32, 32) && gh_nn_wino_pays(16, 64) && gh_nn_wino_pays(256, 256));
 }
 
+/* A Pad with pads computed in the graph folds into the Conv after it, which
+ * can only honour spatial pads: one that also pads the batch must fail with a
+ * clear error (unfused, the same graph runs). */
+static void test_runtime_pad_refused(void)
+{
+    struct gh_nn_model *m = NULL;
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/pad_batch_conv.onnx"), &m));
+    if (!m)
+        return;
+    float data[4 * 6 * 6] = {0};
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, 4, 6, 6}, data}, y = {0};
+    CHECK(gh_nn_run(m, &x, &y) == GH_ERR_UNSUPPORTED && y.data == NULL);
+    CHECK(strstr(gh_error_detail(), "only spatial pads") != NULL);
+    gh_nn_free(m);
+    setenv("GH_NN_NO_FUSE", "1", 1);
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/pad_batch_conv.onnx"), &m));
+    unsetenv("GH_NN_NO_FUSE");
+    if (m) {
+        CHECK_OK(gh_nn_run(m, &x, &y));
+        CHECK(y.ndim == 4 && y.shape[0] == 2 && y.shape[1] == 4 && y.shape[2] == 6 && y.shape[3] == 6);
+        gh_nn_tensor_release(&y);
+    }
+    gh_nn_free(m);
+}
+
 int main(void)
 {
+    test_runtime_pad_refused();
     test_winograd_choice();
     test_golden();
     test_size_rule();
