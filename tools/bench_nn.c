@@ -4,6 +4,7 @@
  * measures OpenBLAS SGEMM on a convolution-shaped product.
  *
  *   bench_nn MODEL.onnx HxW [--runs 5] [--threads 2] [--profile]
+ *       (input [1,H,W,3], or [1,3,H,W] if the model declares 3 channels first)
  *   bench_nn --sgemm [--threads 2]
  *   bench_nn MODEL.onnx --check INPUT.npy
  *   bench_nn MODEL.onnx HxW --no-winograd ...
@@ -221,7 +222,13 @@ int main(int argc, char **argv)
         return fprintf(stderr, "%s\n", gh_error_detail()), 1;
     double load_ms = now_ms() - t0;
     gh_nn_set_threads(m, threads);
-    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y = {0};
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y = {0}, info;
+    /* NCHW models (MiDaS) get [1,3,H,W]; the values are the same pattern. */
+    if (gh_nn_input_info(m, 0, &info) == GH_OK && info.ndim == 4 && info.shape[1] == 3 && info.shape[3] != 3) {
+        x.shape[1] = 3;
+        x.shape[2] = h;
+        x.shape[3] = w;
+    }
     x.data = malloc((size_t)h * w * 3 * sizeof(float));
     for (size_t i = 0; i < (size_t)h * w * 3; i++) /* a smooth pattern in [-1, 1] */
         ((float *)x.data)[i] = 0.9f * __builtin_sinf((float)(i % 3) + (float)(i / 3 % (size_t)w) * 0.05f +

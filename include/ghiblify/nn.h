@@ -231,6 +231,29 @@ enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_ten
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                              int threads, struct gh_image **out);
 
+/* Depth estimation with a MiDaS v2.1 small model (midas_v21_small_256, ONNX,
+ * input [1,3,H,W]; any other input layout is refused with GH_ERR_MODEL).
+ * MiDaS's preprocessing for that model: the RGB image ([0,1]) resized with
+ * bicubic interpolation to gh_nn_depth_size (keeps the aspect ratio) or to the
+ * model's own input size if it declares a fixed one, ImageNet mean/std
+ * normalization, NCHW. The output ([1,H,W] or [1,1,H,W], relative inverse
+ * depth) is resized back to the image's size (bilinear) and mapped to [0,1]
+ * by its GH_NN_DEPTH_PERCENTILE and 100 - GH_NN_DEPTH_PERCENTILE percentiles
+ * (clipped), so a few extreme pixels do not squash the rest: 1 = near,
+ * 0 = far; a flat map gives 0.5 everywhere. *depth is a new 1-channel image
+ * of rgb's size (free with gh_image_free). threads as in gh_nn_set_threads. */
+#define GH_NN_DEPTH_SIDE 256
+#define GH_NN_DEPTH_MULTIPLE 32
+#define GH_NN_DEPTH_PERCENTILE 2.0
+enum gh_status gh_nn_depth(struct gh_nn_model *model, const struct gh_image *rgb, int threads,
+                           struct gh_image **depth);
+
+/* The network size for a width x height image: MiDaS's "upper_bound" resize
+ * for midas_v21_small_256 (one scale for both axes so that the image fits in
+ * 256x256, i.e. the larger side becomes 256; each side rounded to the nearest
+ * multiple of 32, floored if that exceeds 256; at least 32). */
+void gh_nn_depth_size(int width, int height, int *net_w, int *net_h);
+
 /* Memory a gh_nn_stylize run needs, as a function of the padded pixel count N:
  * about bytes_fixed + bytes_per_pixel * N bytes in all (activations, input,
  * output), and a largest single tensor of values_fixed + values_per_pixel * N

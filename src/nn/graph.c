@@ -4,6 +4,7 @@
  * last reader (the executor frees activations there). */
 #include "nn/nn_internal.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,10 +106,27 @@ static enum gh_status check_attrs(const struct gh_nn_node_def *nd, int opset)
     return GH_OK;
 }
 
+/* The tensor of value v if it is known at load: an initializer, or (as
+ * torch.onnx.export writes scalars) the output of a Constant node. */
+static const struct gh_nn_tensor *load_time_tensor(const struct gh_nn_model *m, const int *producer, int v)
+{
+    if (m->values[v].kind == GH_NN_VALUE_CONST)
+        return &m->values[v].t;
+    int p = producer[v];
+    if (p < 0 || m->nodes[p].op != GH_NN_OP_CONSTANT)
+        return NULL;
+    const struct gh_nn_attr *a = gh_nn_attr_find(&m->nodes[p], "value");
+    return a && a->type == GH_NN_ATTR_TENSOR && a->t.data ? &a->t : NULL;
+}
+
 /* Folds Pad -> Conv pairs: a Pad with constant spatial pads (reflect, or
  * zeros) whose only reader is a 2-D, ungrouped, unpadded Conv with a kernel
  * larger than 1x1 becomes part of that Conv (its im2col/Winograd reads the
- * padded input virtually), saving a full copy of the activation. */
+ * padded input virtually), saving a full copy of the activation. Zero pads
+ * also fold into depthwise Convs (their loop skips out-of-range taps), and
+ * zero pads computed by the graph (torch.onnx.export writes ZeroPad2d's pads
+ * as a Shape/Concat/Slice/Cast subgraph) fold as fused_pad 3: the Conv keeps
+ * the pads value as its input 3 and reads them when it runs. */
 static void fuse_pad_conv(struct gh_nn_model *m)
 {
     int *producer = malloc((size_t)m->n_values * sizeof *producer);
@@ -137,20 +155,28 @@ static void fuse_pad_conv(struct gh_nn_model *m)
         if (!reflect && strcmp(mode, "constant") != 0)
             continue;
         if (!reflect && p->n_in > 2 && p->in[2] >= 0) {
-            const struct gh_nn_value *cv = &m->values[p->in[2]];
-            if (cv->kind != GH_NN_VALUE_CONST || gh_nn_tensor_count(&cv->t) != 1 || gh_nn_get_f64(&cv->t, 0) != 0)
+            const struct gh_nn_tensor *cv = load_time_tensor(m, producer, p->in[2]);
+            if (!cv || gh_nn_tensor_count(cv) != 1 || gh_nn_get_f64(cv, 0) != 0)
                 continue;
         }
-        const struct gh_nn_value *pv = &m->values[p->in[1]];
-        if (pv->kind != GH_NN_VALUE_CONST || pv->t.dtype != GH_NN_I64 || gh_nn_tensor_count(&pv->t) != 8)
+        if (p->n_in > 3 && p->in[3] >= 0) /* opset 18 axes */
             continue;
-        const int64_t *pads = pv->t.data;
-        if (pads[0] || pads[1] || pads[4] || pads[5] || pads[2] < 0 || pads[3] < 0 || pads[6] < 0 || pads[7] < 0 ||
-            pads[2] > 64 || pads[3] > 64 || pads[6] > 64 || pads[7] > 64)
+        const struct gh_nn_value *pv = &m->values[p->in[1]];
+        int runtime = pv->kind != GH_NN_VALUE_CONST;
+        if (runtime && (reflect || producer[p->in[1]] < 0))
+            continue;
+        if (!runtime && (pv->t.dtype != GH_NN_I64 || gh_nn_tensor_count(&pv->t) != 8))
+            continue;
+        const int64_t *pads = runtime ? NULL : pv->t.data;
+        if (pads && (pads[0] || pads[1] || pads[4] || pads[5] || pads[2] < 0 || pads[3] < 0 || pads[6] < 0 ||
+                     pads[7] < 0 || pads[2] > 64 || pads[3] > 64 || pads[6] > 64 || pads[7] > 64))
             continue;
         const struct gh_nn_value *w = &m->values[c->in[1]];
-        if (w->kind != GH_NN_VALUE_CONST || w->t.ndim != 4 || (w->t.shape[2] == 1 && w->t.shape[3] == 1) ||
-            gh_nn_attr_int(c, "group", 1) != 1)
+        if (w->kind != GH_NN_VALUE_CONST || w->t.ndim != 4 || (w->t.shape[2] == 1 && w->t.shape[3] == 1))
+            continue;
+        int64_t group = gh_nn_attr_int(c, "group", 1);
+        int depthwise = group > 1 && w->t.shape[1] == 1 && w->t.shape[0] == group;
+        if (group != 1 && !(depthwise && !reflect))
             continue;
         const char *ap = gh_nn_attr_string(c, "auto_pad", "NOTSET");
         if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID"))
@@ -161,11 +187,27 @@ static void fuse_pad_conv(struct gh_nn_model *m)
             zero &= cp->ints[k] == 0;
         if (!zero)
             continue;
-        c->fused_pad = reflect ? 2 : 1;
-        c->fpads[0] = pads[2];
-        c->fpads[1] = pads[3];
-        c->fpads[2] = pads[6];
-        c->fpads[3] = pads[7];
+        if (runtime) {
+            int *in = malloc(5 * sizeof *in);
+            if (!in)
+                continue;
+            for (int k = 0; k < 3; k++)
+                in[k] = k < c->n_in ? c->in[k] : -1;
+            in[3] = p->in[1];
+            in[4] = -1;
+            free(c->in);
+            c->in = in;
+            c->n_in = 4;
+            c->fused_pad = 3;
+            if (m->values[p->in[1]].last_use < i)
+                m->values[p->in[1]].last_use = i;
+        } else {
+            c->fused_pad = reflect ? 2 : 1;
+            c->fpads[0] = pads[2];
+            c->fpads[1] = pads[3];
+            c->fpads[2] = pads[6];
+            c->fpads[3] = pads[7];
+        }
         c->in[0] = p->in[0];
         p->dead = 1;
         if (m->values[p->in[0]].last_use < i)
@@ -174,6 +216,65 @@ static void fuse_pad_conv(struct gh_nn_model *m)
 out:
     free(producer);
     free(readers);
+}
+
+/* Folds a Relu or Clip (bounds absent or constant float scalars) that is the
+ * only reader of a Conv's output into the Conv (post_act): ReLU6 after every
+ * convolution of an EfficientNet/MobileNet block, and the ReLUs of MiDaS's
+ * decoder, no longer cost a pass over the activation and a buffer each. */
+static void fuse_conv_act(struct gh_nn_model *m)
+{
+    int *producer = malloc((size_t)m->n_values * sizeof *producer);
+    int *readers = calloc((size_t)m->n_values, sizeof *readers);
+    int *reader = malloc((size_t)m->n_values * sizeof *reader);
+    if (!producer || !readers || !reader)
+        goto out; /* fusion is optional */
+    for (int v = 0; v < m->n_values; v++)
+        producer[v] = reader[v] = -1;
+    for (int i = 0; i < m->n_nodes; i++) {
+        if (m->nodes[i].dead)
+            continue;
+        for (int k = 0; k < m->nodes[i].n_out; k++)
+            producer[m->nodes[i].out[k]] = i;
+        for (int k = 0; k < m->nodes[i].n_in; k++)
+            if (m->nodes[i].in[k] >= 0) {
+                readers[m->nodes[i].in[k]]++;
+                reader[m->nodes[i].in[k]] = i;
+            }
+    }
+    for (int i = 0; i < m->n_nodes; i++) {
+        struct gh_nn_node *c = &m->nodes[i];
+        if (c->dead || c->op != GH_NN_OP_CONV || gh_nn_has_post_act(c))
+            continue;
+        int v = c->out[0];
+        if (readers[v] != 1 || m->values[v].last_use == INT32_MAX)
+            continue;
+        struct gh_nn_node *r = &m->nodes[reader[v]];
+        if (r->dead || r->chain_len || r->in[0] != v || (r->op != GH_NN_OP_RELU && r->op != GH_NN_OP_CLIP))
+            continue;
+        float lim[2] = {-INFINITY, INFINITY};
+        int ok = 1;
+        for (int k = 1; r->op == GH_NN_OP_CLIP && k < r->n_in && k < 3; k++) {
+            if (r->in[k] < 0)
+                continue;
+            const struct gh_nn_tensor *t = load_time_tensor(m, producer, r->in[k]);
+            if (!t || t->dtype != GH_NN_F32 || gh_nn_tensor_count(t) != 1)
+                ok = 0;
+            else
+                lim[k - 1] = ((const float *)t->data)[0];
+        }
+        if (!ok)
+            continue;
+        c->post_act = r->op;
+        c->post_lo = lim[0];
+        c->post_hi = lim[1];
+        c->out[0] = r->out[0];
+        r->dead = 1;
+    }
+out:
+    free(producer);
+    free(readers);
+    free(reader);
 }
 
 /* ReduceMean over axes {2,3} with keepdims (either sign convention). */
@@ -583,6 +684,7 @@ enum gh_status gh_nn_graph_build(struct gh_nn_graph_def *def, struct gh_nn_model
         fuse_pad_conv(m);
         fuse_moments(m);
         fuse_chains(m);
+        fuse_conv_act(m);
     }
     *out = m;
     m = NULL;

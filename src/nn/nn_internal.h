@@ -105,7 +105,7 @@ struct gh_nn_node {
     /* Fusion (set at load): a Pad folded into this Conv (pads top, left,
      * bottom, right; reflect or zeros), or this node folded away (dead). */
     int dead;
-    int fused_pad; /* 0 none, 1 zeros, 2 reflect */
+    int fused_pad; /* 0 none, 1 zeros, 2 reflect, 3 zeros with pads from input 3 at run time */
     int fused_moments; /* ReduceMean of (x - in[1])^2 over H, W: in[0] = x, in[1] = mean(x) */
     /* A folded chain of elementwise ops ending at this node: y = act(x op1 in[1] op2 in[2] ...),
      * in[0] = x; chain_left[k]: in[k+1] is the left operand (for Sub/Div). */
@@ -115,7 +115,27 @@ struct gh_nn_node {
     enum gh_nn_op chain_act; /* GH_NN_OP_COUNT = none */
     float chain_alpha;
     int64_t fpads[4];
+    /* A Relu or Clip (constant bounds) that read only this Conv's output,
+     * folded in (graph.c): the Conv applies it while its output is still in
+     * cache and writes the activation's output value. GH_NN_OP_RELU or
+     * GH_NN_OP_CLIP; anything else (nodes start zeroed) means none. */
+    enum gh_nn_op post_act;
+    float post_lo, post_hi;
 };
+
+/* The folded activation, with the unfused ops' exact semantics (Relu maps NaN
+ * to 0, Clip keeps it). */
+static inline int gh_nn_has_post_act(const struct gh_nn_node *n)
+{
+    return n->post_act == GH_NN_OP_RELU || n->post_act == GH_NN_OP_CLIP;
+}
+static inline float gh_nn_post_act(enum gh_nn_op act, float v, float lo, float hi)
+{
+    if (act == GH_NN_OP_RELU)
+        return v > 0 ? v : 0;
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
 
 /* Index i reflected into [0, n) with period 2n-2 (numpy pad "reflect"). */
 static inline int64_t gh_nn_reflect(int64_t i, int64_t n)
@@ -274,6 +294,18 @@ static inline int64_t gh_nn_f2i(double v)
 /* Use Winograd F(4x4,3x3) for eligible 3x3 convolutions (default 1). Tests
  * clear it to check the im2col path against the same goldens. */
 extern int gh_nn_use_winograd;
+/* Whether an eligible 3x3 convolution with an oh x ow output runs as
+ * Winograd (ops_conv.c): only with at least GH_NN_WINO_MIN_TILES 4x4 output
+ * tiles. Each of its 36 tile GEMMs reads its m x c transformed weights (4x the
+ * 3x3 weights) for only `tiles` columns, so on small maps the run is bound by
+ * weight traffic: MiDaS small's 512-channel 8x8 convolutions (4 tiles) took 5x
+ * longer than im2col, its 256-channel 16x16 ones (16 tiles) 2.6x; at 32x32
+ * (64 tiles) Winograd was 3x faster (2 threads, tools/bench-nn's machine). */
+#define GH_NN_WINO_MIN_TILES 64
+static inline int gh_nn_wino_pays(int64_t oh, int64_t ow)
+{
+    return ((oh + 3) / 4) * ((ow + 3) / 4) >= GH_NN_WINO_MIN_TILES;
+}
 /* Use the direct kernel for convolutions with <= 4 input or output channels (default 1). */
 extern int gh_nn_use_direct_small;
 /* im2col + GEMM per thread in L2-sized bands of output rows (default 1);

@@ -178,6 +178,7 @@ struct dw_ctx {
     const float *x, *w, *b;
     float *y;
     const struct conv_geom *g;
+    const struct gh_nn_node *node; /* its post_act, applied per channel while hot */
 };
 
 GH_NN_SIMD static void depthwise_range(void *arg, int begin, int end)
@@ -215,6 +216,12 @@ GH_NN_SIMD static void depthwise_range(void *arg, int begin, int end)
                             dst[ox] += wv * src[ox * g->sw];
                 }
             }
+        if (gh_nn_has_post_act(c->node)) {
+            enum gh_nn_op act = c->node->post_act;
+            float lo = c->node->post_lo, hi = c->node->post_hi;
+            for (int64_t i = 0; i < g->oh * g->ow; i++)
+                out[i] = gh_nn_post_act(act, out[i], lo, hi);
+        }
     }
 }
 
@@ -315,6 +322,7 @@ struct band_ctx {
     int64_t kk, band, nbands;
     size_t per; /* floats of col per thread */
     int threads;
+    const struct gh_nn_node *node; /* its post_act, applied with the bias */
 };
 
 static void band_range(void *arg, int begin, int end)
@@ -337,7 +345,41 @@ static void band_range(void *arg, int begin, int end)
                     for (int64_t i = 0; i < ncol; i++)
                         p[i] += v;
                 }
+            if (gh_nn_has_post_act(c->node)) {
+                enum gh_nn_op act = c->node->post_act;
+                float lo = c->node->post_lo, hi = c->node->post_hi;
+                for (int64_t m = 0; m < g->m; m++) {
+                    float *p = yb + m * hw;
+                    for (int64_t i = 0; i < ncol; i++)
+                        p[i] = gh_nn_post_act(act, p[i], lo, hi);
+                }
+            }
         }
+    }
+}
+
+/* Bias and folded activation over whole channel planes, in parallel over
+ * channels: one pass after the GEMMs instead of two (bias, then the Relu or
+ * Clip node). b may be NULL, act GH_NN_OP_COUNT for none. */
+struct bias_act_ctx {
+    float *y;
+    const float *b;
+    int64_t m, hw;
+    enum gh_nn_op act;
+    float lo, hi;
+};
+
+GH_NN_SIMD static void bias_act_range(void *arg, int begin, int end)
+{
+    const struct bias_act_ctx *c = arg;
+    for (int64_t r = begin; r < end; r++) {
+        float v = c->b ? c->b[r % c->m] : 0.0f, *p = c->y + r * c->hw;
+        if (c->act == GH_NN_OP_RELU || c->act == GH_NN_OP_CLIP)
+            for (int64_t j = 0; j < c->hw; j++)
+                p[j] = gh_nn_post_act(c->act, p[j] + v, c->lo, c->hi);
+        else if (v != 0)
+            for (int64_t j = 0; j < c->hw; j++)
+                p[j] += v;
     }
 }
 
@@ -360,7 +402,9 @@ static int64_t same_pad_total(int64_t in, int64_t s, int64_t dk)
     return t > 0 ? t : 0;
 }
 
-GH_NN_KERNEL(gh_nn_k_conv)
+/* The convolution; *act_done tells whether the path applied node's post_act. */
+static enum gh_status conv_run(struct gh_nn_exec *x, const struct gh_nn_node *node, struct gh_nn_tensor **yout,
+                               int *act_done)
 {
     const struct gh_nn_tensor *X = gh_nn_in(x, node, 0), *W = gh_nn_in(x, node, 1), *B = gh_nn_in(x, node, 2);
     struct conv_geom g;
@@ -408,10 +452,26 @@ GH_NN_KERNEL(gh_nn_k_conv)
         g.pr = pads[3];
     }
     if (node->fused_pad) { /* load-time fusion guarantees the Conv's own pads are 0 */
-        g.pt = node->fpads[0];
-        g.pl = node->fpads[1];
-        g.pb = node->fpads[2];
-        g.pr = node->fpads[3];
+        int64_t fp[4] = {node->fpads[0], node->fpads[1], node->fpads[2], node->fpads[3]};
+        if (node->fused_pad == 3) { /* the folded Pad's computed pads, [n, c, h, w] begins then ends */
+            const struct gh_nn_tensor *pt = gh_nn_in(x, node, 3);
+            const int64_t *pv = pt && pt->dtype == GH_NN_I64 ? pt->data : NULL;
+            if (!pv || gh_nn_tensor_count(pt) != 8 || X->ndim != 4)
+                return gh_error(GH_ERR_MODEL, "Pad before Conv '%s': pads must be 8 int64 values", node->name);
+            for (int i = 0; i < 8; i++)
+                if ((i % 4 < 2 && pv[i]) || pv[i] < 0 || pv[i] > 64)
+                    return gh_error(GH_ERR_UNSUPPORTED,
+                                    "Pad before Conv '%s': only spatial pads of 0..64 fold into it (got %lld)",
+                                    node->name, (long long)pv[i]);
+            fp[0] = pv[2];
+            fp[1] = pv[3];
+            fp[2] = pv[6];
+            fp[3] = pv[7];
+        }
+        g.pt = fp[0];
+        g.pl = fp[1];
+        g.pb = fp[2];
+        g.pr = fp[3];
         g.reflect = node->fused_pad == 2;
         if (g.reflect && (g.h == 0 || g.w == 0))
             return gh_error(GH_ERR_MODEL, "cannot reflect-pad an empty input");
@@ -428,6 +488,7 @@ GH_NN_KERNEL(gh_nn_k_conv)
     struct gh_nn_tensor *out;
     if ((st = gh_nn_out(x, node, 0, GH_NN_F32, X->ndim, oshape, &out)))
         return st;
+    *yout = out;
     const float *xd = X->data, *wd = W->data, *bd = B ? B->data : NULL;
     float *yd = out->data;
     int64_t hw = g.oh * g.ow, ihw = g.h * g.w;
@@ -451,7 +512,7 @@ GH_NN_KERNEL(gh_nn_k_conv)
         return GH_OK;
     }
     if (gh_nn_use_winograd && sp == 2 && g.group == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
-        g.dh == 1 && g.dw == 1 && g.c >= 4 && g.m >= 4 && hw >= 64) {
+        g.dh == 1 && g.dw == 1 && g.c >= 4 && g.m >= 4 && gh_nn_wino_pays(g.oh, g.ow)) {
         const float *u = NULL;
         if ((st = wino_weights(x, node, wd, g.m, g.c, &u)))
             return st;
@@ -472,7 +533,8 @@ GH_NN_KERNEL(gh_nn_k_conv)
         return GH_OK;
     }
     if (g.group == g.c && g.m == g.c && g.group > 1) {
-        struct dw_ctx c = {xd, wd, bd, yd, &g};
+        struct dw_ctx c = {xd, wd, bd, yd, &g, node};
+        *act_done = 1;
         if (g.n * g.c > INT32_MAX)
             return gh_error(GH_ERR_TOO_LARGE, "too many channels");
         gh_parallel_for((int)(g.n * g.c), x->threads, depthwise_range, &c);
@@ -484,7 +546,8 @@ GH_NN_KERNEL(gh_nn_k_conv)
     int pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.pt && !g.pl && !g.pb && !g.pr;
     if (!pointwise && g.group == 1 && gh_nn_use_banded_im2col) {
         size_t row_bytes = (size_t)kk * (size_t)g.ow * sizeof(float);
-        struct band_ctx c = {NULL, wd, bd, NULL, NULL, &g, kk, 1, 0, 0, x->threads < 1 ? 1 : x->threads};
+        struct band_ctx c = {NULL, wd, bd, NULL, NULL, &g, kk, 1, 0, 0, x->threads < 1 ? 1 : x->threads, node};
+        *act_done = 1;
         c.band = (int64_t)(BAND_BYTES / row_bytes);
         c.band = c.band < 1 ? 1 : c.band > g.oh ? g.oh : c.band;
         c.nbands = (g.oh + c.band - 1) / c.band;
@@ -530,9 +593,32 @@ GH_NN_KERNEL(gh_nn_k_conv)
                             (int)hw);
             }
         }
-    if (bd)
-        for (int64_t n = 0; n < g.n; n++)
-            add_bias(yd + n * g.m * hw, bd, g.m, hw);
+    struct bias_act_ctx ba = {yd, bd, g.m, hw, gh_nn_has_post_act(node) ? node->post_act : GH_NN_OP_COUNT,
+                              node->post_lo, node->post_hi};
+    *act_done = 1;
+    if ((bd || ba.act != GH_NN_OP_COUNT) && g.n * g.m <= INT32_MAX)
+        gh_parallel_for((int)(g.n * g.m), x->threads, bias_act_range, &ba);
+    else if (bd || ba.act != GH_NN_OP_COUNT)
+        return gh_error(GH_ERR_TOO_LARGE, "too many channels");
+    return GH_OK;
+}
+
+GH_NN_KERNEL(gh_nn_k_conv)
+{
+    struct gh_nn_tensor *y = NULL;
+    int act_done = 0;
+    enum gh_status st = conv_run(x, node, &y, &act_done);
+    if (st || act_done || !y || !gh_nn_has_post_act(node))
+        return st;
+    /* Paths that write their output in their own blocking (Winograd, the
+     * direct kernels) get the activation as one pass here. */
+    int64_t planes = 1, hw = y->shape[y->ndim - 1];
+    for (int d = 0; d < y->ndim - 1; d++)
+        planes *= y->shape[d];
+    if (planes > INT32_MAX)
+        return gh_error(GH_ERR_TOO_LARGE, "too many channels");
+    struct bias_act_ctx ba = {y->data, NULL, 1, hw, node->post_act, node->post_lo, node->post_hi};
+    gh_parallel_for((int)planes, x->threads, bias_act_range, &ba);
     return GH_OK;
 }
 
