@@ -67,6 +67,10 @@ struct gh_stage_ctx {
      * or 0: no check. */
     const struct gh_nn_footprint *footprint;
     double memory_limit;
+    /* A depth network (--depth-model: MiDaS v2.1 small) for the depth map,
+     * owned by the caller and used by one image at a time; NULL: the built-in
+     * estimate (gh_ops_depth_estimate). */
+    struct gh_nn_model *depth_model;
     /* Errors may name internal nodes and tensors (-v); otherwise they say
      * what failed in the user's terms. */
     int verbose;
@@ -116,8 +120,9 @@ enum gh_status gh_stage_sky(const struct gh_stage_ctx *ctx, const struct gh_imag
                             const struct gh_image **sky, struct gh_image **owned);
 
 /* The depth map (1 near, 0 far) at the size of the working photo, made on
- * first use from it (gh_ops_depth_estimate with the sky mask) and kept in
- * ctx->products; without products it is made from in into *owned. */
+ * first use from it (by ctx->depth_model through gh_nn_depth when given, else
+ * gh_ops_depth_estimate with the sky mask) and kept in ctx->products; without
+ * products it is made from in into *owned. */
 enum gh_status gh_stage_depth_map(const struct gh_stage_ctx *ctx, const struct gh_image *in,
                                   const struct gh_image **depth, struct gh_image **owned);
 

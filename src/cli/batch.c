@@ -15,6 +15,7 @@
 struct batch {
     const struct gh_cli_config *config;
     struct gh_nn_model **generators; /* one per worker: a model runs one image at a time */
+    struct gh_nn_model **depth_models; /* --depth-model, one per worker, or NULL */
     int multiple;
     struct gh_nn_footprint footprint; /* of generators[0]; all are the same model */
     int have_footprint;
@@ -178,8 +179,8 @@ static enum gh_status flatten(const struct gh_image *rgb, const struct gh_image 
 /* Runs one item; returns its outcome and leaves the reason in the error detail.
  * *note receives a malloc'd remark for the user (or stays NULL). */
 static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *generator,
-                                   const struct gh_cli_item *it, int last, char **note,
-                                   struct dump_ctx *dump)
+                                   struct gh_nn_model *depth_model, const struct gh_cli_item *it,
+                                   int last, char **note, struct dump_ctx *dump)
 {
     const struct gh_cli_config *config = b->config;
     struct gh_picture *pic = NULL;
@@ -234,6 +235,7 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                                .verbose = config->verbose,
                                .reference = b->reference,
                                .palette_image = b->palette_image,
+                               .depth_model = depth_model,
                                .seed = config->seed};
     if (config->dump_dir && (st = dump_stage(dump, "input", pic->rgb)) != GH_OK)
         goto fail_prefixed;
@@ -322,6 +324,7 @@ static void *worker(void *arg)
     const struct worker_arg *self = arg;
     struct batch *b = self->batch;
     struct gh_nn_model *generator = b->generators ? b->generators[self->index] : NULL;
+    struct gh_nn_model *depth_model = b->depth_models ? b->depth_models[self->index] : NULL;
     const volatile sig_atomic_t *stop = b->config->stop;
     for (;;) {
         pthread_mutex_lock(&b->lock);
@@ -339,7 +342,7 @@ static void *worker(void *arg)
         gh_error_clear();
         char *note = NULL;
         struct dump_ctx times = {0};
-        enum gh_cli_outcome outcome = process(b, generator, it, last, &note, &times);
+        enum gh_cli_outcome outcome = process(b, generator, depth_model, it, last, &note, &times);
         double seconds = gh_cli_seconds() - t0;
 
         pthread_mutex_lock(&b->lock);
@@ -540,6 +543,30 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
         for (int t = 0; t < jobs; t++)
             gh_nn_set_memory_limit(b.generators[t], config->max_memory);
     }
+    if (config->depth_model_path && !b.nothing_to_do &&
+        (gh_pipeline_uses(&config->pipeline, "depth") || gh_pipeline_uses(&config->pipeline, "fog"))) {
+        if (!(b.depth_models = calloc((size_t)jobs, sizeof *b.depth_models))) {
+            st = gh_error(GH_ERR_NOMEM, "no memory for %d workers", jobs);
+            goto out;
+        }
+        for (int t = 0; t < jobs; t++) {
+            /* gh_nn_load_file's details already start with the path. */
+            if ((st = gh_nn_load_file(config->depth_model_path, &b.depth_models[t])) != GH_OK)
+                goto out;
+            /* The contract is checked once, before any image, so a wrong file
+             * is a run-level error and not one failure per input. */
+            struct gh_nn_tensor info;
+            if (gh_nn_input_count(b.depth_models[t]) != 1 ||
+                gh_nn_input_info(b.depth_models[t], 0, &info) != GH_OK || info.ndim != 4 ||
+                info.shape[1] != 3) {
+                st = gh_error(GH_ERR_MODEL, "%s: not a depth model: MiDaS takes one [1,3,H,W] input",
+                              config->depth_model_path);
+                goto out;
+            }
+            gh_nn_set_stop(b.depth_models[t], config->stop);
+            gh_nn_set_memory_limit(b.depth_models[t], config->max_memory);
+        }
+    }
     if (config->reference_path && !b.nothing_to_do &&
         (st = gh_cli_load_reference(config, config->threads, &b.reference)) != GH_OK)
         goto out;
@@ -566,6 +593,10 @@ out:
         for (int t = 0; t < jobs; t++)
             gh_nn_free(b.generators[t]);
     free(b.generators);
+    if (b.depth_models)
+        for (int t = 0; t < jobs; t++)
+            gh_nn_free(b.depth_models[t]);
+    free(b.depth_models);
     gh_image_free(b.reference);
     gh_image_free(b.palette_image);
     free(args);

@@ -315,8 +315,9 @@ enum gh_status gh_cli_plan_outputs(const struct gh_cli_config *config, struct gh
 {
     enum gh_status st = GH_OK;
     /* The model and the stills are inputs too: never written over. */
-    const char *side_inputs[3] = {config->model_path, config->reference_path, config->palette_path};
-    struct file_id *ids = calloc(items->count + 3, sizeof *ids);
+    const char *side_inputs[4] = {config->model_path, config->reference_path, config->palette_path,
+                                  config->depth_model_path};
+    struct file_id *ids = calloc(items->count + 4, sizeof *ids);
     struct named_index *names = calloc(items->count ? items->count : 1, sizeof *names);
     size_t id_count = 0, name_count = 0;
     if (!ids || !names) {
@@ -333,7 +334,7 @@ enum gh_status gh_cli_plan_outputs(const struct gh_cli_config *config, struct gh
             goto out;
         }
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         struct stat sb;
         if (side_inputs[i] && stat(side_inputs[i], &sb) == 0)
             ids[id_count++] = (struct file_id){sb.st_dev, sb.st_ino};

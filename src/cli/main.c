@@ -45,6 +45,7 @@ enum option_id {
     OPT_NO_KEEP_SIZE,
     OPT_DUMP_STAGES,
     OPT_DEPTH_OUT,
+    OPT_DEPTH_MODEL,
     OPT_LOOK,
     OPT_LIST_LOOKS,
     OPT_LIST_MODELS,
@@ -91,6 +92,7 @@ static const struct cli_option options[] = {
     [OPT_KEEP_SIZE] = {"keep-size", 0, NULL, "on", "write the result at the photo's original size"},
     [OPT_NO_KEEP_SIZE] = {"no-keep-size", 0, NULL, NULL, "write the result at the working size (skips upsample)"},
     [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png (DIR is created when missing)"},
+    [OPT_DEPTH_MODEL] = {"depth-model", 0, "FILE", "the built-in estimate", "a MiDaS v2.1 small depth network (ONNX or TFLite) for the depth stage"},
     [OPT_DEPTH_OUT] = {"depth-out", 0, "FILE", NULL, "also write the depth map (16-bit gray PNG at the working size, white near) of the one input to FILE"},
     [OPT_LOOK] = {"look", 0, "NAME", "hayao", "a preset of palette and stage strengths (--list-looks); options after it override its values"},
     [OPT_LIST_LOOKS] = {"list-looks", 0, NULL, NULL, "print the looks with their palettes and settings, and exit"},
@@ -552,6 +554,9 @@ int main(int argc, char **argv)
             break;
         case OPT_DEPTH_OUT:
             config.depth_out = optarg;
+            break;
+        case OPT_DEPTH_MODEL:
+            config.depth_model_path = optarg;
             break;
         case OPT_LOOK: {
             const struct gh_look *look = gh_looks_find(optarg);

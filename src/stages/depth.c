@@ -19,6 +19,6 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 const struct gh_stage_def gh_stage_depth = {
     "depth",
     "estimate depth (1 near, 0 far) from the working photo for the fog stage: built-in cues "
-    "(height in the frame, haze, texture, sky), no network",
+    "(height in the frame, haze, texture, sky), or a MiDaS v2.1 small network (--depth-model FILE)",
     1, NULL, 0, run, 0,
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ghiblify/nn.h"
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
@@ -213,8 +214,10 @@ enum gh_status gh_stage_depth_map(const struct gh_stage_ctx *ctx, const struct g
     }
     const struct gh_image *photo = gh_stage_photo(ctx, in), *sky = NULL;
     struct gh_image *own_sky = NULL;
-    enum gh_status st = gh_stage_sky(ctx, photo, &sky, &own_sky);
-    if (st == GH_OK)
+    enum gh_status st = GH_OK;
+    if (ctx->depth_model)
+        st = gh_nn_depth(ctx->depth_model, photo, ctx->threads, pr ? &pr->depth : owned);
+    else if ((st = gh_stage_sky(ctx, photo, &sky, &own_sky)) == GH_OK)
         st = gh_ops_depth_estimate(photo, sky, ctx->threads, pr ? &pr->depth : owned);
     if (st == GH_OK)
         *depth = pr ? pr->depth : *owned;
