@@ -310,7 +310,78 @@ def st_dither(img, ctx, p):
     return img + noise * w
 
 
+def st_depth(img, ctx, p):
+    """The built-in depth estimate written with OpenCV and numpy: the same cues and constants
+    (src/ops/depth.c), dark channel by cv2.erode, texture by Sobel + boxFilter, refinement by
+    ximgproc.guidedFilter on the photo's luma."""
+    photo = ctx.get("working", img)
+    sky = sky_mask(ctx)
+    h, w = photo.shape[:2]
+    s = min(1.0, 256 / max(h, w))
+    sw, sh = max(1, round(w * s)), max(1, round(h * s))
+    small = cv2.resize(photo, (sw, sh), interpolation=cv2.INTER_AREA)
+    ssky = cv2.resize(sky, (sw, sh), interpolation=cv2.INTER_AREA)
+    dark = cv2.erode(small.min(axis=2), np.ones((7, 7), np.uint8))
+    g = luma(small)
+    tex = cv2.boxFilter(np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=1), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=1)),
+                        -1, (13, 13))
+    land = ssky < 0.5
+    air = max(np.quantile(dark[land], 0.999), 0.05) if land.any() else 1
+    busy = max(np.quantile(tex[land], 0.95), 1e-4) if land.any() else 1
+    pos = (1 - np.arange(sh, dtype=np.float32) / max(sh - 1, 1))[:, None]
+    far = 0.5 * pos + 0.3 * np.minimum(dark / air, 1) + 0.2 * (1 - np.minimum(tex / busy, 1))
+    far = cv2.GaussianBlur(far.astype(np.float32), (0, 0), 6 * max(sh, sw) / 256)
+    lo, hi = (np.quantile(far[land], [0.02, 0.98]) if land.any() else (0, 1))
+    far = 0.85 * np.clip((far - lo) / max(hi - lo, 1e-4), 0, 1)
+    far = cv2.resize(far, (w, h), interpolation=cv2.INTER_LINEAR)
+    depth = 1 - (far * (1 - sky) + sky)
+    if hasattr(cv2, "ximgproc"):
+        depth = cv2.ximgproc.guidedFilter(luma(photo), depth.astype(np.float32), max(2, round(max(h, w) / 64)), 1e-3)
+    ctx["depth"] = np.clip(depth, 0, 1)
+    return img
+
+
+def st_fog(img, ctx, p):
+    """Fog as src/stages/fog.c: gated by the sky's share and a landscape-like horizon, weight
+    land x band below each column's horizon x smoothstep(near, 1, farness), veil toward the
+    horizon sky's light, b* shift in Lab."""
+    amount = num(p, "fog", num(p, "amount", 0.4))
+    if "depth" not in ctx:
+        st_depth(img, ctx, p)
+    sky, depth = sky_mask(ctx), ctx["depth"]
+    h, w = sky.shape
+    sm = lambda lo, hi, v: (lambda t: t * t * (3 - 2 * t))(np.clip((v - lo) / (hi - lo), 0, 1))
+    amount *= sm(0.02, 0.10, sky.mean())
+    rows = np.where(sky > 0.5, np.arange(h)[:, None], -1).max(axis=0)
+    if (rows < 0).all() or amount <= 0:
+        return img
+    idx = np.where(rows >= 0)[0]
+    rows = rows[idx[np.abs(np.arange(w)[:, None] - idx[None, :]).argmin(axis=1)]]
+    r = w // 48
+    rows = np.array([rows[max(0, x - r):x + r + 1].max() for x in range(w)])
+    med = np.sort(rows)[w // 2]
+    amount *= sm(0.6, 0.8, np.mean(np.abs(rows - med) <= h // 6))
+    if amount <= 0:
+        return img
+    low = sky > 0.5
+    band_rows = np.where(low.any(axis=1))[0]
+    lowest, highest = band_rows.max(), band_rows.min()
+    sel = low.copy()
+    sel[:lowest - (lowest - highest) // 5] = False
+    air = 0.5 * img[sel].mean(axis=0) + 0.5 if sel.any() else np.array([0.78, 0.84, 0.90], np.float32)
+    y = np.arange(h)[:, None]
+    band = np.where(y < rows[None, :], 0, np.exp(-(y - rows[None, :]) * 3.0 / h))
+    weight = ((1 - sky) * band * sm(num(p, "near", 0.45), 1, 1 - depth)).astype(np.float32)[:, :, None]
+    veil = 1 - np.exp(-1.6 * amount * weight)
+    out = img + veil * (air.astype(np.float32) - img)
+    lab = cv2.cvtColor(np.clip(out, 0, 1), cv2.COLOR_RGB2Lab)
+    lab[:, :, 2] -= num(p, "blue", 6) * amount * weight[:, :, 0]
+    return np.where(weight > 0, cv2.cvtColor(lab, cv2.COLOR_Lab2RGB), img)
+
+
 STAGES = {
+    "depth": st_depth,
+    "fog": st_fog,
     "resize": st_resize,
     "denoise": st_denoise,
     "edges": st_edges,

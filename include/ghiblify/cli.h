@@ -45,6 +45,7 @@ struct gh_cli_config {
     int progress;           /* draw a progress line on stderr */
     uint64_t max_pixels;
     const char *dump_dir;   /* --dump-stages DIR, or NULL */
+    const char *depth_out;  /* --depth-out FILE (one input), or NULL */
     const char *model_path; /* --model NAME or FILE (ONNX or TFLite), or NULL: the default */
     const char *reference_path; /* --reference FILE for transfer/histmatch, or NULL */
     const char *palette_path;   /* --palette-from FILE for palette, or NULL */

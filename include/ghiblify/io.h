@@ -196,6 +196,10 @@ enum gh_status gh_io_encode_with(const struct gh_image *rgb, const struct gh_ima
                                  enum gh_format format, const struct gh_encode_options *options,
                                  unsigned char **data, size_t *size);
 
+/* A 1-channel image (maps: depth, masks) as a 16-bit grayscale PNG, values
+ * clamped to [0, 1] and scaled to 0..65535 (NaN becomes 0). Malloc'd result. */
+enum gh_status gh_io_encode_gray16(const struct gh_image *gray, unsigned char **data, size_t *size);
+
 /* gh_io_encode_with the default options except JPEG quality 1..100 (ignored for
  * PNG). */
 enum gh_status gh_io_encode(const struct gh_image *rgb, const struct gh_image *alpha,

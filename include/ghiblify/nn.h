@@ -9,6 +9,26 @@
  *
  * Values are float32 or int64 (every other ONNX integer/bool type is widened
  * to int64, float16/bfloat16/double narrowed or widened to float32 at load).
+ * A graph input or output declared float16 (or double) is a float32 tensor for
+ * callers (gh_nn_input_info reports GH_NN_F32; pass and receive float32).
+ *
+ * Float16 models: an ONNX model whose weights are stored as float16 (e.g.
+ * AnimeGANv3 Shinkai: float16 weights, input and output, Cast nodes around its
+ * Upsamples) runs as its float32 conversion (tools/make-onnx-fp32): no value
+ * is rounded to float16 anywhere, and its Casts to FLOAT16 are Casts to FLOAT.
+ * Rounding only where the exporter put a Cast (3 tensors of hundreds) would
+ * emulate neither float16 nor float32 execution: on the Shinkai model it moves
+ * the output 2.7e-4 from ONNX Runtime's float32 run, against 4.4e-6 without.
+ * In any other model Cast to FLOAT16 rounds to the nearest float16 (ties to
+ * even), as ONNX specifies (the conformance tests check it).
+ *
+ * Older opsets: Pad before opset 11 (pads, value), Slice before 10 (starts,
+ * ends, axes) and Upsample 7-8 (scales) keep operands as attributes; the ONNX
+ * loader rewrites them to the newer input form. Upsample (opset 7-10,
+ * "nearest" or "linear") runs on the Resize kernel with ONNX Runtime's
+ * mapping: output size floor(input * scale), source coordinate x_out / scale
+ * (asymmetric), nearest = floor of it, linear = blend of its two neighbours
+ * clamped at the edge; scales below 1 are refused, as the spec asks.
  *
  * Loaders are hostile-input safe: every length and offset is bounds-checked and
  * every size validated before allocating; anything unsupported (op, attribute,
@@ -24,8 +44,46 @@
  * grid, constant-size resizes keep their scale factor). The Hayao model runs at
  * any H, W that are multiples of 8 (>= 16 to match the reference); sizes that
  * are not fail in gh_nn_run with an error naming the node (a residual Add whose
- * shapes do not broadcast). The model bytes are not referenced after loading,
+ * shapes do not broadcast). The same holds for the Shinkai ONNX model
+ * (multiple of 8, at least 16 so its reflect pads fit at 1/8 scale). The model bytes are not referenced after loading,
  * so an embedded or mapped model can be loaded from read-only memory.
+ *
+ * Quantized models (TFLite int8/uint8, full-integer or dynamic-range) run in
+ * float32 on the same kernels as float models; there is no integer kernel
+ * path. Weights are dequantized once at load: an int8/uint8 constant is
+ * w = (q - zero_point) * scale, per tensor or per channel (the file's
+ * quantized_dimension), an int32 bias b = q * its scale (input_scale *
+ * weight_scale[c] in valid files), whether an int8 op reads it directly or a
+ * DEQUANTIZE (float16, hybrid files) stands in front of it. Activations of
+ * int8/uint8 type are held as float32 real values, and what QUANTIZE /
+ * DEQUANTIZE of an activation do is chosen at load (gh_nn_load_options):
+ * - identity (the default): nothing; every activation is plain float, and
+ *   the model computes what its float original would with the quantized
+ *   weights. The default because the files' calibrated grids clip (the
+ *   AnimeGANv2 file's clip inputs above about 230/255 and cap its output at
+ *   216/255: dull highlights) and add rounding noise, neither of which we
+ *   want in a picture;
+ * - grid: every quantized activation tensor (an int8 op's output as well as
+ *   an explicit QUANTIZE, and a quantized graph input) is rounded to its grid
+ *   and clipped to the type's range, (clamp(round(x / scale) + zp, qmin, qmax)
+ *   - zp) * scale, round half away from zero with a 1/1024-step tie band
+ *   (exact halves, common on the grid, are not decided by float noise). This
+ *   emulates the integer model (to compare with it, or where a model was
+ *   trained for it), but results are sensitive: a value within float noise of
+ *   a rounding boundary flips one step and the step propagates, so two float
+ *   implementations agree only statistically (tests/unit/test_nn_tflite_quant.c).
+ *   The int8 AnimeGANv3 Hayao's attention SOFTMAX underflows its 1/256 grid at
+ *   sizes above about 64x64 and the model gives NaN in grid mode, as the
+ *   numpy reference does; use identity for pictures.
+ * A model whose input is UINT8 or INT8 (the int8 AnimeGANv3 Hayao) takes a
+ * float32 input holding the real values (q - zero_point) * scale, i.e. the
+ * same [-1, 1] contract as its float16 twin (grid mode rounds it to the input
+ * grid), and a quantized output is returned as float32 real values
+ * (dequantized). A constant whose shape was fixed by the export size, e.g.
+ * White-box's guided-filter "ones" [1, 512, 512, 1] whose box filter is the
+ * normalizer N, is regenerated for the actual size when it holds one repeated
+ * value; any other export-size tensor that meets the size-dependent graph is
+ * refused at load (GH_ERR_UNSUPPORTED naming it).
  *
  * Flat inputs: normalizations computed by the graph as (x - mean) / sqrt(var + eps)
  * with eps = 0 (the Hayao model stores eps = 0 after float16 underflow) divide
@@ -54,7 +112,9 @@
  * Pad feeding a Conv is folded into it and TF's moments() variance pattern
  * (Sub, Mul, ReduceMean) into one pass, and AnimeGANv3's whole LADE
  * normalization ((x - mean) / sqrt(var + eps) * sqrt(var1 + eps1) + mean1,
- * LeakyRelu; 17 ops) becomes one internal ChannelNorm op. Setting the
+ * LeakyRelu; 17 ops) becomes one internal ChannelNorm op, also in the NHWC
+ * form tf2onnx exported for the Shinkai model (Transposes, Reshaped
+ * statistics, GlobalAveragePool means; 21 ops). Setting the
  * environment variable GH_NN_NO_FUSE before loading turns every load-time
  * rewrite off (for comparisons). */
 #ifndef GHIBLIFY_NN_H
@@ -98,6 +158,22 @@ enum gh_status gh_nn_load_file(const char *path, struct gh_nn_model **out);
 /* Loads a model from size bytes at data (copied as needed; data may be freed
  * after the call). */
 enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_model **out);
+
+/* How a model is loaded (see "Quantized models" above). Zero-initialize it
+ * for the defaults, which gh_nn_load_file / gh_nn_load_memory use. */
+struct gh_nn_load_options {
+    /* Quantized (int8/uint8) TFLite activations: 0 (default) identity, the
+     * activations are plain float32 real values; 1 grid, every quantized
+     * activation tensor (and a quantized graph input) is rounded and clipped
+     * to its int grid, emulating the integer model. No effect on float models. */
+    int quant_grid;
+};
+
+/* gh_nn_load_file / gh_nn_load_memory with options (NULL: the defaults). */
+enum gh_status gh_nn_load_file_opts(const char *path, const struct gh_nn_load_options *opts,
+                                    struct gh_nn_model **out);
+enum gh_status gh_nn_load_memory_opts(const void *data, size_t size, const struct gh_nn_load_options *opts,
+                                      struct gh_nn_model **out);
 
 /* Frees a model and its arena (NULL is fine). */
 void gh_nn_free(struct gh_nn_model *model);
@@ -226,6 +302,8 @@ struct gh_nn_builtin {
     /* 1: quantized activations rounded to their int8 grid, as the int8 model
      *    computes (see the TFLite loader); 0: held as float (identity). */
     int quant_grid;
+    /* Working long side the model looks best at when --size is not given (0: the default). */
+    int working_size;
     /* Bytes of the embedded file, NULL if this build left it out. */
     const unsigned char *data;
     size_t size;

@@ -106,6 +106,18 @@ enum gh_status gh_ops_kuwahara_generalized(const struct gh_image *in,
  * all-zero mask. */
 enum gh_status gh_ops_sky_mask(const struct gh_image *photo, int threads, struct gh_image **mask);
 
+/* Built-in depth estimate of an outdoor RGB photo, no network: a W x H x 1
+ * relative inverse depth in [0, 1] (1 near, 0 far). Land mixes three cues on a
+ * copy reduced to 256 px (half the weight the height in the frame, 0.3 the
+ * haze of He et al.'s dark channel, 0.2 the lack of local texture), smoothed to
+ * region scale and spread over [0.15, 1] by its 2nd and 98th percentiles; sky
+ * (the optional mask, 1 on sky, the photo's size) is 0. The map is brought to
+ * full size and refined by gh_ops_guided with the photo's luma as guide (radius
+ * side/64, eps 1e-3) so its edges follow the photo's. Meant for landscapes;
+ * indoor scenes and close-ups get little more than the height cue. */
+enum gh_status gh_ops_depth_estimate(const struct gh_image *photo, const struct gh_image *sky,
+                                     int threads, struct gh_image **depth);
+
 #ifdef __cplusplus
 }
 #endif

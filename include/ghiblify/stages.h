@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 #define GH_STAGE_MAX_PARAMS 12
-#define GH_STAGE_MAX 16
+#define GH_STAGE_MAX 24
 
 enum gh_param_type {
     GH_PARAM_INT,
@@ -43,7 +43,7 @@ struct gh_stage_products {
     struct gh_image *working;        /* the photo at the working size (output of resize) */
     struct gh_image *photo;          /* the working-size photo after denoise: what stylize paints */
     struct gh_image *sky;            /* sky mask at the working size (1 channel, [0, 1]), or NULL */
-    struct gh_image *depth;          /* room for the depth map (1 = near), or NULL */
+    struct gh_image *depth;          /* depth map at the working size (1 = near), or NULL */
 };
 
 /* What a stage may know about the run besides its input image. */
@@ -115,6 +115,12 @@ enum gh_status gh_stage_blend(const struct gh_stage_ctx *ctx, const struct gh_im
 enum gh_status gh_stage_sky(const struct gh_stage_ctx *ctx, const struct gh_image *in,
                             const struct gh_image **sky, struct gh_image **owned);
 
+/* The depth map (1 near, 0 far) at the size of the working photo, made on
+ * first use from it (gh_ops_depth_estimate with the sky mask) and kept in
+ * ctx->products; without products it is made from in into *owned. */
+enum gh_status gh_stage_depth_map(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                                  const struct gh_image **depth, struct gh_image **owned);
+
 /* All stages in pipeline order; *count receives their number. */
 const struct gh_stage_def *const *gh_stages_table(int *count);
 
@@ -153,8 +159,10 @@ int gh_pipeline_count(const struct gh_pipeline *pipeline);
 enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,
                                const char *param, const char *value);
 
-/* Called after each stage that ran with its name and output, and at the end
- * with each product made on the way ("sky", "depth"), e.g. to dump them. A
+/* Called after each stage that ran with its name and output (the depth
+ * stage's output is its depth map), and at the end with each product made on
+ * the way ("sky"; "depth-map" when fog made it without the depth stage), e.g.
+ * to dump them. A
  * non-OK return stops the pipeline with that status. */
 typedef enum gh_status (*gh_stage_observer)(void *user, const char *name, const struct gh_image *image);
 

@@ -87,6 +87,9 @@ static enum gh_status make_parents(const char *path, size_t keep_prefix)
 struct dump_ctx {
     const char *dir; /* NULL: no dumps, only the stop check */
     const char *input;
+    const char *depth_out; /* --depth-out FILE, or NULL */
+    int depth_written;
+    int overwrite;
     int step;
     const volatile sig_atomic_t *stop;
     /* Seconds each step took ("read 0.18, resize 0.02, ..."), for -v: users
@@ -111,12 +114,23 @@ static void add_time(struct dump_ctx *d, const char *name)
 static enum gh_status dump_stage(void *user, const char *name, const struct gh_image *image)
 {
     struct dump_ctx *d = user;
-    /* Products ("sky", "depth") arrive after the last stage and took no time
-     * of their own; "input" is the read, already counted. */
-    if (image->channels != 1 && strcmp(name, "input") != 0)
+    /* Products ("sky", "depth-map") arrive after the last stage and took no
+     * time of their own; "input" is the read, already counted. */
+    if (gh_stages_find(name))
         add_time(d, name);
     if (d->stop && *d->stop)
         return gh_error(GH_ERR_STOPPED, "interrupted");
+    if (d->depth_out && image->channels == 1 && (!strcmp(name, "depth") || !strcmp(name, "depth-map"))) {
+        unsigned char *png = NULL;
+        size_t size = 0;
+        enum gh_status st = gh_io_encode_gray16(image, &png, &size);
+        if (st == GH_OK)
+            st = gh_io_write_all(d->depth_out, png, size, d->overwrite ? GH_IO_WRITE_OVERWRITE : 0);
+        free(png);
+        if (st != GH_OK)
+            return st;
+        d->depth_written = 1;
+    }
     if (!d->dir)
         return GH_OK;
     const char *base = strrchr(d->input, '/');
@@ -132,17 +146,10 @@ static enum gh_status dump_stage(void *user, const char *name, const struct gh_i
         return gh_error(GH_ERR_ARGUMENT, "--dump-stages path too long");
     unsigned char *png = NULL;
     size_t size = 0;
-    struct gh_image *gray = NULL;
-    enum gh_status st = GH_OK;
-    if (image->channels == 1) { /* masks and maps: shown as gray */
-        if ((st = gh_image_new(image->width, image->height, 3, &gray)) != GH_OK)
-            return st;
-        for (int c = 0; c < 3; c++)
-            memcpy(gh_image_plane(gray, c), image->data, gh_image_plane_size(image) * sizeof(float));
-        image = gray;
-    }
-    st = gh_io_encode(image, NULL, GH_FORMAT_PNG, 0, &png, &size);
-    gh_image_free(gray);
+    /* Masks and maps as 16-bit gray: the depth map's steps matter to whoever
+     * tunes the fog, and 8 bits would show bands that are not there. */
+    enum gh_status st = image->channels == 1 ? gh_io_encode_gray16(image, &png, &size)
+                                             : gh_io_encode(image, NULL, GH_FORMAT_PNG, 0, &png, &size);
     if (st == GH_OK)
         st = gh_io_write_all(path, png, size, GH_IO_WRITE_OVERWRITE);
     free(png);
@@ -206,7 +213,12 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                  it->output);
         return GH_CLI_FAILED;
     }
-    *dump = (struct dump_ctx){config->dump_dir, it->input, 0, config->stop, "", 0, gh_cli_seconds()};
+    *dump = (struct dump_ctx){.dir = config->dump_dir,
+                              .input = it->input,
+                              .depth_out = config->depth_out,
+                              .overwrite = config->existing == GH_EXISTING_OVERWRITE,
+                              .stop = config->stop,
+                              .mark = gh_cli_seconds()};
     if ((st = gh_io_read_picture(it->input, config->max_pixels, &pic)) != GH_OK)
         goto out;
     add_time(dump, "read");
@@ -228,6 +240,11 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
     st = gh_pipeline_run(&config->pipeline, &ctx, pic->rgb, dump_stage, dump, &result);
     if (st != GH_OK)
         goto fail_prefixed;
+    if (config->depth_out && !dump->depth_written) {
+        st = gh_error(GH_ERR_ARGUMENT, "--depth-out %s: no depth map was made (--fog 0 with the depth "
+                      "stage skipped)", config->depth_out);
+        goto fail_prefixed;
+    }
 
     const struct gh_image *out_alpha = pic->alpha;
     if (pic->alpha && (pic->alpha->width != result->width || pic->alpha->height != result->height)) {

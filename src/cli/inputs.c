@@ -364,6 +364,23 @@ enum gh_status gh_cli_plan_outputs(const struct gh_cli_config *config, struct gh
         }
         names[name_count++] = (struct named_index){it->output, i};
     }
+    /* --depth-out (one input) is an output too: never an input file, never the image's output. */
+    struct stat dsb, osb;
+    if (config->depth_out && items->count == 1 && !items->item[0].error && !items->item[0].skip &&
+        stat(config->depth_out, &dsb) == 0) {
+        struct gh_cli_item *it = &items->item[0];
+        struct file_id key = {dsb.st_dev, dsb.st_ino};
+        if (bsearch(&key, ids, id_count, sizeof *ids, compare_ids))
+            it->error = gh_aprintf("%s: --depth-out %s is an input file; refusing to overwrite it",
+                                   it->input, config->depth_out);
+        else if (stat(it->output, &osb) == 0 && osb.st_dev == dsb.st_dev && osb.st_ino == dsb.st_ino)
+            it->error = gh_aprintf("%s: --depth-out %s is the image's own output", it->input,
+                                   config->depth_out);
+    }
+    if (config->depth_out && items->count == 1 && strcmp(config->depth_out, items->item[0].output) == 0 &&
+        !items->item[0].error)
+        items->item[0].error = gh_aprintf("%s: --depth-out %s is the image's own output",
+                                          items->item[0].input, config->depth_out);
     qsort(names, name_count, sizeof *names, compare_named);
     for (size_t i = 1; i < name_count; i++) {
         if (strcmp(names[i].name, names[i - 1].name) != 0)

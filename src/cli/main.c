@@ -44,6 +44,7 @@ enum option_id {
     OPT_KEEP_SIZE,
     OPT_NO_KEEP_SIZE,
     OPT_DUMP_STAGES,
+    OPT_DEPTH_OUT,
     OPT_LOOK,
     OPT_LIST_LOOKS,
     OPT_LIST_MODELS,
@@ -90,6 +91,7 @@ static const struct cli_option options[] = {
     [OPT_KEEP_SIZE] = {"keep-size", 0, NULL, "on", "write the result at the photo's original size"},
     [OPT_NO_KEEP_SIZE] = {"no-keep-size", 0, NULL, NULL, "write the result at the working size (skips upsample)"},
     [OPT_DUMP_STAGES] = {"dump-stages", 0, "DIR", NULL, "write every stage's output as DIR/STEM.NN-STAGE.png (DIR is created when missing)"},
+    [OPT_DEPTH_OUT] = {"depth-out", 0, "FILE", NULL, "also write the depth map (16-bit gray PNG at the working size, white near) of the one input to FILE"},
     [OPT_LOOK] = {"look", 0, "NAME", "hayao", "a preset of palette and stage strengths (--list-looks); options after it override its values"},
     [OPT_LIST_LOOKS] = {"list-looks", 0, NULL, NULL, "print the looks with their palettes and settings, and exit"},
     [OPT_LIST_MODELS] = {"list-models", 0, NULL, NULL, "print the built-in generators (style, source, license, size, sha256), and exit"},
@@ -432,6 +434,7 @@ int main(int argc, char **argv)
     int c;
     long v;
     opterr = 0;
+    int size_given = 0;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         int id = -1;
         for (int i = 0; i < OPT_COUNT; i++)
@@ -443,6 +446,7 @@ int main(int argc, char **argv)
                 rc = usage_error("--%s: %s", pr->flag, gh_error_detail());
                 goto out;
             }
+            size_given |= strcmp(pr->stage->name, "resize") == 0 && strcmp(pr->param->name, "size") == 0;
             continue;
         }
         switch (id) {
@@ -545,6 +549,9 @@ int main(int argc, char **argv)
             break;
         case OPT_DUMP_STAGES:
             config.dump_dir = optarg;
+            break;
+        case OPT_DEPTH_OUT:
+            config.depth_out = optarg;
             break;
         case OPT_LOOK: {
             const struct gh_look *look = gh_looks_find(optarg);
@@ -714,6 +721,15 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    /* A built-in generator that looks best at another working size gets it,
+     * unless --size says otherwise. */
+    const struct gh_nn_builtin *chosen =
+        config.model_path ? gh_cli_builtin_model(config.model_path) : gh_nn_builtin_at(0);
+    if (chosen && chosen->working_size > 0 && !size_given) {
+        char text[16];
+        snprintf(text, sizeof text, "%d", chosen->working_size);
+        gh_pipeline_set(&config.pipeline, "resize", "size", text);
+    }
     for (int i = optind; i < argc; i++) {
         if (gh_cli_expand(&items, argv[i], &config) != GH_OK) {
             fprintf(stderr, "ghiblify: %s\n", gh_error_detail());
@@ -722,6 +738,16 @@ int main(int argc, char **argv)
     }
     if (config.output && items.count > 1) {
         rc = usage_error("-o takes one input, but the inputs name %zu images (use -d DIR)", items.count);
+        goto out;
+    }
+    if (config.depth_out && items.count > 1) {
+        rc = usage_error("--depth-out takes one input, but the inputs name %zu images (--dump-stages DIR "
+                         "writes each one's depth map)", items.count);
+        goto out;
+    }
+    if (config.depth_out && !gh_pipeline_uses(&config.pipeline, "depth") &&
+        !gh_pipeline_uses(&config.pipeline, "fog")) {
+        rc = usage_error("--depth-out: neither the depth nor the fog stage runs, so no depth map is made");
         goto out;
     }
     if (config.shard_count > 1)

@@ -445,6 +445,67 @@ out:
     return st;
 }
 
+enum gh_status gh_io_encode_gray16(const struct gh_image *gray, unsigned char **data, size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    if (!gray || gray->channels != 1)
+        return gh_error(GH_ERR_ARGUMENT, "16-bit gray PNG: needs a 1-channel image");
+    size_t width = (size_t)gray->width, height = (size_t)gray->height;
+    size_t stride = 1 + 2 * width, raw_size = stride * height;
+    enum gh_status st = GH_OK;
+    unsigned char *raw = malloc(raw_size), *z = NULL, *out = NULL;
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(FAST_DEFLATE_LEVEL);
+    if (!raw || !c) {
+        st = gh_error(GH_ERR_NOMEM, "no memory for a %zux%zu PNG", width, height);
+        goto out;
+    }
+    for (size_t y = 0; y < height; y++) {
+        unsigned char *d = raw + y * stride;
+        const float *src = gray->data + y * width;
+        d[0] = 0; /* filter None: maps are smooth, but this is a debugging product */
+        for (size_t x = 0; x < width; x++) {
+            float v = src[x] > 0.0f ? (src[x] < 1.0f ? src[x] : 1.0f) : 0.0f; /* NaN -> 0 */
+            unsigned q = (unsigned)(v * 65535.0f + 0.5f);
+            d[1 + 2 * x] = (unsigned char)(q >> 8);
+            d[2 + 2 * x] = (unsigned char)q;
+        }
+    }
+    size_t bound = libdeflate_zlib_compress_bound(c, raw_size);
+    size_t zlen = (z = malloc(bound)) ? libdeflate_zlib_compress(c, raw, raw_size, z, bound) : 0;
+    if (zlen == 0) {
+        st = gh_error(z ? GH_ERR_INTERNAL : GH_ERR_NOMEM, "16-bit gray PNG: compression failed");
+        goto out;
+    }
+    size_t total = 8 + (12 + 13) + (zlen / IDAT_MAX + 1) * 12 + zlen + 12;
+    if (!(out = malloc(total))) {
+        st = gh_error(GH_ERR_NOMEM, "no memory for a %zux%zu PNG", width, height);
+        goto out;
+    }
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char ihdr[13], *p = out;
+    memcpy(p, signature, 8);
+    p += 8;
+    put_u32(ihdr, (uint32_t)width);
+    put_u32(ihdr + 4, (uint32_t)height);
+    ihdr[8] = 16;                        /* bits per sample */
+    ihdr[9] = 0;                         /* gray */
+    ihdr[10] = ihdr[11] = ihdr[12] = 0;  /* deflate, adaptive filtering, no interlace */
+    p = put_chunk(p, "IHDR", ihdr, 13);
+    for (size_t off = 0; off < zlen; off += IDAT_MAX)
+        p = put_chunk(p, "IDAT", z + off, zlen - off < IDAT_MAX ? zlen - off : IDAT_MAX);
+    p = put_chunk(p, "IEND", NULL, 0);
+    *data = out;
+    *size = (size_t)(p - out);
+    out = NULL;
+out:
+    libdeflate_free_compressor(c);
+    free(raw);
+    free(z);
+    free(out);
+    return st;
+}
+
 enum gh_status gh_io_png_encode(const struct gh_image *rgb, const struct gh_image *alpha,
                                 const struct gh_encode_options *options, unsigned char **data,
                                 size_t *size)

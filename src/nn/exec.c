@@ -216,13 +216,22 @@ enum gh_status gh_nn_scratch(struct gh_nn_exec *x, size_t bytes, void **out)
 
 enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_model **out)
 {
+    return gh_nn_load_memory_opts(data, size, NULL, out);
+}
+
+enum gh_status gh_nn_load_memory_opts(const void *data, size_t size, const struct gh_nn_load_options *opts,
+                                      struct gh_nn_model **out)
+{
+    static const struct gh_nn_load_options defaults = {0};
     if (!out)
         return gh_error(GH_ERR_ARGUMENT, "gh_nn_load_memory: NULL out");
     *out = NULL;
     if (!data && size)
         return gh_error(GH_ERR_ARGUMENT, "gh_nn_load_memory: NULL data");
+    if (!opts)
+        opts = &defaults;
     if (size >= 8 && memcmp((const uint8_t *)data + 4, "TFL3", 4) == 0)
-        return gh_nn_tflite_load(data, size, out);
+        return gh_nn_tflite_load(data, size, opts, out);
     /* An ONNX file has no magic: it starts with the key of one of
      * ModelProto's fields 1-8 (ir_version first in every exporter's output). */
     static const uint8_t keys[] = {0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42};
@@ -233,6 +242,12 @@ enum gh_status gh_nn_load_memory(const void *data, size_t size, struct gh_nn_mod
 }
 
 enum gh_status gh_nn_load_file(const char *path, struct gh_nn_model **out)
+{
+    return gh_nn_load_file_opts(path, NULL, out);
+}
+
+enum gh_status gh_nn_load_file_opts(const char *path, const struct gh_nn_load_options *opts,
+                                    struct gh_nn_model **out)
 {
     enum gh_status st;
     uint8_t *buf = NULL;
@@ -262,7 +277,7 @@ enum gh_status gh_nn_load_file(const char *path, struct gh_nn_model **out)
         st = gh_error(GH_ERR_IO, "%s: read failed", path);
         goto out;
     }
-    st = gh_nn_load_memory(buf, (size_t)size, out);
+    st = gh_nn_load_memory_opts(buf, (size_t)size, opts, out);
     if (st)
         gh_error_prefix(st, path);
 out:

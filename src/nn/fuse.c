@@ -15,6 +15,11 @@
  *    AnimeGANv3), the Conv is folded in as well: ChannelNorm(x, xin, eps,
  *    eps1, W, B) computes x1's statistics from column blocks of W xin + B
  *    and never stores x1.
+ *    The means may also be GlobalAveragePool, and the pattern may come in
+ *    tf2onnx's NHWC form (AnimeGANv3 Shinkai, opset 9): x - m transposed to
+ *    NHWC, divided and multiplied by the statistics Reshaped to [-1,1,1,C],
+ *    transposed back before + m1; the same ChannelNorm (fuse_norm_nhwc).
+ * 2. A Pad with all-zero pads is dropped (its readers read its input).
  * (Pad -> Conv and the remaining moments() patterns are folded afterwards by
  * graph.c, marking nodes dead in place.) */
 #include "nn/nn_internal.h"
@@ -53,6 +58,17 @@ static int is_spatial_mean(const struct fuse_ctx *f, int i)
     return (a0 == 2 && a1 == 3) || (a0 == 3 && a1 == 2) || (a0 == -2 && a1 == -1) || (a0 == -1 && a1 == -2);
 }
 
+/* The node producing v if it is a spatial mean: ReduceMean over {2,3} or
+ * GlobalAveragePool (the same on the 4-D tensors ChannelNorm accepts; its
+ * kernel refuses any other rank). -1 otherwise. */
+static int spatial_mean_of(const struct fuse_ctx *f, int v)
+{
+    int i = prod(f, v, GH_NN_OP_REDUCE_MEAN);
+    if (i >= 0)
+        return is_spatial_mean(f, i) ? i : -1;
+    return prod(f, v, GH_NN_OP_GLOBAL_AVERAGE_POOL);
+}
+
 static int is_scalar_const(const struct fuse_ctx *f, int v)
 {
     return v >= 0 && f->m->values[v].kind == GH_NN_VALUE_CONST && f->m->values[v].t.dtype == GH_NN_F32 &&
@@ -63,8 +79,8 @@ static int is_scalar_const(const struct fuse_ctx *f, int v)
  * the variance node, sets *x, *mean_node, *sub_node, *sq_node. */
 static int match_var(const struct fuse_ctx *f, int v, int *x, int *mean_node, int *sub_node, int *sq_node)
 {
-    int rv = prod(f, v, GH_NN_OP_REDUCE_MEAN);
-    if (rv < 0 || !is_spatial_mean(f, rv))
+    int rv = spatial_mean_of(f, v);
+    if (rv < 0)
         return -1;
     int sq = prod(f, node(f, rv)->in[0], GH_NN_OP_MUL);
     if (sq < 0 || node(f, sq)->in[0] != node(f, sq)->in[1])
@@ -72,8 +88,8 @@ static int match_var(const struct fuse_ctx *f, int v, int *x, int *mean_node, in
     int sub = prod(f, node(f, sq)->in[0], GH_NN_OP_SUB);
     if (sub < 0)
         return -1;
-    int mean = prod(f, node(f, sub)->in[1], GH_NN_OP_REDUCE_MEAN);
-    if (mean < 0 || !is_spatial_mean(f, mean) || node(f, mean)->in[0] != node(f, sub)->in[0])
+    int mean = spatial_mean_of(f, node(f, sub)->in[1]);
+    if (mean < 0 || node(f, mean)->in[0] != node(f, sub)->in[0])
         return -1;
     *x = node(f, sub)->in[0];
     *mean_node = mean;
@@ -166,22 +182,23 @@ static int conv1x1_plain(const struct fuse_ctx *f, int i)
     return 1;
 }
 
+static enum gh_status emit_norm(struct fuse_ctx *f, int top, const int *list, int n_list, int x, int x1, int eps,
+                                int eps1);
+
 static enum gh_status fuse_norm(struct fuse_ctx *f, int top)
 {
-    struct gh_nn_model *m = f->m;
     /* top is an Add(P, m1); it may feed a LeakyRelu. */
     const struct gh_nn_node *add = node(f, top);
-    int set[20], n = 0;
     int p = -1, m1 = -1;
     for (int k = 0; k < 2 && p < 0; k++) {
-        int mm = prod(f, add->in[k], GH_NN_OP_REDUCE_MEAN);
+        int mm = spatial_mean_of(f, add->in[k]);
         int pp = prod(f, add->in[1 - k], GH_NN_OP_MUL);
         if (mm >= 0 && pp >= 0) {
             m1 = mm;
             p = pp;
         }
     }
-    if (p < 0 || !is_spatial_mean(f, m1))
+    if (p < 0)
         return GH_OK;
     /* P = Mul(T, S1) with S1 = Sqrt(...), T = Mul(U, R). */
     int t = -1, s1 = -1;
@@ -217,6 +234,19 @@ static enum gh_status fuse_norm(struct fuse_ctx *f, int top)
     /* U = x - mean (the same mean node as the variance's). */
     if (node(f, u)->in[0] != x || node(f, u)->in[1] != node(f, mean)->out[0])
         return GH_OK;
+    int list[] = {top, p, t, s1, u, r, s, e, e1, v, sq, sub, mean, v1, sq1, sub1, mean1};
+    return emit_norm(f, top, list, (int)(sizeof list / sizeof list[0]), x, x1, eps, eps1);
+}
+
+/* Replaces the pattern's nodes (list; top = its final Add, which may feed a
+ * LeakyRelu that is folded too) by one ChannelNorm(x, x1, eps, eps1), if no
+ * node is listed twice and nothing outside reads an intermediate value. */
+static enum gh_status emit_norm(struct fuse_ctx *f, int top, const int *list, int n_list, int x, int x1, int eps,
+                                int eps1)
+{
+    struct gh_nn_model *m = f->m;
+    const struct gh_nn_node *add = node(f, top);
+    int set[24], n = 0;
     int out_node = top, leaky = -1;
     int out_v = add->out[0];
     if (f->readers[out_v] == 1) {
@@ -226,8 +256,9 @@ static enum gh_status fuse_norm(struct fuse_ctx *f, int top)
                 break;
             }
     }
-    int list[] = {top, p, t, s1, u, r, s, e, e1, v, sq, sub, mean, v1, sq1, sub1, mean1};
-    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+    if (n_list > 23)
+        return GH_OK;
+    for (int i = 0; i < n_list; i++) {
         for (int j = 0; j < n; j++)
             if (set[j] == list[i])
                 return GH_OK; /* a node used twice: not the pattern */
@@ -301,6 +332,131 @@ static enum gh_status fuse_norm(struct fuse_ctx *f, int top)
     return GH_OK;
 }
 
+/* ---- the same normalization as exported by tf2onnx in NHWC (Shinkai) ----
+ *   d = Transpose(x - m, [0,2,3,1]) / Reshape(Sqrt(v + eps), [-1,1,1,C])
+ *   y = Transpose(d * Reshape(Sqrt(v1 + eps1), [-1,1,1,C]), [0,3,1,2]) + m1
+ * with means and variances by GlobalAveragePool. Reshaping a [N,C,1,1]
+ * statistic to [N,1,1,C] keeps its values in order, so scaling the NHWC
+ * tensor by it scales channel c by statistic c: y is the NCHW ChannelNorm.
+ * That holds only if the reshape's C is the tensor's channel count, so both
+ * x and x1 must come from Conv nodes with constant weights of C outputs. */
+
+static int is_perm(const struct gh_nn_node *n, int a, int b, int c, int d)
+{
+    const struct gh_nn_attr *p = gh_nn_attr_find(n, "perm");
+    return p && p->type == GH_NN_ATTR_INTS && p->n == 4 && p->ints[0] == a && p->ints[1] == b &&
+           p->ints[2] == c && p->ints[3] == d;
+}
+
+/* Reshape(v', [-1,1,1,K]) producing v: its node, *k = K; -1 otherwise. */
+static int nhwc_stat(const struct fuse_ctx *f, int v, int64_t *k)
+{
+    int r = prod(f, v, GH_NN_OP_RESHAPE);
+    if (r < 0 || node(f, r)->n_in != 2 || node(f, r)->in[1] < 0)
+        return -1;
+    const struct gh_nn_value *sh = &f->m->values[node(f, r)->in[1]];
+    if (sh->kind != GH_NN_VALUE_CONST || sh->t.dtype != GH_NN_I64 || gh_nn_tensor_count(&sh->t) != 4)
+        return -1;
+    const int64_t *d = sh->t.data;
+    if (d[0] != -1 || d[1] != 1 || d[2] != 1 || d[3] <= 0)
+        return -1;
+    *k = d[3];
+    return r;
+}
+
+/* Output channels of the Conv producing v, from its constant 4-D weights; -1 if unknown. */
+static int64_t conv_channels(const struct fuse_ctx *f, int v)
+{
+    int c = prod(f, v, GH_NN_OP_CONV);
+    if (c < 0 || node(f, c)->n_in < 2 || node(f, c)->in[1] < 0)
+        return -1;
+    const struct gh_nn_value *w = &f->m->values[node(f, c)->in[1]];
+    return w->kind == GH_NN_VALUE_CONST && w->t.ndim == 4 ? w->t.shape[0] : -1;
+}
+
+static enum gh_status fuse_norm_nhwc(struct fuse_ctx *f, int top)
+{
+    const struct gh_nn_node *add = node(f, top);
+    int tp = -1, m1 = -1;
+    for (int k = 0; k < 2 && tp < 0; k++) {
+        int t = prod(f, add->in[k], GH_NN_OP_TRANSPOSE), mm = spatial_mean_of(f, add->in[1 - k]);
+        if (t >= 0 && mm >= 0 && is_perm(node(f, t), 0, 3, 1, 2)) {
+            tp = t;
+            m1 = mm;
+        }
+    }
+    if (tp < 0)
+        return GH_OK;
+    int p = prod(f, node(f, tp)->in[0], GH_NN_OP_MUL);
+    if (p < 0)
+        return GH_OK;
+    int d = -1, rs1 = -1;
+    int64_t k0 = 0, k1 = 0;
+    for (int k = 0; k < 2 && d < 0; k++) {
+        int dd = prod(f, node(f, p)->in[k], GH_NN_OP_DIV), rr = nhwc_stat(f, node(f, p)->in[1 - k], &k1);
+        if (dd >= 0 && rr >= 0) {
+            d = dd;
+            rs1 = rr;
+        }
+    }
+    if (d < 0)
+        return GH_OK;
+    int ts = prod(f, node(f, d)->in[0], GH_NN_OP_TRANSPOSE), rs = nhwc_stat(f, node(f, d)->in[1], &k0);
+    if (ts < 0 || rs < 0 || !is_perm(node(f, ts), 0, 2, 3, 1))
+        return GH_OK;
+    int s = prod(f, node(f, rs)->in[0], GH_NN_OP_SQRT), s1 = prod(f, node(f, rs1)->in[0], GH_NN_OP_SQRT);
+    if (s < 0 || s1 < 0)
+        return GH_OK;
+    int var_v, eps, var1_v, eps1, x, mean, sub, sq, x1, mean1, sub1, sq1;
+    int e = match_sqrt_add(f, s, &var_v, &eps), e1 = match_sqrt_add(f, s1, &var1_v, &eps1);
+    if (e < 0 || e1 < 0)
+        return GH_OK;
+    int v = match_var(f, var_v, &x, &mean, &sub, &sq), v1 = match_var(f, var1_v, &x1, &mean1, &sub1, &sq1);
+    if (v < 0 || v1 < 0 || mean1 != m1)
+        return GH_OK;
+    /* The normalized tensor is x - mean: the variance's Sub or another one. */
+    int u = prod(f, node(f, ts)->in[0], GH_NN_OP_SUB);
+    if (u < 0 || node(f, u)->in[0] != x || node(f, u)->in[1] != node(f, mean)->out[0])
+        return GH_OK;
+    if (conv_channels(f, x) != k0 || conv_channels(f, x1) != k1)
+        return GH_OK;
+    int list[20] = {top, tp, p, d, ts, rs, rs1, s, s1, e, e1, v, sq, sub, mean, v1, sq1, sub1, mean1};
+    int n = 19;
+    if (u != sub)
+        list[n++] = u;
+    return emit_norm(f, top, list, n, x, x1, eps, eps1);
+}
+
+/* A Pad whose constant pads are all zero copies its input: its readers read
+ * the input instead (tf2onnx keeps TF's zero-width MirrorPads before every
+ * 1x1 conv, 16 in the Shinkai model). */
+static void drop_zero_pads(struct fuse_ctx *f)
+{
+    struct gh_nn_model *m = f->m;
+    for (int i = 0; i < m->n_nodes; i++) {
+        struct gh_nn_node *n = &m->nodes[i];
+        if (n->op != GH_NN_OP_PAD || n->n_in < 2 || n->in[0] < 0 || n->in[1] < 0 || n->n_out != 1)
+            continue;
+        const struct gh_nn_value *pv = &m->values[n->in[1]];
+        if (pv->kind != GH_NN_VALUE_CONST || pv->t.dtype != GH_NN_I64)
+            continue;
+        size_t cnt = gh_nn_tensor_count(&pv->t), z = 0;
+        while (z < cnt && ((const int64_t *)pv->t.data)[z] == 0)
+            z++;
+        int out = n->out[0], is_output = 0;
+        for (int k = 0; k < m->n_outputs; k++)
+            is_output |= m->outputs[k] == out;
+        if (cnt == 0 || z != cnt || is_output)
+            continue;
+        for (int j = i + 1; j < m->n_nodes; j++)
+            for (int k = 0; k < m->nodes[j].n_in; k++)
+                if (m->nodes[j].in[k] == out)
+                    m->nodes[j].in[k] = n->in[0];
+        free_node(n);
+        f->dead[i] = 1;
+    }
+}
+
 enum gh_status gh_nn_fuse(struct gh_nn_model *m)
 {
     enum gh_status st = GH_OK;
@@ -314,9 +470,12 @@ enum gh_status gh_nn_fuse(struct gh_nn_model *m)
         st = gh_error(GH_ERR_NOMEM, "model: out of memory");
         goto out;
     }
+    drop_zero_pads(&f);
     for (int v = 0; v < m->n_values; v++)
         f.producer[v] = -1;
     for (int i = 0; i < m->n_nodes; i++) {
+        if (f.dead[i])
+            continue;
         for (int k = 0; k < m->nodes[i].n_out; k++)
             f.producer[m->nodes[i].out[k]] = i;
         for (int k = 0; k < m->nodes[i].n_in; k++)
@@ -326,8 +485,8 @@ enum gh_status gh_nn_fuse(struct gh_nn_model *m)
     for (int i = 0; i < m->n_outputs; i++)
         f.readers[m->outputs[i]]++;
     for (int i = 0; i < m->n_nodes && !st; i++)
-        if (!f.dead[i] && m->nodes[i].op == GH_NN_OP_ADD)
-            st = fuse_norm(&f, i);
+        if (!f.dead[i] && m->nodes[i].op == GH_NN_OP_ADD && !(st = fuse_norm(&f, i)) && !f.dead[i])
+            st = fuse_norm_nhwc(&f, i);
     /* Drop the removed nodes, keeping the order. */
     int k = 0;
     for (int i = 0; i < m->n_nodes; i++)

@@ -65,8 +65,11 @@ enum gh_nn_op {
     GH_NN_OP_CONSTANT,
     GH_NN_OP_CONSTANT_OF_SHAPE,
     GH_NN_OP_RESIZE,
+    GH_NN_OP_UPSAMPLE,
     /* Internal ops made by graph rewrites (fuse.c), never loaded from a file. */
     GH_NN_OP_CHANNEL_NORM,
+    /* Made by the TFLite loader in grid mode (ops_quant.c). */
+    GH_NN_OP_FAKE_QUANT,
     GH_NN_OP_COUNT
 };
 
@@ -247,7 +250,8 @@ enum gh_status gh_nn_fuse(struct gh_nn_model *m);
 
 enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
 /* TFLite flatbuffer (identifier "TFL3" at offset 4), src/nn/tflite.c. */
-enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, struct gh_nn_model **out);
+enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, const struct gh_nn_load_options *opts,
+                                 struct gh_nn_model **out);
 
 /* ---- helpers for kernels ---- */
 const struct gh_nn_attr *gh_nn_attr_find(const struct gh_nn_node *node, const char *name);

@@ -28,15 +28,19 @@ GH_NN_KERNEL(gh_nn_k_gather);
 GH_NN_KERNEL(gh_nn_k_constant);
 GH_NN_KERNEL(gh_nn_k_constant_of_shape);
 GH_NN_KERNEL(gh_nn_k_resize);
+GH_NN_KERNEL(gh_nn_k_upsample);
 GH_NN_KERNEL(gh_nn_k_channel_norm);
+GH_NN_KERNEL(gh_nn_k_fake_quant);
 
 GH_NN_CHECK(gh_nn_c_conv);
 GH_NN_CHECK(gh_nn_c_pad);
 GH_NN_CHECK(gh_nn_c_resize);
+GH_NN_CHECK(gh_nn_c_upsample);
 GH_NN_CHECK(gh_nn_c_cast);
 GH_NN_CHECK(gh_nn_c_constant);
 GH_NN_CHECK(gh_nn_c_concat);
 GH_NN_CHECK(gh_nn_c_internal);
+GH_NN_CHECK(gh_nn_c_fake_quant);
 
 /* Direct stride-1, undilated, ungrouped convolution of one image
  * x[c,h,w] -> y[m,oh,ow] (conv_small.c) for few input or few output

@@ -7,6 +7,7 @@
 #include "nn/nn_internal.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -785,7 +786,23 @@ static enum gh_status parse_value_info(struct pb r, struct gh_nn_value *v)
         }                                                                                                    \
     } while (0)
 
-static enum gh_status parse_graph(struct pb r, struct gh_nn_graph_def *g)
+/* The data_type field of a TensorProto (0 if absent or malformed). */
+static int64_t tensor_proto_dtype(struct pb r)
+{
+    uint32_t f;
+    int wt;
+    uint64_t v = 0;
+    while (r.p < r.end && pb_key(&r, &f, &wt)) {
+        if (f == 2 && wt == 0)
+            return pb_varint(&r, &v) ? (int64_t)v : 0;
+        if (!pb_skip(&r, wt))
+            return 0;
+    }
+    return 0;
+}
+
+/* *f16_weights: set if any initializer is stored as float16. */
+static enum gh_status parse_graph(struct pb r, struct gh_nn_graph_def *g, int *f16_weights)
 {
     enum gh_status st;
     while (r.p < r.end) {
@@ -817,6 +834,8 @@ static enum gh_status parse_graph(struct pb r, struct gh_nn_graph_def *g)
             struct gh_nn_value *v = &g->consts[g->n_consts];
             memset(v, 0, sizeof *v);
             v->kind = GH_NN_VALUE_CONST;
+            if (tensor_proto_dtype(s) == ONNX_FLOAT16)
+                *f16_weights = 1;
             if ((st = parse_tensor(s, &v->t, &v->name)))
                 return gh_error_prefix(st, "initializer");
             g->n_consts++;
@@ -843,6 +862,176 @@ static enum gh_status parse_graph(struct pb r, struct gh_nn_graph_def *g)
             break;
         }
         case 15: return gh_error(GH_ERR_UNSUPPORTED, "ONNX: unsupported field GraphProto.sparse_initializer");
+        }
+    }
+    return GH_OK;
+}
+
+/* ---- operands that older opsets kept as attributes ----
+ * Pad before opset 11 (pads, value), Slice before 10 (starts, ends, axes) and
+ * Upsample 7-8 (scales) hold operands as attributes that later versions take
+ * as inputs. Such a node is rewritten here to the newer form with constant
+ * inputs, so the kernels and the load-time fusions (Pad -> Conv reads a
+ * constant pads input) know one form only. */
+
+/* Removes attribute k of nd (freed). */
+static void attr_remove(struct gh_nn_node_def *nd, int k)
+{
+    gh_nn_attrs_free(&nd->attrs[k], 1);
+    memmove(&nd->attrs[k], &nd->attrs[k + 1], (size_t)(nd->n_attrs - k - 1) * sizeof *nd->attrs);
+    nd->n_attrs--;
+}
+
+static int attr_index(const struct gh_nn_node_def *nd, const char *name)
+{
+    for (int k = 0; k < nd->n_attrs; k++)
+        if (strcmp(nd->attrs[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+/* Makes constant t (taken over) input `slot` of nd, named after the node's
+ * first output; inputs before it that were missing are left out (""). */
+static enum gh_status add_const_input(struct gh_nn_graph_def *g, struct gh_nn_node_def *nd, int slot,
+                                      const char *what, struct gh_nn_tensor *t)
+{
+    enum gh_status st = GH_OK;
+    char *name = NULL;
+    const char *base = nd->n_out > 0 ? nd->out[0] : nd->name;
+    size_t len = strlen(base) + strlen(what) + 16;
+    if (!(name = malloc(len))) {
+        st = nomem();
+        goto out;
+    }
+    snprintf(name, len, "%s/ghiblify.%s", base, what);
+    while (nd->n_in <= slot) {
+        char *empty = calloc(1, 1);
+        if (!empty || !push_str(&nd->in, &nd->n_in, empty)) {
+            st = nomem();
+            goto out;
+        }
+    }
+    if (g->n_consts == g->cap_consts) {
+        int cap = g->cap_consts ? g->cap_consts * 2 : 16;
+        void *p = realloc(g->consts, (size_t)cap * sizeof *g->consts);
+        if (!p) {
+            st = nomem();
+            goto out;
+        }
+        g->consts = p;
+        g->cap_consts = cap;
+    }
+    char *input = strdup(name);
+    if (!input) {
+        st = nomem();
+        goto out;
+    }
+    free(nd->in[slot]);
+    nd->in[slot] = input;
+    struct gh_nn_value *v = &g->consts[g->n_consts++];
+    memset(v, 0, sizeof *v);
+    v->kind = GH_NN_VALUE_CONST;
+    v->name = name;
+    v->t = *t;
+    name = NULL;
+    t->data = NULL;
+out:
+    free(name);
+    free(t->data);
+    t->data = NULL;
+    return st;
+}
+
+/* Moves INTS (or FLOATS) attribute `attr` of nd into constant input slot as a
+ * 1-D int64 (float) tensor; *found = 0 if the node has no such attribute. */
+static enum gh_status attr_to_input(struct gh_nn_graph_def *g, struct gh_nn_node_def *nd, const char *attr,
+                                    enum gh_nn_attr_type type, int slot, int *found)
+{
+    int k = attr_index(nd, attr);
+    *found = k >= 0;
+    if (k < 0)
+        return GH_OK;
+    const struct gh_nn_attr *a = &nd->attrs[k];
+    if (a->type != type)
+        return gh_error(GH_ERR_MODEL, "ONNX: node '%s': attribute '%s' must be a list of %s", nd->name, attr,
+                        type == GH_NN_ATTR_INTS ? "ints" : "floats");
+    struct gh_nn_tensor t = {type == GH_NN_ATTR_INTS ? GH_NN_I64 : GH_NN_F32, 1, {a->n}, NULL};
+    size_t bytes = (size_t)a->n * gh_nn_dtype_size(t.dtype);
+    if (!(t.data = malloc(bytes ? bytes : 1)))
+        return nomem();
+    if (bytes)
+        memcpy(t.data, type == GH_NN_ATTR_INTS ? (void *)a->ints : (void *)a->floats, bytes);
+    attr_remove(nd, k);
+    return add_const_input(g, nd, slot, attr, &t);
+}
+
+/* A model whose weights are stored as float16 (e.g. AnimeGANv3 Shinkai,
+ * exported with float16 weights and activations) runs as its float32
+ * conversion (tools/make-onnx-fp32): every float16 value is held in float32
+ * and no op rounds it, so the exporter's Casts to FLOAT16 (storage format, not
+ * arithmetic the network was trained with) become Casts to FLOAT rather than
+ * rounding 3 tensors out of hundreds. On the Shinkai model this keeps the
+ * output within 5e-6 of ONNX Runtime's float32 run instead of 2.7e-4.
+ * Elsewhere Cast to FLOAT16 rounds, as ONNX specifies. */
+static void widen_f16_casts(struct gh_nn_graph_def *g)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        struct gh_nn_node_def *nd = &g->nodes[i];
+        if (nd->op != GH_NN_OP_CAST)
+            continue;
+        for (int k = 0; k < nd->n_attrs; k++)
+            if (strcmp(nd->attrs[k].name, "to") == 0 && nd->attrs[k].type == GH_NN_ATTR_INT &&
+                nd->attrs[k].i == ONNX_FLOAT16)
+                nd->attrs[k].i = ONNX_FLOAT;
+    }
+}
+
+static enum gh_status upgrade_legacy(struct gh_nn_graph_def *g)
+{
+    enum gh_status st;
+    int found;
+    for (int i = 0; i < g->n_nodes; i++) {
+        struct gh_nn_node_def *nd = &g->nodes[i];
+        if (nd->op == GH_NN_OP_PAD && g->opset < 11) {
+            if (g->opset < 2)
+                return gh_error(GH_ERR_UNSUPPORTED, "ONNX: Pad before opset 2 (node '%s')", nd->name);
+            if (nd->n_in != 1)
+                return gh_error(GH_ERR_MODEL, "ONNX: node '%s': Pad before opset 11 takes one input", nd->name);
+            if ((st = attr_to_input(g, nd, "pads", GH_NN_ATTR_INTS, 1, &found)))
+                return st;
+            if (!found)
+                return gh_error(GH_ERR_MODEL, "ONNX: node '%s': Pad without pads", nd->name);
+            int k = attr_index(nd, "value");
+            if (k >= 0) {
+                if (nd->attrs[k].type != GH_NN_ATTR_FLOAT)
+                    return gh_error(GH_ERR_MODEL, "ONNX: node '%s': Pad value must be a float", nd->name);
+                struct gh_nn_tensor t = {GH_NN_F32, 0, {0}, malloc(sizeof(float))};
+                if (!t.data)
+                    return nomem();
+                *(float *)t.data = nd->attrs[k].f;
+                attr_remove(nd, k);
+                if ((st = add_const_input(g, nd, 2, "value", &t)))
+                    return st;
+            }
+        } else if (nd->op == GH_NN_OP_SLICE && g->opset < 10) {
+            if (nd->n_in != 1)
+                return gh_error(GH_ERR_MODEL, "ONNX: node '%s': Slice before opset 10 takes one input", nd->name);
+            int f2 = 0, f3 = 0;
+            if ((st = attr_to_input(g, nd, "starts", GH_NN_ATTR_INTS, 1, &found)) ||
+                (st = attr_to_input(g, nd, "ends", GH_NN_ATTR_INTS, 2, &f2)) ||
+                (st = attr_to_input(g, nd, "axes", GH_NN_ATTR_INTS, 3, &f3)))
+                return st;
+            if (!found || !f2)
+                return gh_error(GH_ERR_MODEL, "ONNX: node '%s': Slice without starts or ends", nd->name);
+        } else if (nd->op == GH_NN_OP_UPSAMPLE && g->opset < 9) {
+            if (g->opset < 7)
+                return gh_error(GH_ERR_UNSUPPORTED, "ONNX: Upsample before opset 7 (node '%s')", nd->name);
+            if (nd->n_in != 1)
+                return gh_error(GH_ERR_MODEL, "ONNX: node '%s': Upsample before opset 9 takes one input", nd->name);
+            if ((st = attr_to_input(g, nd, "scales", GH_NN_ATTR_FLOATS, 1, &found)))
+                return st;
+            if (!found)
+                return gh_error(GH_ERR_MODEL, "ONNX: node '%s': Upsample without scales", nd->name);
         }
     }
     return GH_OK;
@@ -920,8 +1109,11 @@ enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_mo
         goto out;
     }
     g.opset = (int)opset;
-    if ((st = parse_graph(graph, &g)))
+    int f16_weights = 0;
+    if ((st = parse_graph(graph, &g, &f16_weights)) || (st = upgrade_legacy(&g)))
         goto out;
+    if (f16_weights)
+        widen_f16_casts(&g);
     st = gh_nn_graph_build(&g, out);
 out:
     gh_nn_graph_def_free(&g);

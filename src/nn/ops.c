@@ -46,7 +46,11 @@ const struct gh_nn_op_info gh_nn_ops[] = {
     [GH_NN_OP_RESIZE] = {"Resize", gh_nn_k_resize, gh_nn_c_resize, 1, 4, 1, 1,
                          "mode coordinate_transformation_mode nearest_mode cubic_coeff_a exclude_outside "
                          "extrapolation_value"},
+    /* Opset 7-8 scales attributes become input 1 at load (onnx.c). */
+    [GH_NN_OP_UPSAMPLE] = {"Upsample", gh_nn_k_upsample, gh_nn_c_upsample, 2, 2, 1, 1, "mode"},
     [GH_NN_OP_CHANNEL_NORM] = {"ghiblify.ChannelNorm", gh_nn_k_channel_norm, gh_nn_c_internal, 4, 6, 1, 1, "alpha"},
+    [GH_NN_OP_FAKE_QUANT] = {"ghiblify.FakeQuant", gh_nn_k_fake_quant, gh_nn_c_fake_quant, 1, 1, 1, 1,
+                             "scale zero_point qmin qmax"},
 };
 
 /* Every op has a row: a new enum value without a table entry fails to build. */

@@ -180,10 +180,19 @@ GH_NN_KERNEL(gh_nn_k_cast)
     int64_t to = gh_nn_attr_int(node, "to", 0);
     struct gh_nn_tensor *out;
     enum gh_nn_dtype dt = cast_to_float(to) ? GH_NN_F32 : GH_NN_I64;
-    enum gh_status st = gh_nn_out(x, node, 0, dt, in->ndim, in->shape, &out);
-    if (st)
-        return st;
+    enum gh_status st;
     size_t n = gh_nn_tensor_count(in);
+    if (in->dtype == GH_NN_F32 && dt == GH_NN_F32 && to != 10 && to != 16) {
+        /* float to float32/double: the values as they are (float16 models
+         * cast every activation around their Upsamples this way). */
+        if ((st = gh_nn_out_inplace(x, node, 0, 0, GH_NN_F32, in->ndim, in->shape, &out)))
+            return st;
+        if (out->data != in->data && n)
+            memcpy(out->data, in->data, n * sizeof(float));
+        return GH_OK;
+    }
+    if ((st = gh_nn_out(x, node, 0, dt, in->ndim, in->shape, &out)))
+        return st;
     for (size_t i = 0; i < n; i++) {
         if (dt == GH_NN_F32) {
             float f = (float)gh_nn_get_f64(in, i);

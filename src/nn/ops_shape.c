@@ -808,42 +808,13 @@ GH_NN_SIMD static void resize2d_rows(void *arg, int begin, int end)
     free(tmp);
 }
 
-GH_NN_KERNEL(gh_nn_k_resize)
+/* Resamples in to shape (scale per axis; by_sizes: the sizes were given, so
+ * align_corners divides by the output length rather than len * scale). */
+static enum gh_status resize_apply(struct gh_nn_exec *x, const struct gh_nn_node *node, const struct gh_nn_tensor *in,
+                                   const int64_t *shape, const double *scale, int by_sizes, int linear, int ct, int nm)
 {
-    const struct gh_nn_tensor *in = gh_nn_in(x, node, 0);
-    const struct gh_nn_tensor *scales_t = gh_nn_in(x, node, 2), *sizes_t = gh_nn_in(x, node, 3);
     int r = in->ndim;
-    double scale[GH_NN_MAX_DIMS];
-    int64_t shape[GH_NN_MAX_DIMS];
     enum gh_status st;
-    if (in->dtype != GH_NN_F32)
-        return gh_error(GH_ERR_UNSUPPORTED, "input must be float32");
-    int linear = strcmp(gh_nn_attr_string(node, "mode", "nearest"), "linear") == 0;
-    int ct = lookup(gh_nn_attr_string(node, "coordinate_transformation_mode", "half_pixel"), coord_names, 5);
-    int nm = lookup(gh_nn_attr_string(node, "nearest_mode", "round_prefer_floor"), nearest_names, 4);
-    int by_sizes = sizes_t && gh_nn_tensor_count(sizes_t) > 0;
-    if (by_sizes) {
-        if (sizes_t->dtype != GH_NN_I64 || (int)gh_nn_tensor_count(sizes_t) != r)
-            return gh_error(GH_ERR_MODEL, "sizes must hold %d integers", r);
-        for (int i = 0; i < r; i++) {
-            shape[i] = ((const int64_t *)sizes_t->data)[i];
-            if (shape[i] < 0 || shape[i] > GH_NN_MAX_ELEMS)
-                return gh_error(GH_ERR_MODEL, "bad size %lld", (long long)shape[i]);
-            scale[i] = in->shape[i] ? (double)shape[i] / (double)in->shape[i] : 1.0;
-        }
-    } else if (scales_t && gh_nn_tensor_count(scales_t) > 0) {
-        if (scales_t->dtype != GH_NN_F32 || (int)gh_nn_tensor_count(scales_t) != r)
-            return gh_error(GH_ERR_MODEL, "scales must hold %d floats", r);
-        for (int i = 0; i < r; i++) {
-            float s = ((const float *)scales_t->data)[i];
-            if (!(s > 0) || (double)s * (double)in->shape[i] > (double)GH_NN_MAX_ELEMS)
-                return gh_error(GH_ERR_MODEL, "bad scale %g", (double)s);
-            scale[i] = s;
-            shape[i] = (int64_t)floor((double)in->shape[i] * (double)s);
-        }
-    } else {
-        return gh_error(GH_ERR_MODEL, "neither scales nor sizes given");
-    }
     for (int i = 0; i < r; i++)
         if (in->shape[i] == 0 && shape[i] > 0)
             return gh_error(GH_ERR_MODEL, "cannot resize an empty dimension to %lld", (long long)shape[i]);
@@ -921,4 +892,78 @@ GH_NN_KERNEL(gh_nn_k_resize)
         src = c.dst;
     }
     return GH_OK;
+}
+
+GH_NN_KERNEL(gh_nn_k_resize)
+{
+    const struct gh_nn_tensor *in = gh_nn_in(x, node, 0);
+    const struct gh_nn_tensor *scales_t = gh_nn_in(x, node, 2), *sizes_t = gh_nn_in(x, node, 3);
+    int r = in->ndim;
+    double scale[GH_NN_MAX_DIMS];
+    int64_t shape[GH_NN_MAX_DIMS];
+    if (in->dtype != GH_NN_F32)
+        return gh_error(GH_ERR_UNSUPPORTED, "input must be float32");
+    int linear = strcmp(gh_nn_attr_string(node, "mode", "nearest"), "linear") == 0;
+    int ct = lookup(gh_nn_attr_string(node, "coordinate_transformation_mode", "half_pixel"), coord_names, 5);
+    int nm = lookup(gh_nn_attr_string(node, "nearest_mode", "round_prefer_floor"), nearest_names, 4);
+    int by_sizes = sizes_t && gh_nn_tensor_count(sizes_t) > 0;
+    if (by_sizes) {
+        if (sizes_t->dtype != GH_NN_I64 || (int)gh_nn_tensor_count(sizes_t) != r)
+            return gh_error(GH_ERR_MODEL, "sizes must hold %d integers", r);
+        for (int i = 0; i < r; i++) {
+            shape[i] = ((const int64_t *)sizes_t->data)[i];
+            if (shape[i] < 0 || shape[i] > GH_NN_MAX_ELEMS)
+                return gh_error(GH_ERR_MODEL, "bad size %lld", (long long)shape[i]);
+            scale[i] = in->shape[i] ? (double)shape[i] / (double)in->shape[i] : 1.0;
+        }
+    } else if (scales_t && gh_nn_tensor_count(scales_t) > 0) {
+        if (scales_t->dtype != GH_NN_F32 || (int)gh_nn_tensor_count(scales_t) != r)
+            return gh_error(GH_ERR_MODEL, "scales must hold %d floats", r);
+        for (int i = 0; i < r; i++) {
+            float s = ((const float *)scales_t->data)[i];
+            if (!(s > 0) || (double)s * (double)in->shape[i] > (double)GH_NN_MAX_ELEMS)
+                return gh_error(GH_ERR_MODEL, "bad scale %g", (double)s);
+            scale[i] = s;
+            shape[i] = (int64_t)floor((double)in->shape[i] * (double)s);
+        }
+    } else {
+        return gh_error(GH_ERR_MODEL, "neither scales nor sizes given");
+    }
+    return resize_apply(x, node, in, shape, scale, by_sizes, linear, ct, nm);
+}
+
+/* Upsample (opset 7-10; scales as input 1 after onnx.c's upgrade): Resize with
+ * output = floor(input * scale) and asymmetric coordinates (x_in = x_out /
+ * scale), the mapping ONNX Runtime's Upsample uses; "nearest" takes the source
+ * index floor(x_in), "linear" blends the two neighbours, clamped at the edge. */
+GH_NN_CHECK(gh_nn_c_upsample)
+{
+    const char *mode = gh_nn_attr_string(node, "mode", "nearest");
+    if (opset < 7)
+        return gh_error(GH_ERR_UNSUPPORTED, "Upsample before opset 7 (node '%s')", node->name);
+    if (strcmp(mode, "nearest") && strcmp(mode, "linear"))
+        return gh_error(GH_ERR_UNSUPPORTED, "unsupported Upsample mode '%s' (node '%s')", mode, node->name);
+    return GH_OK;
+}
+
+GH_NN_KERNEL(gh_nn_k_upsample)
+{
+    const struct gh_nn_tensor *in = gh_nn_in(x, node, 0), *scales_t = gh_nn_in(x, node, 1);
+    int r = in->ndim;
+    double scale[GH_NN_MAX_DIMS];
+    int64_t shape[GH_NN_MAX_DIMS];
+    if (in->dtype != GH_NN_F32)
+        return gh_error(GH_ERR_UNSUPPORTED, "input must be float32");
+    if (scales_t->dtype != GH_NN_F32 || scales_t->ndim != 1 || (int)gh_nn_tensor_count(scales_t) != r)
+        return gh_error(GH_ERR_MODEL, "scales must be a 1-D float tensor of %d values", r);
+    for (int i = 0; i < r; i++) {
+        float s = ((const float *)scales_t->data)[i];
+        /* The spec asks for scales >= 1 (Upsample never shrinks). */
+        if (!(s >= 1) || (double)s * (double)in->shape[i] > (double)GH_NN_MAX_ELEMS)
+            return gh_error(GH_ERR_MODEL, "bad scale %g", (double)s);
+        scale[i] = s;
+        shape[i] = (int64_t)floor((double)in->shape[i] * (double)s);
+    }
+    int linear = strcmp(gh_nn_attr_string(node, "mode", "nearest"), "linear") == 0;
+    return resize_apply(x, node, in, shape, scale, 0, linear, CT_ASYMMETRIC, NM_FLOOR);
 }

@@ -20,6 +20,8 @@ static const struct gh_stage_def *const table[] = {
     &gh_stage_palette,
     &gh_stage_texture,
     &gh_stage_lines,
+    &gh_stage_depth,
+    &gh_stage_fog,
     &gh_stage_upsample,
     &gh_stage_dither,
 };
@@ -199,6 +201,27 @@ enum gh_status gh_stage_sky(const struct gh_stage_ctx *ctx, const struct gh_imag
     return st;
 }
 
+enum gh_status gh_stage_depth_map(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                                  const struct gh_image **depth, struct gh_image **owned)
+{
+    *owned = NULL;
+    *depth = NULL;
+    struct gh_stage_products *pr = ctx->products;
+    if (pr && pr->depth) {
+        *depth = pr->depth;
+        return GH_OK;
+    }
+    const struct gh_image *photo = gh_stage_photo(ctx, in), *sky = NULL;
+    struct gh_image *own_sky = NULL;
+    enum gh_status st = gh_stage_sky(ctx, photo, &sky, &own_sky);
+    if (st == GH_OK)
+        st = gh_ops_depth_estimate(photo, sky, ctx->threads, pr ? &pr->depth : owned);
+    if (st == GH_OK)
+        *depth = pr ? pr->depth : *owned;
+    gh_image_free(own_sky);
+    return st;
+}
+
 enum gh_status gh_stage_blend(const struct gh_stage_ctx *ctx, const struct gh_image *in,
                               double amount, double sky_amount, struct gh_image *out)
 {
@@ -233,6 +256,14 @@ static void products_free(struct gh_stage_products *pr)
     gh_image_free(pr->sky);
     gh_image_free(pr->depth);
     memset(pr, 0, sizeof *pr);
+}
+
+static int depth_index(void)
+{
+    for (int i = 0; i < GH_ARRAY_LEN(table); i++)
+        if (table[i] == &gh_stage_depth)
+            return i;
+    return 0;
 }
 
 enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
@@ -270,13 +301,17 @@ enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct 
                     break;
             }
         }
+        /* The depth stage's product is its output for the observer: its
+         * image is the one it was given. */
         if (observer)
-            st = observer(user, table[i]->name, current);
+            st = observer(user, table[i]->name,
+                          table[i] == &gh_stage_depth && products.depth ? products.depth : current);
     }
     if (st == GH_OK && observer && products.sky)
         st = observer(user, "sky", products.sky);
-    if (st == GH_OK && observer && products.depth)
-        st = observer(user, "depth", products.depth);
+    /* Made by fog on its own when the depth stage is off: a product, not a stage. */
+    if (st == GH_OK && observer && products.depth && !pipeline->enabled[depth_index()])
+        st = observer(user, "depth-map", products.depth);
     products_free(&products);
     if (st == GH_OK && !current) /* no stage ran */
         st = gh_image_clone(in, &current);

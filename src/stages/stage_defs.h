@@ -26,6 +26,8 @@ extern const struct gh_stage_def gh_stage_transfer;
 extern const struct gh_stage_def gh_stage_histmatch;
 extern const struct gh_stage_def gh_stage_texture;
 extern const struct gh_stage_def gh_stage_lines;
+extern const struct gh_stage_def gh_stage_depth;
+extern const struct gh_stage_def gh_stage_fog;
 extern const struct gh_stage_def gh_stage_upsample;
 extern const struct gh_stage_def gh_stage_dither;
 

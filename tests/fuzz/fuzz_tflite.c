@@ -1,9 +1,10 @@
 /* libFuzzer harness for the TFLite loader: every input gets the "TFL3" file
  * identifier patched in at offset 4 (so mutations exercise the flatbuffer
  * reader and the operator translation, not the ONNX path), is loaded with
- * gh_nn_load_memory and, if that works, run on a small NHWC input (dynamic
- * dimensions = 8, other dimensions up to 64). Anything may fail, nothing may
- * crash or leak.
+ * gh_nn_load_memory_opts in both quantization modes (identity, then grid if
+ * the first load worked) and each model that loads is run on a small NHWC input
+ * (dynamic dimensions = 8, other dimensions up to 64). Anything may fail,
+ * nothing may crash or leak.
  *
  * Built two ways (tests/CMakeLists.txt), like fuzz_onnx.c:
  * - always, with GH_FUZZ_REPLAY: a plain program replaying every file of the
@@ -31,11 +32,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(d, data, size);
     memcpy(d + 4, "TFL3", 4);
-    struct gh_nn_model *m = NULL;
-    if (gh_nn_load_memory(d, size, &m) == GH_OK) {
+    for (int grid = 0; grid < 2; grid++) {
+        struct gh_nn_model *m = NULL;
+        struct gh_nn_load_options opts = {.quant_grid = grid};
+        if (gh_nn_load_memory_opts(d, size, &opts, &m) != GH_OK)
+            break;
         gh_nn_set_memory_limit(m, (size_t)256 << 20);
         struct gh_nn_tensor info;
-        if (gh_nn_input_count(m) == 1 && gh_nn_input_info(m, 0, &info) == GH_OK && info.ndim >= 0 && info.ndim <= 4) {
+        if (gh_nn_input_count(m) == 1 && gh_nn_input_info(m, 0, &info) == GH_OK && info.ndim >= 0 &&
+            info.ndim <= 4) {
             size_t count = 1;
             for (int i = 0; i < info.ndim; i++) {
                 if (info.shape[i] < 0)

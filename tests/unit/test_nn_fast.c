@@ -9,7 +9,9 @@
  *   the portable clone);
  * - ChannelNorm with its 1x1 conv folded in, on the normalized tensor itself
  *   (Gram statistics) and on another tensor, against GH_NN_NO_FUSE on a small
- *   LADE graph at odd sizes and thread counts;
+ *   LADE graph at odd sizes and thread counts, and the same for tf2onnx's NHWC
+ *   form of it (tests/data/nn/lade_nhwc.onnx, AnimeGANv3 Shinkai's: two blocks
+ *   fuse, a third whose channel count is unknown must not);
  * - the graph rewrites (fuse.c: ChannelNorm with its 1x1 conv folded in;
  *   graph.c: reflect Pad folded into Conv) and Winograd together on the Hayao model against the same model
  *   loaded with GH_NN_NO_FUSE and im2col convolutions (one large band, the
@@ -186,6 +188,56 @@ out:
     gh_nn_free(plain);
 }
 
+/* lade_nhwc.onnx (tools/make-nn-lade-model): the NHWC form fuses in its two
+ * Conv-fed blocks (Gram and column-block statistics), not in the third, and
+ * computes what every op on its own does. */
+static void lade_nhwc_case(int h, int w, int threads)
+{
+    struct gh_nn_model *fast = NULL, *plain = NULL;
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/lade_nhwc.onnx"), &fast));
+    setenv("GH_NN_NO_FUSE", "1", 1);
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/lade_nhwc.onnx"), &plain));
+    unsetenv("GH_NN_NO_FUSE");
+    if (!fast || !plain)
+        goto out;
+    int gram = 0, other = 0, transposes = 0;
+    for (int i = 0; i < fast->n_nodes; i++) {
+        const struct gh_nn_node *n = &fast->nodes[i];
+        if (n->op == GH_NN_OP_CHANNEL_NORM && n->n_in == 6) {
+            gram += n->in[0] == n->in[1];
+            other += n->in[0] != n->in[1];
+        }
+        transposes += n->op == GH_NN_OP_TRANSPOSE;
+    }
+    CHECK_MSG(gram == 1 && other == 1 && transposes == 2, "lade_nhwc: %d Gram, %d other folded norms, %d Transposes",
+              gram, other, transposes);
+    gh_nn_set_threads(fast, threads);
+    gh_nn_set_threads(plain, threads);
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, 3, h, w}, NULL}, y1 = {0}, y2 = {0};
+    x.data = malloc(sizeof(float) * (size_t)(3 * h * w));
+    for (int i = 0; i < 3 * h * w; i++)
+        ((float *)x.data)[i] = frand();
+    CHECK_OK(gh_nn_run(fast, &x, &y1));
+    CHECK_OK(gh_nn_run(plain, &x, &y2));
+    if (y1.data && y2.data) {
+        size_t n = gh_nn_tensor_count(&y1);
+        double maxerr = 0;
+        CHECK(n == gh_nn_tensor_count(&y2) && y1.shape[1] == 5 && y1.shape[2] == h && y1.shape[3] == w);
+        for (size_t i = 0; i < n; i++) {
+            double e = fabs(((float *)y1.data)[i] - ((float *)y2.data)[i]);
+            if (!(e <= maxerr))
+                maxerr = e;
+        }
+        CHECK_MSG(maxerr < 1e-4, "lade_nhwc %dx%d, %d threads: fused vs plain max abs %g", h, w, threads, maxerr);
+    }
+    free(x.data);
+    gh_nn_tensor_release(&y1);
+    gh_nn_tensor_release(&y2);
+out:
+    gh_nn_free(fast);
+    gh_nn_free(plain);
+}
+
 static void model_case(struct gh_nn_model *fast, struct gh_nn_model *plain, int h, int w)
 {
     struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y1 = {0}, y2 = {0};
@@ -251,6 +303,9 @@ int main(void)
         lade_case(7, 3, 3);   /* fewer column blocks than threads */
         lade_case(67, 93, 2); /* several blocks, a partial last one */
         lade_case(128, 160, 2);
+        lade_nhwc_case(21, 26, 1);
+        lade_nhwc_case(9, 11, 2);
+        lade_nhwc_case(67, 93, 2);
     }
     gh_nn_gram_avx512 = 1;
 

@@ -1,9 +1,12 @@
 /* Hostile and broken models: every one must give a clean error with a detail
  * (no crash, no leak under ASan), never GH_OK with garbage. Models are built
  * here with a tiny protobuf writer, plus truncated and bit-flipped copies of a
- * real conformance model. */
+ * real conformance model. The same writer builds the small models of
+ * test_legacy_forms: older-opset operand attributes (Pad, Slice, Upsample)
+ * and the float16-weights Cast rule (nn.h), valid and broken. */
 #include "check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -361,6 +364,268 @@ static void test_crafted(void)
     expect_error(&m, GH_ERR_FORMAT, "no graph", "no graph");
 }
 
+/* ---- older-opset forms and float16 models (onnx.c's load-time rewrites) ---- */
+
+static void a_ints(struct buf *a, const char *name, int n, const long long *v)
+{
+    f_str(a, 1, name);
+    for (int i = 0; i < n; i++)
+        f_int(a, 8, v[i]);
+    f_int(a, 20, 7);
+}
+
+static void a_floats(struct buf *a, const char *name, int n, const float *v)
+{
+    f_str(a, 1, name);
+    for (int i = 0; i < n; i++) {
+        varint(a, 7 << 3 | 5);
+        put(a, &v[i], 4);
+    }
+    f_int(a, 20, 6);
+}
+
+static void a_float(struct buf *a, const char *name, float v)
+{
+    f_str(a, 1, name);
+    varint(a, 2 << 3 | 5);
+    put(a, &v, 4);
+    f_int(a, 20, 1);
+}
+
+static void a_str(struct buf *a, const char *name, const char *v)
+{
+    f_str(a, 1, name);
+    f_str(a, 4, v);
+    f_int(a, 20, 3);
+}
+
+static void a_int(struct buf *a, const char *name, long long v)
+{
+    f_str(a, 1, name);
+    f_int(a, 3, v);
+    f_int(a, 20, 2);
+}
+
+/* NodeProto with n_in inputs, one output and n_attrs attributes (consumed). */
+static void node_n(struct buf *g, const char *op, int n_in, const char *const *in, const char *out, int n_attrs,
+                   struct buf *attrs)
+{
+    struct buf n = {0};
+    for (int i = 0; i < n_in; i++)
+        f_str(&n, 1, in[i]);
+    f_str(&n, 2, out);
+    f_str(&n, 3, out);
+    f_str(&n, 4, op);
+    for (int i = 0; i < n_attrs; i++)
+        f_msg(&n, 5, &attrs[i]);
+    f_msg(g, 1, &n);
+}
+
+/* Finishes a one-input graph x (dims) -> y as a model of the given opset. */
+static struct buf graph_model(struct buf *g, int opset, int ndim, const long long *dims)
+{
+    value_info(g, 11, "x", ndim, dims);
+    value_info(g, 12, "y", ndim, dims);
+    return model(g, opset);
+}
+
+/* Loads m (freed) and runs it on x; returns the output (release it) or data NULL. */
+static struct gh_nn_tensor run_model(struct buf *m, const struct gh_nn_tensor *x, const char *what)
+{
+    struct gh_nn_model *mod = NULL;
+    struct gh_nn_tensor y = {0};
+    enum gh_status st = gh_nn_load_memory(m->p, m->n, &mod);
+    CHECK_MSG(st == GH_OK, "%s: load: %s", what, gh_error_detail());
+    if (mod) {
+        st = gh_nn_run(mod, x, &y);
+        CHECK_MSG(st == GH_OK, "%s: run: %s", what, gh_error_detail());
+    }
+    gh_nn_free(mod);
+    free(m->p);
+    return y;
+}
+
+static void test_legacy_forms(void)
+{
+    struct buf g, m, at[3];
+    float x6[6] = {1, 2, 4, 3, 5, 9};
+    long long d23[4] = {1, 1, 2, 3};
+    struct gh_nn_tensor x = {GH_NN_F32, 4, {1, 1, 2, 3}, x6}, y;
+
+    /* Upsample-9, linear, non-integer scale: ONNX Runtime 1.2x gives exactly
+     * this (asymmetric coordinates x_in = x_out / scale, output floor(3 * 1.5)
+     * = 4 wide, the last row and column clamped). */
+    static const float up_linear[16] = {1, 5.f / 3, 8.f / 3, 4, 2, 3, 4.5f, 6.5f,
+                                        3, 13.f / 3, 19.f / 3, 9, 3, 13.f / 3, 19.f / 3, 9};
+    float sc[4] = {1, 1, 2, 1.5f};
+    long long sd[1] = {4};
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_str(&at[0], "mode", "linear");
+    node_n(&g, "Upsample", 2, (const char *[]){"x", "s"}, "y", 1, at);
+    initializer(&g, "s", 1, sd, sc, 4);
+    m = graph_model(&g, 9, 4, d23);
+    y = run_model(&m, &x, "Upsample-9 linear");
+    CHECK(y.data && y.ndim == 4 && y.shape[2] == 4 && y.shape[3] == 4);
+    for (int i = 0; y.data && i < 16; i++)
+        CHECK_MSG(fabsf(((float *)y.data)[i] - up_linear[i]) < 1e-6f, "Upsample linear [%d] = %g, want %g", i,
+                  ((float *)y.data)[i], up_linear[i]);
+    gh_nn_tensor_release(&y);
+
+    /* Upsample-9 nearest, non-integer scales: ONNX Runtime takes the source
+     * index floor(x_out / scale) (rounding would differ at rows 2 and 4). */
+    static const float up_nearest[25] = {1, 1, 2, 2, 4, 1, 1, 2, 2, 4, 1, 1, 2, 2, 4, 3, 3, 5, 5, 9, 3, 3, 5, 5, 9};
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_str(&at[0], "mode", "nearest");
+    node_n(&g, "Upsample", 2, (const char *[]){"x", "s"}, "y", 1, at);
+    initializer(&g, "s", 1, sd, (const float[]){1, 1, 2.5f, 1.7f}, 4);
+    m = graph_model(&g, 9, 4, d23);
+    y = run_model(&m, &x, "Upsample-9 nearest");
+    CHECK(y.data && y.ndim == 4 && y.shape[2] == 5 && y.shape[3] == 5);
+    for (int i = 0; y.data && i < 25; i++)
+        CHECK_MSG(((float *)y.data)[i] == up_nearest[i], "Upsample nearest [%d] = %g, want %g", i,
+                  ((float *)y.data)[i], up_nearest[i]);
+    gh_nn_tensor_release(&y);
+
+    /* Upsample-7: scales as an attribute; nearest takes floor(x_out / scale). */
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    at[1] = (struct buf){0};
+    a_floats(&at[0], "scales", 4, (const float[]){1, 1, 2, 2});
+    a_str(&at[1], "mode", "nearest");
+    node_n(&g, "Upsample", 1, (const char *[]){"x"}, "y", 2, at);
+    m = graph_model(&g, 7, 4, d23);
+    y = run_model(&m, &x, "Upsample-7 nearest");
+    CHECK(y.data && y.shape[2] == 4 && y.shape[3] == 6);
+    if (y.data)
+        CHECK(((float *)y.data)[0] == 1 && ((float *)y.data)[1] == 1 && ((float *)y.data)[2] == 2 &&
+              ((float *)y.data)[6] == 1 && ((float *)y.data)[12] == 3 && ((float *)y.data)[23] == 9);
+    gh_nn_tensor_release(&y);
+
+    /* Pad-2 with pads and value attributes (the constant-pad form). */
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    at[1] = (struct buf){0};
+    a_ints(&at[0], "pads", 8, (const long long[]){0, 0, 1, 0, 0, 0, 0, 1});
+    a_float(&at[1], "value", 7);
+    node_n(&g, "Pad", 1, (const char *[]){"x"}, "y", 2, at);
+    m = graph_model(&g, 10, 4, d23);
+    y = run_model(&m, &x, "Pad-10 attributes");
+    CHECK(y.data && y.shape[2] == 3 && y.shape[3] == 4);
+    if (y.data)
+        CHECK(((float *)y.data)[0] == 7 && ((float *)y.data)[3] == 7 && ((float *)y.data)[4] == 1 &&
+              ((float *)y.data)[7] == 7 && ((float *)y.data)[10] == 9);
+    gh_nn_tensor_release(&y);
+
+    /* Slice-9 with starts/ends/axes attributes. */
+    g = (struct buf){0};
+    for (int i = 0; i < 3; i++)
+        at[i] = (struct buf){0};
+    a_ints(&at[0], "starts", 1, (const long long[]){1});
+    a_ints(&at[1], "ends", 1, (const long long[]){3});
+    a_ints(&at[2], "axes", 1, (const long long[]){3});
+    node_n(&g, "Slice", 1, (const char *[]){"x"}, "y", 3, at);
+    m = graph_model(&g, 9, 4, d23);
+    y = run_model(&m, &x, "Slice-9 attributes");
+    CHECK(y.data && y.shape[3] == 2);
+    if (y.data)
+        CHECK(((float *)y.data)[0] == 2 && ((float *)y.data)[1] == 4 && ((float *)y.data)[3] == 9);
+    gh_nn_tensor_release(&y);
+
+    /* Cast to FLOAT16: rounds (ONNX) unless the model stores float16 weights,
+     * where it runs as its float32 conversion (nn.h). 1 + 2^-12 is halfway
+     * between two float16 values and rounds to 1. */
+    float v = 1.0f + 1.0f / 4096;
+    struct gh_nn_tensor x1 = {GH_NN_F32, 1, {1}, &v};
+    long long d1[1] = {1};
+    for (int f16 = 0; f16 < 2; f16++) {
+        g = (struct buf){0};
+        at[0] = (struct buf){0};
+        a_int(&at[0], "to", 10);
+        node_n(&g, "Add", 2, (const char *[]){"x", "z"}, "s", 0, NULL);
+        node_n(&g, "Cast", 1, (const char *[]){"s"}, "y", 1, at);
+        struct buf t = {0};
+        f_int(&t, 1, 1);
+        f_int(&t, 2, f16 ? 10 : 1);
+        f_str(&t, 8, "z");
+        f_bytes(&t, 9, "\0\0\0\0", f16 ? 2 : 4); /* a zero */
+        f_msg(&g, 5, &t);
+        m = graph_model(&g, 13, 1, d1);
+        y = run_model(&m, &x1, f16 ? "Cast, float16 weights" : "Cast, float32 weights");
+        CHECK_MSG(y.data && ((float *)y.data)[0] == (f16 ? v : 1.0f), "Cast to FLOAT16 with %s weights gave %.9g",
+                  f16 ? "float16" : "float32", y.data ? ((float *)y.data)[0] : -1.0);
+        gh_nn_tensor_release(&y);
+    }
+
+    /* Broken forms: clean errors. */
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_floats(&at[0], "scales", 4, (const float[]){1, 1, 2, 2});
+    node_n(&g, "Upsample", 1, (const char *[]){"x"}, "y", 1, at);
+    m = graph_model(&g, 6, 4, d23);
+    expect_error(&m, GH_ERR_UNSUPPORTED, "opset 7", "Upsample-6");
+
+    g = (struct buf){0};
+    node_n(&g, "Upsample", 1, (const char *[]){"x"}, "y", 0, NULL);
+    m = graph_model(&g, 8, 4, d23);
+    expect_error(&m, GH_ERR_MODEL, "without scales", "Upsample-8 without scales");
+
+    g = (struct buf){0};
+    node_n(&g, "Upsample", 2, (const char *[]){"x", "s"}, "y", 0, NULL);
+    initializer(&g, "s", 1, sd, (const float[]){1, 1, 0.5f, 2}, 4);
+    m = graph_model(&g, 9, 4, in_dims);
+    expect_error(&m, GH_ERR_MODEL, "scale", "Upsample scale below 1");
+
+    g = (struct buf){0};
+    node_n(&g, "Upsample", 2, (const char *[]){"x", "s"}, "y", 0, NULL);
+    initializer(&g, "s", 1, (const long long[]){3}, (const float[]){1, 2, 2}, 3);
+    m = graph_model(&g, 9, 4, in_dims);
+    expect_error(&m, GH_ERR_MODEL, "scales", "Upsample scales of the wrong rank");
+
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_str(&at[0], "mode", "cubic");
+    node_n(&g, "Upsample", 2, (const char *[]){"x", "s"}, "y", 1, at);
+    initializer(&g, "s", 1, sd, sc, 4);
+    m = graph_model(&g, 9, 4, d23);
+    expect_error(&m, GH_ERR_UNSUPPORTED, "cubic", "Upsample cubic");
+
+    g = (struct buf){0};
+    node_n(&g, "Pad", 1, (const char *[]){"x"}, "y", 0, NULL);
+    m = graph_model(&g, 10, 4, d23);
+    expect_error(&m, GH_ERR_MODEL, "without pads", "Pad-10 without pads");
+
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_ints(&at[0], "pads", 8, (const long long[]){0, 0, 1, 0, 0, 0, 0, 1});
+    node_n(&g, "Pad", 2, (const char *[]){"x", "x"}, "y", 1, at);
+    m = graph_model(&g, 10, 4, d23);
+    expect_error(&m, GH_ERR_MODEL, "one input", "Pad-10 with two inputs");
+
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_str(&at[0], "pads", "1");
+    node_n(&g, "Pad", 1, (const char *[]){"x"}, "y", 1, at);
+    m = graph_model(&g, 10, 4, d23);
+    expect_error(&m, GH_ERR_MODEL, "list of ints", "Pad-10 pads of the wrong type");
+
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_ints(&at[0], "pads", 8, (const long long[]){0, 0, 1, 0, 0, 0, 0, 1});
+    node_n(&g, "Pad", 2, (const char *[]){"x", "p"}, "y", 1, at);
+    initializer(&g, "p", 1, (const long long[]){8}, (const float[8]){0}, 8); /* float: never read */
+    m = graph_model(&g, 13, 4, d23);
+    expect_error(&m, GH_ERR_UNSUPPORTED, "pads", "Pad-13 with a pads attribute");
+
+    g = (struct buf){0};
+    at[0] = (struct buf){0};
+    a_ints(&at[0], "starts", 1, (const long long[]){1});
+    node_n(&g, "Slice", 1, (const char *[]){"x"}, "y", 1, at);
+    m = graph_model(&g, 9, 4, d23);
+    expect_error(&m, GH_ERR_MODEL, "starts or ends", "Slice-9 without ends");
+}
+
 static unsigned char *slurp(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
@@ -459,5 +724,6 @@ int main(void)
     test_crafted();
     test_mutations();
     test_runtime_misuse();
+    test_legacy_forms();
     return check_finish();
 }

@@ -9,7 +9,10 @@
  * range, vtable loops and oversized vtables, huge vectors, unknown and custom
  * opcodes, tensor/buffer size mismatches, indices out of range, options of the
  * wrong type, shapes that contradict the operators, too many dimensions,
- * unsupported schema version, no subgraph); and the real Hayao model
+ * unsupported schema version, no subgraph); hostile quantization parameters
+ * of a small int8 model (zero, negative, NaN, infinite scale; zero point out
+ * of the type's range; per-channel axis out of range; scale count not
+ * matching the channels; a quantized INT16 tensor); and the real Hayao model
  * (../shared/models) truncated at many lengths and randomly corrupted. */
 #include "check.h"
 
@@ -387,6 +390,127 @@ static void crafted(void)
     free(d);
 }
 
+/* input -> QUANTIZE (int8) -> CONV_2D 3x3 SAME (int8 weights per output
+ * channel, int32 bias) -> LEAKY_RELU (int8) -> DEQUANTIZE -> output: the
+ * structure of the int8 generators, as a fuzz seed and for the hostile
+ * quantization parameters below. */
+static float QS_X[1] = {0.02f}, QS_W[3] = {0.01f, 0.02f, 0.03f}, QS_B[3] = {0.0002f, 0.0004f, 0.0006f},
+             QS_Y[1] = {0.05f};
+static int64_t QZ_X[1] = {-3}, QZ_W[3] = {0, 0, 0}, QZ_Y[1] = {2};
+static int8_t QW[3 * 3 * 3 * 2];
+static int32_t QB[3] = {100, -50, 7};
+
+static void quant_model(struct tb_model *m)
+{
+    static const int32_t sx[4] = {1, 8, 8, 2}, sw[4] = {3, 3, 3, 2}, sb[1] = {3}, sy[4] = {1, 8, 8, 3};
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; i < sizeof QW; i++)
+        QW[i] = (int8_t)((int)(i * 37 % 255) - 127);
+    int x = tb_tensor(m, TB_F32, 4, sx, NULL, 0);
+    int xq = tb_tensor(m, TB_I8, 4, sx, NULL, 0);
+    int w = tb_tensor(m, TB_I8, 4, sw, QW, sizeof QW);
+    int b = tb_tensor(m, TB_I32, 1, sb, QB, sizeof QB);
+    int yq = tb_tensor(m, TB_I8, 4, sy, NULL, 0);
+    int lq = tb_tensor(m, TB_I8, 4, sy, NULL, 0);
+    int y = tb_tensor(m, TB_F32, 4, sy, NULL, 0);
+    struct tb_tensor *T = m->t;
+    T[xq].q_n = 1, T[xq].q_scale = QS_X, T[xq].q_zp = QZ_X;
+    T[w].q_n = 3, T[w].q_scale = QS_W, T[w].q_zp = QZ_W, T[w].q_axis = 0;
+    T[b].q_n = 3, T[b].q_scale = QS_B, T[b].q_zp = QZ_W, T[b].q_axis = 0;
+    T[yq].q_n = 1, T[yq].q_scale = QS_Y, T[yq].q_zp = QZ_Y;
+    T[lq].q_n = 1, T[lq].q_scale = QS_Y, T[lq].q_zp = QZ_Y;
+    int32_t i0[1] = {x}, i1[3] = {xq, w, b}, i2[1] = {yq}, i3[1] = {lq};
+    tb_op(m, 114, 0, 1, i0, xq);
+    struct tb_op *o = tb_op(m, 3, 1, 3, i1, yq);
+    tb_opt(o, 0, 1, 0);
+    tb_opt(o, 1, 4, 1);
+    tb_opt(o, 2, 4, 1);
+    o = tb_op(m, 98, 75, 1, i2, lq);
+    tb_optf(o, 0, 0.2f);
+    tb_op(m, 6, 0, 1, i3, y);
+    m->n_in = m->n_out = 1;
+    m->in[0] = x;
+    m->out[0] = y;
+}
+
+/* Quantization parameters no kernel could use: refused at load with
+ * GH_ERR_MODEL naming the tensor (GH_ERR_UNSUPPORTED for a type we do not
+ * quantize), in both load modes. */
+static void hostile_quant(void)
+{
+    struct tb_model m;
+    size_t n;
+    uint8_t *d;
+    quant_model(&m);
+    d = tb_build(&m, &n);
+    for (int g = 0; g < 2; g++) {
+        struct gh_nn_model *ok = NULL;
+        struct gh_nn_load_options o = {.quant_grid = g};
+        CHECK_OK(gh_nn_load_memory_opts(d, n, &o, &ok));
+        if (ok) {
+            float x[128];
+            for (int i = 0; i < 128; i++)
+                x[i] = (float)i / 64.0f - 1.0f;
+            struct gh_nn_tensor in = {GH_NN_F32, 4, {1, 8, 8, 2}, x}, y;
+            CHECK_OK(gh_nn_run(ok, &in, &y));
+            CHECK(y.data && y.ndim == 4 && y.shape[3] == 3);
+            gh_nn_tensor_release(&y);
+            gh_nn_free(ok);
+        }
+    }
+    free(d);
+    const float nan = NAN, inf = INFINITY;
+    const struct {
+        int tensor;     /* 1: activation xq, 2: weight */
+        float scale;    /* replaces scale 0 (0 = keep) */
+        int64_t zp;     /* replaces zero point 0 (INT64_MIN = keep) */
+        int axis, q_n;  /* -9: keep */
+        int type;       /* -1: keep */
+        const char *needle, *what;
+        enum gh_status want;
+    } cases[] = {
+        {2, 0.0f, INT64_MIN, -9, -9, -1, "scale 0", "zero scale", GH_ERR_MODEL},
+        {2, -0.5f, INT64_MIN, -9, -9, -1, "scale -0.5", "negative scale", GH_ERR_MODEL},
+        {1, nan, INT64_MIN, -9, -9, -1, "scale nan", "NaN scale", GH_ERR_MODEL},
+        {1, inf, INT64_MIN, -9, -9, -1, "scale inf", "infinite scale", GH_ERR_MODEL},
+        {1, 1.0f, 128, -9, -9, -1, "zero point 128", "int8 zero point 128", GH_ERR_MODEL},
+        {1, 1.0f, -129, -9, -9, -1, "zero point -129", "int8 zero point -129", GH_ERR_MODEL},
+        {2, 1.0f, INT64_MIN, 4, -9, -1, "quantized_dimension 4", "axis out of range", GH_ERR_MODEL},
+        {2, 1.0f, INT64_MIN, -1, -9, -1, "quantized_dimension -1", "negative axis", GH_ERR_MODEL},
+        {2, 1.0f, INT64_MIN, 3, -9, -1, "3 scales for 2 channels", "scale count vs channels", GH_ERR_MODEL},
+        {2, 1.0f, INT64_MIN, -9, 2, -1, "2 scales for 3 channels", "fewer scales", GH_ERR_MODEL},
+        {1, 1.0f, INT64_MIN, -9, -9, 7, "type 7", "quantized INT16", GH_ERR_UNSUPPORTED},
+        {1, 1.0f, 300, -9, -9, 3, "zero point 300", "uint8 zero point 300", GH_ERR_MODEL},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        float scales[3];
+        int64_t zps[3];
+        quant_model(&m);
+        struct tb_tensor *T = &m.t[cases[k].tensor];
+        memcpy(scales, T->q_scale, (size_t)T->q_n * sizeof *scales);
+        memcpy(zps, T->q_zp, (size_t)T->q_n * sizeof *zps);
+        if (cases[k].scale != 1.0f)
+            scales[0] = cases[k].scale;
+        if (cases[k].zp != INT64_MIN)
+            zps[0] = cases[k].zp;
+        if (cases[k].axis != -9)
+            T->q_axis = cases[k].axis;
+        if (cases[k].q_n != -9)
+            T->q_n = cases[k].q_n;
+        if (cases[k].type >= 0)
+            T->type = cases[k].type;
+        T->q_scale = scales;
+        T->q_zp = zps;
+        d = tb_build(&m, &n);
+        expect_fail(d, n, cases[k].want, cases[k].needle, cases[k].what);
+        struct gh_nn_model *gm = NULL;
+        struct gh_nn_load_options o = {.quant_grid = 1};
+        CHECK_MSG(gh_nn_load_memory_opts(d, n, &o, &gm) == cases[k].want, "%s: grid mode", cases[k].what);
+        gh_nn_free(gm);
+        free(d);
+    }
+}
+
 /* Every truncation and every byte replaced by several values, of the small model. */
 static void mutations(void)
 {
@@ -473,20 +597,23 @@ static void real_model(void)
     free(d);
 }
 
-/* Writes the fuzz seeds (tests/fuzz/tflite): the two small models above. */
+/* Writes the fuzz seeds (tests/fuzz/tflite): the three small models above. */
 static int write_seeds(const char *dir)
 {
     struct tb_model m;
     size_t n;
     uint8_t *d;
     char path[4096];
-    for (int k = 0; k < 2; k++) {
+    static const char *const names[3] = {"pad_dequantize_conv", "attention_resize", "quantize_int8_conv"};
+    for (int k = 0; k < 3; k++) {
         if (k == 0)
             base_model(&m, sizeof W16);
-        else
+        else if (k == 1)
             attention_model(&m);
+        else
+            quant_model(&m);
         d = tb_build(&m, &n);
-        snprintf(path, sizeof path, "%s/%s.tflite", dir, k == 0 ? "pad_dequantize_conv" : "attention_resize");
+        snprintf(path, sizeof path, "%s/%s.tflite", dir, names[k]);
         FILE *f = fopen(path, "wb");
         if (!f || fwrite(d, 1, n, f) != n) {
             fprintf(stderr, "cannot write %s\n", path);
@@ -505,6 +632,7 @@ int main(int argc, char **argv)
         return write_seeds(argv[2]);
     attention_sizes();
     crafted();
+    hostile_quant();
     mutations();
     real_model();
     return check_finish();

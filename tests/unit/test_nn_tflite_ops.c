@@ -9,7 +9,8 @@
  * MIRROR_PAD (REFLECT, SYMMETRIC), CONCATENATION, STRIDED_SLICE (masks,
  * shrink), MAXIMUM / MINIMUM, the unary ops, MEAN / SUM / SOFTMAX, TRANSPOSE
  * + RESHAPE, ADD/SUB/MUL/DIV with broadcasting and fused activations,
- * DEQUANTIZE of INT8 (per channel) / UINT8 weights, and a model with a fixed
+ * DEQUANTIZE of INT8 (per channel) / UINT8 weights, TRANSPOSE_CONV (SAME,
+ * VALID, bias), and a model with a fixed
  * (batch 2) input whose RESIZE keeps its stored size.
  * Where an op is size-agnostic the model also runs at a size other than the
  * one stored in the file (the loader's size generalization). Tolerance 1e-5
@@ -205,6 +206,74 @@ static void conv_case(const char *what, int th, int tw, int c, int o, struct con
     free(w16);
     free(wf);
     free(b);
+}
+
+/* TRANSPOSE_CONV (filter [O, kh, kw, I], float32, optional bias, SAME or
+ * VALID) against TFLite's reference kernel written here as a scatter: every
+ * input pixel adds its weighted filter to the output at (i * s - pad_top,
+ * j * s - pad_left), pad = floor(total / 2) with total = (in - 1) * s + k -
+ * out (SAME: out = in * s; VALID: out = (in - 1) * s + k, no pad). Also at a
+ * size other than the file's (its output_shape input is for the file's). */
+static void tconv_case(const char *what, int th, int tw, int c, int o, int k, int s, int same, int bias, int rh,
+                       int rw)
+{
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    int wn = o * k * k * c;
+    float *wf = malloc((size_t)wn * sizeof *wf), b[8];
+    for (int i = 0; i < wn; i++)
+        wf[i] = (float)((i * 5) % 17) / 17.0f - 0.45f;
+    for (int i = 0; i < o; i++)
+        b[i] = 0.1f * (float)i - 0.2f;
+    int oh = same ? th * s : (th - 1) * s + k, ow = same ? tw * s : (tw - 1) * s + k;
+    int32_t sx[4] = {1, th, tw, c}, sw4[4] = {o, k, k, c}, sb[1] = {o}, sy[4] = {1, oh, ow, o}, s1[1] = {4};
+    int32_t oshape[4] = {1, oh, ow, o};
+    int os = tb_tensor(&m, TB_I32, 1, s1, oshape, sizeof oshape);
+    int wt = tb_tensor(&m, TB_F32, 4, sw4, wf, (size_t)wn * sizeof *wf);
+    int x = tb_tensor(&m, TB_F32, 4, sx, NULL, 0);
+    int bt = tb_tensor(&m, TB_F32, 1, sb, b, (size_t)o * sizeof *b);
+    int y = tb_tensor(&m, TB_F32, 4, sy, NULL, 0);
+    int32_t ins[4] = {os, wt, x, bt};
+    struct tb_op *op = tb_op(&m, 67, 49, bias ? 4 : 3, ins, y);
+    tb_opt(op, 0, 1, same ? 0 : 1);
+    tb_opt(op, 1, 4, (uint32_t)s);
+    tb_opt(op, 2, 4, (uint32_t)s);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    int sizes[2][2] = {{th, tw}, {rh, rw}};
+    for (int z = 0; z < 2; z++) {
+        int h = sizes[z][0], w = sizes[z][1];
+        int yh = same ? h * s : (h - 1) * s + k, yw = same ? w * s : (w - 1) * s + k;
+        int pt = same ? ((h - 1) * s + k - yh) / 2 : 0, pl = same ? ((w - 1) * s + k - yw) / 2 : 0;
+        float *xi = input((size_t)h * w * c), *want = calloc((size_t)yh * yw * o, sizeof *want);
+        for (int i = 0; i < yh * yw; i++)
+            for (int q = 0; q < o; q++)
+                want[(size_t)i * o + q] = bias ? b[q] : 0.0f;
+        for (int i = 0; i < h; i++)
+            for (int j = 0; j < w; j++)
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++) {
+                        int oi = i * s - pt + u, oj = j * s - pl + v;
+                        if (oi < 0 || oi >= yh || oj < 0 || oj >= yw)
+                            continue;
+                        for (int q = 0; q < o; q++)
+                            for (int ci = 0; ci < c; ci++)
+                                want[((size_t)oi * yw + oj) * o + q] +=
+                                    xi[((size_t)i * w + j) * c + ci] * wf[((q * k + u) * k + v) * c + ci];
+                    }
+        struct gh_nn_tensor yt;
+        char name[128];
+        snprintf(name, sizeof name, "%s at %dx%d", what, h, w);
+        if (run(&m, xi, h, w, c, &yt, name)) {
+            int64_t shape[4] = {1, yh, yw, o};
+            compare(name, &yt, want, 4, shape);
+            gh_nn_tensor_release(&yt);
+        }
+        free(xi);
+        free(want);
+    }
+    free(wf);
 }
 
 /* AVERAGE_POOL_2D k x k, stride st, VALID or SAME (TFLite averages over the
@@ -811,6 +880,9 @@ int main(void)
     conv_case("CONV_2D VALID stride 2 TANH", 9, 9, 3, 2, (struct convp){3, 3, 2, 2, 1, 1, 0, 4, 0}, 13, 7);
     conv_case("DEPTHWISE_CONV_2D SAME x2 RELU", 8, 8, 2, 4, (struct convp){3, 3, 1, 1, 1, 1, 1, 1, 2}, 10, 6);
     conv_case("DEPTHWISE_CONV_2D SAME stride 2", 8, 8, 3, 3, (struct convp){3, 3, 2, 2, 1, 1, 1, 0, 1}, 12, 16);
+    tconv_case("TRANSPOSE_CONV SAME 3x3 stride 2 + bias", 4, 5, 3, 2, 3, 2, 1, 1, 6, 3);
+    tconv_case("TRANSPOSE_CONV SAME 4x4 stride 2", 4, 4, 2, 3, 4, 2, 1, 0, 5, 7);
+    tconv_case("TRANSPOSE_CONV VALID 3x3 stride 2", 3, 4, 2, 2, 3, 2, 0, 1, 5, 2);
     pool_case(2, 2, 0, 8, 8, 12, 6);
     pool_case(3, 1, 1, 6, 6, 5, 9);
     pool_case(3, 2, 1, 8, 8, 12, 6);
