@@ -232,7 +232,8 @@ enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *i
                              int threads, struct gh_image **out);
 
 /* Depth estimation with a MiDaS v2.1 small model (midas_v21_small_256, ONNX,
- * input [1,3,H,W]; any other input layout is refused with GH_ERR_MODEL).
+ * input [1,3,H,W], or [1,H,W,3] as its TFLite exports; any other input layout
+ * is refused with GH_ERR_MODEL).
  * MiDaS's preprocessing for that model: the RGB image ([0,1]) resized with
  * bicubic interpolation to gh_nn_depth_size (keeps the aspect ratio) or to the
  * model's own input size if it declares a fixed one, ImageNet mean/std

@@ -71,17 +71,20 @@ enum gh_status gh_nn_depth(struct gh_nn_model *model, const struct gh_image *rgb
         return gh_error(GH_ERR_MODEL, "depth model: must have one input (it has %d)", gh_nn_input_count(model));
     if ((st = gh_nn_input_info(model, 0, &info)))
         return st;
-    if (info.ndim != 4 || (info.shape[0] != 1 && info.shape[0] != -1) || info.shape[1] != 3)
-        return gh_error(GH_ERR_MODEL, "depth model: its input is not [1,3,H,W] (MiDaS's NCHW layout)");
+    /* MiDaS's ONNX exports are NCHW, its TFLite exports NHWC. */
+    int nhwc = info.ndim == 4 && info.shape[3] == 3 && info.shape[1] != 3;
+    if (info.ndim != 4 || (info.shape[0] != 1 && info.shape[0] != -1) || (info.shape[1] != 3 && !nhwc))
+        return gh_error(GH_ERR_MODEL, "depth model: its input is not [1,3,H,W] or [1,H,W,3] (MiDaS's layouts)");
     int nw, nh;
     gh_nn_depth_size(rgb->width, rgb->height, &nw, &nh);
     /* A model exported at a fixed size (the official ONNX files are 256x256)
      * gets exactly that size: the aspect ratio is then not kept, as MiDaS does
      * with --square. */
-    if (info.shape[2] > 0)
-        nh = (int)info.shape[2];
-    if (info.shape[3] > 0)
-        nw = (int)info.shape[3];
+    int64_t fixed_h = info.shape[nhwc ? 1 : 2], fixed_w = info.shape[nhwc ? 2 : 3];
+    if (fixed_h > 0)
+        nh = (int)fixed_h;
+    if (fixed_w > 0)
+        nw = (int)fixed_w;
     if (nw > GH_IMAGE_MAX_SIDE || nh > GH_IMAGE_MAX_SIDE)
         return gh_error(GH_ERR_MODEL, "depth model: fixed input size %dx%d is too large", nw, nh);
 
@@ -97,25 +100,35 @@ enum gh_status gh_nn_depth(struct gh_nn_model *model, const struct gh_image *rgb
     x.dtype = GH_NN_F32;
     x.ndim = 4;
     x.shape[0] = 1;
-    x.shape[1] = 3;
-    x.shape[2] = nh;
-    x.shape[3] = nw;
+    x.shape[1] = nhwc ? nh : 3;
+    x.shape[2] = nhwc ? nw : nh;
+    x.shape[3] = nhwc ? 3 : nw;
     if (!(x.data = malloc(plane * 3 * sizeof(float)))) {
         st = gh_error(GH_ERR_NOMEM, "depth: out of memory");
         goto out;
     }
     for (int c = 0; c < 3; c++) {
         const float *s = gh_image_plane(src, c);
-        float *d = (float *)x.data + (size_t)c * plane;
+        float *d = (float *)x.data;
         for (size_t i = 0; i < plane; i++)
-            d[i] = (s[i] - depth_mean[c]) / depth_std[c];
+            d[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i] = (s[i] - depth_mean[c]) / depth_std[c];
     }
     gh_nn_set_threads(model, threads);
     if ((st = gh_nn_run(model, &x, &y)))
         goto out;
-    /* MiDaS squeezes the channel ([1,H,W]); other exports keep it ([1,1,H,W]). */
-    int ok = y.dtype == GH_NN_F32 && y.ndim >= 2 && y.shape[y.ndim - 2] == nh && y.shape[y.ndim - 1] == nw &&
-             gh_nn_tensor_count(&y) == plane;
+    /* MiDaS squeezes the channel ([1,H,W]); other exports keep it ([1,1,H,W],
+     * or [1,H,W,1] in NHWC): the dimensions other than 1 must be H, W. */
+    int64_t want[2] = {nh, nw}, got[GH_NN_MAX_DIMS];
+    int n_want = 0, n_got = 0;
+    for (int k = 0; k < 2; k++)
+        if (want[k] != 1)
+            want[n_want++] = want[k];
+    for (int k = 0; k < y.ndim; k++)
+        if (y.shape[k] != 1)
+            got[n_got++] = y.shape[k];
+    int ok = y.dtype == GH_NN_F32 && gh_nn_tensor_count(&y) == plane && n_got == n_want;
+    for (int k = 0; ok && k < n_want; k++)
+        ok = got[k] == want[k];
     if (!ok) {
         st = gh_error(GH_ERR_MODEL, "depth model: its output is not one %dx%d map", nw, nh);
         goto out;

@@ -34,8 +34,11 @@ check "and no image output was left" test ! -e o4.png
 run 1 --overwrite --depth-out small.jpg -o o5.png small.jpg
 err_has "--depth-out small.jpg is an input file; refusing to overwrite it"
 run 2 --depth-model "$GH_SOURCE_DIR/models/AnimeGANv3_tiny_Cute.onnx" -o o6.png small.jpg
-err_has "not a depth model: MiDaS takes one [1,3,H,W] input"
-check "refused in one line" test "$(wc -l <"$T/.err")" -eq 1
+err_has "AnimeGANv3_tiny_Cute.onnx: depth model: its output is not one"
+check "refused in one line, before any image" test "$(wc -l <"$T/.err")" -eq 1
+run 2 --depth-model "$GH_SOURCE_DIR/tests/data/nn/depth_probe_gray.onnx" -o o6.png small.jpg
+err_has "its input is not [1,3,H,W] or [1,H,W,3]"
+check "nothing written" test ! -e o6.png
 run 1 --overwrite --fog 0 --skip depth --depth-out d4.png -o o7.png small.jpg
 err_has "no depth map was made"
 finish

@@ -173,6 +173,23 @@ static void test_depth_contract(void)
             }
         CHECK_MSG(maxerr < 1e-4, "ramp: max error %g", maxerr);
     }
+
+    /* The NHWC layout of MiDaS's TFLite exports: the same map. */
+    {
+        struct gh_nn_model *nhwc = NULL;
+        struct gh_image *d2 = NULL;
+        CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/depth_probe_nhwc.onnx"), &nhwc));
+        if (nhwc)
+            CHECK_OK(gh_nn_depth(nhwc, im, 2, &d2));
+        if (d && d2) {
+            float worst = 0;
+            for (size_t i = 0; i < gh_image_plane_size(d); i++)
+                worst = fmaxf(worst, fabsf(d->data[i] - d2->data[i]));
+            CHECK_MSG(worst < 1e-6f, "NHWC map = NCHW map (max diff %g)", worst);
+        }
+        gh_image_free(d2);
+        gh_nn_free(nhwc);
+    }
     gh_image_free(d);
     d = NULL;
 
