@@ -68,14 +68,8 @@ static void airlight(const struct gh_image *in, const struct gh_image *sky, floa
             air[c] = (float)(0.5 * sum[c] / n + 0.5);
 }
 
-/* How much fog each pixel takes, 0..1: land only (1 - sky), by farness
- * (smoothstep from `near` to 1 of 1 - depth), and only at or below the horizon
- * of its column (the lowest sky pixel there; columns without sky take the
- * nearest column's), fading over a third of the image height below it. Far
- * land sits just under the horizon; land above the sky's lowest pixel in its
- * column is something standing up into the sky (a tower, a tree) or sky the
- * mask missed (a dark corner of a night sky), and veiling either painted pale
- * patches into the sky. */
+/* Per column, the row of the horizon: the lowest sky pixel (columns without
+ * sky take the nearest column's), NULL when out of memory. */
 static int *horizon_rows(const struct gh_image *sky, int w, int h)
 {
     int *horizon = malloc((size_t)w * sizeof *horizon);
@@ -139,6 +133,14 @@ static float landscape_confidence(const int *horizon, int w, int h)
     return gh_smoothstep(0.6f, 0.8f, (float)close / (float)w);
 }
 
+/* How much fog each pixel takes, 0..1: land only (1 - sky), by farness
+ * (smoothstep from `near` to 1 of 1 - depth), and only at or below the horizon
+ * of its column (the lowest sky pixel there; columns without sky take the
+ * nearest column's), fading over a third of the image height below it. Far
+ * land sits just under the horizon; land above the sky's lowest pixel in its
+ * column is something standing up into the sky (a tower, a tree) or sky the
+ * mask missed (a dark corner of a night sky), and veiling either painted pale
+ * patches into the sky. */
 static void fog_weight(const struct gh_image *sky, const struct gh_image *depth, const int *horizon,
                        float near, float *weight)
 {

@@ -161,6 +161,41 @@ int main(void)
     }
     gh_image_free(out);
     gh_image_free(flat);
+    /* A studio backdrop: sky-blue and smooth on top and down both sides to
+     * the bottom, a textured subject in the middle. The sky mask may take the
+     * backdrop for sky, but its horizon wraps around the subject rather than
+     * running across the frame: no fog, even at --fog 1. */
+    struct gh_image *studio = NULL, *studio_out = NULL;
+    CHECK_OK(gh_image_new(240, 240, 3, &studio));
+    for (int y = 0; studio && y < 240; y++)
+        for (int x = 0; x < 240; x++) {
+            int subject = abs(x - 120) < 60 && y > 50;
+            for (int c = 0; c < 3; c++) {
+                const float backdrop[3] = {0.55f, 0.70f, 0.92f}, skin[3] = {0.80f, 0.60f, 0.50f};
+                gh_image_plane(studio, c)[(size_t)y * 240 + x] =
+                    subject ? skin[c] + 0.3f * (hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f)
+                            : backdrop[c] + 0.05f * (float)y / 240.0f;
+            }
+        }
+    if (studio)
+        studio_out = run_fog(studio, 1.0);
+    if (studio && studio_out) {
+        struct gh_image *mask = NULL;
+        CHECK_OK(gh_ops_sky_mask(studio, 1, &mask));
+        double covered = 0;
+        for (size_t i = 0; mask && i < gh_image_plane_size(mask); i++)
+            covered += mask->data[i];
+        gh_image_free(mask);
+        float change = 0;
+        for (size_t i = 0; i < 3 * gh_image_plane_size(studio); i++)
+            change = fmaxf(change, fabsf(studio_out->data[i] - studio->data[i]));
+        printf("studio backdrop: sky mask covers %.0f%%, fog changes at most %g\n",
+               100.0 * covered / (240.0 * 240.0), change);
+        CHECK_MSG(covered > 0.1 * 240 * 240, "the backdrop is taken for sky (the case this guards)");
+        CHECK_MSG(change == 0, "a backdrop around a subject gets no fog (max change %g)", change);
+    }
+    gh_image_free(studio_out);
+    gh_image_free(studio);
     static const char *const photos[] = {"photos/Storm.jpg", "photos/Dune.jpg"};
     static const int far_land[] = {1, 0};
     for (size_t k = 0; k < sizeof photos / sizeof *photos; k++) {
