@@ -216,7 +216,7 @@ int main(void)
     }
     gh_nn_free(m);
 
-    static const char *const torch[] = {"tests/data/nn/animeganv2_w8_ac.onnx", "tests/data/nn/animeganv2_w8_hp.onnx"};
+    static const char *const torch[] = {"tests/data/nn/animeganv2_w16_ac.onnx", "tests/data/nn/animeganv2_w16_hp.onnx"};
     for (int i = 0; i < 2; i++) {
         m = NULL;
         CHECK_OK(gh_nn_load_file(check_source_path(torch[i]), &m));

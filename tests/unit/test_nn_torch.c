@@ -17,9 +17,9 @@ static void check_model(const char *tag, const struct npy *in)
     char rel[256];
     struct npy ref;
     struct gh_nn_model *m = NULL;
-    snprintf(rel, sizeof rel, "tests/data/nn/animeganv2_w8_%s.onnx", tag);
+    snprintf(rel, sizeof rel, "tests/data/nn/animeganv2_w16_%s.onnx", tag);
     CHECK_OK(gh_nn_load_file(check_source_path(rel), &m));
-    snprintf(rel, sizeof rel, "tests/data/nn/animeganv2_w8_%s_out.npy", tag);
+    snprintf(rel, sizeof rel, "tests/data/nn/animeganv2_w16_%s_out.npy", tag);
     CHECK_MSG(npy_read(check_source_path(rel), &ref), "%s", rel);
     if (!m || !ref.data)
         goto out;
