@@ -14,6 +14,14 @@ check "each model's license is stated" test "$(grep -c '^  license: .*non-commer
   "$(grep -c '^GH_MODEL_FILE("[^"]' "$GH_SOURCE_DIR/src/nn/models.def")"
 check "each model's file with size and sha256 (or how to get it)" test "$(grep -c '^  file: ' "$T/.out")" -eq \
   "$(grep -c '^GH_MODEL_FILE("[^"]' "$GH_SOURCE_DIR/src/nn/models.def")"
+# Every built-in runs from its name, end to end, and the contracts differ
+# enough to show: no two generators paint the same picture.
+for name in $(sed -n 's/^GH_MODEL_FILE("\([^"][^"]*\)".*/\1/p' "$GH_SOURCE_DIR/src/nn/models.def"); do
+  run 0 --overwrite --model "$name" --size 64 -o "m-$name.png" small.jpg
+  check "--model $name: output at the input's size" test "$(dims "m-$name.png")" = 96x64
+done
+check "every built-in paints its own picture" test "$(cat m-*.png | wc -c)" -gt 0 -a \
+  "$(for f in m-*.png; do md5sum <"$f"; done | sort -u | wc -l)" -eq "$(ls m-*.png | wc -l)"
 # --model hayao is the default: same bytes.
 run 0 --overwrite -o def.png small.jpg
 run 0 --overwrite --model hayao -o named.png small.jpg
