@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds ghiblify with its tests twice, optimized and with AddressSanitizer +
 # UndefinedBehaviorSanitizer, and runs the whole suite in both builds; then a
-# clang/libFuzzer build gives each model-loader fuzz target a short smoke run.
+# clang/libFuzzer build gives each fuzz target (model loaders, image decoders,
+# option parser) a short smoke run.
 #   tools/check.sh            (from the repository root)
 set -eu
 cd "$(dirname "$0")/.."

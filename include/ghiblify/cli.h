@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ghiblify/io.h"
 #include "ghiblify/nn.h"
@@ -59,6 +60,31 @@ struct gh_cli_config {
     const volatile sig_atomic_t *stop;
     struct gh_pipeline pipeline;
 };
+
+/* The command line parsed (gh_cli_parse). */
+struct gh_cli_args {
+    struct gh_cli_config config; /* config.stop and config.threads are left to the caller */
+    int first_input;             /* argv index of the first INPUT */
+    int threads;                 /* --threads, or 0 when not given */
+    int max_memory_set;          /* --max-memory given (else the caller picks a default) */
+};
+
+/* Parses ghiblify's command line (src/cli/options.c) into *args: options,
+ * stage parameters and looks, checked against each other, without touching
+ * the file system. Returns -1 when the run should go on; otherwise the exit
+ * status: 0 after --help, --version, --list-looks or --list-models (their text
+ * written to out), 2 after a usage error (the message and a --help hint
+ * written to err). Nothing else is written, and only to those streams. */
+int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args *args);
+
+/* Turns the inputs argv[args->first_input..argc) into items (gh_cli_expand),
+ * checks -o and --depth-out against their count, shards and plans the outputs
+ * (gh_cli_plan_outputs). Reads directories, writes nothing. Returns -1 when
+ * the run should go on, else 2 with the message written to err. The output
+ * folders (-d, --dump-stages) should exist before, so that a scan skips them. */
+struct gh_cli_items;
+int gh_cli_plan(const struct gh_cli_args *args, int argc, char **argv, FILE *err,
+                struct gh_cli_items *items);
 
 /* One unit of work: an input file, where its result goes, or why it cannot run. */
 struct gh_cli_item {
