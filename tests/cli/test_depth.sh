@@ -5,7 +5,7 @@
 
 check "small fixtures" make_small
 cd "$T" || exit 1
-MIDAS="$GH_SOURCE_DIR/tests/data/nn/midas_small_w20.onnx"
+MIDAS="$GH_SOURCE_DIR/tests/data/nn/midas_small_w24.onnx"
 
 run 0 --overwrite --depth-out d.png -o o.png small.jpg
 check "--depth-out is a 16-bit gray PNG" sh -c "file -b d.png | grep -q '16-bit grayscale'"
