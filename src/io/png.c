@@ -367,6 +367,40 @@ static unsigned char *put_chunk(unsigned char *p, const char *type, const unsign
     return put_u32(p, (uint32_t)crc);
 }
 
+/* Signature, IHDR, optional iCCP and eXIf (before IDAT, as PNG requires), the
+ * compressed stream z split into IDAT chunks, IEND: a malloc'd file. */
+static enum gh_status put_png(size_t width, size_t height, int depth, int color,
+                              const unsigned char *iccp, size_t iccp_size, const unsigned char *exif,
+                              size_t exif_size, const unsigned char *z, size_t zlen,
+                              unsigned char **data, size_t *size)
+{
+    size_t total = 8 + (12 + 13) + (zlen / IDAT_MAX + 1) * 12 + zlen + 12;
+    total += (iccp ? 12 + iccp_size : 0) + (exif_size ? 12 + exif_size : 0);
+    unsigned char *out = malloc(total);
+    if (!out)
+        return gh_error(GH_ERR_NOMEM, "no memory for a %zux%zu PNG", width, height);
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char ihdr[13], *p = out;
+    memcpy(p, signature, 8);
+    p += 8;
+    put_u32(ihdr, (uint32_t)width);
+    put_u32(ihdr + 4, (uint32_t)height);
+    ihdr[8] = (unsigned char)depth;     /* bits per sample */
+    ihdr[9] = (unsigned char)color;     /* 0 gray, 2 RGB, 6 RGBA */
+    ihdr[10] = ihdr[11] = ihdr[12] = 0; /* deflate, adaptive filtering, no interlace */
+    p = put_chunk(p, "IHDR", ihdr, 13);
+    if (iccp)
+        p = put_chunk(p, "iCCP", iccp, iccp_size);
+    if (exif_size)
+        p = put_chunk(p, "eXIf", exif, exif_size);
+    for (size_t off = 0; off < zlen; off += IDAT_MAX)
+        p = put_chunk(p, "IDAT", z + off, zlen - off < IDAT_MAX ? zlen - off : IDAT_MAX);
+    p = put_chunk(p, "IEND", NULL, 0);
+    *data = out;
+    *size = (size_t)(p - out);
+    return GH_OK;
+}
+
 static enum gh_status encode_fast(const struct gh_image *rgb, const struct gh_image *alpha,
                                   const struct gh_encode_options *o, const unsigned char *iccp,
                                   size_t iccp_size, unsigned char **data, size_t *size)
@@ -375,7 +409,7 @@ static enum gh_status encode_fast(const struct gh_image *rgb, const struct gh_im
     size_t row_bytes = width * channels, stride = row_bytes + 1, raw_size = stride * height;
     enum gh_status st = GH_OK;
     unsigned char *raw = malloc(raw_size), *rows = malloc(2 * row_bytes);
-    unsigned char *z = NULL, *out = NULL;
+    unsigned char *z = NULL;
     struct libdeflate_compressor *c = libdeflate_alloc_compressor(FAST_DEFLATE_LEVEL);
     if (!raw || !rows || !c) {
         st = gh_error(GH_ERR_NOMEM, "no memory for a %zux%zu PNG", width, height);
@@ -408,40 +442,13 @@ static enum gh_status encode_fast(const struct gh_image *rgb, const struct gh_im
     }
     free(raw);
     raw = NULL;
-    size_t chunks = zlen / IDAT_MAX + 1;
-    size_t total = 8 + (12 + 13) + chunks * 12 + zlen + 12;
-    total += (iccp ? 12 + iccp_size : 0) + (o->exif_size ? 12 + o->exif_size : 0);
-    out = malloc(total);
-    if (!out) {
-        st = gh_error(GH_ERR_NOMEM, "no memory for a %zux%zu PNG", width, height);
-        goto out;
-    }
-    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    unsigned char ihdr[13], *p = out;
-    memcpy(p, signature, 8);
-    p += 8;
-    put_u32(ihdr, (uint32_t)width);
-    put_u32(ihdr + 4, (uint32_t)height);
-    ihdr[8] = 8;                 /* bits per sample */
-    ihdr[9] = alpha ? 6 : 2;     /* RGBA or RGB */
-    ihdr[10] = ihdr[11] = ihdr[12] = 0; /* deflate, adaptive filtering, no interlace */
-    p = put_chunk(p, "IHDR", ihdr, 13);
-    if (iccp) /* before PLTE and IDAT */
-        p = put_chunk(p, "iCCP", iccp, iccp_size);
-    if (o->exif_size) /* before IDAT */
-        p = put_chunk(p, "eXIf", o->exif, o->exif_size);
-    for (size_t off = 0; off < zlen; off += IDAT_MAX)
-        p = put_chunk(p, "IDAT", z + off, zlen - off < IDAT_MAX ? zlen - off : IDAT_MAX);
-    p = put_chunk(p, "IEND", NULL, 0);
-    *data = out;
-    *size = (size_t)(p - out);
-    out = NULL;
+    st = put_png(width, height, 8, alpha ? 6 : 2, iccp, iccp_size, o->exif, o->exif_size, z, zlen, data,
+                 size);
 out:
     libdeflate_free_compressor(c);
     free(raw);
     free(rows);
     free(z);
-    free(out);
     return st;
 }
 
@@ -454,7 +461,7 @@ enum gh_status gh_io_encode_gray16(const struct gh_image *gray, unsigned char **
     size_t width = (size_t)gray->width, height = (size_t)gray->height;
     size_t stride = 1 + 2 * width, raw_size = stride * height;
     enum gh_status st = GH_OK;
-    unsigned char *raw = malloc(raw_size), *z = NULL, *out = NULL;
+    unsigned char *raw = malloc(raw_size), *z = NULL;
     struct libdeflate_compressor *c = libdeflate_alloc_compressor(FAST_DEFLATE_LEVEL);
     if (!raw || !c) {
         st = gh_error(GH_ERR_NOMEM, "no memory for a %zux%zu PNG", width, height);
@@ -477,32 +484,11 @@ enum gh_status gh_io_encode_gray16(const struct gh_image *gray, unsigned char **
         st = gh_error(z ? GH_ERR_INTERNAL : GH_ERR_NOMEM, "16-bit gray PNG: compression failed");
         goto out;
     }
-    size_t total = 8 + (12 + 13) + (zlen / IDAT_MAX + 1) * 12 + zlen + 12;
-    if (!(out = malloc(total))) {
-        st = gh_error(GH_ERR_NOMEM, "no memory for a %zux%zu PNG", width, height);
-        goto out;
-    }
-    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    unsigned char ihdr[13], *p = out;
-    memcpy(p, signature, 8);
-    p += 8;
-    put_u32(ihdr, (uint32_t)width);
-    put_u32(ihdr + 4, (uint32_t)height);
-    ihdr[8] = 16;                        /* bits per sample */
-    ihdr[9] = 0;                         /* gray */
-    ihdr[10] = ihdr[11] = ihdr[12] = 0;  /* deflate, adaptive filtering, no interlace */
-    p = put_chunk(p, "IHDR", ihdr, 13);
-    for (size_t off = 0; off < zlen; off += IDAT_MAX)
-        p = put_chunk(p, "IDAT", z + off, zlen - off < IDAT_MAX ? zlen - off : IDAT_MAX);
-    p = put_chunk(p, "IEND", NULL, 0);
-    *data = out;
-    *size = (size_t)(p - out);
-    out = NULL;
+    st = put_png(width, height, 16, 0, NULL, 0, NULL, 0, z, zlen, data, size);
 out:
     libdeflate_free_compressor(c);
     free(raw);
     free(z);
-    free(out);
     return st;
 }
 

@@ -8,25 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ghiblify/io.h"
 #include "ghiblify/nn.h"
-
-static unsigned char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *p = n > 0 ? malloc((size_t)n) : NULL;
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *size = p ? (size_t)n : 0;
-    return p;
-}
 
 static void check_catalog(void)
 {
@@ -48,8 +31,8 @@ static void check_catalog(void)
         char rel[256];
         snprintf(rel, sizeof rel, "models/%s", b->file);
         size_t size = 0;
-        unsigned char *file = read_file(check_source_path(rel), &size);
-        if (!file) {
+        unsigned char *file = NULL;
+        if (gh_io_read_all(check_source_path(rel), (size_t)1 << 30, &file, &size) != GH_OK) {
             printf("%s not in models/: embedded bytes not compared\n", b->file);
             continue;
         }
