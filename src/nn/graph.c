@@ -222,13 +222,19 @@ out:
  * only reader of a Conv's output into the Conv (post_act): ReLU6 after every
  * convolution of an EfficientNet/MobileNet block, and the ReLUs of MiDaS's
  * decoder, no longer cost a pass over the activation and a buffer each. */
-static void fuse_conv_act(struct gh_nn_model *m)
+/* For every value of the live nodes: the node that makes it (-1: an input or
+ * constant), how many nodes read it, and the last of them. 0 when out of
+ * memory (the arrays are then freed or NULL). */
+static int use_maps(const struct gh_nn_model *m, int **producer_out, int **readers_out, int **reader_out)
 {
     int *producer = malloc((size_t)m->n_values * sizeof *producer);
     int *readers = calloc((size_t)m->n_values, sizeof *readers);
     int *reader = malloc((size_t)m->n_values * sizeof *reader);
+    *producer_out = producer;
+    *readers_out = readers;
+    *reader_out = reader;
     if (!producer || !readers || !reader)
-        goto out; /* fusion is optional */
+        return 0;
     for (int v = 0; v < m->n_values; v++)
         producer[v] = reader[v] = -1;
     for (int i = 0; i < m->n_nodes; i++) {
@@ -242,6 +248,14 @@ static void fuse_conv_act(struct gh_nn_model *m)
                 reader[m->nodes[i].in[k]] = i;
             }
     }
+    return 1;
+}
+
+static void fuse_conv_act(struct gh_nn_model *m)
+{
+    int *producer = NULL, *readers = NULL, *reader = NULL;
+    if (!use_maps(m, &producer, &readers, &reader))
+        goto out; /* fusion is optional */
     for (int i = 0; i < m->n_nodes; i++) {
         struct gh_nn_node *c = &m->nodes[i];
         if (c->dead || c->op != GH_NN_OP_CONV || gh_nn_has_post_act(c))
@@ -349,24 +363,9 @@ static int is_arith(enum gh_nn_op op)
  * the chain is one pass over the activation instead of one per op. */
 static void fuse_chains(struct gh_nn_model *m)
 {
-    int *producer = malloc((size_t)m->n_values * sizeof *producer);
-    int *readers = calloc((size_t)m->n_values, sizeof *readers);
-    int *reader = malloc((size_t)m->n_values * sizeof *reader);
-    if (!producer || !readers || !reader)
-        goto out;
-    for (int v = 0; v < m->n_values; v++)
-        producer[v] = reader[v] = -1;
-    for (int i = 0; i < m->n_nodes; i++) {
-        if (m->nodes[i].dead)
-            continue;
-        for (int k = 0; k < m->nodes[i].n_out; k++)
-            producer[m->nodes[i].out[k]] = i;
-        for (int k = 0; k < m->nodes[i].n_in; k++)
-            if (m->nodes[i].in[k] >= 0) {
-                readers[m->nodes[i].in[k]]++;
-                reader[m->nodes[i].in[k]] = i;
-            }
-    }
+    int *producer = NULL, *readers = NULL, *reader = NULL;
+    if (!use_maps(m, &producer, &readers, &reader))
+        goto out; /* fusion is optional */
     for (int i = 0; i < m->n_nodes; i++) {
         struct gh_nn_node *h = &m->nodes[i];
         if (h->dead || h->chain_len || !is_arith(h->op) || h->in[0] == h->in[1])
