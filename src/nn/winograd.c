@@ -2,7 +2,7 @@
  * Gray 2015): each 4x4 output tile comes from a 6x6 input tile through
  *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A,
  * so the 36 multiplications per input channel and tile become 36 batched
- * products U[xi][M][C] x V[xi][C][tiles] on SGEMM: 2.25x fewer
+ * products U[xi][M][C] x V[xi][C][tiles] (wino_gemm.c): 2.25x fewer
  * multiply-adds than im2col (4x for the products alone).
  *
  * Tiles are processed in bands (a range of tile indices) so V and the
@@ -52,10 +52,10 @@ static inline int64_t src_index(int64_t i, int64_t n, int reflect, int64_t pad_l
 }
 
 /* L tiles side by side (consecutive in a tile row) as SIMD lanes. */
-#define L 8
+#define L 16
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define WINO_CLONES
 #endif
@@ -136,6 +136,19 @@ WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, 
     }
 }
 
+/* ph[k][q] = src[4q + k] for q in [q0, q1): a row split into its four column
+ * phases, vectorized as an interleaved load. */
+WINO_CLONES static void split_phases(const float *restrict src, float *restrict ph, size_t pk, int64_t q0, int64_t q1)
+{
+    float *restrict p0 = ph, *restrict p1 = ph + pk, *restrict p2 = ph + 2 * pk, *restrict p3 = ph + 3 * pk;
+    for (int64_t q = q0; q < q1; q++) {
+        p0[q] = src[4 * q];
+        p1[q] = src[4 * q + 1];
+        p2[q] = src[4 * q + 2];
+        p3[q] = src[4 * q + 3];
+    }
+}
+
 struct wino_ctx {
     const struct gh_nn_wino *a;
     float *scratch;
@@ -168,6 +181,13 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, 
                 int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
                 float *r = ph + (size_t)(i * 4) * c->pk;
                 const float *row = iy < 0 ? NULL : plane + iy * a->w;
+                /* [qa, qb): all four columns 4q..4q+3 - pl inside the row,
+                 * split in one pass; each phase's ends follow. */
+                int64_t qa = (a->pl + 3) / 4, qb = a->w - 4 + a->pl >= 0 ? (a->w - 4 + a->pl) / 4 + 1 : 0;
+                qb = qb < (int64_t)c->pk ? qb : (int64_t)c->pk;
+                qa = qa < qb ? qa : qb;
+                if (row)
+                    split_phases(row - a->pl, r, c->pk, qa, qb);
                 for (int k = 0; k < 4; k++, r += c->pk) {
                     /* Columns 4q + k - pl inside the row for q in [lo, hi). */
                     int64_t lo = 0, hi = 0;
@@ -178,8 +198,13 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, 
                         hi = hi < (int64_t)c->pk ? hi : (int64_t)c->pk;
                         lo = lo < hi ? lo : hi;
                         const float *src = row + k - a->pl;
-                        for (int64_t q = lo; q < hi; q++)
+                        for (int64_t q = lo; q < hi; q++) {
+                            if (q == qa && qb > qa)
+                                q = qb;
+                            if (q >= hi)
+                                break;
                             r[q] = src[4 * q];
+                        }
                     }
                     for (int64_t q = 0; q < (int64_t)c->pk; q++) {
                         if (q == lo)
@@ -207,8 +232,7 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, 
     }
     /* 36 products: MO[xi][M][t] = U[xi][M][C] * V[xi][C][t]. */
     for (int xi = 0; xi < T; xi++)
-        gh_nn_sgemm(1, 0, 0, (int)M, (int)nt, (int)C, 1.0f, a->u + (size_t)xi * (size_t)(M * C), (int)C,
-                    v + (size_t)xi * vs, (int)nt, 0.0f, mo + (size_t)xi * ms, (int)nt);
+        gh_nn_wino_gemm(a->u + (size_t)xi * (size_t)(M * C), v + (size_t)xi * vs, mo + (size_t)xi * ms, M, nt, C);
     /* Output transform into the 4x4 tiles, clipped at the bottom/right. */
     for (int64_t o = 0; o < M; o++) {
         float *plane = a->y + o * a->oh * a->ow;
@@ -253,9 +277,9 @@ static void wino_thread(void *arg, int begin, int end)
 /* Tiles per band, in whole tile rows: V and the products of one band in
  * about 2 MB, and at least WINO_BANDS bands where the image has that many
  * tile rows, so 2, 3, 4 or 6 threads all get whole bands. A function of the
- * geometry only, never of the thread count: the band is each product's column
- * count, and a column's rounding in SGEMM may depend on it (the bytes must
- * not change with the thread count). */
+ * geometry only, never of the thread count, so that no kernel whose rounding
+ * depends on the column count (an SGEMM's may; wino_gemm.c's does not) can
+ * make the bytes change with the thread count. */
 #define WINO_BANDS 12
 
 static int64_t band_tiles(const struct gh_nn_wino *a, int64_t tiles_w, int64_t tiles_h)
