@@ -31,11 +31,4 @@ struct gh_nn_wino {
 size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads);
 void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads);
 
-/* c[M][N] = a[M][K] x b[K][N], all row-major and dense (wino_gemm.c). */
-void gh_nn_wino_gemm(const float *a, const float *b, float *c, int64_t M, int64_t N, int64_t K);
-/* The instruction set gh_nn_wino_gemm uses: 0 scalar, 1 AVX2+FMA, 2 AVX-512.
- * level >= 0 selects min(level, what the CPU has) (tests compare the paths);
- * -1 only reports. Returns the level in use. */
-int gh_nn_wino_gemm_isa(int level);
-
 #endif

@@ -1015,8 +1015,7 @@ GH_NN_SIMD static void c1_range(void *arg, int begin, int end)
             group_blocks(nblocks, g, &b0, &b1);
             for (int64_t b = b0; b < b1; b++) {
                 int64_t c0 = b * C1_BLOCK, nb = c->hw - c0 < C1_BLOCK ? c->hw - c0 : C1_BLOCK;
-                gh_nn_sgemm(1, 0, 0, (int)c->m, (int)nb, (int)c->cin, 1.0f, c->w, (int)c->cin, c->xin + c0, (int)c->hw,
-                            0.0f, buf, (int)nb);
+                gh_nn_gemm_nn(c->m, nb, c->cin, c->w, c->cin, c->xin + c0, c->hw, buf, nb);
                 for (int64_t o = 0; o < c->m; o++) {
                     const float *p = buf + o * nb;
                     float sh = c->shift[o], a1[NORM_LANES] = {0}, a2[NORM_LANES] = {0};

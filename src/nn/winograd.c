@@ -2,7 +2,7 @@
  * Gray 2015): each 4x4 output tile comes from a 6x6 input tile through
  *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A,
  * so the 36 multiplications per input channel and tile become 36 batched
- * products U[xi][M][C] x V[xi][C][tiles] (wino_gemm.c): 2.25x fewer
+ * products U[xi][M][C] x V[xi][C][tiles] (gemm_kernel.c): 2.25x fewer
  * multiply-adds than im2col (4x for the products alone).
  *
  * Tiles are processed in bands (a range of tile indices) so V and the
@@ -232,7 +232,7 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, 
     }
     /* 36 products: MO[xi][M][t] = U[xi][M][C] * V[xi][C][t]. */
     for (int xi = 0; xi < T; xi++)
-        gh_nn_wino_gemm(a->u + (size_t)xi * (size_t)(M * C), v + (size_t)xi * vs, mo + (size_t)xi * ms, M, nt, C);
+        gh_nn_gemm_nn(M, nt, C, a->u + (size_t)xi * (size_t)(M * C), C, v + (size_t)xi * vs, nt, mo + (size_t)xi * ms, nt);
     /* Output transform into the 4x4 tiles, clipped at the bottom/right. */
     for (int64_t o = 0; o < M; o++) {
         float *plane = a->y + o * a->oh * a->ow;
@@ -278,7 +278,7 @@ static void wino_thread(void *arg, int begin, int end)
  * about 2 MB, and at least WINO_BANDS bands where the image has that many
  * tile rows, so 2, 3, 4 or 6 threads all get whole bands. A function of the
  * geometry only, never of the thread count, so that no kernel whose rounding
- * depends on the column count (an SGEMM's may; wino_gemm.c's does not) can
+ * depends on the column count (an SGEMM's may; gemm_kernel.c's does not) can
  * make the bytes change with the thread count. */
 #define WINO_BANDS 12
 
