@@ -338,6 +338,10 @@ int main(void)
     }
     gh_nn_gemm_isa(cap);
     wino_case(8, 8, 16, 16, 1, 1, 1, 1, 0, 1);
+    /* Tile rows too long for one band (2 MB: 113 tiles at 64 + 64 channels):
+     * segments of 112 and 89 tiles, and of 64, 64, 64 and 58. */
+    wino_case(64, 64, 9, 802, 1, 1, 1, 1, 1, 2);
+    wino_case(96, 96, 6, 999, 1, 1, 0, 1, 0, 3);
     wino_case(5, 7, 13, 17, 1, 1, 1, 1, 0, 2);     /* odd sizes, partial tiles */
     wino_case(3, 4, 9, 43, 0, 0, 0, 0, 0, 2);      /* no pads, a long row: full and short groups */
     wino_case(6, 5, 11, 9, 1, 1, 0, 0, 0, 1);      /* top/left only */
