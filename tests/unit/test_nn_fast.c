@@ -51,14 +51,18 @@ static void wino_case(int c, int m, int h, int w, int pt, int pl, int pb, int pr
     for (int i = 0; i < m * c * 9; i++)
         wt[i] = frand() * 0.5f;
     gh_nn_wino_weights(wt, m, c, u);
-    struct gh_nn_wino a = {x, u, y, c, h, w, m, oh, ow, pt, pl, pb, pr, reflect};
+    float *bias = malloc(sizeof(float) * (size_t)m);
+    for (int i = 0; i < m; i++)
+        bias[i] = frand();
+    /* Odd m: with a bias (added in the output transform). */
+    struct gh_nn_wino a = {x, u, y, c, h, w, m, oh, ow, pt, pl, pb, pr, reflect, m % 2 ? bias : NULL};
     float *scratch = malloc(gh_nn_wino_scratch(&a, threads));
     gh_nn_wino_run(&a, scratch, threads);
     double maxerr = 0;
     for (int o = 0; o < m; o++)
         for (int i = 0; i < oh; i++)
             for (int j = 0; j < ow; j++) {
-                double s = 0;
+                double s = a.bias ? a.bias[o] : 0;
                 for (int ch = 0; ch < c; ch++)
                     for (int ky = 0; ky < 3; ky++)
                         for (int kx = 0; kx < 3; kx++) {
@@ -79,6 +83,7 @@ static void wino_case(int c, int m, int h, int w, int pt, int pl, int pb, int pr
      * keeps them to about 1e-5 relative. */
     CHECK_MSG(maxerr < 2e-4 * sqrt((double)c), "winograd c=%d m=%d %dx%d pads %d %d %d %d reflect %d: max err %g", c,
               m, h, w, pt, pl, pb, pr, reflect, maxerr);
+    free(bias);
     free(x);
     free(wt);
     free(u);
