@@ -15,6 +15,11 @@
 #include <string.h>
 
 #define T 36 /* 6x6 transformed tile */
+/* The 36 planes of V (and of the products) are C x band floats apart, a
+ * multiple of 4 KB for most layers: the transforms' 36 writes (reads) of a
+ * step then fall in the same few cache sets and evict each other. One extra
+ * cache line per plane spreads them over 36 sets. */
+#define SKEW 16
 
 void gh_nn_wino_weights(const float *w, int64_t m, int64_t c, float *u)
 {
@@ -222,7 +227,7 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, 
 {
     const struct gh_nn_wino *a = c->a;
     int64_t nt = t1 - t0, C = a->c, M = a->m;
-    size_t vs = (size_t)C * (size_t)nt, ms = (size_t)M * (size_t)nt;
+    size_t vs = (size_t)C * (size_t)nt + SKEW, ms = (size_t)M * (size_t)nt + SKEW;
     /* Input transform: V[xi][ch][t], a tile row (or the band's part of one)
      * at a time: its six padded input rows are split into 4 column phases,
      * then L tiles per step. Parts of rows start at a multiple of L, so the
@@ -281,8 +286,8 @@ static void wino_thread(void *arg, int begin, int end)
     int64_t band = c->seg < c->tiles_w ? c->seg : c->rows * c->tiles_w;
     for (int th = begin; th < end; th++) {
         float *v = c->scratch + (size_t)th * c->per_thread;
-        float *mo = v + (size_t)T * (size_t)c->a->c * (size_t)band;
-        float *ph = mo + (size_t)T * (size_t)c->a->m * (size_t)band;
+        float *mo = v + (size_t)T * ((size_t)c->a->c * (size_t)band + SKEW);
+        float *ph = mo + (size_t)T * ((size_t)c->a->m * (size_t)band + SKEW);
         int64_t b0 = c->nbands * th / c->nthreads, b1 = c->nbands * (th + 1) / c->nthreads;
         for (int64_t b = b0; b < b1; b++) {
             int64_t t0, t1;
@@ -338,7 +343,7 @@ size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads)
     int64_t tw = (a->ow + 3) / 4, th = (a->oh + 3) / 4, rows, seg;
     band_shape(a, tw, th, &rows, &seg);
     int64_t band = seg < tw ? seg : rows * tw;
-    size_t per = (size_t)T * (size_t)(a->c + a->m) * (size_t)band + 24 * phase_floats(tw);
+    size_t per = (size_t)T * ((size_t)(a->c + a->m) * (size_t)band + 2 * SKEW) + 24 * phase_floats(tw);
     return (size_t)threads * per * sizeof(float);
 }
 
@@ -354,7 +359,7 @@ void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads)
     c.nbands = c.seg < c.tiles_w ? tiles_h * ((c.tiles_w + c.seg - 1) / c.seg) : (tiles_h + c.rows - 1) / c.rows;
     int64_t band = c.seg < c.tiles_w ? c.seg : c.rows * c.tiles_w;
     c.pk = phase_floats(c.tiles_w);
-    c.per_thread = (size_t)T * (size_t)(a->c + a->m) * (size_t)band + 24 * c.pk;
+    c.per_thread = (size_t)T * ((size_t)(a->c + a->m) * (size_t)band + 2 * SKEW) + 24 * c.pk;
     c.nthreads = threads;
     gh_parallel_for(threads, threads, wino_thread, &c);
 }
