@@ -29,6 +29,13 @@ enum { GK_SCALAR, GK_AVX2, GK_AVX512 };
 
 #define KC 256 /* K slice: 32 columns of B over 256 rows is 32 KB */
 
+/* PACK: where more than one block of rows of A passes over a panel of B (32
+ * or 16 columns by a K slice), the panel is first copied to a dense buffer.
+ * B's rows are often a power-of-two multiple of 4 KB apart (ChannelNorm's 1x1
+ * products read channel planes of the image, im2col bands are whole output
+ * rows), which puts the whole panel in a handful of cache sets: each row
+ * block then re-read it from L3. */
+
 /* The arguments of one product, and the K slice [k0, k1) being added. */
 struct gk {
     const float *a, *b;
@@ -54,10 +61,21 @@ static void gemm_scalar(const struct gk *g, int64_t m0, int64_t m1, int64_t n0, 
 __attribute__((target("avx512f"))) static void gemm_avx512(const struct gk *g, int64_t M, int64_t N)
 {
     int64_t m8 = M / MR * MR;
+    float pack[KC * 32] __attribute__((aligned(64)));
     for (int64_t j = 0; j < N; j += 32) {
         int64_t nn = N - j;
         __mmask16 k0 = nn >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nn) - 1);
         __mmask16 k1 = nn >= 32 ? (__mmask16)0xFFFF : nn > 16 ? (__mmask16)((1u << (nn - 16)) - 1) : 0;
+        const float *panel = g->b + g->k0 * g->ldb + j;
+        int64_t pld = g->ldb;
+        if (m8 >= 2 * MR) { /* see PACK */
+            for (int64_t k = 0; k < g->k1 - g->k0; k++) {
+                _mm512_store_ps(pack + k * 32, _mm512_maskz_loadu_ps(k0, panel + k * g->ldb));
+                _mm512_store_ps(pack + k * 32 + 16, _mm512_maskz_loadu_ps(k1, panel + k * g->ldb + 16));
+            }
+            panel = pack;
+            pld = 32;
+        }
         for (int64_t i = 0; i < m8; i += MR) {
             __m512 s[MR][2];
             float *cp = g->c + i * g->ldc + j;
@@ -69,8 +87,8 @@ __attribute__((target("avx512f"))) static void gemm_avx512(const struct gk *g, i
                     s[r][0] = s[r][1] = _mm512_setzero_ps();
                 }
             }
-            const float *ap = g->a + i * g->lda, *bp = g->b + g->k0 * g->ldb + j;
-            for (int64_t k = g->k0; k < g->k1; k++, bp += g->ldb) {
+            const float *ap = g->a + i * g->lda, *bp = panel;
+            for (int64_t k = g->k0; k < g->k1; k++, bp += pld) {
                 __m512 b0 = _mm512_maskz_loadu_ps(k0, bp), b1 = _mm512_maskz_loadu_ps(k1, bp + 16);
 #pragma GCC unroll 8
                 for (int r = 0; r < MR; r++) {
@@ -94,7 +112,18 @@ __attribute__((target("avx512f"))) static void gemm_avx512(const struct gk *g, i
 __attribute__((target("avx2,fma"))) static void gemm_avx2(const struct gk *g, int64_t M, int64_t N)
 {
     int64_t m6 = M / MR2 * MR2, n16 = N / 16 * 16;
-    for (int64_t j = 0; j < n16; j += 16)
+    float pack[KC * 16] __attribute__((aligned(32)));
+    for (int64_t j = 0; j < n16; j += 16) {
+        const float *panel = g->b + g->k0 * g->ldb + j;
+        int64_t pld = g->ldb;
+        if (m6 >= 2 * MR2) { /* see PACK */
+            for (int64_t k = 0; k < g->k1 - g->k0; k++) {
+                _mm256_store_ps(pack + k * 16, _mm256_loadu_ps(panel + k * g->ldb));
+                _mm256_store_ps(pack + k * 16 + 8, _mm256_loadu_ps(panel + k * g->ldb + 8));
+            }
+            panel = pack;
+            pld = 16;
+        }
         for (int64_t i = 0; i < m6; i += MR2) {
             __m256 s[MR2][2];
             float *cp = g->c + i * g->ldc + j;
@@ -106,8 +135,8 @@ __attribute__((target("avx2,fma"))) static void gemm_avx2(const struct gk *g, in
                     s[r][0] = s[r][1] = _mm256_setzero_ps();
                 }
             }
-            const float *ap = g->a + i * g->lda, *bp = g->b + g->k0 * g->ldb + j;
-            for (int64_t k = g->k0; k < g->k1; k++, bp += g->ldb) {
+            const float *ap = g->a + i * g->lda, *bp = panel;
+            for (int64_t k = g->k0; k < g->k1; k++, bp += pld) {
                 __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
 #pragma GCC unroll 6
                 for (int r = 0; r < MR2; r++) {
@@ -121,6 +150,7 @@ __attribute__((target("avx2,fma"))) static void gemm_avx2(const struct gk *g, in
                 _mm256_storeu_ps(cp + r * g->ldc + 8, s[r][1]);
             }
         }
+    }
     gemm_scalar(g, 0, m6, n16, N);
     gemm_scalar(g, m6, M, 0, N);
 }
