@@ -61,6 +61,32 @@ struct gh_cli_config {
     struct gh_pipeline pipeline;
 };
 
+/* One option of ghiblify's command line; the table (gh_cli_options) is the
+ * one source of getopt_long's array, --help, the man page and the shell
+ * completions (gh_cli_write_docs). */
+struct gh_cli_option {
+    const char *name;     /* long name, without "--" */
+    int short_name;       /* 0: long only */
+    const char *arg;      /* argument name ("FILE", "png|jpg": choices), NULL for a flag */
+    const char *fallback; /* default shown in --help, NULL if none */
+    const char *doc;
+};
+const struct gh_cli_option *gh_cli_options(int *count);
+
+struct gh_stage_def;
+struct gh_param_def;
+/* A stage parameter's long option name ("denoise-sigma-color") into buf. */
+void gh_cli_param_flag(const struct gh_stage_def *stage, const struct gh_param_def *param, char *buf, size_t size);
+/* --help's examples ({command, what it does}, NULL-terminated) and exit status text. */
+extern const char *const gh_cli_examples[][2];
+extern const char gh_cli_exit_status[];
+
+/* Writes the documentation generated from the tables above, the stage table,
+ * the looks and the built-in models: kind "man" (ghiblify(1), roff), "bash",
+ * "zsh" or "fish" (completions). Returns 0, or -1 for an unknown kind or a
+ * write error. src/cli/docs.c; the build runs it (tools/gen_docs.c). */
+int gh_cli_write_docs(FILE *out, const char *kind);
+
 /* The command line parsed (gh_cli_parse). */
 struct gh_cli_args {
     struct gh_cli_config config; /* config.stop and config.threads are left to the caller */
