@@ -11,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 $as_root apt-get update -q
 $as_root apt-get install -y -q --no-install-recommends \
   build-essential cmake pkg-config ca-certificates curl file \
-  libpng-dev libjpeg62-turbo-dev libdeflate-dev libopenblas-dev \
+  libpng-dev libjpeg62-turbo-dev libdeflate-dev libopenblas-dev libcjson-dev \
   libonnx-testdata clang libclang-rt-14-dev libimage-exiftool-perl \
   dpkg-dev groff-base man-db zsh fish \
   parallel slurmctld slurmd slurm-client munge python3-yaml

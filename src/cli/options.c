@@ -58,6 +58,8 @@ enum option_id {
     OPT_BACKGROUND,
     OPT_MAX_MEMORY,
     OPT_SEED,
+    OPT_REPORT,
+    OPT_DRY_RUN,
     OPT_VERBOSE,
     OPT_QUIET,
     OPT_LICENSE,
@@ -99,6 +101,8 @@ static const struct gh_cli_option options[] = {
     [OPT_BACKGROUND] = {"background", 0, "COLOR", "white", "what transparent pixels are composited over when the output is JPEG: #RRGGBB, white or black"},
     [OPT_MAX_MEMORY] = {"max-memory", 0, "MB", "3/4 of RAM (or the cgroup limit) / jobs", "memory one image may use; a --size that cannot fit is refused before any work"},
     [OPT_SEED] = {"seed", 0, "N", "1", "seed of the stages' random choices (grain, dithering): the same seed gives the same bytes"},
+    [OPT_REPORT] = {"report", 0, "FILE", NULL, "write one JSON object per input to FILE as each finishes ('-': standard error): input, output, status, error, sizes, seconds per step, peak memory"},
+    [OPT_DRY_RUN] = {"dry-run", 'n', NULL, NULL, "print what would be written, skipped or refused (one tab-separated line per input) without reading or writing any image"},
     [OPT_VERBOSE] = {"verbose", 'v', NULL, NULL, "print a line per image (with internal details in errors)"},
     [OPT_QUIET] = {"quiet", 0, NULL, NULL, "print only errors (not with -v)"},
     [OPT_LICENSE] = {"license", 0, NULL, NULL, "print the licenses of ghiblify and of its built-in generators' weights (non-commercial), and exit"},
@@ -580,6 +584,12 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
                 goto out;
             }
             config.seed = (unsigned long)v;
+            break;
+        case OPT_REPORT:
+            config.report_path = optarg;
+            break;
+        case OPT_DRY_RUN:
+            config.dry_run = 1;
             break;
         case OPT_VERBOSE:
             config.verbose = 1;
