@@ -224,6 +224,19 @@ char *gh_cli_report_line(const struct gh_cli_item *item, enum gh_cli_outcome out
 /* The process's peak resident memory so far, in MB. */
 double gh_cli_peak_rss_mb(void);
 
+/* --print-config: the effective stage parameters (enabled, every parameter;
+ * enum values by name), seed and generator as indented JSON; malloc'd, NULL
+ * when out of memory. src/cli/config.c. */
+char *gh_cli_config_json(const struct gh_cli_config *config);
+/* --config FILE: reads that JSON back into config (keys may be left out:
+ * those keep their values). Unknown keys, wrong types, values out of range
+ * and a model that is not a built-in name are GH_ERR_ARGUMENT naming the file
+ * and the key ("x.json: stages.resize.size: expected a number, got a string"). */
+enum gh_status gh_cli_config_load(const char *path, struct gh_cli_config *config);
+/* The same from size bytes of text (not terminated); path only names it in
+ * errors. Stage values set before an error stay set. */
+enum gh_status gh_cli_config_parse(const char *path, const char *text, size_t size, struct gh_cli_config *config);
+
 /* --dry-run: what a run would do with an item, and why (NULL for WRITE). */
 enum gh_cli_plan_kind { GH_CLI_PLAN_WRITE, GH_CLI_PLAN_SKIP, GH_CLI_PLAN_REFUSE };
 enum gh_cli_plan_kind gh_cli_dry_run_kind(const struct gh_cli_config *config, const struct gh_cli_item *item,

@@ -218,7 +218,9 @@ static int compare_items(const void *a, const void *b)
 
 void gh_cli_shard(struct gh_cli_items *items, int index, int count)
 {
-    if (count <= 1)
+    /* No items: item may be NULL, which qsort must not get even for 0
+     * (found by fuzz_argv: --shard with every input left out). */
+    if (count <= 1 || items->count == 0)
         return;
     qsort(items->item, items->count, sizeof *items->item, compare_items);
     size_t kept = 0;

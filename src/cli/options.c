@@ -49,6 +49,8 @@ enum option_id {
     OPT_DEPTH_OUT,
     OPT_DEPTH_MODEL,
     OPT_LOOK,
+    OPT_CONFIG,
+    OPT_PRINT_CONFIG,
     OPT_LIST_LOOKS,
     OPT_LIST_MODELS,
     OPT_MODEL,
@@ -92,6 +94,8 @@ static const struct gh_cli_option options[] = {
     [OPT_DEPTH_MODEL] = {"depth-model", 0, "FILE", "the built-in estimate", "a MiDaS v2.1 small depth network (ONNX or TFLite) for the depth stage"},
     [OPT_DEPTH_OUT] = {"depth-out", 0, "FILE", NULL, "also write the depth map (16-bit gray PNG at the working size, white near) of the one input to FILE"},
     [OPT_LOOK] = {"look", 0, "NAME", "hayao", "a preset of palette and stage strengths (--list-looks); options after it override its values"},
+    [OPT_CONFIG] = {"config", 0, "FILE", NULL, "read stage parameters, seed and generator from a JSON file made by --print-config; options after it override its values"},
+    [OPT_PRINT_CONFIG] = {"print-config", 0, NULL, NULL, "print the effective parameters of every stage (after --look, --config and the flags), the seed and the generator as JSON, and exit"},
     [OPT_LIST_LOOKS] = {"list-looks", 0, NULL, NULL, "print the looks with their palettes and settings, and exit"},
     [OPT_LIST_MODELS] = {"list-models", 0, NULL, NULL, "print the built-in generators (style, source, license, size, sha256), and exit"},
     [OPT_MODEL] = {"model", 'm', "NAME|FILE", "hayao", "generator for the stylize stage: a built-in one by name (--list-models) or an AnimeGAN-family ONNX or TFLite file (format by content; ./NAME for a file called like a built-in)"},
@@ -401,7 +405,7 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
     /* 0, not 1: glibc then starts afresh, so a second parse in one process
      * (tests, the fuzzer) does not inherit the first one's scanning state. */
     optind = 0;
-    int size_given = 0;
+    int size_given = 0, print_config = 0;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         int id = -1;
         for (int i = 0; i < OPT_COUNT; i++)
@@ -542,6 +546,16 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
             }
             break;
         }
+        case OPT_CONFIG:
+            if (gh_cli_config_load(optarg, &config) != GH_OK) {
+                rc = usage_error(err, "--config %s", gh_error_detail());
+                goto out;
+            }
+            size_given = 1; /* its resize.size is as given, even for a generator with its own */
+            break;
+        case OPT_PRINT_CONFIG:
+            print_config = 1;
+            break;
         case OPT_LIST_MODELS:
             print_models(out);
             rc = 0;
@@ -623,7 +637,7 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
             goto out;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !print_config) {
         rc = usage_error(err, "no input given");
         goto out;
     }
@@ -691,6 +705,17 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
         char text[16];
         snprintf(text, sizeof text, "%d", chosen->working_size);
         gh_pipeline_set(&config.pipeline, "resize", "size", text);
+    }
+    if (print_config) {
+        char *json = gh_cli_config_json(&config);
+        if (!json) {
+            fputs("ghiblify: out of memory\n", err);
+            goto out;
+        }
+        fprintf(out, "%s\n", json);
+        free(json);
+        rc = 0;
+        goto out;
     }
     args->config = config;
     args->first_input = optind;
