@@ -143,16 +143,18 @@ WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, 
     }
 }
 
-/* ph[k][q] = src[4q + k] for q in [q0, q1): a row split into its four column
- * phases, vectorized as an interleaved load. */
-WINO_CLONES static void split_phases(const float *restrict src, float *restrict ph, size_t pk, int64_t q0, int64_t q1)
+/* ph[k][q] = row[4q + k - pl] for q in [q0, q1) (all inside the row): a row
+ * split into its four column phases, vectorized as an interleaved load. */
+WINO_CLONES static void split_phases(const float *restrict row, int64_t pl, float *restrict ph, size_t pk, int64_t q0,
+                                     int64_t q1)
 {
     float *restrict p0 = ph, *restrict p1 = ph + pk, *restrict p2 = ph + 2 * pk, *restrict p3 = ph + 3 * pk;
     for (int64_t q = q0; q < q1; q++) {
-        p0[q] = src[4 * q];
-        p1[q] = src[4 * q + 1];
-        p2[q] = src[4 * q + 2];
-        p3[q] = src[4 * q + 3];
+        const float *src = row + (4 * q - pl);
+        p0[q] = src[0];
+        p1[q] = src[1];
+        p2[q] = src[2];
+        p3[q] = src[3];
     }
 }
 
@@ -191,7 +193,7 @@ static void build_phases(const struct wino_ctx *c, const float *plane, int64_t y
         float *r = ph + (size_t)(i * 4) * c->pk;
         const float *row = iy < 0 ? NULL : plane + iy * a->w;
         if (row)
-            split_phases(row - a->pl, r, c->pk, qa, qb);
+            split_phases(row, a->pl, r, c->pk, qa, qb);
         for (int k = 0; k < 4; k++, r += c->pk) {
             /* Columns 4q + k - pl inside the row for q in [lo, hi). */
             int64_t lo = qs, hi = qs;
