@@ -20,7 +20,9 @@
 #include "../nn/npy.h"
 #include "nn/nn_internal.h" /* gh_nn_use_winograd */
 
-#define TOL 2e-3
+/* 3x the 2.45e-4 reached (the goldens' float16 storage): 2e-3 let a Winograd
+ * constant off by 0.2% through. */
+#define TOL 7.5e-4
 
 static struct gh_nn_model *load(const char *name)
 {

@@ -1,9 +1,15 @@
 /* Gaussian and bilateral filters against cv2.GaussianBlur / cv2.bilateralFilter
  * goldens, plus borders and tiny sizes. */
 #include "ghiblify/ops.h"
+#include "ghiblify/stages.h"
 #include "test_ops_golden.h"
 
-static void check_gauss(const char *file, const struct gh_image *src, int ksize, double sigma)
+/* share_max: the share of samples allowed to differ from OpenCV by a level,
+ * about 1.5x what the code reaches (0-0.002% for the float rule, a rounding
+ * tie or two in the portable kernel; 0.13-2.2% for OpenCV's 8-bit fixed-point rule, whose rounding ties
+ * fall differently). A kernel that is slightly wrong everywhere passes "at
+ * most 1 level" but not this. */
+static void check_gauss(const char *file, const struct gh_image *src, int ksize, double sigma, double share_max)
 {
     struct gh_image *golden = golden_read_pnm(file), *ours = NULL;
     CHECK_MSG(golden != NULL, "%s", file);
@@ -12,7 +18,12 @@ static void check_gauss(const char *file, const struct gh_image *src, int ksize,
         gh_ops_simd_enable(run < 2);
         CHECK_OK(gh_ops_gaussian_ksize(src, ksize, sigma, 1 + run % 2, &ours));
         int d = max_level_diff(ours, golden);
+        double share = level_diff_share(ours, golden);
+        if (run == 0)
+            printf("gaussian %s: max %d levels, %.4f%% of samples differ\n", file, d, 100 * share);
         CHECK_MSG(d <= 1, "%s (simd %d): max difference %d levels", file, run < 2, d);
+        CHECK_MSG(share <= share_max, "%s (simd %d): %.4f%% of samples differ by a level (at most %.4f%%)", file,
+                  run < 2, 100 * share, 100 * share_max);
         gh_image_free(ours);
     }
     gh_ops_simd_enable(1);
@@ -26,7 +37,7 @@ static void test_gaussian(const struct gh_image *rgb, const struct gh_image *sma
     for (int i = 0; i < 3; i++) {
         char file[64];
         snprintf(file, sizeof file, "gauss_f32_s%g.ppm", sigmas[i]);
-        check_gauss(file, rgb, 0, sigmas[i]);
+        check_gauss(file, rgb, 0, sigmas[i], 1e-4);
         struct gh_image *a = NULL, *golden = golden_read_pnm(file);
         CHECK_OK(gh_ops_gaussian(rgb, sigmas[i], 2, &a));
         CHECK(max_level_diff(a, golden) <= 1);
@@ -36,11 +47,11 @@ static void test_gaussian(const struct gh_image *rgb, const struct gh_image *sma
     CHECK(gh_ops_gaussian_ksize_for(1.1, 0) == 11);
     CHECK(gh_ops_gaussian_ksize_for(1.3, 1) == 9);
     /* 8-bit rule and explicit kernel sizes. */
-    check_gauss("gauss_u8_s1.3.ppm", rgb, gh_ops_gaussian_ksize_for(1.3, 1), 1.3);
-    check_gauss("gauss_u8_k5_s0.ppm", rgb, 5, 0);
+    check_gauss("gauss_u8_s1.3.ppm", rgb, gh_ops_gaussian_ksize_for(1.3, 1), 1.3, 0.023);
+    check_gauss("gauss_u8_k5_s0.ppm", rgb, 5, 0, 0.002);
     struct gh_image *tiny = crop_image(small, 0, 0, 3, 5), *row = crop_image(rgb, 0, 0, 160, 1);
-    check_gauss("gauss_u8_k7x7_s2_small.ppm", tiny, 7, 2);
-    check_gauss("gauss_u8_s2_row.ppm", row, gh_ops_gaussian_ksize_for(2, 1), 2);
+    check_gauss("gauss_u8_k7x7_s2_small.ppm", tiny, 7, 2, 0.034);
+    check_gauss("gauss_u8_s2_row.ppm", row, gh_ops_gaussian_ksize_for(2, 1), 2, 0.025);
     gh_image_free(tiny);
     gh_image_free(row);
 }
@@ -61,7 +72,9 @@ static void test_bilateral(const struct gh_image *rgb)
             double p = psnr_8bit(ours, golden);
             printf("bilateral %s (%s kernel): PSNR %.2f dB\n", cases[i].file,
                    gh_ops_simd_active() ? "AVX2" : "portable", p);
-            CHECK_MSG(p >= 40, "%s: PSNR %.2f dB", cases[i].file, p);
+            /* 95.7 dB reached (float rounding only); 85 leaves 3x the error,
+             * where 40 let a bilateral radius one too large through. */
+            CHECK_MSG(p >= 85, "%s: PSNR %.2f dB", cases[i].file, p);
             gh_image_free(ours);
             gh_image_free(golden);
         }
@@ -72,6 +85,41 @@ static void test_bilateral(const struct gh_image *rgb)
 
 /* gh_ops_guided against numpy goldens, with the AVX2 kernels (where the CPU has
  * them) and the portable ones, on 1 and 2 threads. */
+/* The denoise stage's parameter wiring, end to end: parameters set by name
+ * as the command line does (gh_pipeline_set), the stage run by the pipeline,
+ * compared with the OpenCV goldens above. Swapping sigma-color and
+ * sigma-space (or any other wire) fails here, which the op tests cannot see. */
+static void test_denoise_stage(const struct gh_image *rgb)
+{
+    static const struct {
+        const char *file, *settings[5][2];
+        double min_psnr;
+    } cases[] = {
+        {"bilateral_d9_c30_s5.ppm",
+         {{"method", "bilateral"}, {"diameter", "9"}, {"sigma-color", "30"}, {"sigma-space", "5"}, {NULL, NULL}},
+         85},
+        {"bilateral_d0_c50_s3.ppm",
+         {{"method", "bilateral"}, {"diameter", "0"}, {"sigma-color", "50"}, {"sigma-space", "3"}, {NULL, NULL}},
+         85},
+        {"gauss_f32_s2.5.ppm", {{"method", "gaussian"}, {"sigma", "2.5"}, {NULL, NULL}}, 85},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct gh_pipeline p;
+        gh_pipeline_init(&p);
+        CHECK_OK(gh_pipeline_select(&p, "denoise", NULL));
+        for (int k = 0; cases[i].settings[k][0]; k++)
+            CHECK_OK(gh_pipeline_set(&p, "denoise", cases[i].settings[k][0], cases[i].settings[k][1]));
+        struct gh_stage_ctx ctx = {.threads = 2, .original_width = rgb->width, .original_height = rgb->height};
+        struct gh_image *out = NULL, *golden = golden_read_pnm(cases[i].file);
+        CHECK_OK(gh_pipeline_run(&p, &ctx, rgb, NULL, NULL, &out));
+        double q = psnr_8bit(out, golden);
+        printf("denoise stage as %s: PSNR %.2f dB\n", cases[i].file, q);
+        CHECK_MSG(q >= cases[i].min_psnr, "denoise stage vs %s: PSNR %.2f dB", cases[i].file, q);
+        gh_image_free(out);
+        gh_image_free(golden);
+    }
+}
+
 static void check_guided(const char *what, const struct gh_image *guide, const struct gh_image *src,
                          int radius, double eps, const char *golden_file)
 {
@@ -419,6 +467,7 @@ int main(void)
     if (rgb && small) {
         test_gaussian(rgb, small);
         test_bilateral(rgb);
+        test_denoise_stage(rgb);
     }
     gh_image_free(rgb);
     gh_image_free(small);

@@ -133,6 +133,22 @@ static inline int max_level_diff(const struct gh_image *ours, const struct gh_im
     return worst;
 }
 
+/* Share of the samples (0..1) whose 8-bit level differs from the golden's at
+ * all (ours rounded as an 8-bit writer would): a check that "at most 1 level"
+ * lets through a kernel that is slightly wrong everywhere. */
+static inline double level_diff_share(const struct gh_image *ours, const struct gh_image *golden)
+{
+    if (!ours || !golden || ours->width != golden->width || ours->height != golden->height ||
+        ours->channels != golden->channels)
+        return 1;
+    size_t n = gh_image_plane_size(ours) * (size_t)ours->channels, differ = 0;
+    for (size_t i = 0; i < n; i++) {
+        float v = ours->data[i] < 0 ? 0 : ours->data[i] > 1 ? 1 : ours->data[i];
+        differ += lrintf(v * 255) != lrintf(golden->data[i] * 255);
+    }
+    return n ? (double)differ / (double)n : 0;
+}
+
 /* Largest absolute difference between two float images of the same shape. */
 static inline double max_abs_diff(const struct gh_image *a, const struct gh_image *b)
 {
