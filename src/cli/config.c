@@ -46,6 +46,27 @@ char *gh_cli_config_json(const struct gh_cli_config *config)
     return text;
 }
 
+/* A key or value from the file as it may appear in a one-line message:
+ * control characters as '?', at most 40 bytes (keys are the user's bytes). */
+static const char *shown(const char *text, char *buf, size_t size)
+{
+    size_t n = 0;
+    for (; text[n] && n + 4 < size && n < 40; n++)
+        buf[n] = (unsigned char)text[n] < 0x20 || text[n] == 0x7f ? '?' : text[n];
+    if (text[n] && n + 4 < size)
+        buf[n++] = '.', buf[n++] = '.', buf[n++] = '.';
+    buf[n] = '\0';
+    return buf;
+}
+
+static int has_control(const char *text)
+{
+    for (; *text; text++)
+        if ((unsigned char)*text < 0x20 || *text == 0x7f)
+            return 1;
+    return 0;
+}
+
 static const char *type_name(const cJSON *item)
 {
     return cJSON_IsString(item) ? "a string" : cJSON_IsNumber(item) ? "a number" : cJSON_IsBool(item) ? "true/false"
@@ -67,6 +88,7 @@ static enum gh_status load_stage(const char *path, const struct gh_stage_def *st
 {
     if (!cJSON_IsObject(o))
         return gh_error(GH_ERR_ARGUMENT, "%s: stages.%s: expected an object, got %s", path, st->name, type_name(o));
+    char key[48];
     for (const cJSON *item = o->child; item; item = item->next) {
         if (!strcmp(item->string, "enabled")) {
             if (!cJSON_IsBool(item))
@@ -80,10 +102,11 @@ static enum gh_status load_stage(const char *path, const struct gh_stage_def *st
             if (!strcmp(st->params[k].name, item->string))
                 p = &st->params[k];
         if (!p)
-            return gh_error(GH_ERR_ARGUMENT, "%s: stages.%s: unknown key '%s'", path, st->name, item->string);
+            return gh_error(GH_ERR_ARGUMENT, "%s: stages.%s: unknown key '%s'", path, st->name,
+                            shown(item->string, key, sizeof key));
         char text[64];
         if (p->type == GH_PARAM_ENUM) {
-            if (!cJSON_IsString(item))
+            if (!cJSON_IsString(item) || has_control(item->valuestring))
                 return gh_error(GH_ERR_ARGUMENT, "%s: stages.%s.%s: expected a name, got %s", path, st->name,
                                 p->name, type_name(item));
             if (gh_pipeline_set(&config->pipeline, st->name, p->name, item->valuestring) != GH_OK)
@@ -104,6 +127,7 @@ enum gh_status gh_cli_config_parse(const char *path, const char *text, size_t si
 {
     cJSON *root = cJSON_ParseWithLength(text, size);
     enum gh_status st;
+    char key[48];
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         return gh_error(GH_ERR_ARGUMENT, "%s: not valid JSON (near byte %ld)", path,
@@ -144,14 +168,15 @@ enum gh_status gh_cli_config_parse(const char *path, const char *text, size_t si
             for (const cJSON *s = item->child; s; s = s->next) {
                 const struct gh_stage_def *def = gh_stages_find(s->string);
                 if (!def) {
-                    st = gh_error(GH_ERR_ARGUMENT, "%s: stages: unknown stage '%s'", path, s->string);
+                    st = gh_error(GH_ERR_ARGUMENT, "%s: stages: unknown stage '%s'", path,
+                                  shown(s->string, key, sizeof key));
                     goto out;
                 }
                 if ((st = load_stage(path, def, s, config)) != GH_OK)
                     goto out;
             }
         } else {
-            st = gh_error(GH_ERR_ARGUMENT, "%s: unknown key '%s'", path, item->string);
+            st = gh_error(GH_ERR_ARGUMENT, "%s: unknown key '%s'", path, shown(item->string, key, sizeof key));
             goto out;
         }
     }
