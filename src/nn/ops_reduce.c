@@ -269,8 +269,8 @@ struct inorm_ctx {
     float *out;
     int64_t c, len;
     double eps;
-    /* Statistics mode: per row, the mean and the variance as two floats
-     * (high and low part of the double) recorded, or replayed. */
+    /* Statistics mode: per row, the mean and the variance, each as two
+     * floats (high and low part of the double), recorded or replayed. */
     float *rec;
     const float *rep;
 };
@@ -283,8 +283,8 @@ GH_NN_SIMD static void inorm_range(void *arg, int begin, int end)
         float *q = c->out + o * c->len;
         double s = 0, v = 0, mean;
         if (c->rep) {
-            mean = (double)c->rep[3 * o] + (double)c->rep[3 * o + 1];
-            v = (double)c->rep[3 * o + 2];
+            mean = (double)c->rep[4 * o] + (double)c->rep[4 * o + 1];
+            v = (double)c->rep[4 * o + 2] + (double)c->rep[4 * o + 3];
         } else {
             for (int64_t i = 0; i < c->len; i++)
                 s += p[i];
@@ -293,9 +293,10 @@ GH_NN_SIMD static void inorm_range(void *arg, int begin, int end)
                 v += (p[i] - mean) * (p[i] - mean);
             v = v / (double)c->len;
             if (c->rec) {
-                c->rec[3 * o] = (float)mean;
-                c->rec[3 * o + 1] = (float)(mean - (double)(float)mean);
-                c->rec[3 * o + 2] = (float)v;
+                c->rec[4 * o] = (float)mean;
+                c->rec[4 * o + 1] = (float)(mean - (double)(float)mean);
+                c->rec[4 * o + 2] = (float)v;
+                c->rec[4 * o + 3] = (float)(v - (double)(float)v);
             }
         }
         v += c->eps;
@@ -325,14 +326,14 @@ GH_NN_KERNEL(gh_nn_k_instance_norm)
     c.out = out->data;
     enum gh_nn_freeze fz = gh_nn_freeze_of(x);
     size_t rows = (size_t)(in->shape[0] * in->shape[1]);
-    if (fz == GH_NN_FREEZE_REPLAY && (st = gh_nn_stats_get(x, 3 * rows, &c.rep)))
+    if (fz == GH_NN_FREEZE_REPLAY && (st = gh_nn_stats_get(x, 4 * rows, &c.rep)))
         return st;
-    if (fz == GH_NN_FREEZE_RECORD && (st = gh_nn_scratch(x, 3 * rows * sizeof(float) + 1, (void **)&c.rec)))
+    if (fz == GH_NN_FREEZE_RECORD && (st = gh_nn_scratch(x, 4 * rows * sizeof(float) + 1, (void **)&c.rec)))
         return st;
     if (c.len)
         gh_parallel_for((int)rows, x->threads, inorm_range, &c);
     if (c.rec && c.len)
-        return gh_nn_stats_put(x, c.rec, 3 * rows);
+        return gh_nn_stats_put(x, c.rec, 4 * rows);
     return GH_OK;
 }
 

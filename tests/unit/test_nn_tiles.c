@@ -80,6 +80,7 @@ static double tiled_vs_untiled(struct gh_nn_model *m, const char *name, const st
     struct gh_nn_stats *s = NULL;
     struct gh_image *ref = NULL, *tiled = NULL;
     double p = -1;
+    CHECK_OK(gh_nn_analyze(m, multiple, NULL));
     CHECK_OK(gh_nn_stats_new(&s));
     CHECK_OK(gh_nn_record(m, s));
     CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &ref));
@@ -103,6 +104,7 @@ static void check_replay_same(struct gh_nn_model *m, const char *name, const str
 {
     struct gh_nn_stats *s = NULL;
     struct gh_image *ref = NULL, *rec = NULL, *rep = NULL;
+    CHECK_OK(gh_nn_analyze(m, multiple, NULL));
     CHECK_OK(gh_nn_stats_new(&s));
     CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &ref));
     CHECK_OK(gh_nn_record(m, s));
@@ -189,6 +191,64 @@ static void check_tiling(struct gh_nn_model *m, const char *name, const struct g
     gh_image_free(pano);
 }
 
+/* The --detail full path at test scale: statistics recorded at a working
+ * size (long side `work`), replayed with the position-count ratio in tiles of
+ * the full image, against the untiled full-size run; and how far the working
+ * output upscaled (bicubic) is from it, which the frozen run must beat. */
+static void check_frozen(struct gh_nn_model *m, const char *name, const struct gh_image *full, int multiple,
+                         int work, double min_db)
+{
+    struct gh_nn_stats *s = NULL;
+    struct gh_image *small = NULL, *wout = NULL, *ref = NULL, *tiled = NULL, *up = NULL;
+    int ww = full->width >= full->height ? work : full->width * work / full->height;
+    int wh = full->width >= full->height ? full->height * work / full->width : work;
+    CHECK_OK(gh_ops_resize(full, ww, wh, GH_INTERP_AREA, 1, &small));
+    CHECK_OK(gh_nn_analyze(m, multiple, NULL));
+    CHECK_OK(gh_nn_stylize(m, full, multiple, 2, &ref));
+    CHECK_OK(gh_nn_stats_new(&s));
+    CHECK_OK(gh_nn_record(m, s));
+    if (small)
+        CHECK_OK(gh_nn_stylize(m, small, multiple, 2, &wout));
+    int pw, ph, sw, sh;
+    gh_nn_padded_size(full->width, full->height, multiple, &pw, &ph);
+    gh_nn_padded_size(ww, wh, multiple, &sw, &sh);
+    CHECK_OK(gh_nn_replay(m, s, (double)pw * ph / ((double)sw * sh)));
+    struct gh_nn_tile_options o = {128, -1, 2};
+    CHECK_OK(gh_nn_stylize_tiled(m, full, multiple, &o, &tiled));
+    gh_nn_thaw(m);
+    if (wout)
+        CHECK_OK(gh_ops_resize(wout, full->width, full->height, GH_INTERP_CUBIC, 1, &up));
+    if (ref && tiled && up) {
+        double pf = psnr(ref, tiled), pu = psnr(ref, up);
+        fprintf(stderr, "%s %dx%d, statistics at %dx%d: frozen tiled %.1f dB, working size upscaled %.1f dB\n",
+                name, full->width, full->height, ww, wh, pf, pu);
+        CHECK_MSG(pf >= min_db, "%s: frozen statistics %.1f dB", name, pf);
+        CHECK_MSG(pf > pu + 3, "%s: frozen %.1f dB is not clearly better than upscaling (%.1f dB)", name, pf, pu);
+    }
+    gh_image_free(small);
+    gh_image_free(wout);
+    gh_image_free(ref);
+    gh_image_free(tiled);
+    gh_image_free(up);
+    gh_nn_stats_free(s);
+}
+
+static void check_refused(const char *file, const char *node)
+{
+    struct gh_nn_model *m = NULL;
+    CHECK_OK(gh_nn_load_file(check_source_path(file), &m));
+    if (!m)
+        return;
+    struct gh_nn_stats *s = NULL;
+    CHECK(gh_nn_analyze(m, 2, NULL) == GH_ERR_UNSUPPORTED);
+    CHECK_MSG(strstr(gh_error_detail(), node) != NULL, "%s: %s", file, gh_error_detail());
+    /* Nothing to record on. */
+    CHECK_OK(gh_nn_stats_new(&s));
+    CHECK(s && gh_nn_record(m, s) == GH_ERR_ARGUMENT);
+    gh_nn_stats_free(s);
+    gh_nn_free(m);
+}
+
 static struct gh_nn_model *load_builtin(const char *name)
 {
     const struct gh_nn_builtin *b = gh_nn_builtin_find(name);
@@ -228,6 +288,68 @@ int main(void)
         if (crop)
             CHECK(tiled_vs_untiled(m, "hayao", crop, 8, 64, 0) < 45);
         gh_image_free(crop);
+        struct gh_image *full = photo_region(pic->rgb, 384, 256);
+        if (full)
+            check_frozen(m, "hayao", full, 8, 192, 30);
+        gh_image_free(full);
+    }
+    gh_nn_free(m);
+
+    /* Every kind of frozen node in one small graph (tools/make-nn-tile-models). */
+    m = NULL;
+    CHECK_OK(gh_nn_load_file(check_source_path("tests/data/nn/tile_ok.onnx"), &m));
+    if (m) {
+        struct gh_nn_tiling t;
+        CHECK_OK(gh_nn_analyze(m, 2, &t));
+        CHECK_MSG(t.n_global == 4, "tile_ok: %d global nodes", t.n_global);
+        /* conv 3x3, conv 3x3 stride 2, 2x resize, conv 3x3: 1 + 2 + 2 + 1 */
+        CHECK_MSG(t.reach_lo == 5 && t.reach_hi == 5 && t.stride == 2, "tile_ok: reach %d/%d stride %d", t.reach_lo,
+                  t.reach_hi, t.stride);
+        check_replay_same(m, "tile_ok", small, 2);
+        struct gh_image *fld = random_image(64, 48, 5);
+        if (fld)
+            check_field(m, "tile_ok", fld, 2);
+        gh_image_free(fld);
+        check_tiling(m, "tile_ok", pic->rgb, 2, 24);
+        struct gh_image *full = photo_region(pic->rgb, 240, 160);
+        if (full)
+            check_frozen(m, "tile_ok", full, 2, 120, 30);
+        gh_image_free(full);
+    }
+    gh_nn_free(m);
+    check_refused("tests/data/nn/tile_rows.onnx", "'m' (ReduceMean) reduces over only some of the image axes");
+    check_refused("tests/data/nn/tile_attn.onnx", "'g' (MatMul) contracts over image positions");
+    check_refused("tests/data/nn/tile_corners.onnx", "'y' (Resize)");
+
+    /* The other generators: global LayerNorm means (AnimeGANv2), none
+     * (White-box), GlobalAveragePool moments and stride 16 (tiny Cute). */
+    m = load_builtin("hayao-v2");
+    if (m) {
+        struct gh_image *crop = photo_region(pic->rgb, 200, 136);
+        if (crop)
+            CHECK(tiled_vs_untiled(m, "hayao-v2", crop, 4, 64, -1) >= 60);
+        gh_image_free(crop);
+    }
+    gh_nn_free(m);
+    m = load_builtin("whitebox");
+    if (m) {
+        struct gh_nn_tiling t;
+        CHECK_OK(gh_nn_analyze(m, 4, &t));
+        CHECK(t.n_global == 0);
+        struct gh_image *pano = photo_region(pic->rgb, 600, 48);
+        if (pano)
+            CHECK(tiled_vs_untiled(m, "whitebox", pano, 4, 128, -1) >= 60);
+        gh_image_free(pano);
+    }
+    gh_nn_free(m);
+    m = NULL;
+    if (gh_nn_load_file(check_source_path("models/AnimeGANv3_tiny_Cute.onnx"), &m) != GH_OK)
+        CHECK_OK(gh_nn_load_file(check_shared_path("models/AnimeGANv3_tiny_Cute.onnx"), &m));
+    if (m) {
+        struct gh_image *pano = photo_region(pic->rgb, 720, 64);
+        if (pano)
+            CHECK(tiled_vs_untiled(m, "tiny Cute", pano, 16, 128, -1) >= 60);
+        gh_image_free(pano);
     }
     gh_nn_free(m);
 
