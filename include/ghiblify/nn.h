@@ -231,6 +231,10 @@ enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_ten
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                              int threads, struct gh_image **out);
 
+/* The size gh_nn_stylize runs a w x h image at: padded up to the multiple,
+ * at least max(16, 2 * multiple) per side. */
+void gh_nn_padded_size(int w, int h, int multiple, int *pw, int *ph);
+
 /* Depth estimation with a MiDaS v2.1 small model (midas_v21_small_256, ONNX,
  * input [1,3,H,W], or [1,H,W,3] as its TFLite exports; any other input layout
  * is refused with GH_ERR_MODEL).

@@ -67,6 +67,11 @@ struct gh_stage_ctx {
      * or 0: no check. */
     const struct gh_nn_footprint *footprint;
     double memory_limit;
+    /* `stylize --detail full` is on: `resize` keeps the photo's size and
+     * `stylize` takes its whole-image statistics from a pass at working_size
+     * (the long side, --size), then paints the full image in tiles. */
+    int detail_full;
+    int working_size;
     /* A depth network (--depth-model: MiDaS v2.1 small) for the depth map,
      * owned by the caller and used by one image at a time; NULL: the built-in
      * estimate (gh_ops_depth_estimate). */

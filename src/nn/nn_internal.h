@@ -274,10 +274,6 @@ enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_mo
 enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, const struct gh_nn_load_options *opts,
                                  struct gh_nn_model **out);
 
-/* Size gh_nn_stylize runs a w x h image at: padded up to the multiple, at
- * least max(16, 2 * multiple) per side (stylize.c). */
-void gh_nn_padded_size(int w, int h, int multiple, int *pw, int *ph);
-
 /* ---- statistics mode, for the kernels of global reductions (stats.c) ---- */
 /* What the running node does: OFF unless it is a global reduction of a model
  * that records or replays. */
