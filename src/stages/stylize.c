@@ -33,14 +33,25 @@ static int long_side(int w, int h)
     return w > h ? w : h;
 }
 
-static int fits(const struct gh_stage_ctx *ctx, int w, int h)
+/* Whether a w x h run fits in `share` of the memory limit. */
+static int fits_in(const struct gh_stage_ctx *ctx, int w, int h, double share)
 {
     double bytes, values;
     if (!ctx->footprint)
         return 1;
     gh_nn_footprint_at(ctx->footprint, w, h, &bytes, &values);
-    return (ctx->memory_limit <= 0 || bytes <= ctx->memory_limit) && values <= GH_NN_MAX_TENSOR_VALUES;
+    return (ctx->memory_limit <= 0 || bytes <= ctx->memory_limit * share) && values <= GH_NN_MAX_TENSOR_VALUES;
 }
+
+static int fits(const struct gh_stage_ctx *ctx, int w, int h)
+{
+    return fits_in(ctx, w, h, 1.0);
+}
+
+/* The sizes chosen for tiled runs keep this share of the limit: the
+ * footprint is a fit from two small probes, and at a few hundred pixels a
+ * side its prediction ran up to a quarter under the arena actually used. */
+#define TILED_SHARE 0.7
 
 /* The image scaled to long side `side` (aspect kept). */
 static void scaled(int w, int h, int side, int *sw, int *sh)
@@ -62,7 +73,7 @@ static int largest_fit(const struct gh_stage_ctx *ctx, int w, int h, int side)
     while (hi - lo > 1) {
         int mid = lo + (hi - lo) / 2;
         scaled(w, h, mid, &sw, &sh);
-        if (fits(ctx, sw, sh))
+        if (fits_in(ctx, sw, sh, TILED_SHARE))
             lo = mid;
         else
             hi = mid;
@@ -99,7 +110,7 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
         /* The default tile, or the largest whose window fits in memory. */
         int margin = o.margin < 0 ? t.margin : o.margin;
         o.tile = GH_NN_TILE_DEFAULT;
-        while (o.tile > t.align && !fits(ctx, o.tile + 2 * margin, o.tile + 2 * margin))
+        while (o.tile > t.align && !fits_in(ctx, o.tile + 2 * margin, o.tile + 2 * margin, TILED_SHARE))
             o.tile -= t.align;
     }
     st = gh_nn_stylize_tiled(g, in, multiple, &o, out);
