@@ -95,14 +95,22 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
     if ((st = gh_nn_analyze(g, multiple, &t)))
         return st;
     scaled(in->width, in->height, side, &sw, &sh);
-    if (side < long_side(in->width, in->height) &&
+    int shrunk = side < long_side(in->width, in->height);
+    if (shrunk &&
         (st = gh_ops_resize(in, sw, sh, GH_INTERP_AREA, ctx->threads, &small)))
         return st;
     if ((st = gh_nn_stats_new(&stats)) || (st = gh_nn_record(g, stats)) ||
         (st = gh_nn_stylize(g, small ? small : in, multiple, ctx->threads, &painted)))
         goto out;
+    /* The working-size pass's activations are larger than a tile's: let them
+     * go before the full-size output image is made. */
+    gh_image_free(painted);
+    painted = NULL;
+    gh_image_free(small);
+    small = NULL;
+    gh_nn_arena_empty(g);
     gh_nn_padded_size(in->width, in->height, multiple, &pw, &ph);
-    gh_nn_padded_size(small ? sw : in->width, small ? sh : in->height, multiple, &qw, &qh);
+    gh_nn_padded_size(shrunk ? sw : in->width, shrunk ? sh : in->height, multiple, &qw, &qh);
     if ((st = gh_nn_replay(g, stats, (double)pw * ph / ((double)qw * qh))))
         goto out;
     struct gh_nn_tile_options o = {(int)p[P_TILE], (int)p[P_MARGIN], ctx->threads};
