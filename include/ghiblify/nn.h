@@ -386,6 +386,13 @@ struct gh_nn_tile_options {
 enum gh_status gh_nn_stylize_tiled(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                                    const struct gh_nn_tile_options *opts, struct gh_image **out);
 
+/* gh_nn_stylize_tiled whose result replaces img's pixels, so a full-size
+ * image is held once, not twice (finished rows wait in a buffer of one
+ * window's height until no later window reads the rows they replace). Same
+ * output bytes. On an error img holds a mix of both. */
+enum gh_status gh_nn_stylize_tiled_inplace(struct gh_nn_model *model, struct gh_image *img, int multiple,
+                                           const struct gh_nn_tile_options *opts);
+
 /* Built-in generators, by name (--model NAME, --list-models). The list is
  * data (src/nn/models.def for the files, src/nn/zoo.c for what each is and
  * the contract it was trained with); which ones a build embeds is chosen at
