@@ -242,7 +242,13 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                                .seed = config->seed};
     if (config->dump_dir && (st = dump_stage(dump, "input", pic->rgb)) != GH_OK)
         goto fail_prefixed;
-    st = gh_pipeline_run(&config->pipeline, &ctx, pic->rgb, dump_stage, dump, &result);
+    if (ctx.detail_full) {
+        /* The pipeline may paint the photo in place: held once, not twice. */
+        st = gh_pipeline_run_owned(&config->pipeline, &ctx, pic->rgb, dump_stage, dump, &result);
+        pic->rgb = NULL;
+    } else {
+        st = gh_pipeline_run(&config->pipeline, &ctx, pic->rgb, dump_stage, dump, &result);
+    }
     if (st != GH_OK)
         goto fail_prefixed;
     if (config->depth_out && !dump->depth_written) {

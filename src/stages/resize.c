@@ -17,8 +17,12 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
     int size = (int)p[P_SIZE];
-    if (ctx->detail_full) /* --size is only the statistics pass's, in stylize */
-        return gh_image_clone(in, out);
+    if (ctx->detail_full) { /* --size is only the statistics pass's, in stylize */
+        if (!ctx->input_consumable)
+            return gh_image_clone(in, out);
+        *out = (struct gh_image *)in; /* the pipeline's own: no copy of a full-size photo */
+        return GH_OK;
+    }
     int long_side = in->width > in->height ? in->width : in->height;
     if (long_side <= size)
         return gh_image_clone(in, out);

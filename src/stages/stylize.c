@@ -22,7 +22,7 @@ static const struct gh_param_def params[] = {
                   "stage runs at full size (slower; fine detail instead of an enlarged painting)"},
     [P_TILE] = {"tile", "tile", GH_PARAM_INT, 0, 0, 8192, NULL,
                 "tile side in pixels when the generator runs in tiles (--detail full, or a --size too "
-                "large for memory); 0: 512, or less if --max-memory needs"},
+                "large for memory); 0: 768, or less if --max-memory needs"},
     [P_MARGIN] = {"margin", "tile-margin", GH_PARAM_INT, -1, -1, 1024, NULL,
                   "context computed around each tile and dropped, in pixels; -1: the generator's "
                   "receptive field (56 for the built-in one), which makes tiles seamless"},
@@ -121,7 +121,13 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
         while (o.tile > t.align && !fits_in(ctx, o.tile + 2 * margin, o.tile + 2 * margin, TILED_SHARE))
             o.tile -= t.align;
     }
-    st = gh_nn_stylize_tiled(g, in, multiple, &o, out);
+    if (ctx->input_consumable && p[P_STRENGTH] >= 1) { /* the blend below would need the photo */
+        struct gh_image *img = (struct gh_image *)in; /* ours to overwrite (input_consumable) */
+        if ((st = gh_nn_stylize_tiled_inplace(g, img, multiple, &o)) == GH_OK)
+            *out = img;
+    } else {
+        st = gh_nn_stylize_tiled(g, in, multiple, &o, out);
+    }
 out:
     gh_nn_thaw(g);
     gh_nn_stats_free(stats);

@@ -24,6 +24,7 @@
 
 #include "ghiblify/ghiblify.h"
 #include "ghiblify/nn.h"
+#include "ghiblify/stages.h"
 #include "nn/nn_internal.h"
 
 static double psnr(const struct gh_image *a, const struct gh_image *b)
@@ -261,6 +262,35 @@ static void check_refused(const char *file, const char *node)
     gh_nn_free(m);
 }
 
+/* The pipeline's --detail full path (stages resize and stylize with
+ * statistics at a smaller working size): run on a borrowed photo (a copy is
+ * painted) and on an owned one (painted in place, returned itself), the same
+ * bytes; and resize keeps the photo's size. */
+static void check_pipeline(struct gh_nn_model *m, const struct gh_image *photo)
+{
+    struct gh_pipeline p;
+    struct gh_image *a = NULL, *b = NULL, *owned = NULL;
+    gh_pipeline_init(&p);
+    CHECK_OK(gh_pipeline_select(&p, "resize,stylize", NULL));
+    CHECK_OK(gh_pipeline_set(&p, "resize", "size", "100"));
+    CHECK_OK(gh_pipeline_set(&p, "stylize", "detail", "full"));
+    CHECK_OK(gh_pipeline_set(&p, "stylize", "tile", "64"));
+    struct gh_stage_ctx ctx = {.threads = 2, .original_width = photo->width, .original_height = photo->height,
+                               .generator = m, .generator_multiple = 8, .detail_full = 1, .working_size = 100};
+    CHECK_OK(gh_pipeline_run(&p, &ctx, photo, NULL, NULL, &a));
+    CHECK_OK(gh_image_clone(photo, &owned));
+    struct gh_image *given = owned;
+    if (owned)
+        CHECK_OK(gh_pipeline_run_owned(&p, &ctx, owned, NULL, NULL, &b));
+    if (a && b) {
+        CHECK(a->width == photo->width && a->height == photo->height);
+        CHECK_MSG(max_diff(a, b) == 0, "owned pipeline differs by %g", max_diff(a, b));
+        CHECK_MSG(b == given, "the owned photo was not painted in place");
+    }
+    gh_image_free(a);
+    gh_image_free(b);
+}
+
 static struct gh_nn_model *load_builtin(const char *name)
 {
     const struct gh_nn_builtin *b = gh_nn_builtin_find(name);
@@ -303,6 +333,8 @@ int main(void)
         struct gh_image *full = photo_region(pic->rgb, 384, 256);
         if (full)
             check_frozen(m, "hayao", full, 8, 192, 30);
+        if (full)
+            check_pipeline(m, full);
         gh_image_free(full);
     }
     gh_nn_free(m);
