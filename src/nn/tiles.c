@@ -191,7 +191,7 @@ static enum gh_status walk_field(struct gh_nn_model *m, const struct gh_nn_shape
             o.hi = fmax(o.hi, f[v].hi);
             o.s = fmax(o.s, f[v].s);
         }
-        if (!o.spatial)
+        if (!o.spatial || n->in[0] < 0)
             continue;
         const struct gh_nn_shape *ia = shape_of(m, la, n->in[0], &ta), *ib = shape_of(m, lb, n->in[0], &tb);
         const struct gh_nn_shape *oa = &la[n->out[0]];
