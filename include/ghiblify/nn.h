@@ -231,6 +231,10 @@ enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_ten
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                              int threads, struct gh_image **out);
 
+/* The size gh_nn_stylize runs a w x h image at: padded up to the multiple,
+ * at least max(16, 2 * multiple) per side. */
+void gh_nn_padded_size(int w, int h, int multiple, int *pw, int *ph);
+
 /* Depth estimation with a MiDaS v2.1 small model (midas_v21_small_256, ONNX,
  * input [1,3,H,W], or [1,H,W,3] as its TFLite exports; any other input layout
  * is refused with GH_ERR_MODEL).
@@ -283,6 +287,114 @@ void gh_nn_footprint_at(const struct gh_nn_footprint *fp, int width, int height,
  * allocates it again), and its bytes now held. */
 void gh_nn_arena_empty(struct gh_nn_model *model);
 size_t gh_nn_arena_bytes(const struct gh_nn_model *model);
+
+/* ---- Statistics mode and tiles: a generator at full resolution in bounded memory ----
+ *
+ * A fully convolutional generator's output at a pixel depends on a finite
+ * neighbourhood (its receptive field) except through its global reductions:
+ * spatial means and variances (ReduceMean/GlobalAveragePool over the image,
+ * InstanceNormalization, the fused ChannelNorm), and softmaxes over image
+ * positions (AnimeGANv3's external attention). With those values fixed, the
+ * network is local, so it can run tile by tile. The statistics mode fixes them:
+ *
+ *   struct gh_nn_stats *s;  gh_nn_stats_new(&s);
+ *   gh_nn_analyze(model, 8, &tiling);     // which nodes are global, the receptive field
+ *   gh_nn_record(model, s);  run on the whole image (e.g. at a working size)
+ *   gh_nn_replay(model, s, ratio);  run on tiles: every global node uses s
+ *   gh_nn_thaw(model);  back to normal runs
+ *
+ * What is recorded, per global node and per (image, channel) or softmax row:
+ * ChannelNorm's means and variances of both its inputs, InstanceNorm's mean
+ * and variance, a global ReduceMean/ReduceSum/GlobalAveragePool's output
+ * (a ReduceSum replays as recorded * ratio), a Softmax's row maximum m and
+ * sum s of exp(x - m): replayed as exp(x - m) / (s * ratio), i.e. its
+ * log-sum-exp shifted by log(ratio). ratio is the number of positions of the
+ * replayed image over the recorded one's (1 for the same image; for a
+ * recording at a smaller size, full pixels / recorded pixels, padded sizes):
+ * a softmax over N positions normalizes by a sum that grows with N.
+ * Recording and replaying on the same input gives the normal run's output bit
+ * for bit (tests/unit/test_nn_tiles.c).
+ *
+ * Global nodes are found from the graph (not by model name): gh_nn_analyze
+ * runs it at two small probe sizes and calls a reduction global when the
+ * extent it reduces changes with the image size. It refuses (GH_ERR_UNSUPPORTED,
+ * naming the node) a graph whose whole-image dependencies cannot be frozen
+ * this way: a reduction over only some image axes (its output still grows
+ * with the image), a MatMul that contracts over image positions (e.g.
+ * self-attention), any other float op mapping a growing input to a fixed-size
+ * output, a Resize to a fixed size or with align_corners / tf_crop_and_resize
+ * (not translation-equivariant), different strides along H and W, or a model
+ * without a dynamic H x W input. */
+struct gh_nn_stats;
+
+/* What gh_nn_analyze found. The output pixel at p depends on input pixels in
+ * [p - reach_lo, p + reach_hi] along each axis, counted through every conv
+ * kernel, stride, pad and resize (a bound: each Resize counts one source pixel
+ * either side). margin is max(reach_lo, reach_hi) rounded up to align: with
+ * that much context around a tile (the statistics replayed) the tile's output
+ * equals the untiled run's up to float rounding. Tiles must start at multiples
+ * of align (the largest stride times the model's size multiple's lcm), so
+ * strided convolutions sample the same pixels in a tile as in the image. */
+struct gh_nn_tiling {
+    int n_global; /* global reductions found */
+    int stride;   /* largest total stride of any activation (8 for AnimeGANv3) */
+    int align;
+    int reach_lo, reach_hi;
+    int margin;
+};
+
+/* Finds the global reductions and the receptive field of a one-input image
+ * model ([1,H,W,C] or [1,C,H,W] with dynamic H, W) whose H and W must be
+ * multiples of `multiple`; fills *tiling (may be NULL). The result is kept in
+ * the model: later calls return it without probing. Empties the arena. */
+enum gh_status gh_nn_analyze(struct gh_nn_model *model, int multiple, struct gh_nn_tiling *tiling);
+
+/* A new, empty statistics record (gh_nn_stats_free frees it; NULL is fine). */
+enum gh_status gh_nn_stats_new(struct gh_nn_stats **out);
+void gh_nn_stats_free(struct gh_nn_stats *stats);
+
+/* Number of global nodes with recorded values, and their float count in all. */
+int gh_nn_stats_count(const struct gh_nn_stats *stats, size_t *values);
+
+/* Runs of model after this store the values of its global reductions in
+ * stats (replacing what it held for that node). Needs gh_nn_analyze first
+ * (GH_ERR_ARGUMENT otherwise). stats must outlive the mode. */
+enum gh_status gh_nn_record(struct gh_nn_model *model, struct gh_nn_stats *stats);
+
+/* Runs of model after this use stats's values at every global reduction
+ * instead of computing them, with the softmax/sum shift of count_ratio (> 0).
+ * Fails with GH_ERR_ARGUMENT if stats lacks a global node of this model (not
+ * recorded on it); a run fails if a recorded count does not fit. */
+enum gh_status gh_nn_replay(struct gh_nn_model *model, const struct gh_nn_stats *stats, double count_ratio);
+
+/* Ends gh_nn_record / gh_nn_replay: runs compute every value again. */
+void gh_nn_thaw(struct gh_nn_model *model);
+
+/* Tiled stylization (gh_nn_stylize's contract: same padding, layout and
+ * output) for a model in replay mode: the image padded to `multiple`, cut in
+ * tiles of tile x tile pixels (rounded up to the alignment), each run with
+ * `margin` pixels of context on every side that is not the image border, the
+ * tiles' centres stitched. Every tile window has the same size (windows at the
+ * borders shift inward), so the arena stays that of one window: memory is
+ * the image in and out plus one window's activations, whatever the image
+ * size. margin < 0: gh_nn_analyze's; tile < 1: GH_NN_TILE_DEFAULT. */
+/* 768: a window (768 + 2 * 56 px for AnimeGANv3) about the pixel count of
+ * the 1024 x 768 statistics pass, so tiles add no memory to it, with 1.31x
+ * the pixels computed per pixel kept (512 px tiles: 1.49x). */
+#define GH_NN_TILE_DEFAULT 768
+struct gh_nn_tile_options {
+    int tile, margin;
+    int threads; /* as gh_nn_set_threads */
+};
+enum gh_status gh_nn_stylize_tiled(struct gh_nn_model *model, const struct gh_image *in, int multiple,
+                                   const struct gh_nn_tile_options *opts, struct gh_image **out);
+
+/* gh_nn_stylize_tiled whose result replaces img's pixels, so a full-size
+ * image is held once, not twice (finished rows wait in a buffer of one
+ * window's height until no later window reads the rows they replace). Same
+ * output bytes. On an error img holds a mix of both. */
+enum gh_status gh_nn_stylize_tiled_inplace(struct gh_nn_model *model, struct gh_image *img, int multiple,
+                                           const struct gh_nn_tile_options *opts);
 
 /* Built-in generators, by name (--model NAME, --list-models). The list is
  * data (src/nn/models.def for the files, src/nn/zoo.c for what each is and

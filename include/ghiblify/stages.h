@@ -67,6 +67,11 @@ struct gh_stage_ctx {
      * or 0: no check. */
     const struct gh_nn_footprint *footprint;
     double memory_limit;
+    /* `stylize --detail full` is on: `resize` keeps the photo's size and
+     * `stylize` takes its whole-image statistics from a pass at working_size
+     * (the long side, --size), then paints the full image in tiles. */
+    int detail_full;
+    int working_size;
     /* A depth network (--depth-model: MiDaS v2.1 small) for the depth map,
      * owned by the caller and used by one image at a time; NULL: the built-in
      * estimate (gh_ops_depth_estimate). */
@@ -83,6 +88,10 @@ struct gh_stage_ctx {
     /* Seed of every random choice a stage makes (grain, dithering): the same
      * input, options and seed give the same bytes at any thread count. */
     unsigned long seed;
+    /* Set by gh_pipeline_run for each stage: the pipeline owns the stage's
+     * input and frees it afterwards, so the stage may write its result into
+     * it and return that same image as its output. */
+    int input_consumable;
     /* Set by gh_pipeline_run for the stages it runs (callers leave it NULL);
      * a stage run on its own sees NULL and uses its input instead. */
     struct gh_stage_products *products;
@@ -176,6 +185,15 @@ typedef enum gh_status (*gh_stage_observer)(void *user, const char *name, const 
 enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
                                const struct gh_image *in, gh_stage_observer observer, void *user,
                                struct gh_image **out);
+
+/* gh_pipeline_run taking ownership of in (freed, or returned as *out), so a
+ * stage may paint it in place: a 50 MP photo is then held once, not twice
+ * (`stylize --detail full`). The stages get no full-size original besides it
+ * (products.original is NULL), which only upsample would use, and only when
+ * the image is smaller than the photo. */
+enum gh_status gh_pipeline_run_owned(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
+                                     struct gh_image *in, gh_stage_observer observer, void *user,
+                                     struct gh_image **out);
 
 /* Looks: named presets (palette colors and stage parameter values), as data.
  * --look NAME applies one; options given after it override its values. */

@@ -239,6 +239,9 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                                .release_generator = last,
                                .footprint = b->have_footprint ? &b->footprint : NULL,
                                .memory_limit = (double)config->max_memory,
+                               .detail_full = gh_pipeline_uses(&config->pipeline, "stylize") &&
+                                              gh_pipeline_get(&config->pipeline, "stylize", "detail") == 1,
+                               .working_size = (int)gh_pipeline_get(&config->pipeline, "resize", "size"),
                                .verbose = config->verbose,
                                .reference = b->reference,
                                .palette_image = b->palette_image,
@@ -246,7 +249,13 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
                                .seed = config->seed};
     if (config->dump_dir && (st = dump_stage(dump, "input", pic->rgb)) != GH_OK)
         goto fail_prefixed;
-    st = gh_pipeline_run(&config->pipeline, &ctx, pic->rgb, dump_stage, dump, &result);
+    if (ctx.detail_full) {
+        /* The pipeline may paint the photo in place: held once, not twice. */
+        st = gh_pipeline_run_owned(&config->pipeline, &ctx, pic->rgb, dump_stage, dump, &result);
+        pic->rgb = NULL;
+    } else {
+        st = gh_pipeline_run(&config->pipeline, &ctx, pic->rgb, dump_stage, dump, &result);
+    }
     if (st != GH_OK)
         goto fail_prefixed;
     if (config->depth_out && !dump->depth_written) {
@@ -548,8 +557,18 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
         gh_nn_set_threads(b.generators[0], config->threads);
         if (gh_nn_stylize_footprint(b.generators[0], b.multiple, &b.footprint) == GH_OK) {
             b.have_footprint = 1;
-            if ((st = gh_cli_check_memory(config, &b.footprint)) != GH_OK)
-                goto out;
+            if (gh_cli_check_memory(config, &b.footprint) != GH_OK) {
+                /* Too large in one piece: it runs in tiles, if the model can
+                 * and one tile window (the smallest) fits. */
+                struct gh_nn_tiling t;
+                int side = 0;
+                if (gh_nn_analyze(b.generators[0], b.multiple, &t) == GH_OK)
+                    side = t.align + 2 * t.margin;
+                if (!side || !fits(&b.footprint, side, (double)config->max_memory)) {
+                    st = gh_cli_check_memory(config, &b.footprint); /* its message again */
+                    goto out;
+                }
+            }
         }
         for (int t = 0; t < jobs; t++)
             gh_nn_set_memory_limit(b.generators[t], config->max_memory);

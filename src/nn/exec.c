@@ -4,10 +4,10 @@
  * Blocks stay in the arena across runs, so peak memory is about the largest
  * set of live activations and a second run allocates nothing new.
  *
- * Room for tiled full-resolution runs: global reductions (ReduceMean over
- * spatial axes, GlobalAveragePool, Softmax over a spatial axis) all go through
- * their kernels' single reduction loops, which is where a record/replay hook
- * (per node index, the reduced values of a whole-image run) plugs in later. */
+ * Tiled full-resolution runs: the kernels of global reductions (ReduceMean
+ * over spatial axes, GlobalAveragePool, Softmax over a spatial axis, the
+ * normalizations) record or replay their values (stats.c); the analysis's
+ * probe runs (tiles.c) log every value's shape here. */
 #include "ghiblify/image.h"
 #include "nn/nn_internal.h"
 
@@ -338,6 +338,13 @@ enum gh_status gh_nn_input_info(const struct gh_nn_model *m, int i, struct gh_nn
     return GH_OK;
 }
 
+static void log_shape(struct gh_nn_model *m, int v, const struct gh_nn_tensor *t)
+{
+    m->shape_log[v].ndim = t->ndim;
+    m->shape_log[v].dtype = t->dtype;
+    memcpy(m->shape_log[v].shape, t->shape, sizeof t->shape);
+}
+
 enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_nn_tensor *inputs, int n_out,
                                struct gh_nn_tensor *outputs)
 {
@@ -389,6 +396,8 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
             }
         }
         x.vals[m->inputs[i]] = *in;
+        if (m->shape_log)
+            log_shape(m, m->inputs[i], in);
     }
     gh_nn_blas_threads(x.threads);
     if (!m->prof_node_ms)
@@ -424,6 +433,9 @@ enum gh_status gh_nn_run_multi(struct gh_nn_model *m, int n_in, const struct gh_
                 goto out;
             }
         }
+        if (m->shape_log)
+            for (int k = 0; k < node->n_out; k++)
+                log_shape(m, node->out[k], &x.vals[node->out[k]]);
         /* Values read for the last time here, and outputs nobody reads. */
         for (int k = 0; k < node->n_in + node->n_out; k++) {
             int v = k < node->n_in ? node->in[k] : node->out[k - node->n_in];

@@ -728,6 +728,9 @@ void gh_nn_free(struct gh_nn_model *m)
             free(m->wino[i]);
     free(m->wino);
     free(m->prof_node_ms);
+    free(m->global);
+    free(m->tiling);
+    free(m->shape_log);
     free(m->blocks);
     free(m->values);
     free(m->nodes);

@@ -178,6 +178,16 @@ struct gh_nn_block {
     int used;
 };
 
+/* Statistics mode (stats.c): what a run does at the global reductions. */
+enum gh_nn_freeze { GH_NN_FREEZE_OFF, GH_NN_FREEZE_RECORD, GH_NN_FREEZE_REPLAY };
+
+/* Shape of one value as a run produced it (ndim -1: not produced). */
+struct gh_nn_shape {
+    int ndim;
+    enum gh_nn_dtype dtype;
+    int64_t shape[GH_NN_MAX_DIMS];
+};
+
 struct gh_nn_model {
     int opset;
     int bgr; /* gh_nn_set_bgr: gh_nn_stylize feeds and reads BGR */
@@ -201,6 +211,17 @@ struct gh_nn_model {
     size_t peak_values; /* largest tensor made by gh_nn_out since the arena was last emptied */
     int prof_calls[GH_NN_OP_COUNT]; /* nodes run per op type, with prof_ms */
     double *prof_node_ms;           /* per node (n_nodes; made on the first run, NULL if out of memory) */
+    /* Tiling (tiles.c): per node, 1 if it reduces over the whole image
+     * (gh_nn_analyze; NULL until analysed), and what the analysis found. */
+    unsigned char *global;
+    struct gh_nn_tiling *tiling;
+    /* Set during the analysis's probe runs: each produced value's shape. */
+    struct gh_nn_shape *shape_log;
+    /* gh_nn_record / gh_nn_replay: the mode, the statistics and the ratio of
+     * the replayed image's positions to the recorded one's. */
+    enum gh_nn_freeze freeze;
+    struct gh_nn_stats *stats;
+    double count_ratio;
 };
 
 /* Executor state during one run. */
@@ -252,6 +273,16 @@ enum gh_status gh_nn_onnx_load(const uint8_t *data, size_t size, struct gh_nn_mo
 /* TFLite flatbuffer (identifier "TFL3" at offset 4), src/nn/tflite.c. */
 enum gh_status gh_nn_tflite_load(const uint8_t *data, size_t size, const struct gh_nn_load_options *opts,
                                  struct gh_nn_model **out);
+
+/* ---- statistics mode, for the kernels of global reductions (stats.c) ---- */
+/* What the running node does: OFF unless it is a global reduction of a model
+ * that records or replays. */
+enum gh_nn_freeze gh_nn_freeze_of(const struct gh_nn_exec *x);
+/* Stores n values for the running node (record mode). */
+enum gh_status gh_nn_stats_put(struct gh_nn_exec *x, const float *v, size_t n);
+/* The n values recorded for the running node (replay mode); an error if the
+ * record has none or another count (the model or channels differ). */
+enum gh_status gh_nn_stats_get(struct gh_nn_exec *x, size_t n, const float **v);
 
 /* ---- helpers for kernels ---- */
 const struct gh_nn_attr *gh_nn_attr_find(const struct gh_nn_node *node, const char *name);

@@ -7,20 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reflect index i into [0, n) (period 2n-2), as numpy's pad(mode="reflect"). */
 static int reflect(int i, int n)
 {
-    if (n == 1)
-        return 0;
-    int period = 2 * (n - 1);
-    i %= period;
-    if (i < 0)
-        i += period;
-    return i < n ? i : period - i;
+    return (int)gh_nn_reflect(i, n);
 }
 
-/* Size the model sees for a w x h image: padded up to the multiple, at least minside. */
 static void padded_size(int w, int h, int multiple, int *pw, int *ph)
+{
+    gh_nn_padded_size(w, h, multiple, pw, ph);
+}
+
+void gh_nn_padded_size(int w, int h, int multiple, int *pw, int *ph)
 {
     int minside = 2 * multiple > 16 ? 2 * multiple : 16;
     *pw = (w + multiple - 1) / multiple * multiple;

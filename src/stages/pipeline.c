@@ -269,14 +269,32 @@ static int depth_index(void)
     return 0;
 }
 
+static enum gh_status run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
+                          const struct gh_image *in, struct gh_image *owned, gh_stage_observer observer,
+                          void *user, struct gh_image **out);
+
 enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
                                const struct gh_image *in, gh_stage_observer observer, void *user,
                                struct gh_image **out)
 {
+    return run(pipeline, ctx, in, NULL, observer, user, out);
+}
+
+enum gh_status gh_pipeline_run_owned(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
+                                     struct gh_image *in, gh_stage_observer observer, void *user,
+                                     struct gh_image **out)
+{
+    return run(pipeline, ctx, in, in, observer, user, out);
+}
+
+static enum gh_status run(const struct gh_pipeline *pipeline, const struct gh_stage_ctx *ctx,
+                          const struct gh_image *in, struct gh_image *owned, gh_stage_observer observer,
+                          void *user, struct gh_image **out)
+{
     /* The input is read in place until the first stage has made its own
      * image: a full-resolution copy of a 12 MP photo is 144 MB. */
-    struct gh_image *current = NULL;
-    struct gh_stage_products products = {.original = in};
+    struct gh_image *current = owned;
+    struct gh_stage_products products = {.original = owned ? NULL : in};
     struct gh_stage_ctx run_ctx = *ctx;
     run_ctx.products = &products;
     enum gh_status st = GH_OK;
@@ -285,12 +303,14 @@ enum gh_status gh_pipeline_run(const struct gh_pipeline *pipeline, const struct 
         if (!pipeline->enabled[i])
             continue;
         struct gh_image *next = NULL;
+        run_ctx.input_consumable = current != NULL;
         st = table[i]->run(&run_ctx, pipeline->params[i], current ? current : in, &next);
         if (st != GH_OK) {
             gh_error_prefix(st, table[i]->name);
             break;
         }
-        gh_image_free(current);
+        if (next != current) /* else the stage painted its input in place */
+            gh_image_free(current);
         current = next;
         if (table[i]->makes_photo) {
             struct gh_image **slot = table[i] == &gh_stage_resize ? &products.working : &products.photo;

@@ -9,14 +9,20 @@ static const struct gh_param_def params[] = {
     [P_SIZE] = {"size", "size", GH_PARAM_INT, 1024, 16, GH_IMAGE_MAX_SIDE, NULL,
                 "long side of the working image in pixels; smaller photos are not enlarged. "
                 "Practical range 256..2048: the built-in generator takes about 0.7 GB per working "
-                "megapixel and at most 8.4 megapixels (a 2896 px square); larger sizes are refused "
-                "before any work"},
+                "megapixel in one piece; a size too large for memory (--max-memory) runs in tiles "
+                "instead. With --detail full, the size of the statistics pass"},
 };
 
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
     int size = (int)p[P_SIZE];
+    if (ctx->detail_full) { /* --size is only the statistics pass's, in stylize */
+        if (!ctx->input_consumable)
+            return gh_image_clone(in, out);
+        *out = (struct gh_image *)in; /* the pipeline's own: no copy of a full-size photo */
+        return GH_OK;
+    }
     int long_side = in->width > in->height ? in->width : in->height;
     if (long_side <= size)
         return gh_image_clone(in, out);

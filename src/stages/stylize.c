@@ -2,9 +2,12 @@
 #include <string.h>
 
 #include "ghiblify/nn.h"
+#include "ghiblify/ops.h"
 #include "stage_defs.h"
 
-enum { P_STRENGTH, P_MULTIPLE };
+enum { P_STRENGTH, P_MULTIPLE, P_DETAIL, P_TILE, P_MARGIN };
+
+static const char *const details[] = {"working", "full", NULL};
 
 static const struct gh_param_def params[] = {
     [P_STRENGTH] = {"strength", "strength", GH_PARAM_FLOAT, 1, 0, 1, NULL,
@@ -12,7 +15,126 @@ static const struct gh_param_def params[] = {
     [P_MULTIPLE] = {"multiple", NULL, GH_PARAM_INT, 0, 0, 256, NULL,
                     "pad the image by reflection to a multiple of this size for the model; "
                     "0: 8 for the built-in model, 16 for --model files"},
+    [P_DETAIL] = {"detail", "detail", GH_PARAM_ENUM, 0, 0, 0, details,
+                  "working: the generator paints the working-size image (--size) and upsample enlarges it; "
+                  "full: it paints the photo at its own resolution, in tiles, with its whole-image "
+                  "statistics (normalization means, attention) taken from a pass at --size, and every "
+                  "stage runs at full size (slower; fine detail instead of an enlarged painting)"},
+    [P_TILE] = {"tile", "tile", GH_PARAM_INT, 0, 0, 8192, NULL,
+                "tile side in pixels when the generator runs in tiles (--detail full, or a --size too "
+                "large for memory); 0: 768, or less if --max-memory needs"},
+    [P_MARGIN] = {"margin", "tile-margin", GH_PARAM_INT, -1, -1, 1024, NULL,
+                  "context computed around each tile and dropped, in pixels; -1: the generator's "
+                  "receptive field (56 for the built-in one), which makes tiles seamless"},
 };
+
+static int long_side(int w, int h)
+{
+    return w > h ? w : h;
+}
+
+/* Whether a w x h run fits in `share` of the memory limit. */
+static int fits_in(const struct gh_stage_ctx *ctx, int w, int h, double share)
+{
+    double bytes, values;
+    if (!ctx->footprint)
+        return 1;
+    gh_nn_footprint_at(ctx->footprint, w, h, &bytes, &values);
+    return (ctx->memory_limit <= 0 || bytes <= ctx->memory_limit * share) && values <= GH_NN_MAX_TENSOR_VALUES;
+}
+
+static int fits(const struct gh_stage_ctx *ctx, int w, int h)
+{
+    return fits_in(ctx, w, h, 1.0);
+}
+
+/* The sizes chosen for tiled runs keep this share of the limit: the
+ * footprint is a fit from two small probes, and at a few hundred pixels a
+ * side its prediction ran up to a quarter under the arena actually used. */
+#define TILED_SHARE 0.7
+
+/* The image scaled to long side `side` (aspect kept). */
+static void scaled(int w, int h, int side, int *sw, int *sh)
+{
+    double k = (double)side / long_side(w, h);
+    *sw = (int)(w * k + 0.5);
+    *sh = (int)(h * k + 0.5);
+    *sw = *sw < 1 ? 1 : *sw;
+    *sh = *sh < 1 ? 1 : *sh;
+}
+
+/* Largest long side <= side at which the w x h image fits in one piece. */
+static int largest_fit(const struct gh_stage_ctx *ctx, int w, int h, int side)
+{
+    int sw, sh, lo = 16, hi = side;
+    scaled(w, h, side, &sw, &sh);
+    if (fits(ctx, sw, sh))
+        return side;
+    while (hi - lo > 1) {
+        int mid = lo + (hi - lo) / 2;
+        scaled(w, h, mid, &sw, &sh);
+        if (fits_in(ctx, sw, sh, TILED_SHARE))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Statistics pass on the image shrunk to `side`, then in tiles at full size
+ * (include/ghiblify/nn.h, "Statistics mode and tiles"). */
+static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p, const struct gh_image *in,
+                                int multiple, int side, struct gh_image **out)
+{
+    struct gh_nn_model *g = ctx->generator;
+    struct gh_nn_tiling t;
+    struct gh_nn_stats *stats = NULL;
+    struct gh_image *small = NULL, *painted = NULL;
+    enum gh_status st;
+    int sw, sh, pw, ph, qw, qh;
+    if ((st = gh_nn_analyze(g, multiple, &t)))
+        return st;
+    scaled(in->width, in->height, side, &sw, &sh);
+    int shrunk = side < long_side(in->width, in->height);
+    if (shrunk &&
+        (st = gh_ops_resize(in, sw, sh, GH_INTERP_AREA, ctx->threads, &small)))
+        return st;
+    if ((st = gh_nn_stats_new(&stats)) || (st = gh_nn_record(g, stats)) ||
+        (st = gh_nn_stylize(g, small ? small : in, multiple, ctx->threads, &painted)))
+        goto out;
+    /* The working-size pass's activations are larger than a tile's: let them
+     * go before the full-size output image is made. */
+    gh_image_free(painted);
+    painted = NULL;
+    gh_image_free(small);
+    small = NULL;
+    gh_nn_arena_empty(g);
+    gh_nn_padded_size(in->width, in->height, multiple, &pw, &ph);
+    gh_nn_padded_size(shrunk ? sw : in->width, shrunk ? sh : in->height, multiple, &qw, &qh);
+    if ((st = gh_nn_replay(g, stats, (double)pw * ph / ((double)qw * qh))))
+        goto out;
+    struct gh_nn_tile_options o = {(int)p[P_TILE], (int)p[P_MARGIN], ctx->threads};
+    if (o.tile == 0) {
+        /* The default tile, or the largest whose window fits in memory. */
+        int margin = o.margin < 0 ? t.margin : o.margin;
+        o.tile = GH_NN_TILE_DEFAULT;
+        while (o.tile > t.align && !fits_in(ctx, o.tile + 2 * margin, o.tile + 2 * margin, TILED_SHARE))
+            o.tile -= t.align;
+    }
+    if (ctx->input_consumable && p[P_STRENGTH] >= 1) { /* the blend below would need the photo */
+        struct gh_image *img = (struct gh_image *)in; /* ours to overwrite (input_consumable) */
+        if ((st = gh_nn_stylize_tiled_inplace(g, img, multiple, &o)) == GH_OK)
+            *out = img;
+    } else {
+        st = gh_nn_stylize_tiled(g, in, multiple, &o, out);
+    }
+out:
+    gh_nn_thaw(g);
+    gh_nn_stats_free(stats);
+    gh_image_free(small);
+    gh_image_free(painted);
+    return st;
+}
 
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
@@ -25,17 +147,31 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                                       "(run tools/fetch-models.sh and rebuild) and no --model FILE was given");
     int multiple = (int)p[P_MULTIPLE] ? (int)p[P_MULTIPLE] : ctx->generator_multiple;
     multiple = multiple > 0 ? multiple : 16;
-    if (ctx->footprint && ctx->memory_limit > 0) {
-        double bytes, values;
-        gh_nn_footprint_at(ctx->footprint, in->width, in->height, &bytes, &values);
-        if (bytes > ctx->memory_limit || values > GH_NN_MAX_TENSOR_VALUES)
-            return gh_error(GH_ERR_TOO_LARGE,
-                            "a %dx%d working image needs %.1f GB for the generator, over its limit "
-                            "(--max-memory %.0f MB; a %.0f-value tensor cap): lower --size",
-                            in->width, in->height, bytes / 1e9, ctx->memory_limit / 1048576.0,
-                            GH_NN_MAX_TENSOR_VALUES);
+    int full = p[P_DETAIL] == 1, side = long_side(in->width, in->height);
+    int whole = fits(ctx, in->width, in->height);
+    enum gh_status st;
+    if (full || !whole) {
+        /* Statistics at the working size (full detail) or at the largest
+         * size that fits in one piece (a --size too large for memory). */
+        int stats_side = full && ctx->working_size > 0 && ctx->working_size < side ? ctx->working_size : side;
+        stats_side = largest_fit(ctx, in->width, in->height, stats_side);
+        if (stats_side >= side && whole) /* no larger than one piece: no tiles needed */
+            st = gh_nn_stylize(ctx->generator, in, multiple, ctx->threads, out);
+        else
+            st = run_tiled(ctx, p, in, multiple, stats_side, out);
+        if (st == GH_ERR_UNSUPPORTED && !full) {
+            double bytes, values;
+            gh_nn_footprint_at(ctx->footprint, in->width, in->height, &bytes, &values);
+            st = gh_error(GH_ERR_TOO_LARGE,
+                          "a %dx%d working image needs %.1f GB for the generator, over its limit "
+                          "(--max-memory %.0f MB; a %.0f-value tensor cap), and this model cannot run in "
+                          "tiles: lower --size",
+                          in->width, in->height, bytes / 1e9, ctx->memory_limit / 1048576.0,
+                          GH_NN_MAX_TENSOR_VALUES);
+        }
+    } else {
+        st = gh_nn_stylize(ctx->generator, in, multiple, ctx->threads, out);
     }
-    enum gh_status st = gh_nn_stylize(ctx->generator, in, multiple, ctx->threads, out);
     if (st == GH_OK && strength < 1.0f) {
         size_t n = gh_image_plane_size(in) * 3;
         for (size_t i = 0; i < n; i++)

@@ -1,5 +1,5 @@
 # Day-one frictions (issue 9, items 3, 4 and 6): ghiblify as a Unix filter,
-# sizes that cannot fit refused at once, logs fit for files, interrupted
+# sizes that cannot fit run in tiles or, for a model that cannot, are refused at once, logs fit for files, interrupted
 # batches say how far they got.
 . "$(dirname "$0")/lib.sh"
 
@@ -36,22 +36,30 @@ run 0 --quiet -f jpg -o agree.jpeg small.png
 check "-f jpg with .jpeg agrees" test -f agree.jpeg
 
 # --- sizes (item 3) ---
-# A working size the generator cannot hold is refused before any work, naming
-# the largest size that fits; no internal node names without -v.
-run 2 --size 4000 small.jpg -o big.jpg
+# A working size too large for the generator in one piece runs in tiles
+# (issue 13), so with the built-in model every size --help allows works.
+run 0 --quiet --size 4000 small.jpg -o big.jpg
+check "--size 4000 gives an output" test -f big.jpg
+run 0 --quiet --size 600 --max-memory 40 "$SAMPLES/coffee.png" -o tight.png
+check "a 600 px working image under --max-memory 40 runs in tiles" test "$(dims tight.png)" = 600x400
+# A model that cannot run in tiles (attention over all positions) is still
+# refused before any work, naming the largest size that fits; no internal
+# node names without -v.
+ATTN="$DATA/nn/tile_attn.onnx"
+run 2 --model "$ATTN" --size 4000 --max-memory 64 small.jpg -o big2.jpg
 err_has "--size 4000: the generator would need"
 err_has "the largest --size that fits is"
 check "refused in one line" test "$(wc -l <"$T/.err")" -eq 1
 check "no node names" sh -c "! grep -q \"node '\" '$T/.err'"
-check "no output" test ! -e big.jpg
+check "no output" test ! -e big2.jpg
 fit=$(sed -n 's/.*the largest --size that fits is \([0-9]*\).*/\1/p' "$T/.err")
 check "largest size reported ($fit)" test -n "$fit"
-run 2 --size 1024 --max-memory 200 small.jpg -o big.jpg
+run 2 --model "$ATTN" --size 1024 --max-memory 16 small.jpg -o big3.jpg
 err_has "over --max-memory"
 small_fit=$(sed -n 's/.*the largest --size that fits is \([0-9]*\).*/\1/p' "$T/.err")
 # The size it names really fits under that limit, one more step does not.
-run 0 --quiet --size "$small_fit" --max-memory 200 small.jpg -o fits.jpg
-run 2 --size $((small_fit + 1)) --max-memory 200 small.jpg -o nofit.jpg
+run 0 --quiet --model "$ATTN" --size "$small_fit" --max-memory 16 small.jpg -o fits.jpg
+run 2 --model "$ATTN" --size $((small_fit + 1)) --max-memory 16 small.jpg -o nofit.jpg
 run 2 --max-memory 12x small.jpg; err_has "--max-memory 12x"
 check "--help states the practical range" sh -c "'$GHIBLIFY' --help | grep -q 'Practical range 256..2048'"
 

@@ -1,0 +1,66 @@
+# --detail full, --tile, --tile-margin (issue 13): the generator at the
+# photo's own resolution in tiles, with its whole-image statistics from a pass
+# at --size; seamless with the default margin; models whose global
+# dependencies cannot be frozen are refused by name.
+. "$(dirname "$0")/lib.sh"
+
+check "small fixtures" make_small
+cd "$T" || exit 1
+
+"$GHIBLIFY" --help >help.txt
+check "--help shows --detail" grep -q -- "--detail NAME .*working.*full" help.txt
+check "--help shows --tile" grep -q -- "--tile N " help.txt
+check "--help shows --tile-margin" grep -q -- "--tile-margin N " help.txt
+run 2 --detail fine small.jpg; err_has "'fine' is not one of: working, full"
+
+# PSNR of two 8-bit images (numpy and OpenCV, an independent reader); "skip"
+# when they are missing.
+psnr() {
+  /usr/bin/python3 - "$1" "$2" <<'PY' 2>/dev/null || echo skip
+import sys
+import cv2
+import numpy as np
+a, b = (cv2.imread(p).astype(np.float64) for p in sys.argv[1:3])
+mse = ((a - b) ** 2).mean()
+print(999 if mse == 0 else int(10 * np.log10(255.0 ** 2 / mse)))
+PY
+}
+at_least() { [ "$1" = skip ] || [ "$1" -ge "$2" ]; }
+below() { [ "$1" = skip ] || [ "$1" -lt "$2" ]; }
+
+# The generator alone at full size (--stages stylize has no resize). With
+# --size at least the photo's long side the statistics pass is the whole run:
+# one piece, as in working mode.
+COFFEE="$SAMPLES/coffee.png"
+run 0 --quiet --stages stylize -o whole.png "$COFFEE"
+run 0 --quiet --detail full --size 600 --stages stylize -o same.png "$COFFEE"
+p=$(psnr whole.png same.png)
+check "--size >= the photo: one piece (PSNR $p)" at_least "$p" 99
+# Statistics from --size 300, then 600x400 in tiles: close to the full-size
+# run, not equal; and the same whatever the tile size (seamless: 15 tiles of
+# 128 or 6 of 200 px give one picture).
+run 0 --quiet --detail full --size 300 --tile 128 --stages stylize -o frozen.png "$COFFEE"
+check "full detail keeps the photo's size" test "$(dims frozen.png)" = 600x400
+p=$(psnr whole.png frozen.png)
+check "statistics at --size 300 (PSNR $p >= 30)" at_least "$p" 30
+check "statistics at --size 300 are not the full-size ones (PSNR $p < 60)" below "$p" 60
+run 0 --quiet --detail full --size 300 --tile 200 --stages stylize -o frozen200.png "$COFFEE"
+p=$(psnr frozen.png frozen200.png)
+check "tile size does not show (PSNR $p >= 60)" at_least "$p" 60
+# No margin: seams, which the default margin prevents.
+run 0 --quiet --detail full --size 300 --tile 128 --tile-margin 0 --stages stylize -o seams.png "$COFFEE"
+p=$(psnr frozen.png seams.png)
+check "--tile-margin 0 shows seams (PSNR $p < 45)" below "$p" 45
+
+# The whole pipeline in full detail: every stage at the photo's size.
+run 0 --quiet --detail full --size 300 -o pipe.png "$COFFEE"
+check "pipeline output at the photo's size" test "$(dims pipe.png)" = 600x400
+run 0 --quiet --detail full --size 300 --dump-stages dump "$COFFEE" -o pipe2.png
+check "resize kept the full size" test "$(dims dump/coffee.02-resize.png)" = 600x400
+
+# A graph whose whole-image dependency cannot be frozen: refused by name.
+run 1 --model "$DATA/nn/tile_attn.onnx" --detail full --size 300 --stages stylize -o attn.png "$COFFEE"
+err_has "(MatMul) contracts over image positions"
+err_has "cannot run in tiles"
+check "no output" test ! -e attn.png
+finish
