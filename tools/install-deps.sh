@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what ghiblify needs to build and test on Debian 12: the compiler and
-# CMake, libpng, libjpeg-turbo, libdeflate, OpenBLAS, and the tools the tests use. Runs
+# CMake, libpng, libjpeg-turbo, libdeflate, OpenBLAS, libheif (HEIC/AVIF), libwebp,
+# Little CMS 2 (ICC profiles to sRGB), and the tools the tests use. Runs
 # apt-get directly as root, through sudo otherwise.
 set -eu
 if [ "$(id -u)" -eq 0 ]; then as_root=""; else as_root="sudo"; fi
@@ -9,4 +10,5 @@ $as_root apt-get update -q
 $as_root apt-get install -y -q --no-install-recommends \
   build-essential cmake pkg-config ca-certificates curl file \
   libpng-dev libjpeg62-turbo-dev libdeflate-dev libopenblas-dev \
+  libheif-dev libwebp-dev liblcms2-dev python3-pil liblcms2-utils \
   libonnx-testdata clang libclang-rt-14-dev libimage-exiftool-perl

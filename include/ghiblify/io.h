@@ -1,4 +1,7 @@
-/* ghiblify: image files in and out (PNG via libpng, JPEG via libjpeg-turbo).
+/* ghiblify: image files in and out (PNG via libpng, JPEG via libjpeg-turbo; WebP
+ * via libwebp, HEIC/HEIF and AVIF via libheif (read only) when built with them,
+ * GH_WITH_WEBP / GH_WITH_HEIF; embedded ICC profiles converted to sRGB by Little
+ * CMS 2 when built with GH_WITH_LCMS2).
  *
  * Decoding never trusts the file: the header's pixel count is checked against a
  * limit before any pixel buffer is allocated, and every libpng/libjpeg error
@@ -25,6 +28,9 @@ enum gh_format {
     GH_FORMAT_UNKNOWN = 0,
     GH_FORMAT_PNG,
     GH_FORMAT_JPEG,
+    GH_FORMAT_WEBP,
+    GH_FORMAT_HEIF, /* HEIC/HEIF (HEVC); read only */
+    GH_FORMAT_AVIF, /* AVIF (AV1 in HEIF); read only */
 };
 
 /* A decoded image: RGB planes plus an optional alpha plane, both [0, 1], and
@@ -77,17 +83,28 @@ struct gh_picture {
 /* Frees a picture, its planes and its metadata (NULL is fine). */
 void gh_picture_free(struct gh_picture *picture);
 
-/* Recognizes PNG or JPEG by their signature bytes, whatever the file name says. */
+/* Recognizes PNG, JPEG, WebP ("RIFF" size "WEBP"), HEIF and AVIF (an ISO BMFF
+ * "ftyp" box whose major or compatible brands name them) by their signature
+ * bytes, whatever the file name says, and whether or not this build can decode
+ * them (gh_io_decode says so). */
 enum gh_format gh_io_sniff(const unsigned char *data, size_t size);
 
-/* Format implied by a file name's extension (.png, .jpg, .jpeg, .jpe; any case). */
+/* Format implied by a file name's extension (.png, .jpg, .jpeg, .jpe, .webp,
+ * .heic, .heif, .hif, .avif; any case). */
 enum gh_format gh_io_format_from_name(const char *path);
 
-/* Format from a name such as "png", "jpg" or "jpeg" (any case); GH_FORMAT_UNKNOWN otherwise. */
+/* Format from a name such as "png", "jpg", "jpeg", "webp", "heic" or "avif" (any
+ * case); GH_FORMAT_UNKNOWN otherwise. */
 enum gh_format gh_io_format_parse(const char *name);
 
-/* Canonical file extension without the dot ("png", "jpg"; "" for UNKNOWN). */
+/* Canonical file extension without the dot ("png", "jpg", "webp", "heic",
+ * "avif"; "" for UNKNOWN). */
 const char *gh_io_format_extension(enum gh_format format);
+
+/* 1 when this build can decode / encode the format: PNG and JPEG always, WebP
+ * with libwebp (both ways), HEIF and AVIF with libheif (decode only). */
+int gh_io_format_readable(enum gh_format format);
+int gh_io_format_writable(enum gh_format format);
 
 /* Decodes PNG or JPEG bytes (format sniffed). EXIF orientation is applied, and
  * the EXIF and ICC profile are kept as gh_picture describes (metadata problems
@@ -96,7 +113,7 @@ const char *gh_io_format_extension(enum gh_format format);
  * GH_IO_DEFAULT_MAX_PIXELS) or a side over GH_IMAGE_MAX_SIDE are refused with
  * GH_ERR_TOO_LARGE before any pixel buffer is allocated. On failure *out is NULL
  * and the detail says why (without a file name: callers prefix it):
- *   GH_ERR_FORMAT     "empty file", "not a PNG or JPEG file", "truncated PNG data",
+ *   GH_ERR_FORMAT     "empty file", "not a PNG, JPEG, WebP, HEIF or AVIF file", "truncated PNG data",
  *                     "truncated JPEG data", "corrupt PNG data: <libpng's text>"
  *                     (e.g. "corrupt PNG data: IDAT: CRC error"), "corrupt JPEG
  *                     data: <libjpeg's text>", "invalid PNG header: <reason>"

@@ -76,7 +76,7 @@ static const struct cli_option options[] = {
     [OPT_OUTPUT] = {"output", 'o', "FILE", NULL, "write the result to FILE ('-': standard output, never a terminal); one input only"},
     [OPT_OUT_DIR] = {"out-dir", 'd', "DIR", "beside each input", "write results into DIR as STEM+SUFFIX.EXT; DIR and its parents are created when missing"},
     [OPT_SUFFIX] = {"suffix", 0, "TEXT", "_ghibli", "appended to the input's file stem; inputs whose stem already ends with it are taken for earlier outputs and left out"},
-    [OPT_FORMAT] = {"format", 'f', "png|jpg", "from -o, else the input's", "output format (must agree with -o's extension)"},
+    [OPT_FORMAT] = {"format", 'f', "png|jpg|webp", "from -o, else the input's (jpg for HEIC/AVIF)", "output format (must agree with -o's extension)"},
     [OPT_QUALITY] = {"quality", 'q', "N", "92", "JPEG quality, 1..100"},
     [OPT_CHROMA] = {"chroma", 0, "420|444", "420", "JPEG color resolution: 444 keeps full-resolution color (sharper saturated edges, ~35% larger, slower)"},
     [OPT_PNG_COMPRESSION] = {"png-compression", 0, "fast|small", "fast", "PNG effort: small tries every filter per row (4-15% smaller, ~4x the time)"},
@@ -138,7 +138,7 @@ static void print_help(FILE *out, const struct param_ref *params, int param_coun
 {
     fprintf(out, "Usage: ghiblify [OPTIONS] INPUT...\n"
            "Turn photos into the look of a Studio Ghibli background painting.\n"
-           "INPUT is a PNG or JPEG file, a directory of them, or '-' for standard input.\n\n"
+           "INPUT is a PNG, JPEG, WebP, HEIC/HEIF or AVIF file, a directory of them, or '-' for standard input.\n\n"
            "Options:\n");
     for (int i = 0; i < OPT_COUNT; i++) {
         const struct cli_option *o = &options[i];
@@ -375,7 +375,11 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
             break;
         case OPT_FORMAT:
             if ((config.format = gh_io_format_parse(optarg)) == GH_FORMAT_UNKNOWN) {
-                rc = usage_error(err, "--format %s: expected png or jpg", optarg);
+                rc = usage_error(err, "--format %s: expected png, jpg or webp", optarg);
+                goto out;
+            }
+            if (!gh_io_format_writable(config.format)) {
+                rc = usage_error(err, "--format %s: %s", optarg, gh_cli_unwritable(config.format));
                 goto out;
             }
             break;
@@ -602,8 +606,12 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
     if (config.output && strcmp(config.output, "-") != 0) {
         enum gh_format named = gh_io_format_from_name(config.output);
         if (config.format == GH_FORMAT_UNKNOWN && named == GH_FORMAT_UNKNOWN) {
-            rc = usage_error(err, "-o %s: cannot tell the format from the name (use .png/.jpg or --format)",
+            rc = usage_error(err, "-o %s: cannot tell the format from the name (use .png/.jpg/.webp or --format)",
                              config.output);
+            goto out;
+        }
+        if (config.format == GH_FORMAT_UNKNOWN && !gh_io_format_writable(named)) {
+            rc = usage_error(err, "-o %s: %s", config.output, gh_cli_unwritable(named));
             goto out;
         }
         if (config.format != GH_FORMAT_UNKNOWN && named != GH_FORMAT_UNKNOWN && named != config.format) {
