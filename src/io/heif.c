@@ -142,6 +142,16 @@ static void copy_pixels(const uint8_t *src, int stride, int width, int height, i
     }
 }
 
+static int have_decoder(const char *id)
+{
+    const struct heif_decoder_descriptor *d[8];
+    int n = heif_get_decoder_descriptors(heif_compression_AV1, d, 8);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(heif_decoder_descriptor_get_id_name(d[i]), id))
+            return 1;
+    return 0;
+}
+
 enum gh_status gh_io_heif_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
                                  struct gh_picture **out)
 {
@@ -180,6 +190,11 @@ enum gh_status gh_io_heif_decode(const unsigned char *data, size_t size, uint64_
     }
     /* Without it, a cut-off HEVC stream decodes to gray padding with a warning. */
     dopt->strict_decoding = 1;
+    /* dav1d, libheif's first choice for AV1, prints its parse errors to stderr
+     * (libheif sets no logger), which would break the one-line error of a
+     * corrupt AVIF; libaom returns them. */
+    if (!strcmp(kind, "AVIF") && have_decoder("aom"))
+        dopt->decoder_id = "aom";
     err = heif_decode_image(handle, &img, heif_colorspace_RGB, chroma, dopt);
     if (err.code != heif_error_Ok) {
         st = heif_status(err, kind);
