@@ -106,6 +106,11 @@ const char *gh_io_format_extension(enum gh_format format);
 int gh_io_format_readable(enum gh_format format);
 int gh_io_format_writable(enum gh_format format);
 
+/* One line saying which optional codecs this build has and their versions,
+ * e.g. "WebP: libwebp 1.2.4; HEIC/HEIF and AVIF: libheif 1.15.1; ICC profiles
+ * to sRGB: lcms2 2.14" ("no" for a missing one), into buf (truncated to size). */
+void gh_io_codec_versions(char *buf, size_t size);
+
 /* Decodes PNG or JPEG bytes (format sniffed). EXIF orientation is applied, and
  * the EXIF and ICC profile are kept as gh_picture describes (metadata problems
  * are never errors).

@@ -220,6 +220,9 @@ static void print_version(FILE *out)
 {
     fprintf(out, "ghiblify %s\n", GH_VERSION);
     fprintf(out, "libpng %s, libjpeg-turbo (libjpeg API %d)\n", png_get_libpng_ver(NULL), JPEG_LIB_VERSION);
+    char codecs[160];
+    gh_io_codec_versions(codecs, sizeof codecs);
+    fprintf(out, "%s\n", codecs);
     int n = 0;
     for (int i = 0; i < gh_nn_builtin_count(); i++)
         n += gh_nn_builtin_at(i)->data != NULL;

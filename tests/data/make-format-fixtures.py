@@ -15,6 +15,7 @@ fmt-adobe.png       PNG tagged Adobe RGB (1998) (iCCP)
 fmt-p3-alpha.webp   lossless WebP with alpha (a left-to-right ramp, 0 in
                     column 0) tagged Display P3
 fmt-orient6.webp    lossless WebP 64x48 stored, EXIF orientation 6 (shown 48x64)
+fmt-lossy.webp      lossy 16x12 WebP (VP8), a fuzzing seed
 fmt-p3.heic         HEIC (x265, lossless 4:4:4 RGB) with alpha, tagged Display P3
 fmt-p3.avif         AVIF (aom, lossless 4:4:4) tagged Display P3
 fmt-*-ref.png       the reference: each file's decoded pixels (Pillow; for HEIC
@@ -148,6 +149,8 @@ rgba.putalpha(alpha)
 rgba.save(path("fmt-p3-alpha.webp"), lossless=True, exact=True, icc_profile=p3)
 decoded = Image.open(path("fmt-p3-alpha.webp"))
 reference(decoded, P3, "fmt-p3-alpha-ref.png", decoded.getchannel("A"))
+
+img.resize((16, 12)).save(path("fmt-lossy.webp"), quality=80)
 
 exif = Image.Exif()
 exif[0x0112] = 6
