@@ -35,7 +35,13 @@ enum gh_status gh_io_color_to_srgb(struct gh_picture *picture)
  * 8-bit value by more than rounding would. */
 #define GH_COLOR_SRGB_TOLERANCE (0.25f / 255.0f)
 
-/* Planar float RGB, the layout of gh_image. */
+/* Planar float RGB, the layout of gh_image. lcms2 evaluates a float
+ * transform per pixel, curves and all (0.27 s a megapixel here), so 8-bit
+ * pictures, whose samples are exactly k / 255, go through its 8-bit transform
+ * instead: optimized to tables and a fixed-point matrix, 10x faster, within a
+ * level of the float result, and the very transform of an 8-bit lcms2 user.
+ * (Its 16-bit transforms are fast too, but their 3D tables were up to 14
+ * levels off on saturated colors.) */
 #define GH_TYPE_RGB_FLT_PLANAR (FLOAT_SH(1) | COLORSPACE_SH(PT_RGB) | CHANNELS_SH(3) | BYTES_SH(4) | PLANAR_SH(1))
 
 /* Rows converted per call: bounds the scratch copy, keeps it in cache. */
@@ -66,6 +72,31 @@ static int is_srgb(cmsHTRANSFORM t)
             return 0;
     }
     return 1;
+}
+
+/* convert() for 8-bit samples: quantizing recovers them exactly. */
+static enum gh_status convert8(cmsHTRANSFORM t, struct gh_image *rgb)
+{
+    size_t n = gh_image_plane_size(rgb);
+    size_t chunk = n < GH_COLOR_CHUNK ? n : GH_COLOR_CHUNK;
+    unsigned char *scratch = malloc(3 * chunk);
+    if (!scratch)
+        return gh_error(GH_ERR_NOMEM, "no memory to convert colors");
+    float *plane[3] = {gh_image_plane(rgb, 0), gh_image_plane(rgb, 1), gh_image_plane(rgb, 2)};
+    for (size_t at = 0; at < n; at += chunk) {
+        size_t m = n - at < chunk ? n - at : chunk;
+        for (int c = 0; c < 3; c++)
+            for (size_t i = 0; i < m; i++)
+                scratch[(size_t)c * m + i] = gh_io_quantize8(plane[c][at + i]);
+        cmsUInt32Number bytes = (cmsUInt32Number)m;
+        cmsDoTransformLineStride(t, scratch, scratch, (cmsUInt32Number)m, 1, 3 * bytes, 3 * bytes,
+                                 bytes, bytes);
+        for (int c = 0; c < 3; c++)
+            for (size_t i = 0; i < m; i++)
+                plane[c][at + i] = gh_io_unorm8(scratch[(size_t)c * m + i]);
+    }
+    free(scratch);
+    return GH_OK;
 }
 
 /* Converts the planes in chunks through a scratch buffer, clamping to [0, 1]
@@ -136,7 +167,7 @@ enum gh_status gh_io_color_to_srgb(struct gh_picture *picture)
     cmsSetLogErrorHandlerTHR(ctx, quiet);
     cmsHPROFILE in = cmsOpenProfileFromMemTHR(ctx, picture->icc, (cmsUInt32Number)picture->icc_size);
     cmsHPROFILE srgb = cmsCreate_sRGBProfileTHR(ctx);
-    cmsHTRANSFORM t = NULL;
+    cmsHTRANSFORM t = NULL, t8 = NULL;
     enum gh_status st = GH_OK;
     if (!srgb) {
         st = gh_error(GH_ERR_NOMEM, "no memory for color management");
@@ -148,14 +179,20 @@ enum gh_status gh_io_color_to_srgb(struct gh_picture *picture)
                               INTENT_PERCEPTUAL, 0);
     if (!t || is_srgb(t))
         goto out;
+    if (picture->bit_depth == 8)
+        t8 = cmsCreateTransformTHR(ctx, in, TYPE_RGB_8_PLANAR, srgb, TYPE_RGB_8_PLANAR,
+                                   INTENT_PERCEPTUAL, 0);
     unsigned char *tag;
     size_t tag_size;
-    if ((st = convert(t, picture->rgb)) != GH_OK || (st = srgb_bytes(ctx, &tag, &tag_size)) != GH_OK)
+    if ((st = t8 ? convert8(t8, picture->rgb) : convert(t, picture->rgb)) != GH_OK ||
+        (st = srgb_bytes(ctx, &tag, &tag_size)) != GH_OK)
         goto out;
     free(picture->icc);
     picture->icc = tag;
     picture->icc_size = tag_size;
 out:
+    if (t8)
+        cmsDeleteTransform(t8);
     if (t)
         cmsDeleteTransform(t);
     if (srgb)

@@ -51,7 +51,7 @@ if [ "$have_heif" = 1 ] && [ "$have_webp" = 1 ]; then
       check "${pair%%:*}: within 1 level of lcms2's transform (got $d)" test "$d" -le 1
     done
     d=$(maxdiff out/alpha_ghibli.webp "$DATA/fmt-p3-alpha-ref.png" inner)
-    check "WebP output (lossy, q92) close to the reference inside the patches (got $d)" test "$d" -le 24
+    check "WebP output (lossy, q92) close to the reference inside the patches (got $d)" test "$d" -le 6
     mode=$(/usr/bin/python3 -c "from PIL import Image; print(Image.open('out/alpha_ghibli.webp').mode)")
     check "WebP output keeps alpha ($mode)" test "$mode" = RGBA
   fi

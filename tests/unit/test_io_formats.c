@@ -122,6 +122,53 @@ out:
     gh_picture_free(raw);
 }
 
+/* Both transforms of color.c, on the same pixels: lcms2's 8-bit one for 8-bit
+ * sources, its float one for 16-bit sources (16-bit PNG, 10/12-bit HEIF). */
+static void test_transform_paths(void)
+{
+#ifdef GH_HAVE_LCMS2
+    for (int depth = 8; depth <= 16; depth += 8) {
+        struct gh_picture *pic = NULL, *ref = NULL;
+        CHECK_OK(decode_fixture("fmt-p3-raw.png", &pic));
+        CHECK_OK(decode_fixture("fmt-p3-ref.png", &ref));
+        size_t n = 0;
+        unsigned char *icc = read_fixture("fmt-display-p3.icc", &n);
+        if (pic && ref && icc && !pic->icc) {
+            pic->icc = icc;
+            pic->icc_size = n;
+            icc = NULL;
+            pic->bit_depth = depth;
+            CHECK_OK(gh_io_color_to_srgb(pic));
+            int max;
+            double mean;
+            diff8(pic, ref, &max, &mean);
+            printf("%d-bit path vs lcms2 (PIL.ImageCms, 8-bit): max %d, mean %.3f levels\n", depth,
+                   max, mean);
+            CHECK_MSG(max <= 1, "%d-bit path: %d levels off", depth, max);
+            CHECK(pic->icc && contains(pic->icc, pic->icc_size, "s\0R\0G\0B", 8));
+            /* Converting again finds sRGB and changes nothing. */
+            float before = pic->rgb->data[1000];
+            CHECK_OK(gh_io_color_to_srgb(pic));
+            CHECK(pic->rgb->data[1000] == before);
+        }
+        free(icc);
+        gh_picture_free(pic);
+        gh_picture_free(ref);
+    }
+    /* A profile lcms2 rejects stays, with the pixels it describes. */
+    struct gh_picture *pic = NULL;
+    CHECK_OK(decode_fixture("fmt-p3-raw.png", &pic));
+    if (pic && (pic->icc = calloc(1, 200))) {
+        pic->icc_size = 200;
+        memcpy(pic->icc + 16, "RGB ", 4);
+        float before = pic->rgb->data[0];
+        CHECK_OK(gh_io_color_to_srgb(pic));
+        CHECK(pic->icc && pic->icc_size == 200 && pic->rgb->data[0] == before);
+    }
+    gh_picture_free(pic);
+#endif
+}
+
 static void test_sniff_and_names(void)
 {
     static const struct {
@@ -369,6 +416,7 @@ int main(void)
                  GH_IO_HAVE_WEBP, 1);
     check_colors("fmt-p3.heic", "fmt-p3-heic-ref.png", "fmt-display-p3.icc", GH_IO_HAVE_HEIF, 1);
     check_colors("fmt-p3.avif", "fmt-p3-avif-ref.png", "fmt-display-p3.icc", GH_IO_HAVE_HEIF, 1);
+    test_transform_paths();
     check_alpha("fmt-p3-alpha.webp", "fmt-p3-alpha-ref.png", GH_IO_HAVE_WEBP);
     check_alpha("fmt-p3.heic", "fmt-p3-heic-ref.png", GH_IO_HAVE_HEIF);
     check_alpha("fmt-p3.avif", "fmt-p3-avif-ref.png", GH_IO_HAVE_HEIF);
