@@ -10,5 +10,5 @@ $as_root apt-get update -q
 $as_root apt-get install -y -q --no-install-recommends \
   build-essential cmake pkg-config ca-certificates curl file \
   libpng-dev libjpeg62-turbo-dev libdeflate-dev libopenblas-dev \
-  libheif-dev libwebp-dev liblcms2-dev python3-pil liblcms2-utils \
+  libheif-dev libwebp-dev liblcms2-dev python3-pil \
   libonnx-testdata clang libclang-rt-14-dev libimage-exiftool-perl
