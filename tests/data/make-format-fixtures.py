@@ -18,6 +18,7 @@ fmt-orient6.webp    lossless WebP 64x48 stored, EXIF orientation 6 (shown 48x64)
 fmt-lossy.webp      lossy 16x12 WebP (VP8), a fuzzing seed
 fmt-p3.heic         HEIC (x265, lossless 4:4:4 RGB) with alpha, tagged Display P3
 fmt-p3.avif         AVIF (aom, lossless 4:4:4) tagged Display P3
+fmt-exif6.heic      lossy HEIC with EXIF (Make, Orientation 6) and no irot
 fmt-*-ref.png       the reference: each file's decoded pixels (Pillow; for HEIC
                     and AVIF libheif's heif-convert) converted to sRGB by
                     ImageCms.profileToProfile (perceptual intent, 8-bit), no
@@ -169,6 +170,17 @@ with tempfile.TemporaryDirectory() as tmp:
         decoded.load()
         a = decoded.getchannel("A") if "A" in decoded.getbands() else None
         reference(decoded, P3, "fmt-p3-%s-ref.png" % ext, a)
+
+# A HEIC whose EXIF says orientation 6 but which has no irot property: HEIF
+# readers (libheif, Apple's) go by irot, so it shows as stored, 64x48.
+with tempfile.TemporaryDirectory() as tmp:
+    src = os.path.join(tmp, "o6.jpg")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "GhibliCam"
+    img.save(src, quality=95, exif=exif.tobytes())
+    subprocess.run(["heif-enc", "-q", "80", "-o", path("fmt-exif6.heic"), src], check=True,
+                   stdout=subprocess.DEVNULL)
 
 # Headers declaring a huge image over valid data.
 plain = os.path.join(tempfile.gettempdir(), "fmt-plain.webp")

@@ -253,6 +253,28 @@ static void test_webp_orientation(void)
     gh_picture_free(pic);
 }
 
+/* HEIF is turned by irot/imir (libheif), never by its EXIF orientation, which
+ * is reset to 1 in the kept EXIF all the same. */
+static void test_heif_exif(void)
+{
+    struct gh_picture *pic = NULL;
+    enum gh_status st = decode_fixture("fmt-exif6.heic", &pic);
+    if (!GH_IO_HAVE_HEIF) {
+        CHECK(st == GH_ERR_UNSUPPORTED);
+        return;
+    }
+    CHECK_OK(st);
+    if (!pic)
+        return;
+    CHECK(pic->rgb->width == 64 && pic->rgb->height == 48 && pic->orientation == 1);
+    CHECK_MSG(pic->exif && gh_io_exif_tiff_orientation(pic->exif, pic->exif_size) == 1 &&
+                  contains(pic->exif, pic->exif_size, "GhibliCam", 9),
+              "HEIF EXIF kept, orientation 1");
+    /* Stored top-left patch, (255, 0, 0), lossy. */
+    CHECK(gh_io_quantize8(pic->rgb->data[64 * 2 + 2]) > 200);
+    gh_picture_free(pic);
+}
+
 /* WebP out and back in: sizes, alpha, colors close, EXIF and ICC muxed in. */
 static void test_webp_encode(void)
 {
@@ -421,6 +443,7 @@ int main(void)
     check_alpha("fmt-p3.heic", "fmt-p3-heic-ref.png", GH_IO_HAVE_HEIF);
     check_alpha("fmt-p3.avif", "fmt-p3-avif-ref.png", GH_IO_HAVE_HEIF);
     test_webp_orientation();
+    test_heif_exif();
     test_webp_encode();
     test_bad_files();
     return check_finish();
