@@ -69,6 +69,12 @@ if [ "$have_heif" = 1 ] && [ "$have_webp" = 1 ]; then
   fi
 fi
 
+# A directory scan picks the new extensions up (whether or not the build reads them).
+mkdir -p scan && cp phone.heic web.avif alpha.webp scan/ && echo x >scan/notes.txt
+run "$((have_heif && have_webp ? 0 : 1))" --quiet --stages upsample -d scanned scan
+check "directory: .heic, .avif and .webp found (got $(ls scanned 2>/dev/null | tr '\n' ' '))" \
+  test "$have_heif$have_webp" != 11 -o "$(ls scanned | wc -l)" -eq 3
+
 # The bad-input battery, new formats: truncated, corrupt, huge declared size,
 # text named like them; each one line naming the file, the good files done.
 B=bad; mkdir -p "$B" res
