@@ -16,6 +16,7 @@ fmt-p3-alpha.webp   lossless WebP with alpha (a left-to-right ramp, 0 in
                     column 0) tagged Display P3
 fmt-orient6.webp    lossless WebP 64x48 stored, EXIF orientation 6 (shown 48x64)
 fmt-lossy.webp      lossy 16x12 WebP (VP8), a fuzzing seed
+fmt-anim.webp       animated WebP, two 16x12 frames (not supported: an error)
 fmt-p3.heic         HEIC (x265, lossless 4:4:4 RGB) with alpha, tagged Display P3
 fmt-p3.avif         AVIF (aom, lossless 4:4:4) tagged Display P3
 fmt-exif6.heic      lossy HEIC with EXIF (Make, Orientation 6) and no irot
@@ -152,6 +153,10 @@ decoded = Image.open(path("fmt-p3-alpha.webp"))
 reference(decoded, P3, "fmt-p3-alpha-ref.png", decoded.getchannel("A"))
 
 img.resize((16, 12)).save(path("fmt-lossy.webp"), quality=80)
+
+frames = [img.resize((16, 12)), img.resize((16, 12)).transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+frames[0].save(path("fmt-anim.webp"), save_all=True, append_images=frames[1:], duration=100,
+               lossless=True)
 
 exif = Image.Exif()
 exif[0x0112] = 6

@@ -414,6 +414,11 @@ static void test_bad_files(void)
                   "%s: %s", huge[i].file, gh_error_detail());
         gh_picture_free(pic);
     }
+    struct gh_picture *anim = NULL;
+    enum gh_status ast = decode_fixture("fmt-anim.webp", &anim);
+    CHECK_MSG(!anim && ast == GH_ERR_UNSUPPORTED &&
+                  strstr(gh_error_detail(), GH_IO_HAVE_WEBP ? "animated WebP" : "without libwebp"),
+              "%s", gh_error_detail());
     /* A small --max-pixels refuses the real fixtures the same way. */
     size_t n = 0;
     unsigned char *d = read_fixture("fmt-p3.heic", &n);
