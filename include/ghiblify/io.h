@@ -60,7 +60,9 @@ enum gh_format {
  * APP2 "ICC_PROFILE\0" chunks reassembled by their sequence numbers (dropped if
  * the set is incomplete, has duplicates or disagrees on the chunk count), PNG's
  * iCCP (decompressed, and checked, by libpng), WebP's ICCP chunk, HEIF/AVIF's
- * colr "prof"/"rICC" (an nclx colr is taken as sRGB). Kept only for an RGB
+ * colr "prof"/"rICC", or one lcms2 builds from an nclx colr's
+ * primaries when they are not BT.709's and the curve is sRGB's (AVIF's way of
+ * saying Display P3; HDR curves are left alone; no nclx means sRGB). Kept only for an RGB
  * profile (data color space "RGB ") of at most GH_IO_ICC_MAX_BYTES: the decoded
  * pixels are RGB, so a gray or CMYK profile no longer describes them. NULL/0
  * otherwise. With Little CMS (GH_WITH_LCMS2) a profile that is not sRGB

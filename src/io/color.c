@@ -24,6 +24,14 @@ enum gh_status gh_io_color_to_srgb(struct gh_picture *picture)
     return GH_OK; /* the profile is kept with the unconverted pixels it describes */
 }
 
+enum gh_status gh_io_icc_from_primaries(const float xy[8], unsigned char **icc, size_t *size)
+{
+    (void)xy;
+    *icc = NULL; /* nothing would convert it: the pixels stay as they are */
+    *size = 0;
+    return GH_OK;
+}
+
 #else
 
 #include <lcms2.h>
@@ -153,6 +161,42 @@ static enum gh_status srgb_bytes(cmsContext ctx, unsigned char **out, size_t *ou
 out:
     if (p)
         cmsCloseProfile(p);
+    return st;
+}
+
+enum gh_status gh_io_icc_from_primaries(const float xy[8], unsigned char **icc, size_t *size)
+{
+    *icc = NULL;
+    *size = 0;
+    cmsContext ctx = cmsCreateContext(NULL, NULL);
+    if (!ctx)
+        return gh_error(GH_ERR_NOMEM, "no memory for color management");
+    cmsSetLogErrorHandlerTHR(ctx, quiet);
+    /* IEC 61966-2-1's curve, as lcms2's own sRGB profile has it (type 4). */
+    static const double srgb[5] = {2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045};
+    cmsToneCurve *curve = cmsBuildParametricToneCurve(ctx, 4, srgb);
+    cmsCIExyY white = {xy[6], xy[7], 1.0};
+    cmsCIExyYTRIPLE prim = {{xy[0], xy[1], 1.0}, {xy[2], xy[3], 1.0}, {xy[4], xy[5], 1.0}};
+    cmsToneCurve *curves[3] = {curve, curve, curve};
+    cmsHPROFILE p = curve ? cmsCreateRGBProfileTHR(ctx, &white, &prim, curves) : NULL;
+    cmsUInt32Number n = 0;
+    enum gh_status st = GH_OK;
+    /* Primaries that make no profile (zero y, collinear) leave the pixels alone. */
+    if (p && cmsSaveProfileToMem(p, NULL, &n) && n > 0) {
+        if (!(*icc = malloc(n)))
+            st = gh_error(GH_ERR_NOMEM, "no memory for an ICC profile");
+        else if (!cmsSaveProfileToMem(p, *icc, &n)) {
+            free(*icc);
+            *icc = NULL;
+        } else {
+            *size = n;
+        }
+    }
+    if (p)
+        cmsCloseProfile(p);
+    if (curve)
+        cmsFreeToneCurve(curve);
+    cmsDeleteContext(ctx);
     return st;
 }
 

@@ -100,11 +100,38 @@ static enum gh_status find_exif(const struct heif_image_handle *handle, struct g
     return st;
 }
 
+/* Coded colors (an nclx colr box) with primaries other than sRGB's BT.709 and
+ * the sRGB curve (or none said) get a profile built from them, so they are
+ * converted like an embedded one: AVIF encoders write Display P3 this way.
+ * Other curves (PQ, HLG: HDR) are not handled and stay as they are. */
+static enum gh_status nclx_icc(const struct heif_image_handle *handle, struct gh_picture *picture)
+{
+    struct heif_color_profile_nclx *nclx = NULL;
+    if (heif_image_handle_get_nclx_color_profile(handle, &nclx).code != heif_error_Ok || !nclx)
+        return GH_OK;
+    enum gh_status st = GH_OK;
+    int primaries = nclx->color_primaries, transfer = nclx->transfer_characteristics;
+    if (primaries != heif_color_primaries_ITU_R_BT_709_5 &&
+        primaries != heif_color_primaries_unspecified &&
+        (transfer == heif_transfer_characteristic_IEC_61966_2_1 ||
+         transfer == heif_transfer_characteristic_unspecified)) {
+        const float xy[8] = {nclx->color_primary_red_x,   nclx->color_primary_red_y,
+                             nclx->color_primary_green_x, nclx->color_primary_green_y,
+                             nclx->color_primary_blue_x,  nclx->color_primary_blue_y,
+                             nclx->color_primary_white_x, nclx->color_primary_white_y};
+        st = gh_io_icc_from_primaries(xy, &picture->icc, &picture->icc_size);
+    }
+    heif_nclx_color_profile_free(nclx);
+    return st;
+}
+
 static enum gh_status find_icc(const struct heif_image_handle *handle, struct gh_picture *picture)
 {
     enum heif_color_profile_type type = heif_image_handle_get_color_profile_type(handle);
+    if (type == heif_color_profile_type_nclx)
+        return nclx_icc(handle, picture);
     if (type != heif_color_profile_type_prof && type != heif_color_profile_type_rICC)
-        return GH_OK; /* nclx (coded primaries) or none: taken as sRGB */
+        return GH_OK; /* none: taken as sRGB */
     size_t n = heif_image_handle_get_raw_color_profile_size(handle);
     if (n < 128 || n > GH_IO_ICC_MAX_BYTES)
         return GH_OK;

@@ -54,6 +54,12 @@ enum gh_format gh_io_sniff_heif(const unsigned char *data, size_t size);
  * replaced by an sRGB one; see gh_picture. No-op without GH_WITH_LCMS2. */
 enum gh_status gh_io_color_to_srgb(struct gh_picture *picture);
 
+/* An ICC profile (malloc'd) for RGB with the given CIE xy primaries and white
+ * point (red x y, green x y, blue x y, white x y) and the sRGB curve, for HEIF's
+ * coded (nclx) colors; *icc NULL when they make no profile, and always without
+ * GH_WITH_LCMS2 (nothing would convert it). */
+enum gh_status gh_io_icc_from_primaries(const float xy[8], unsigned char **icc, size_t *size);
+
 /* Encoders behind gh_io_encode; arguments already validated (rgb has 3 channels,
  * alpha is NULL or 1 channel of the same size, options complete and in range,
  * metadata pointers non-NULL when their sizes are, EXIF with a TIFF header). */

@@ -19,6 +19,7 @@ fmt-lossy.webp      lossy 16x12 WebP (VP8), a fuzzing seed
 fmt-anim.webp       animated WebP, two 16x12 frames (not supported: an error)
 fmt-p3.heic         HEIC (x265, lossless 4:4:4 RGB) with alpha, tagged Display P3
 fmt-p3.avif         AVIF (aom, lossless 4:4:4) tagged Display P3
+fmt-nclx-p3.avif    lossless AVIF whose nclx colr says Display P3 (no ICC)
 fmt-exif6.heic      lossy HEIC with EXIF (Make, Orientation 6) and no irot
 fmt-*-ref.png       the reference: each file's decoded pixels (Pillow; for HEIC
                     and AVIF libheif's heif-convert) converted to sRGB by
@@ -175,6 +176,27 @@ with tempfile.TemporaryDirectory() as tmp:
         decoded.load()
         a = decoded.getchannel("A") if "A" in decoded.getbands() else None
         reference(decoded, P3, "fmt-p3-%s-ref.png" % ext, a)
+
+# An AVIF saying Display P3 the AV1 way: coded primaries (nclx colr: primaries
+# 12, P3 D65; transfer 13, sRGB's curve), no ICC profile. heif-enc 1.15 ignores
+# its --colour_primaries, so the colr box is edited (the matrix, which the
+# pixels depend on, stays). Its reference is the same lcms2 transform with the
+# P3 profile above.
+with tempfile.TemporaryDirectory() as tmp:
+    src, back = os.path.join(tmp, "src.png"), os.path.join(tmp, "back.png")
+    bare(img).save(src)
+    subprocess.run(["heif-enc", "-L", "-p", "chroma=444", "-A", "-o", path("fmt-nclx-p3.avif"), src],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(path("fmt-nclx-p3.avif"), "rb") as f:
+        data = bytearray(f.read())
+    at = data.find(b"colrnclx")
+    assert at > 0
+    data[at + 8:at + 12] = struct.pack(">HH", 12, 13)
+    with open(path("fmt-nclx-p3.avif"), "wb") as f:
+        f.write(data)
+    subprocess.run(["heif-convert", path("fmt-nclx-p3.avif"), back], check=True,
+                   stdout=subprocess.DEVNULL)
+    reference(Image.open(back), P3, "fmt-nclx-p3-ref.png")
 
 # A HEIC whose EXIF says orientation 6 but which has no irot property: HEIF
 # readers (libheif, Apple's) go by irot, so it shows as stored, 64x48.

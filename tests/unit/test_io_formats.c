@@ -112,7 +112,10 @@ static void check_colors(const char *file, const char *ref_name, const char *icc
 #else
     (void)tolerance;
     printf("%s: no lcms2 in this build: profile kept, pixels unconverted\n", file);
-    CHECK(pic->icc && pic->icc_size == icc_n && !memcmp(pic->icc, icc, icc_n));
+    if (strstr(file, "nclx"))
+        CHECK(!pic->icc); /* no profile is made when nothing would convert with it */
+    else
+        CHECK(pic->icc && pic->icc_size == icc_n && !memcmp(pic->icc, icc, icc_n));
     CHECK(max > 8);
 #endif
 out:
@@ -443,6 +446,10 @@ int main(void)
                  GH_IO_HAVE_WEBP, 1);
     check_colors("fmt-p3.heic", "fmt-p3-heic-ref.png", "fmt-display-p3.icc", GH_IO_HAVE_HEIF, 1);
     check_colors("fmt-p3.avif", "fmt-p3-avif-ref.png", "fmt-display-p3.icc", GH_IO_HAVE_HEIF, 1);
+    /* Coded (nclx) Display P3: a profile made from the primaries, converted the
+     * same way; the tagged profile check compares with the P3 file's bytes,
+     * which the built one never equals anyway. */
+    check_colors("fmt-nclx-p3.avif", "fmt-nclx-p3-ref.png", "fmt-display-p3.icc", GH_IO_HAVE_HEIF, 1);
     test_transform_paths();
     check_alpha("fmt-p3-alpha.webp", "fmt-p3-alpha-ref.png", GH_IO_HAVE_WEBP);
     check_alpha("fmt-p3.heic", "fmt-p3-heic-ref.png", GH_IO_HAVE_HEIF);
