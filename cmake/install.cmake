@@ -29,7 +29,7 @@ if(GH_INSTALL_LIBS)
   endforeach()
   set_target_properties(ghiblify_shared PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
   target_link_libraries(ghiblify_shared PRIVATE PNG::PNG JPEG::JPEG PkgConfig::LIBDEFLATE PkgConfig::OPENBLAS
-                        PkgConfig::CJSON Threads::Threads m)
+                        PkgConfig::CJSON ${GH_OPTIONAL_LIBS} Threads::Threads m)
   install(TARGETS ghiblify_shared EXPORT ghiblifyTargets
           LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev NAMELINK_COMPONENT dev)
   install(TARGETS ghiblify_static ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
@@ -72,5 +72,5 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # package also needs the headers of what the static library and the
 # pkg-config file name.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libpng-dev, libjpeg-dev, libopenblas-dev | libopenblas0-pthread, libdeflate-dev, libcjson-dev")
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libpng-dev, libjpeg-dev, libopenblas-dev | libopenblas0-pthread, libdeflate-dev, libcjson-dev, libheif-dev, libwebp-dev, liblcms2-dev")
 include(CPack)

@@ -167,6 +167,14 @@ char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
 /* Output format for an item: --format, else the output name's extension, else PNG. */
 enum gh_format gh_cli_output_format(const struct gh_cli_config *config, const char *output);
 
+/* Output format for an input of the given format when neither -o nor -f says:
+ * the same when this build writes it, JPEG for HEIC/AVIF, PNG otherwise. */
+enum gh_format gh_cli_default_format(enum gh_format input);
+
+/* Why a format cannot be written, for a usage error ("ghiblify reads HEIC/HEIF
+ * and AVIF but does not write them; ..." or "built without libwebp ..."). */
+const char *gh_cli_unwritable(enum gh_format format);
+
 /* Sets every item's output and turns collisions into per-item errors: two inputs
  * that would write the same file, and an output that is (a path or link to) one of
  * the inputs (with GH_EXISTING_SKIP that output exists, so the item is skipped

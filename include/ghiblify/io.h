@@ -1,4 +1,7 @@
-/* ghiblify: image files in and out (PNG via libpng, JPEG via libjpeg-turbo).
+/* ghiblify: image files in and out (PNG via libpng, JPEG via libjpeg-turbo; WebP
+ * via libwebp, HEIC/HEIF and AVIF via libheif (read only) when built with them,
+ * GH_WITH_WEBP / GH_WITH_HEIF; embedded ICC profiles converted to sRGB by Little
+ * CMS 2 when built with GH_WITH_LCMS2).
  *
  * Decoding never trusts the file: the header's pixel count is checked against a
  * limit before any pixel buffer is allocated, and every libpng/libjpeg error
@@ -25,6 +28,9 @@ enum gh_format {
     GH_FORMAT_UNKNOWN = 0,
     GH_FORMAT_PNG,
     GH_FORMAT_JPEG,
+    GH_FORMAT_WEBP,
+    GH_FORMAT_HEIF, /* HEIC/HEIF (HEVC); read only */
+    GH_FORMAT_AVIF, /* AVIF (AV1 in HEIF); read only */
 };
 
 /* A decoded image: RGB planes plus an optional alpha plane, both [0, 1], and
@@ -44,14 +50,29 @@ enum gh_format {
  * chunk before the image data (libpng stops reading chunks at IDAT; browsers
  * ignore a later eXIf too, and PNG's third edition requires it before IDAT).
  * A PNG eXIf orientation is applied to the pixels like a JPEG's, as Chromium,
- * WebKit and the W3C PNG test suite (png/exif-chunk.html) do.
+ * WebKit and the W3C PNG test suite (png/exif-chunk.html) do. WebP: the EXIF
+ * chunk (a leading "Exif\0\0" tolerated), its orientation applied likewise.
+ * HEIF/AVIF: the first Exif item; its orientation is NOT applied (reset to 1
+ * all the same): HEIF images are turned by their irot/imir properties, which
+ * libheif applies, and the specification makes EXIF's informative only.
  *
- * icc: the embedded ICC profile's bytes unchanged: JPEG APP2 "ICC_PROFILE\0"
- * chunks reassembled by their sequence numbers (dropped if the set is
- * incomplete, has duplicates or disagrees on the chunk count), or PNG's iCCP
- * (decompressed, and checked, by libpng). Kept only for an RGB profile (data
- * color space "RGB ") of at most GH_IO_ICC_MAX_BYTES: the decoded pixels are
- * RGB, so a gray or CMYK profile no longer describes them. NULL/0 otherwise.
+ * icc: the ICC profile that describes the decoded pixels. From the file: JPEG
+ * APP2 "ICC_PROFILE\0" chunks reassembled by their sequence numbers (dropped if
+ * the set is incomplete, has duplicates or disagrees on the chunk count), PNG's
+ * iCCP (decompressed, and checked, by libpng), WebP's ICCP chunk, HEIF/AVIF's
+ * colr "prof"/"rICC", or one lcms2 builds from an nclx colr's
+ * primaries when they are not BT.709's and the curve is sRGB's (AVIF's way of
+ * saying Display P3; HDR curves are left alone; no nclx means sRGB). Kept only for an RGB
+ * profile (data color space "RGB ") of at most GH_IO_ICC_MAX_BYTES: the decoded
+ * pixels are RGB, so a gray or CMYK profile no longer describes them. NULL/0
+ * otherwise. With Little CMS (GH_WITH_LCMS2) a profile that is not sRGB
+ * (Display P3, Adobe RGB) has the pixels converted to sRGB (perceptual intent,
+ * out-of-gamut colors clipped) and is replaced by lcms2's built-in sRGB profile
+ * ("sRGB built-in", 588 bytes), so outputs are tagged sRGB and never carry a
+ * profile that no longer describes their pixels; an sRGB profile (within a
+ * quarter level on a grid of probe colors) and one lcms2 cannot use stay byte
+ * for byte with their unconverted pixels. Without lcms2 every kept profile
+ * stays byte for byte, pixels unconverted.
  *
  * Both are malloc'd, owned by the picture and freed by gh_picture_free. */
 struct gh_picture {
@@ -77,26 +98,44 @@ struct gh_picture {
 /* Frees a picture, its planes and its metadata (NULL is fine). */
 void gh_picture_free(struct gh_picture *picture);
 
-/* Recognizes PNG or JPEG by their signature bytes, whatever the file name says. */
+/* Recognizes PNG, JPEG, WebP ("RIFF" size "WEBP"), HEIF and AVIF (an ISO BMFF
+ * "ftyp" box whose major or compatible brands name them) by their signature
+ * bytes, whatever the file name says, and whether or not this build can decode
+ * them (gh_io_decode says so). */
 enum gh_format gh_io_sniff(const unsigned char *data, size_t size);
 
-/* Format implied by a file name's extension (.png, .jpg, .jpeg, .jpe; any case). */
+/* Format implied by a file name's extension (.png, .jpg, .jpeg, .jpe, .webp,
+ * .heic, .heif, .hif, .avif; any case). */
 enum gh_format gh_io_format_from_name(const char *path);
 
-/* Format from a name such as "png", "jpg" or "jpeg" (any case); GH_FORMAT_UNKNOWN otherwise. */
+/* Format from a name such as "png", "jpg", "jpeg", "webp", "heic" or "avif" (any
+ * case); GH_FORMAT_UNKNOWN otherwise. */
 enum gh_format gh_io_format_parse(const char *name);
 
-/* Canonical file extension without the dot ("png", "jpg"; "" for UNKNOWN). */
+/* Canonical file extension without the dot ("png", "jpg", "webp", "heic",
+ * "avif"; "" for UNKNOWN). */
 const char *gh_io_format_extension(enum gh_format format);
 
-/* Decodes PNG or JPEG bytes (format sniffed). EXIF orientation is applied, and
+/* 1 when this build can decode / encode the format: PNG and JPEG always, WebP
+ * with libwebp (both ways), HEIF and AVIF with libheif (decode only). */
+int gh_io_format_readable(enum gh_format format);
+int gh_io_format_writable(enum gh_format format);
+
+/* One line saying which optional codecs this build has and their versions,
+ * e.g. "WebP: libwebp 1.2.4; HEIC/HEIF and AVIF: libheif 1.15.1; ICC profiles
+ * to sRGB: lcms2 2.14" ("no" for a missing one), into buf (truncated to size). */
+void gh_io_codec_versions(char *buf, size_t size);
+
+/* Decodes PNG, JPEG, WebP, HEIF or AVIF bytes (format sniffed; the last three
+ * give GH_ERR_UNSUPPORTED "... built without libwebp/libheif" in builds without
+ * them). Color is converted to sRGB as gh_picture's icc says. EXIF orientation is applied, and
  * the EXIF and ICC profile are kept as gh_picture describes (metadata problems
  * are never errors).
  * Images whose header declares more than max_pixels pixels (0 means
  * GH_IO_DEFAULT_MAX_PIXELS) or a side over GH_IMAGE_MAX_SIDE are refused with
  * GH_ERR_TOO_LARGE before any pixel buffer is allocated. On failure *out is NULL
  * and the detail says why (without a file name: callers prefix it):
- *   GH_ERR_FORMAT     "empty file", "not a PNG or JPEG file", "truncated PNG data",
+ *   GH_ERR_FORMAT     "empty file", "not a PNG, JPEG, WebP, HEIF or AVIF file", "truncated PNG data",
  *                     "truncated JPEG data", "corrupt PNG data: <libpng's text>"
  *                     (e.g. "corrupt PNG data: IDAT: CRC error"), "corrupt JPEG
  *                     data: <libjpeg's text>", "invalid PNG header: <reason>"
@@ -104,14 +143,22 @@ const char *gh_io_format_extension(enum gh_format format);
  *                     (--max-pixels)", "image is 70000x1, over the limit of 65535
  *                     pixels a side"
  *   GH_ERR_UNSUPPORTED "unsupported JPEG: ..." (12-bit, odd color spaces),
- *                     "JPEG has more than 1000 scans"
+ *                     "JPEG has more than 1000 scans", "animated WebP is not
+ *                     supported", "unsupported HEIF: <libheif's text>"
+ *   WebP, HEIF, AVIF  "truncated WebP data", "corrupt WebP data ...",
+ *                     "truncated HEIF data", "corrupt AVIF data: <libheif's
+ *                     text>" (GH_ERR_FORMAT)
  * PNG: 1/2/4/8/16-bit gray, gray+alpha, palette (tRNS), RGB, RGBA, Adam7; gray is
  * copied to three planes; alpha (alpha channel or tRNS) goes to ->alpha;
  * bit_depth is 16 only for 16-bit files; values are exactly v / 255.0f or
  * v / 65535.0f. Gamma chunks are ignored, iCCP and eXIf only kept (the samples
  * are not color-managed). JPEG: baseline,
  * progressive, grayscale, CMYK/YCCK (an Adobe APP14 marker means Photoshop's
- * inverted CMYK); bit_depth 8; truncated data is an error, not gray padding. */
+ * inverted CMYK); bit_depth 8; truncated data is an error, not gray padding.
+ * WebP: still images, lossy or lossless, alpha; bit_depth 8. HEIF/AVIF: the
+ * primary image, with alpha, 8-bit or (bit_depth 16, values v / (2^bits - 1))
+ * 10/12-bit; libheif applies irot/imir/clap; strict decoding, so a cut-off
+ * stream is an error. */
 enum gh_status gh_io_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
                             struct gh_picture **out);
 
@@ -179,10 +226,14 @@ struct gh_encode_options {
 /* Sets *options to the defaults above (no metadata). */
 void gh_io_encode_defaults(struct gh_encode_options *options);
 
-/* Encodes rgb (3 channels) and an optional alpha plane (used by PNG only; JPEG
- * drops it) with the given options (NULL: the defaults). The result is malloc'd.
+/* Encodes rgb (3 channels) and an optional alpha plane (used by PNG and WebP;
+ * JPEG drops it) with the given options (NULL: the defaults). The result is malloc'd.
  * Samples are clamped to [0, 1] and rounded to nearest 8-bit values (NaN becomes
  * 0). PNG: 8-bit RGB or RGBA, non-interlaced, compressed per options->png.
+ * WebP (GH_WITH_WEBP; GH_ERR_UNSUPPORTED without): lossy at options->quality,
+ * sharp RGB to YUV 4:2:0, lossless alpha, EXIF and ICCP chunks muxed in
+ * (VP8X); sides over 16383 are GH_ERR_UNSUPPORTED. HEIF/AVIF are not written
+ * (GH_ERR_UNSUPPORTED).
  * JPEG: baseline, standard (not optimized) Huffman tables, chroma per
  * options->chroma; the YCbCr samples are computed from the floats (JFIF
  * weights), so they can differ by a level from libjpeg's own conversion of the

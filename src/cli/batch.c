@@ -274,7 +274,7 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
     }
     enum gh_format format = gh_cli_output_format(config, to_stdout ? "" : it->output);
     if (to_stdout && config->format == GH_FORMAT_UNKNOWN && pic->format != GH_FORMAT_UNKNOWN)
-        format = pic->format;
+        format = gh_cli_default_format(pic->format);
     const struct gh_image *out_rgb = result;
     if (out_alpha && format == GH_FORMAT_JPEG) {
         /* JPEG has no alpha: what the transparent pixels happen to hold must not show. */

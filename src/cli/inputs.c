@@ -185,7 +185,7 @@ enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg,
     enum gh_status st = scan_dir(items, arg, "", config, &found);
     if (st == GH_OK && found == 0)
         st = push(items, dup_string(arg), "",
-                  gh_aprintf("%s: no PNG or JPEG images in this directory%s", arg,
+                  gh_aprintf("%s: no images (PNG, JPEG, WebP, HEIC, AVIF) in this directory%s", arg,
                                 config->recursive ? " or below" : " (-r descends into subdirectories)"));
     return st;
 }
@@ -247,6 +247,23 @@ enum gh_format gh_cli_output_format(const struct gh_cli_config *config, const ch
     return f != GH_FORMAT_UNKNOWN ? f : GH_FORMAT_PNG;
 }
 
+enum gh_format gh_cli_default_format(enum gh_format input)
+{
+    if (gh_io_format_writable(input))
+        return input;
+    /* HEIC and AVIF are lossy photos: JPEG keeps files of the same order of size. */
+    if (input == GH_FORMAT_HEIF || input == GH_FORMAT_AVIF)
+        return GH_FORMAT_JPEG;
+    return GH_FORMAT_PNG;
+}
+
+const char *gh_cli_unwritable(enum gh_format format)
+{
+    if (format == GH_FORMAT_WEBP)
+        return "this ghiblify was built without libwebp (GH_WITH_WEBP=OFF); use png or jpg";
+    return "ghiblify reads HEIC/HEIF and AVIF but does not write them; use jpg, png or webp";
+}
+
 char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
                          const char *rel_dir)
 {
@@ -263,8 +280,7 @@ char *gh_cli_output_name(const struct gh_cli_config *config, const char *input,
 
     enum gh_format in_format = gh_io_format_from_name(input);
     enum gh_format out_format =
-        config->format != GH_FORMAT_UNKNOWN ? config->format
-                                            : (in_format != GH_FORMAT_UNKNOWN ? in_format : GH_FORMAT_PNG);
+        config->format != GH_FORMAT_UNKNOWN ? config->format : gh_cli_default_format(in_format);
     /* Keep the input's spelling (.jpeg, .JPG) when the format is unchanged, so
      * Makefile pattern rules such as out/%_ghibli.JPG: %.JPG find their targets. */
     const char *ext = in_format == out_format && dot && dot != base ? dot + 1

@@ -74,8 +74,8 @@ static const struct gh_cli_option options[] = {
     [OPT_OUTPUT] = {"output", 'o', "FILE", NULL, "write the result to FILE ('-': standard output, never a terminal); one input only"},
     [OPT_OUT_DIR] = {"out-dir", 'd', "DIR", "beside each input", "write results into DIR as STEM+SUFFIX.EXT; DIR and its parents are created when missing"},
     [OPT_SUFFIX] = {"suffix", 0, "TEXT", "_ghibli", "appended to the input's file stem; inputs whose stem already ends with it are taken for earlier outputs and left out"},
-    [OPT_FORMAT] = {"format", 'f', "png|jpg", "from -o, else the input's", "output format (must agree with -o's extension)"},
-    [OPT_QUALITY] = {"quality", 'q', "N", "92", "JPEG quality, 1..100"},
+    [OPT_FORMAT] = {"format", 'f', "png|jpg|webp", "from -o, else the input's (jpg for HEIC/AVIF)", "output format (must agree with -o's extension)"},
+    [OPT_QUALITY] = {"quality", 'q', "N", "92", "JPEG and WebP quality, 1..100"},
     [OPT_CHROMA] = {"chroma", 0, "420|444", "420", "JPEG color resolution: 444 keeps full-resolution color (sharper saturated edges, ~35% larger, slower)"},
     [OPT_PNG_COMPRESSION] = {"png-compression", 0, "fast|small", "fast", "PNG effort: small tries every filter per row (4-15% smaller, ~4x the time)"},
     [OPT_SYNC] = {"sync", 0, NULL, NULL, "flush each output to disk (fsync) before it gets its name, so it also survives a power loss"},
@@ -101,7 +101,7 @@ static const struct gh_cli_option options[] = {
     [OPT_MODEL] = {"model", 'm', "NAME|FILE", "hayao", "generator for the stylize stage: a built-in one by name (--list-models) or an AnimeGAN-family ONNX or TFLite file (format by content; ./NAME for a file called like a built-in)"},
     [OPT_REFERENCE] = {"reference", 0, "FILE", NULL, "a still whose colors transfer and histmatch aim at instead of the look's targets (transfer amount 0.5 unless given after it)"},
     [OPT_PALETTE_FROM] = {"palette-from", 0, "FILE", NULL, "a still whose dominant colors the palette stage pulls toward (instead of the image's own or the look's)"},
-    [OPT_STRIP] = {"strip", 0, NULL, NULL, "write no metadata: by default EXIF (date, camera, GPS; orientation reset to upright) and the ICC profile are copied to the output"},
+    [OPT_STRIP] = {"strip", 0, NULL, NULL, "write no metadata: by default EXIF (date, camera, GPS; orientation reset to upright) and the ICC profile are copied to the output (sRGB, once a wide-gamut input is converted)"},
     [OPT_BACKGROUND] = {"background", 0, "COLOR", "white", "what transparent pixels are composited over when the output is JPEG: #RRGGBB, white or black"},
     [OPT_MAX_MEMORY] = {"max-memory", 0, "MB", "3/4 of RAM (or the cgroup limit) / jobs", "memory one image may use; a --size that cannot fit is refused before any work"},
     [OPT_SEED] = {"seed", 0, "N", "1", "seed of the stages' random choices (grain, dithering): the same seed gives the same bytes"},
@@ -191,7 +191,7 @@ static void print_help(FILE *out, const struct param_ref *params, int param_coun
 {
     fprintf(out, "Usage: ghiblify [OPTIONS] INPUT...\n"
            "Turn photos into the look of a Studio Ghibli background painting.\n"
-           "INPUT is a PNG or JPEG file, a directory of them, or '-' for standard input.\n\n"
+           "INPUT is a PNG, JPEG, WebP, HEIC/HEIF or AVIF file, a directory of them, or '-' for standard input.\n\n"
            "Options:\n");
     for (int i = 0; i < OPT_COUNT; i++) {
         const struct gh_cli_option *o = &options[i];
@@ -280,6 +280,9 @@ static void print_version(FILE *out)
 {
     fprintf(out, "ghiblify %s\n", GH_VERSION);
     fprintf(out, "libpng %s, libjpeg-turbo (libjpeg API %d)\n", png_get_libpng_ver(NULL), JPEG_LIB_VERSION);
+    char codecs[160];
+    gh_io_codec_versions(codecs, sizeof codecs);
+    fprintf(out, "%s\n", codecs);
     int n = 0;
     for (int i = 0; i < gh_nn_builtin_count(); i++)
         n += gh_nn_builtin_at(i)->data != NULL;
@@ -432,7 +435,11 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
             break;
         case OPT_FORMAT:
             if ((config.format = gh_io_format_parse(optarg)) == GH_FORMAT_UNKNOWN) {
-                rc = usage_error(err, "--format %s: expected png or jpg", optarg);
+                rc = usage_error(err, "--format %s: expected png, jpg or webp", optarg);
+                goto out;
+            }
+            if (!gh_io_format_writable(config.format)) {
+                rc = usage_error(err, "--format %s: %s", optarg, gh_cli_unwritable(config.format));
                 goto out;
             }
             break;
@@ -679,8 +686,12 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
     if (config.output && strcmp(config.output, "-") != 0) {
         enum gh_format named = gh_io_format_from_name(config.output);
         if (config.format == GH_FORMAT_UNKNOWN && named == GH_FORMAT_UNKNOWN) {
-            rc = usage_error(err, "-o %s: cannot tell the format from the name (use .png/.jpg or --format)",
+            rc = usage_error(err, "-o %s: cannot tell the format from the name (use .png/.jpg/.webp or --format)",
                              config.output);
+            goto out;
+        }
+        if (config.format == GH_FORMAT_UNKNOWN && !gh_io_format_writable(named)) {
+            rc = usage_error(err, "-o %s: %s", config.output, gh_cli_unwritable(named));
             goto out;
         }
         if (config.format != GH_FORMAT_UNKNOWN && named != GH_FORMAT_UNKNOWN && named != config.format) {

@@ -30,7 +30,9 @@ enum gh_format gh_io_sniff(const unsigned char *data, size_t size)
         return GH_FORMAT_PNG;
     if (data && size >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
         return GH_FORMAT_JPEG;
-    return GH_FORMAT_UNKNOWN;
+    if (data && size >= 12 && memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WEBP", 4) == 0)
+        return GH_FORMAT_WEBP;
+    return gh_io_sniff_heif(data, size);
 }
 
 enum gh_format gh_io_format_parse(const char *name)
@@ -41,6 +43,12 @@ enum gh_format gh_io_format_parse(const char *name)
         return GH_FORMAT_PNG;
     if (!strcasecmp(name, "jpg") || !strcasecmp(name, "jpeg") || !strcasecmp(name, "jpe"))
         return GH_FORMAT_JPEG;
+    if (!strcasecmp(name, "webp"))
+        return GH_FORMAT_WEBP;
+    if (!strcasecmp(name, "heic") || !strcasecmp(name, "heif") || !strcasecmp(name, "hif"))
+        return GH_FORMAT_HEIF;
+    if (!strcasecmp(name, "avif"))
+        return GH_FORMAT_AVIF;
     return GH_FORMAT_UNKNOWN;
 }
 
@@ -64,9 +72,37 @@ const char *gh_io_format_extension(enum gh_format format)
         return "png";
     case GH_FORMAT_JPEG:
         return "jpg";
+    case GH_FORMAT_WEBP:
+        return "webp";
+    case GH_FORMAT_HEIF:
+        return "heic";
+    case GH_FORMAT_AVIF:
+        return "avif";
     default:
         return "";
     }
+}
+
+int gh_io_format_readable(enum gh_format format)
+{
+    switch (format) {
+    case GH_FORMAT_PNG:
+    case GH_FORMAT_JPEG:
+        return 1;
+    case GH_FORMAT_WEBP:
+        return GH_IO_HAVE_WEBP;
+    case GH_FORMAT_HEIF:
+    case GH_FORMAT_AVIF:
+        return GH_IO_HAVE_HEIF;
+    default:
+        return 0;
+    }
+}
+
+int gh_io_format_writable(enum gh_format format)
+{
+    return format == GH_FORMAT_PNG || format == GH_FORMAT_JPEG ||
+           (format == GH_FORMAT_WEBP && GH_IO_HAVE_WEBP);
 }
 
 enum gh_status gh_io_check_size(uint64_t width, uint64_t height, uint64_t max_pixels)
@@ -94,14 +130,29 @@ enum gh_status gh_io_decode(const unsigned char *data, size_t size, uint64_t max
     *out = NULL;
     if (!data || size == 0)
         return gh_error(GH_ERR_FORMAT, "empty file");
+    enum gh_status st;
     switch (gh_io_sniff(data, size)) {
     case GH_FORMAT_PNG:
-        return gh_io_png_decode(data, size, max_pixels, out);
+        st = gh_io_png_decode(data, size, max_pixels, out);
+        break;
     case GH_FORMAT_JPEG:
-        return gh_io_jpeg_decode(data, size, max_pixels, out);
+        st = gh_io_jpeg_decode(data, size, max_pixels, out);
+        break;
+    case GH_FORMAT_WEBP:
+        st = gh_io_webp_decode(data, size, max_pixels, out);
+        break;
+    case GH_FORMAT_HEIF:
+    case GH_FORMAT_AVIF:
+        st = gh_io_heif_decode(data, size, max_pixels, out);
+        break;
     default:
-        return gh_error(GH_ERR_FORMAT, "not a PNG or JPEG file");
+        return gh_error(GH_ERR_FORMAT, "not a PNG, JPEG, WebP, HEIF or AVIF file");
     }
+    if (st == GH_OK && (st = gh_io_color_to_srgb(*out)) != GH_OK) {
+        gh_picture_free(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 void gh_io_encode_defaults(struct gh_encode_options *options)
@@ -150,6 +201,14 @@ enum gh_status gh_io_encode_with(const struct gh_image *rgb, const struct gh_ima
         if (options->chroma != GH_CHROMA_420 && options->chroma != GH_CHROMA_444)
             return gh_error(GH_ERR_ARGUMENT, "unknown JPEG chroma mode %d", (int)options->chroma);
         return gh_io_jpeg_encode(rgb, options, data, size);
+    case GH_FORMAT_WEBP:
+        if (options->quality < 1 || options->quality > 100)
+            return gh_error(GH_ERR_ARGUMENT, "WebP quality %d is not in 1..100", options->quality);
+        return gh_io_webp_encode(rgb, alpha, options, data, size);
+    case GH_FORMAT_HEIF:
+    case GH_FORMAT_AVIF:
+        return gh_error(GH_ERR_UNSUPPORTED, "ghiblify reads %s but does not write it (use png, jpg "
+                        "or webp)", format == GH_FORMAT_AVIF ? "AVIF" : "HEIF");
     default:
         return gh_error(GH_ERR_ARGUMENT, "cannot encode format %d", (int)format);
     }

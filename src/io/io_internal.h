@@ -23,6 +23,43 @@ enum gh_status gh_io_png_decode(const unsigned char *data, size_t size, uint64_t
 enum gh_status gh_io_jpeg_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
                                  struct gh_picture **out);
 
+/* WebP (webp.c) and HEIF/AVIF (heif.c): without their library the decoders
+ * (and the WebP encoder) only return GH_ERR_UNSUPPORTED saying the build lacks
+ * the format. */
+#ifdef GH_HAVE_WEBP
+#define GH_IO_HAVE_WEBP 1
+#else
+#define GH_IO_HAVE_WEBP 0
+#endif
+#ifdef GH_HAVE_HEIF
+#define GH_IO_HAVE_HEIF 1
+#else
+#define GH_IO_HAVE_HEIF 0
+#endif
+enum gh_status gh_io_webp_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
+                                 struct gh_picture **out);
+enum gh_status gh_io_heif_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
+                                 struct gh_picture **out);
+enum gh_status gh_io_webp_encode(const struct gh_image *rgb, const struct gh_image *alpha,
+                                 const struct gh_encode_options *options, unsigned char **data,
+                                 size_t *size);
+
+/* GH_FORMAT_HEIF or GH_FORMAT_AVIF for an ISO BMFF file whose leading "ftyp"
+ * box names a HEIF image brand, GH_FORMAT_UNKNOWN otherwise (heif.c; always
+ * built, so a build without libheif still recognizes what it cannot read). */
+enum gh_format gh_io_sniff_heif(const unsigned char *data, size_t size);
+
+/* Color management after decoding (color.c): a picture whose ICC profile is not
+ * sRGB has its pixels converted to sRGB with Little CMS and the profile
+ * replaced by an sRGB one; see gh_picture. No-op without GH_WITH_LCMS2. */
+enum gh_status gh_io_color_to_srgb(struct gh_picture *picture);
+
+/* An ICC profile (malloc'd) for RGB with the given CIE xy primaries and white
+ * point (red x y, green x y, blue x y, white x y) and the sRGB curve, for HEIF's
+ * coded (nclx) colors; *icc NULL when they make no profile, and always without
+ * GH_WITH_LCMS2 (nothing would convert it). */
+enum gh_status gh_io_icc_from_primaries(const float xy[8], unsigned char **icc, size_t *size);
+
 /* Encoders behind gh_io_encode; arguments already validated (rgb has 3 channels,
  * alpha is NULL or 1 channel of the same size, options complete and in range,
  * metadata pointers non-NULL when their sizes are, EXIF with a TIFF header). */

@@ -22,9 +22,9 @@ run 1 -d "$O" "$B/missing.jpg" "$B/emptydir" "$B/zero.jpg" "$B/text.jpg" "$B/tru
 errors=$(grep -c "^ghiblify: $B/" "$T/.err")
 check "one error line per bad input (got $errors)" test "$errors" -eq 7
 grep -q "^ghiblify: $B/missing.jpg: No such file or directory$" "$T/.err" && pass || fail "missing file line"
-grep -q "^ghiblify: $B/emptydir: no PNG or JPEG images" "$T/.err" && pass || fail "empty directory line"
+grep -q "^ghiblify: $B/emptydir: no images (PNG, JPEG, WebP, HEIC, AVIF)" "$T/.err" && pass || fail "empty directory line"
 grep -qi "^ghiblify: $B/zero.jpg: .*empty" "$T/.err" && pass || fail "zero-byte line"
-grep -qi "^ghiblify: $B/text.jpg: .*not a PNG or JPEG" "$T/.err" && pass || fail "text file line"
+grep -qi "^ghiblify: $B/text.jpg: .*not a PNG, JPEG, WebP, HEIF or AVIF file" "$T/.err" && pass || fail "text file line"
 grep -qi "^ghiblify: $B/trunc.jpg: .*truncated" "$T/.err" && pass || fail "truncated JPEG line"
 grep -qi "^ghiblify: $B/trunc.png: .*\(truncated\|end of\)" "$T/.err" && pass || fail "truncated PNG line"
 grep -qi "^ghiblify: $B/crc.png: .*crc" "$T/.err" && pass || fail "CRC line"

@@ -50,7 +50,9 @@ check "bash completion parses" bash -n "$DOC/ghiblify.bash"
 check "bash: --lo completes to --look" test "$(complete_bash --lo | tr '\n' ' ')" = "--look "
 check "bash: --look offers every look" test "$(complete_bash --look '' | sort | tr '\n' ' ')" = "$(sort looks.txt | tr '\n' ' ')"
 check "bash: --model offers shinkai" grep -qx shinkai <(complete_bash --model sh)
-check "bash: -f offers png and jpg" test "$(complete_bash -f '' | sort | tr '\n' ' ')" = "jpg png "
+formats=$(sed -n 's/^  -f, --format \([a-z|]*\) .*/\1/p' help.txt | tr '|' '\n' | sort | tr '\n' ' ')
+check "bash: -f offers the formats of --help ($formats)" test "$(complete_bash -f '' | sort | tr '\n' ' ')" = "$formats"
+check "(png and jpg among them)" grep -q "jpg png" <<<"$formats"
 check "bash: --stages completes after a comma" grep -qx "resize,denoise" <(complete_bash --stages resize,den)
 check "bash: a number option offers nothing" test -z "$(complete_bash --quality '')"
 

@@ -1,6 +1,8 @@
 # Metadata survives the command line (issue 9, item 5), read back by exiftool,
 # an independent reader: EXIF (date, camera, GPS) with orientation 1 and no
-# thumbnail, the ICC profile byte for byte; --strip drops both; alpha written
+# thumbnail, an sRGB ICC profile byte for byte (another profile has its pixels
+# converted and becomes sRGB, with Little CMS: below, and test_formats.sh);
+# --strip drops both; alpha written
 # as JPEG is composited over --background with a note.
 . "$(dirname "$0")/lib.sh"
 
@@ -33,6 +35,17 @@ run 0 --quiet --size 64 -f jpg -o frompng.jpg "$DATA/meta.png"
 check "PNG eXIf to JPEG: date kept" test -n "$(tag DateTimeOriginal frompng.jpg)"
 exiftool -b -ICC_Profile frompng.jpg >frompng.icc 2>/dev/null
 check "PNG iCCP to JPEG APP2" test -s frompng.icc
+
+# A Display P3 profile is not copied: the pixels are converted to sRGB and the
+# output says sRGB (without lcms2 the profile stays with unconverted pixels).
+run 0 --quiet --size 64 -f png -o p3.png "$DATA/fmt-p3.jpg"
+exiftool -b -ICC_Profile p3.png >p3.icc 2>/dev/null
+if "$GHIBLIFY" --version | grep -q "sRGB: lcms2"; then
+  check "P3 input: profile not copied" test -s p3.icc -a -n "$(cmp p3.icc "$DATA/fmt-display-p3.icc" 2>&1)"
+  check "P3 input: tagged sRGB" test "$(exiftool -s3 -ProfileDescription p3.png)" = "sRGB built-in"
+else
+  check "P3 input, no lcms2: profile kept" cmp -s p3.icc "$DATA/fmt-display-p3.icc"
+fi
 
 # Alpha into JPEG: composited over the background, with a note; PNG keeps it.
 run 0 --stages upsample -o white.jpg "$DATA/alpha.png"

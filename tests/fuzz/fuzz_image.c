@@ -1,7 +1,8 @@
 /* libFuzzer harness for every path untrusted image bytes take: gh_io_decode
- * (PNG and JPEG sniffed, EXIF orientation, eXIf/APP1 EXIF, iCCP/APP2 ICC,
- * 16-bit, palette, interlace), then, as the CLI does, re-encoding what decoded
- * to PNG and JPEG with the decoded EXIF and ICC passed back, and decoding that
+ * (PNG, JPEG, and in builds with them WebP, HEIC and AVIF, sniffed; EXIF
+ * orientation, eXIf/APP1/WebP/HEIF EXIF, iCCP/APP2/ICCP/colr ICC and the lcms2
+ * conversion to sRGB, 16-bit, palette, interlace), then, as the CLI does,
+ * re-encoding what decoded to PNG, JPEG and WebP with the decoded EXIF and ICC passed back, and decoding that
  * output again (our own output must always read back). The same bytes also go
  * straight to the EXIF and ICC parsers of src/io/exif.c and meta.c, which the
  * decoders reach only behind a valid image.
@@ -75,6 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int variant = (int)(size & 1);
         roundtrip(pic, GH_FORMAT_PNG, variant);
         roundtrip(pic, GH_FORMAT_JPEG, variant);
+        if (GH_IO_HAVE_WEBP && pic->rgb->width <= 16383 && pic->rgb->height <= 16383)
+            roundtrip(pic, GH_FORMAT_WEBP, variant);
     }
     gh_picture_free(pic);
     return 0;

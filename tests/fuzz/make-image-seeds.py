@@ -147,6 +147,13 @@ png("gamma.png", 4, 4, 8, 2, extra=chunk(b"gAMA", struct.pack(">I", 45455)) + ch
 # and thumbnail, ICC in one and in three APP2 chunks.
 for name in ("exif6.jpg", "meta.jpg", "meta-icc3.jpg", "meta.png", "alpha.png"):
     shutil.copy(os.path.join(root, "tests", "data", name), os.path.join(out, "fixture-" + name))
+# The new formats and wide-gamut profiles (tests/data/make-format-fixtures.py):
+# lossless WebP with alpha and a P3 ICCP chunk, WebP with EXIF orientation 6,
+# a lossy WebP, HEIC (HEVC) and AVIF (AV1) with alpha and a P3 profile, a P3
+# JPEG and an Adobe RGB PNG (the lcms2 conversion).
+for name in ("fmt-p3-alpha.webp", "fmt-orient6.webp", "fmt-lossy.webp", "fmt-p3.heic",
+             "fmt-p3.avif", "fmt-nclx-p3.avif", "fmt-p3.jpg", "fmt-adobe.png"):
+    shutil.copy(os.path.join(root, "tests", "data", name), os.path.join(out, "fixture-" + name))
 
 # Camera thumbnails of the shared photos: small real baseline JPEGs.
 for name in ("Dune.jpg", "Storm.jpg"):

@@ -196,7 +196,7 @@ static void test_expand(void)
 
     snprintf(p, sizeof p, "%s/empty", dir);
     CHECK_OK(gh_cli_expand(&items, p, &flat));
-    CHECK(items.count == 1 && items.item[0].error && strstr(items.item[0].error, "no PNG or JPEG"));
+    CHECK(items.count == 1 && items.item[0].error && strstr(items.item[0].error, "no images (PNG, JPEG, WebP, HEIC, AVIF)"));
     gh_cli_items_free(&items);
 
     CHECK_OK(gh_cli_expand(&items, "definitely/missing.jpg", &flat));

@@ -447,7 +447,7 @@ static void test_errors(void)
     free(bad);
 
     static const unsigned char hello[] = "hello";
-    expect_fail(hello, 5, 0, GH_ERR_FORMAT, "not a PNG or JPEG file", "hello");
+    expect_fail(hello, 5, 0, GH_ERR_FORMAT, "not a PNG, JPEG, WebP, HEIF or AVIF file", "hello");
     expect_fail(hello, 0, 0, GH_ERR_FORMAT, "empty file", "zero bytes");
     static const unsigned char junk[] = {0xff, 0xd8, 0xff, 0x00, 0x12, 0x34, 0x56, 0x78};
     expect_fail(junk, sizeof junk, 0, GH_ERR_FORMAT, "JPEG", "junk after SOI");

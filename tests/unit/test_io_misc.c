@@ -138,7 +138,7 @@ static void test_read_all(void)
     close(fds[0]);
     struct gh_picture *pic = NULL;
     CHECK(gh_io_read_picture("-", 0, &pic) == GH_ERR_FORMAT);
-    CHECK_MSG(!strcmp(gh_error_detail(), "standard input: not a PNG or JPEG file"), "detail '%s'",
+    CHECK_MSG(!strcmp(gh_error_detail(), "standard input: not a PNG, JPEG, WebP, HEIF or AVIF file"), "detail '%s'",
               gh_error_detail());
     dup2(saved, STDIN_FILENO);
     close(saved);
@@ -152,7 +152,7 @@ static void test_read_picture(void)
     /* "hello" named .jpg: the name does not matter, the bytes do. */
     snprintf(path, sizeof path, "%s/text.jpg", root);
     write_file(path, "hello", 5);
-    snprintf(want, sizeof want, "%s: not a PNG or JPEG file", path);
+    snprintf(want, sizeof want, "%s: not a PNG, JPEG, WebP, HEIF or AVIF file", path);
     CHECK(gh_io_read_picture(path, 0, &pic) == GH_ERR_FORMAT);
     CHECK_MSG(!strcmp(gh_error_detail(), want), "detail '%s'", gh_error_detail());
     CHECK(pic == NULL);
