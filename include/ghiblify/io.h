@@ -104,7 +104,15 @@ const char *gh_io_format_extension(enum gh_format format);
  *                     (--max-pixels)", "image is 70000x1, over the limit of 65535
  *                     pixels a side"
  *   GH_ERR_UNSUPPORTED "unsupported JPEG: ..." (12-bit, odd color spaces),
- *                     "JPEG has more than 1000 scans"
+ *                     "JPEG has more than 1000 scans" (fewer on large images:
+ *                     about 50M 8x8-block passes, at least 64 scans)
+ * A file too short for the size its header declares (fewer bytes of PNG image
+ * data than deflate's 1032:1 ratio needs, fewer bits of Huffman-coded JPEG
+ * than it has 8x8 blocks) is "truncated PNG/JPEG data: ..." before any pixel
+ * buffer is allocated. PNG chunks that are never used (tEXt, zTXt, iTXt, sPLT,
+ * hIST) and an eXIf over GH_IO_EXIF_MAX_BYTES are skipped unread, and no more
+ * than a few KiB of the IDAT stream past the last row is read. Bounds measured
+ * on decompression bombs: tests/unit/test_io_bombs.c.
  * PNG: 1/2/4/8/16-bit gray, gray+alpha, palette (tRNS), RGB, RGBA, Adam7; gray is
  * copied to three planes; alpha (alpha channel or tRNS) goes to ->alpha;
  * bit_depth is 16 only for 16-bit files; values are exactly v / 255.0f or
