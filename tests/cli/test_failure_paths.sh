@@ -132,6 +132,20 @@ check "output folder removed: every item accounted for (${done_n:-?} + ${failed_
 check "output folder removed: one clear line per failed item" \
   test "$(count_lines q.err "^ghiblify: q/p[0-9]*\.jpg: qo/p[0-9]*_ghibli\.jpg: cannot create file: No such file or directory$")" -eq "${failed_n:-0}"
 
+# --- Symbolic links to directories under -r: each directory is scanned once.
+# Two links to "." used to make 2^40 paths (a hang); one made 41 copies.
+mkdir -p loops/sub
+cp small.png loops/a.png; cp small.jpg loops/sub/b.jpg
+ln -s . loops/again; ln -s . loops/again2; ln -s .. loops/sub/up; ln -s sub loops/sub_link
+timeout 30 "$GHIBLIFY" -v -r "${FAST[@]}" -d loopout loops >/dev/null 2>loops.err
+code=$?
+check "-r with link loops finishes, exit 0 (got $code)" test "$code" -eq 0
+check "-r with link loops: 2 done, 4 skipped" grep -q "^ghiblify: 2 done, 4 skipped, 0 failed" loops.err
+check "-r with link loops: each link said once" \
+  test "$(grep -c "left out: a directory already scanned" loops.err)" -eq 4
+check "-r with link loops: just the two outputs" \
+  test "$(find loopout -type f | sort | tr '\n' ' ')" = "loopout/a_ghibli.png loopout/sub/b_ghibli.jpg "
+
 # --- The output disk fills up midway: the items that do not fit fail with
 # ENOSPC one by one, the batch goes on to try every item, and no partial or
 # temporary file is left.
