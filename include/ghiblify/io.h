@@ -39,7 +39,9 @@ enum gh_format {
  * in the blob, unreferenced. Everything else (maker notes, PixelX/YDimension,
  * which still hold for the decoded size) is kept byte for byte. NULL/0 when the
  * file has none, or when it is malformed (bad TIFF header, IFD0 not whole inside
- * the data) or over GH_IO_EXIF_MAX_BYTES: dropped silently, the pixels are fine.
+ * the data) or over GH_IO_EXIF_MAX_BYTES: dropped silently, the pixels are fine
+ * (a PNG eXIf chunk that large is not even read, so its orientation is not
+ * applied either).
  * Sources: JPEG, the first APP1 segment starting "Exif\0\0"; PNG, an eXIf
  * chunk before the image data (libpng stops reading chunks at IDAT; browsers
  * ignore a later eXIf too, and PNG's third edition requires it before IDAT).
