@@ -95,6 +95,43 @@ static void zeros_deflated(size_t n, unsigned char **out, size_t *out_size)
     *out_size = b.size;
 }
 
+/* A zlib stream of mib MiB of zeros made of one self-contained piece repeated:
+ * 1 MiB of zeros compressed and fully flushed (byte-aligned, no reference
+ * before it), then an empty final block and the Adler-32 of the whole. Cheap
+ * to build for gigabytes, unlike deflating them. */
+static void zeros_deflated_repeat(size_t mib, unsigned char **out, size_t *out_size)
+{
+    static unsigned char zero[1 << 20];
+    unsigned char piece[1 << 16];
+    z_stream z = {0};
+    if (deflateInit(&z, 9) != Z_OK)
+        abort();
+    struct tbuf b = {0};
+    z.next_in = zero;
+    z.avail_in = sizeof zero;
+    z.next_out = piece;
+    z.avail_out = sizeof piece;
+    if (deflate(&z, Z_FULL_FLUSH) != Z_OK || z.avail_out == 0)
+        abort();
+    size_t first = sizeof piece - z.avail_out; /* 2-byte header + the blocks */
+    tbuf_append(&b, piece, first);
+    for (size_t i = 1; i < mib; i++)
+        tbuf_append(&b, piece + 2, first - 2);
+    unsigned char tail[16];
+    z.next_out = tail;
+    z.avail_out = sizeof tail;
+    deflate(&z, Z_FINISH);
+    size_t tail_len = sizeof tail - z.avail_out; /* final empty block + Adler-32 */
+    deflateEnd(&z);
+    uLong one = adler32(1L, zero, sizeof zero), all = one;
+    for (size_t i = 1; i < mib; i++)
+        all = adler32_combine(all, one, (z_off_t)sizeof zero);
+    put32(tail + tail_len - 4, (uint32_t)all);
+    tbuf_append(&b, tail, tail_len);
+    *out = b.data;
+    *out_size = b.size;
+}
+
 /* A PNG: IHDR (8-bit, color 0 gray or 2 RGB), the given extra chunk (may be
  * NULL) before IDAT, and an IDAT inflating to idat_raw zero bytes. */
 static void png_build(uint32_t w, uint32_t h, int color, const char *extra_type,
@@ -414,10 +451,25 @@ int main(void)
     bomb("png-text-24mb.png", data, size, 0, GH_OK, "", (struct bound){24.0 + 16.0, 1.0});
 
     /* IDAT streams at deflate's ~1000x ratio. Beyond the image's rows the rest
-     * of the stream (256 MB here) is never inflated. */
-    png_build(64, 64, 0, NULL, NULL, 0, (size_t)256 << 20, &b);
+     * of the stream (4 GB here, 8 s of inflating) is never inflated. */
+    {
+        static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        unsigned char ihdr[13] = {0};
+        put32(ihdr, 64);
+        put32(ihdr + 4, 64);
+        ihdr[8] = 8;
+        b = (struct tbuf){0};
+        tbuf_append(&b, sig, 8);
+        png_chunk(&b, "IHDR", ihdr, 13);
+        unsigned char *z4;
+        size_t z4len;
+        zeros_deflated_repeat(4096, &z4, &z4len);
+        png_chunk(&b, "IDAT", z4, z4len);
+        free(z4);
+        png_chunk(&b, "IEND", NULL, 0);
+    }
     data = take(&b, &size);
-    bomb("png-idat-256mb-extra.png", data, size, 0, GH_OK, "", small);
+    bomb("png-idat-4gb-extra.png", data, size, 0, GH_OK, "", small);
     /* 4000x4000 gray whose 16 MB of rows come from 16 KB: a real image, decoded
      * into 3 float planes (192 MB) and nothing much besides... */
     png_build(4000, 4000, 0, NULL, NULL, 0, (size_t)4001 * 4000, &b);
