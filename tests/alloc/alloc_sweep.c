@@ -12,12 +12,14 @@
  * (under LeakSanitizer, checked in the child after the run).
  *
  *   alloc_sweep DATA_DIR WORK_DIR [--all | --runs R] [--offset K] [--from N] [--only N]
+ *               [--threads T]
  *
- * --all tries every N; otherwise (the default, R = 150) N is sampled: every
+ * --all tries every N; otherwise (the default, R = 150; ctest passes 120) N is sampled: every
  * N up to 40 (options, planning and model loading come first), then every
  * stride-th N after, the stride chosen so about R runs cover all of them,
  * starting at 40 + K; --only N runs just that N (GH_ALLOC_FAIL_TRACE=1 prints,
- * in an ASan build, where it fails). Prints the count, the runs, how they ended, and each
+ * in an ASan build, where it fails); --threads T (default 1) runs the stages
+ * on T threads, where which allocation is Nth varies from run to run. Prints the count, the runs, how they ended, and each
  * bad N; exits 1 if there was any. */
 #include <dirent.h>
 #include <errno.h>
@@ -87,12 +89,15 @@ static const char *first_line(FILE *f)
 }
 
 /* One run in this process: 0 success, 1 clear error(s), 2 unclear; *why says. */
+/* --threads for the runs: 1 makes the Nth allocation the same one every run. */
+static char threads_arg[16] = "1";
+
 static int pipeline(const char *data, const char *out, char *why, size_t why_size)
 {
     char in1[4096], in2[4096];
     snprintf(in1, sizeof in1, "%s/meta.jpg", data);
     snprintf(in2, sizeof in2, "%s/alpha.png", data);
-    char *argv[] = {"ghiblify", "--quiet", "-j", "1", "--threads", "1", "-d", (char *)out,
+    char *argv[] = {"ghiblify", "--quiet", "-j", "1", "--threads", threads_arg, "-d", (char *)out,
                     in1, in2, NULL};
     int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
     FILE *sink = tmpfile(); /* what parse and plan say, for the report */
@@ -109,7 +114,7 @@ static int pipeline(const char *data, const char *out, char *why, size_t why_siz
         goto out;
     }
     args.config.max_memory = gh_cli_default_memory(1);
-    args.config.threads = 1;
+    args.config.threads = atoi(threads_arg);
     if (gh_cli_make_dirs(out) != GH_OK) {
         snprintf(why, why_size, "%s", gh_error_detail());
         result = gh_error_detail()[0] ? 1 : 2;
@@ -273,6 +278,10 @@ int main(int argc, char **argv)
             offset = atol(argv[++i]);
         else if (!strcmp(argv[i], "--from") && i + 1 < argc)
             from = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            int t = atoi(argv[++i]);
+            snprintf(threads_arg, sizeof threads_arg, "%d", t > 0 ? t : 1);
+        }
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             from = only = atol(argv[++i]);
     }
