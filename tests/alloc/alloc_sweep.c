@@ -304,7 +304,7 @@ int main(int argc, char **argv)
            stride == 1 ? "every N" : "every N up to 40, then every stride-th");
     if (stride > 1)
         printf("alloc_sweep: stride %llu from N = %ld\n", (unsigned long long)stride,
-               HEAD + 1 + offset);
+               from > HEAD ? from : HEAD + 1 + offset);
     fflush(stdout);
     long tried = 0, success = 0, errors = 0, bad = 0;
     for (uint64_t n = (uint64_t)(from > 0 ? from : 1); n <= total + 1;) {
