@@ -55,11 +55,39 @@ struct gh_cli_config {
     unsigned long seed;     /* --seed: every random choice of the stages */
     float background[3];    /* --background: what alpha is composited over for JPEG */
     size_t max_memory;      /* bytes one image may use (--max-memory); 0: no limit */
+    const char *report_path; /* --report FILE ("-": standard error), or NULL */
+    int dry_run;             /* --dry-run: list what would happen, touch nothing */
     /* Set (to the signal number) by the program's SIGINT/SIGTERM handler: no
      * new item starts and running ones stop at their next stage; NULL: never. */
     const volatile sig_atomic_t *stop;
     struct gh_pipeline pipeline;
 };
+
+/* One option of ghiblify's command line; the table (gh_cli_options) is the
+ * one source of getopt_long's array, --help, the man page and the shell
+ * completions (gh_cli_write_docs). */
+struct gh_cli_option {
+    const char *name;     /* long name, without "--" */
+    int short_name;       /* 0: long only */
+    const char *arg;      /* argument name ("FILE", "png|jpg": choices), NULL for a flag */
+    const char *fallback; /* default shown in --help, NULL if none */
+    const char *doc;
+};
+const struct gh_cli_option *gh_cli_options(int *count);
+
+struct gh_stage_def;
+struct gh_param_def;
+/* A stage parameter's long option name ("denoise-sigma-color") into buf. */
+void gh_cli_param_flag(const struct gh_stage_def *stage, const struct gh_param_def *param, char *buf, size_t size);
+/* --help's examples ({command, what it does}, NULL-terminated) and exit status text. */
+extern const char *const gh_cli_examples[][2];
+extern const char gh_cli_exit_status[];
+
+/* Writes the documentation generated from the tables above, the stage table,
+ * the looks and the built-in models: kind "man" (ghiblify(1), roff), "bash",
+ * "zsh" or "fish" (completions). Returns 0, or -1 for an unknown kind or a
+ * write error. src/cli/docs.c; the build runs it (tools/gen_docs.c). */
+int gh_cli_write_docs(FILE *out, const char *kind);
 
 /* The command line parsed (gh_cli_parse). */
 struct gh_cli_args {
@@ -159,6 +187,18 @@ enum gh_status gh_cli_make_dirs(const char *dir);
 
 /* Reports from a batch run. Calls are serialized (never two at once), so the
  * callbacks may print without locking. Any of them may be NULL. */
+/* What became of one item, for --report: sizes are 0 where the item did not
+ * get that far (not read, not encoded). */
+#define GH_CLI_MAX_STEPS 32
+struct gh_cli_result {
+    int in_width, in_height, out_width, out_height;
+    size_t out_bytes;
+    int steps;                               /* read, each stage, encode, write */
+    const char *step_name[GH_CLI_MAX_STEPS]; /* static strings */
+    double step_seconds[GH_CLI_MAX_STEPS];
+    const char *times; /* the same as "read 0.18, resize 0.02, ..." */
+};
+
 struct gh_cli_events {
     void *user;
     /* A worker starts on items->item[index]. */
@@ -167,11 +207,27 @@ struct gh_cli_events {
      * ("path: why"), and for DONE the seconds of each step ("read 0.18,
      * resize 0.02, ..., encode 0.20, write 0.00"). */
     void (*finished)(void *user, const struct gh_cli_item *item, enum gh_cli_outcome outcome,
-                     const char *message, double seconds, const struct gh_cli_summary *so_far);
+                     const char *message, double seconds, const struct gh_cli_summary *so_far,
+                     const struct gh_cli_result *result);
     /* Something the user should know about a finished item that is not a
      * failure, e.g. "x.png: alpha composited over #ffffff for JPEG". */
     void (*note)(void *user, const struct gh_cli_item *item, const char *message);
 };
+
+/* --report: one JSON object (no newline) for a finished item: input, output,
+ * status (done/skipped/failed/stopped), error (null when done), input_size and
+ * output_size ([w, h] or null), output_bytes, seconds, steps ({"read": s,
+ * "resize": s, ..., "write": s}) and peak_rss_mb (the process's peak so far).
+ * malloc'd (free() it), NULL when out of memory. src/cli/report.c. */
+char *gh_cli_report_line(const struct gh_cli_item *item, enum gh_cli_outcome outcome, const char *message,
+                         double seconds, const struct gh_cli_result *result, double peak_rss_mb);
+/* The process's peak resident memory so far, in MB. */
+double gh_cli_peak_rss_mb(void);
+
+/* --dry-run: what a run would do with an item, and why (NULL for WRITE). */
+enum gh_cli_plan_kind { GH_CLI_PLAN_WRITE, GH_CLI_PLAN_SKIP, GH_CLI_PLAN_REFUSE };
+enum gh_cli_plan_kind gh_cli_dry_run_kind(const struct gh_cli_config *config, const struct gh_cli_item *item,
+                                          const char **why);
 
 /* Memory for one image by default: three quarters of the machine's memory (or
  * of its cgroup's limit, as under Slurm or Kubernetes) divided among jobs. */

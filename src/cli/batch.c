@@ -98,6 +98,7 @@ struct dump_ctx {
     char times[512];
     size_t times_len;
     double mark;
+    struct gh_cli_result result; /* sizes and the same times, for --report */
 };
 
 static void add_time(struct dump_ctx *d, const char *name)
@@ -108,6 +109,10 @@ static void add_time(struct dump_ctx *d, const char *name)
                      now - d->mark);
     if (n > 0 && (size_t)n < room)
         d->times_len += (size_t)n;
+    if (d->result.steps < GH_CLI_MAX_STEPS) {
+        d->result.step_name[d->result.steps] = name;
+        d->result.step_seconds[d->result.steps++] = now - d->mark;
+    }
     d->mark = now;
 }
 
@@ -223,6 +228,8 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
     if ((st = gh_io_read_picture(it->input, config->max_pixels, &pic)) != GH_OK)
         goto out;
     add_time(dump, "read");
+    dump->result.in_width = pic->rgb->width;
+    dump->result.in_height = pic->rgb->height;
 
     struct gh_stage_ctx ctx = {.threads = config->threads,
                                .original_width = pic->rgb->width,
@@ -285,6 +292,9 @@ static enum gh_cli_outcome process(const struct batch *b, struct gh_nn_model *ge
     if (st != GH_OK)
         goto fail_prefixed;
     add_time(dump, "encode");
+    dump->result.out_width = out_rgb->width;
+    dump->result.out_height = out_rgb->height;
+    dump->result.out_bytes = encoded_size;
     if (!to_stdout && it->rel_dir[0] && config->out_dir &&
         (st = make_parents(it->output, strlen(config->out_dir))) != GH_OK)
         goto fail_prefixed;
@@ -357,10 +367,11 @@ static void *worker(void *arg)
         if (note && b->events && b->events->note)
             b->events->note(b->events->user, it, note);
         free(note);
+        times.result.times = times.times;
         if (b->events && b->events->finished)
             b->events->finished(b->events->user, it, outcome,
                                 outcome == GH_CLI_DONE ? times.times : gh_error_detail(), seconds,
-                                &b->summary);
+                                &b->summary, &times.result);
         pthread_mutex_unlock(&b->lock);
     }
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ghiblify/ghiblify.h"
@@ -41,6 +42,8 @@ struct reporter {
     double t0;
     int line_shown;
     size_t existed; /* skipped because their output exists */
+    FILE *report;   /* --report, or NULL */
+    int report_failed;
 };
 
 static void clear_progress(struct reporter *r)
@@ -79,10 +82,23 @@ static void on_started(void *user, const struct gh_cli_item *item)
 }
 
 static void on_finished(void *user, const struct gh_cli_item *item, enum gh_cli_outcome outcome,
-                        const char *message, double seconds, const struct gh_cli_summary *so_far)
+                        const char *message, double seconds, const struct gh_cli_summary *so_far,
+                        const struct gh_cli_result *result)
 {
     struct reporter *r = user;
     last_summary = *so_far;
+    if (r->report && !r->report_failed) {
+        /* Flushed per line: a consumer tailing the file sees each input as it
+         * finishes, and a killed run leaves only whole lines. */
+        char *line = gh_cli_report_line(item, outcome, message, seconds, result, gh_cli_peak_rss_mb());
+        if (!line || fputs(line, r->report) == EOF || fputc('\n', r->report) == EOF || fflush(r->report) != 0) {
+            clear_progress(r);
+            fprintf(stderr, "ghiblify: --report %s: %s\n", r->config->report_path,
+                    line ? strerror(errno) : "out of memory");
+            r->report_failed = 1;
+        }
+        free(line);
+    }
     clear_progress(r);
     if (outcome == GH_CLI_SKIPPED && !item->earlier_output)
         r->existed++;
@@ -112,6 +128,7 @@ int main(int argc, char **argv)
 {
     struct gh_cli_items items = {0};
     struct gh_cli_args args;
+    FILE *reporter_file = NULL;
     int rc = 2;
 
     /* Every stage allocates and frees whole images. Keeping freed memory in the
@@ -132,11 +149,18 @@ int main(int argc, char **argv)
     if (!args.max_memory_set)
         config.max_memory = gh_cli_default_memory(jobs);
     /* Output folders exist before any input is looked at, so that a directory
-     * scan can recognize (and never descend into) them. */
+     * scan can recognize (and never descend into) them. A dry run only says
+     * it would make them. */
     const char *dirs[2] = {config.out_dir, config.dump_dir};
     for (int i = 0; i < 2; i++) {
         if (!dirs[i])
             continue;
+        if (config.dry_run) {
+            struct stat sb;
+            if (stat(dirs[i], &sb) != 0)
+                printf("mkdir\t%s\n", dirs[i]);
+            continue;
+        }
         if (gh_cli_make_dirs(dirs[i]) != GH_OK) {
             fprintf(stderr, "ghiblify: %s\n", gh_error_detail());
             goto out;
@@ -153,6 +177,22 @@ int main(int argc, char **argv)
             rc = planned;
             goto out;
         }
+    }
+    if (config.dry_run) {
+        /* Tab-separated, one line per input: what a run would do with it. */
+        size_t refused = 0;
+        for (size_t i = 0; i < items.count; i++) {
+            const char *why;
+            const struct gh_cli_item *it = &items.item[i];
+            enum gh_cli_plan_kind kind = gh_cli_dry_run_kind(&config, it, &why);
+            if (kind == GH_CLI_PLAN_WRITE)
+                printf("write\t%s\t%s\n", it->input, it->output);
+            else
+                printf("%s\t%s\t%s\n", kind == GH_CLI_PLAN_SKIP ? "skip" : "refuse", it->input, why);
+            refused += kind == GH_CLI_PLAN_REFUSE;
+        }
+        rc = fflush(stdout) == 0 && !ferror(stdout) ? (refused ? 1 : 0) : 2;
+        goto out;
     }
     size_t earlier = 0;
     for (size_t i = 0; i < items.count; i++) {
@@ -182,7 +222,14 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    struct reporter reporter = {&config, items.count, gh_cli_seconds(), 0, 0};
+    struct reporter reporter = {&config, items.count, gh_cli_seconds(), 0, 0, NULL, 0};
+    if (config.report_path) {
+        reporter.report = reporter_file = strcmp(config.report_path, "-") ? fopen(config.report_path, "w") : stderr;
+        if (!reporter.report) {
+            fprintf(stderr, "ghiblify: --report %s: %s\n", config.report_path, strerror(errno));
+            goto out;
+        }
+    }
     struct gh_cli_events events = {&reporter, on_started, on_finished, on_note};
     struct gh_cli_summary summary;
     if (!config.quiet && earlier > 0 && !config.verbose)
@@ -213,6 +260,10 @@ int main(int argc, char **argv)
                 summary.skipped, summary.failed, gh_cli_seconds() - reporter.t0);
     rc = summary.failed ? 1 : 0;
 out:
+    if (reporter_file && reporter_file != stderr && fclose(reporter_file) != 0 && rc == 0) {
+        fprintf(stderr, "ghiblify: --report %s: %s\n", args.config.report_path, strerror(errno));
+        rc = 1;
+    }
     gh_cli_items_free(&items);
     return rc;
 }

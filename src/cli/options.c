@@ -19,6 +19,7 @@
 #include "ghiblify/ghiblify.h"
 #include "ghiblify/cli.h"
 #include "ghiblify/nn.h"
+#include "gh_license.h"
 
 #ifndef GH_VERSION
 #define GH_VERSION "0.0.0"
@@ -57,22 +58,17 @@ enum option_id {
     OPT_BACKGROUND,
     OPT_MAX_MEMORY,
     OPT_SEED,
+    OPT_REPORT,
+    OPT_DRY_RUN,
     OPT_VERBOSE,
     OPT_QUIET,
+    OPT_LICENSE,
     OPT_VERSION,
     OPT_HELP,
     OPT_COUNT
 };
 
-struct cli_option {
-    const char *name;
-    int short_name;       /* 0: long only */
-    const char *arg;      /* argument name, NULL for a flag */
-    const char *fallback; /* default shown in --help, NULL if none */
-    const char *doc;
-};
-
-static const struct cli_option options[] = {
+static const struct gh_cli_option options[] = {
     [OPT_OUTPUT] = {"output", 'o', "FILE", NULL, "write the result to FILE ('-': standard output, never a terminal); one input only"},
     [OPT_OUT_DIR] = {"out-dir", 'd', "DIR", "beside each input", "write results into DIR as STEM+SUFFIX.EXT; DIR and its parents are created when missing"},
     [OPT_SUFFIX] = {"suffix", 0, "TEXT", "_ghibli", "appended to the input's file stem; inputs whose stem already ends with it are taken for earlier outputs and left out"},
@@ -105,12 +101,65 @@ static const struct cli_option options[] = {
     [OPT_BACKGROUND] = {"background", 0, "COLOR", "white", "what transparent pixels are composited over when the output is JPEG: #RRGGBB, white or black"},
     [OPT_MAX_MEMORY] = {"max-memory", 0, "MB", "3/4 of RAM (or the cgroup limit) / jobs", "memory one image may use; a --size that cannot fit is refused before any work"},
     [OPT_SEED] = {"seed", 0, "N", "1", "seed of the stages' random choices (grain, dithering): the same seed gives the same bytes"},
+    [OPT_REPORT] = {"report", 0, "FILE", NULL, "write one JSON object per input to FILE as each finishes ('-': standard error): input, output, status, error, sizes, seconds per step, peak memory"},
+    [OPT_DRY_RUN] = {"dry-run", 'n', NULL, NULL, "print what would be written, skipped or refused (one tab-separated line per input) without reading or writing any image"},
     [OPT_VERBOSE] = {"verbose", 'v', NULL, NULL, "print a line per image (with internal details in errors)"},
     [OPT_QUIET] = {"quiet", 0, NULL, NULL, "print only errors (not with -v)"},
+    [OPT_LICENSE] = {"license", 0, NULL, NULL, "print the licenses of ghiblify and of its built-in generators' weights (non-commercial), and exit"},
     [OPT_VERSION] = {"version", 0, NULL, NULL, "print version information and exit"},
     [OPT_HELP] = {"help", 'h', NULL, NULL, "print this help and exit"},
 };
 _Static_assert(sizeof options / sizeof options[0] == OPT_COUNT, "one table entry per option");
+
+const struct gh_cli_option *gh_cli_options(int *count)
+{
+    *count = OPT_COUNT;
+    return options;
+}
+
+void gh_cli_param_flag(const struct gh_stage_def *stage, const struct gh_param_def *param, char *buf, size_t size)
+{
+    if (param->flag)
+        snprintf(buf, size, "%s", param->flag);
+    else
+        snprintf(buf, size, "%s-%s", stage->name, param->name);
+}
+
+const char *const gh_cli_examples[][2] = {
+    {"ghiblify photo.jpg", "writes photo_ghibli.jpg beside it"},
+    {"ghiblify *.jpg -d out/", "every photo into out/ (created if missing)"},
+    {"ghiblify -r photos/ -d out/ --skip-existing", "a tree, mirrored; reruns resume"},
+    {"cat photo.jpg | ghiblify - > out.jpg", "a filter: standard input to standard output"},
+    {"ghiblify --look totoro photo.jpg", "lush greens and soft blue skies (--list-looks)"},
+    {NULL, NULL},
+};
+
+const char gh_cli_exit_status[] =
+    "0 all inputs succeeded or were skipped, 1 some failed (the others are still processed), 2 usage error "
+    "or the run could not start (an output folder cannot be created, the model cannot be loaded, the size "
+    "does not fit in memory), 130/143 interrupted by SIGINT/SIGTERM (finished outputs stay; rerun with "
+    "--skip-existing to do the rest). Outputs are written to a temporary file and renamed into place; "
+    "inputs are never overwritten.";
+
+/* text as lines of at most width columns, each starting with indent. */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    const char *p = text;
+    while (*p) {
+        int len = (int)strlen(p);
+        if (len > width) {
+            len = width;
+            while (len > 0 && p[len] != ' ')
+                len--;
+            if (len == 0)
+                len = width;
+        }
+        fprintf(out, "%*s%.*s\n", indent, "", len, p);
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+}
 
 /* getopt_long values: short letters for options that have one, else these. */
 #define LONG_BASE 256
@@ -141,7 +190,7 @@ static void print_help(FILE *out, const struct param_ref *params, int param_coun
            "INPUT is a PNG or JPEG file, a directory of them, or '-' for standard input.\n\n"
            "Options:\n");
     for (int i = 0; i < OPT_COUNT; i++) {
-        const struct cli_option *o = &options[i];
+        const struct gh_cli_option *o = &options[i];
         char head[64];
         snprintf(head, sizeof head, "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
                  o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
@@ -177,18 +226,11 @@ static void print_help(FILE *out, const struct param_ref *params, int param_coun
         }
         fprintf(out, ")\n");
     }
-    fprintf(out, "\nExamples:\n"
-           "  ghiblify photo.jpg                    writes photo_ghibli.jpg beside it\n"
-           "  ghiblify *.jpg -d out/                every photo into out/ (created if missing)\n"
-           "  ghiblify -r photos/ -d out/ --skip-existing   a tree, mirrored; reruns resume\n"
-           "  cat photo.jpg | ghiblify - > out.jpg  a filter: standard input to standard output\n"
-           "  ghiblify --look totoro photo.jpg      lush greens and soft blue skies (--list-looks)\n");
-    fprintf(out, "\nExit status: 0 all inputs succeeded or were skipped, 1 some failed (the others\n"
-           "are still processed), 2 usage error or the run could not start (an output folder\n"
-           "cannot be created, the model cannot be loaded, the size does not fit in memory),\n"
-           "130/143 interrupted by SIGINT/SIGTERM (finished outputs stay; rerun with\n"
-           "--skip-existing to do the rest). Outputs are written to a temporary file and\n"
-           "renamed into place; inputs are never overwritten.\n");
+    fprintf(out, "\nExamples:\n");
+    for (int i = 0; gh_cli_examples[i][0]; i++)
+        fprintf(out, "  %-37s %s\n", gh_cli_examples[i][0], gh_cli_examples[i][1]);
+    fprintf(out, "\nExit status:\n");
+    print_wrapped(out, gh_cli_exit_status, 2, 78);
 }
 
 static void print_looks(FILE *out)
@@ -213,6 +255,20 @@ static void print_models(FILE *out)
             fprintf(out, "  file: %s, %zu bytes, sha256 %.16s\n", m->file, m->size, m->sha256);
         else
             fprintf(out, "  file: %s: not in this build (tools/fetch-models.sh, then rebuild)\n", m->file);
+    }
+}
+
+/* The program's license (LICENSE, built in) and each built-in generator's:
+ * the weights are not ghiblify's and their terms differ (non-commercial). */
+static void print_license(FILE *out)
+{
+    fprintf(out, "ghiblify %s\n\n%s\n", GH_VERSION, gh_license_text);
+    fprintf(out, "The built-in generators' weights are not covered by the license above.\n"
+                 "Each has its own terms (installed as MODELS.md beside this license):\n\n");
+    for (int i = 0; i < gh_nn_builtin_count(); i++) {
+        const struct gh_nn_builtin *m = gh_nn_builtin_at(i);
+        fprintf(out, "%s (%s)%s\n  license: %s\n  source: %s\n", m->name, m->file,
+                m->data ? "" : " [not in this build]", m->license, m->source);
     }
 }
 
@@ -318,7 +374,7 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
     char shortopts[64] = "";
     int n = 0;
     for (int i = 0; i < OPT_COUNT; i++) {
-        const struct cli_option *o = &options[i];
+        const struct gh_cli_option *o = &options[i];
         int val = o->short_name ? o->short_name : LONG_BASE + i;
         longopts[n++] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL, val};
         if (o->short_name) {
@@ -335,10 +391,7 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
             const struct gh_param_def *pd = &stages[s]->params[k];
             params[p].stage = stages[s];
             params[p].param = pd;
-            if (pd->flag)
-                snprintf(params[p].flag, sizeof params[p].flag, "%s", pd->flag);
-            else
-                snprintf(params[p].flag, sizeof params[p].flag, "%s-%s", stages[s]->name, pd->name);
+            gh_cli_param_flag(stages[s], pd, params[p].flag, sizeof params[p].flag);
             longopts[n++] = (struct option){params[p].flag, required_argument, NULL, PARAM_BASE + p};
         }
 
@@ -532,12 +585,22 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
             }
             config.seed = (unsigned long)v;
             break;
+        case OPT_REPORT:
+            config.report_path = optarg;
+            break;
+        case OPT_DRY_RUN:
+            config.dry_run = 1;
+            break;
         case OPT_VERBOSE:
             config.verbose = 1;
             break;
         case OPT_QUIET:
             config.quiet = 1;
             break;
+        case OPT_LICENSE:
+            print_license(out);
+            rc = 0;
+            goto out;
         case OPT_VERSION:
             print_version(out);
             rc = 0;

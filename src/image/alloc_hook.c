@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ghiblify/alloc_fail.h"
+#include "image/alloc_fail.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HOOK_ASAN 1

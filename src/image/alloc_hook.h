@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ghiblify/alloc_fail.h"
+#include "image/alloc_fail.h"
 
 void *gh_alloc_hook_malloc(size_t size);
 void *gh_alloc_hook_calloc(size_t count, size_t size);

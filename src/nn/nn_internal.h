@@ -315,6 +315,15 @@ extern int gh_nn_use_banded_im2col;
 /* ---- gemm.c: the only place that calls cblas ---- */
 /* C[M,N] (ldc) = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major, split
  * over up to `threads` threads by columns. */
+/* c[M][N] = a[M][K] x b[K][N], row-major with leading dimensions, single-
+ * threaded (gemm_kernel.c): for the CNN's small products, where it beats
+ * SGEMM (no packing); the same bytes on every instruction set. */
+void gh_nn_gemm_nn(int64_t M, int64_t N, int64_t K, const float *a, int64_t lda, const float *b, int64_t ldb,
+                   float *c, int64_t ldc);
+/* The instruction set gh_nn_gemm_nn uses: 0 scalar, 1 AVX2+FMA, 2 AVX-512.
+ * level >= 0 selects min(level, what the CPU has) (tests compare the paths);
+ * -1 only reports. Returns the level in use. */
+int gh_nn_gemm_isa(int level);
 void gh_nn_sgemm(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
 void gh_nn_blas_threads(int threads);

@@ -20,12 +20,14 @@ enum gh_status gh_nn_wino_conv(struct gh_nn_exec *x, const struct gh_nn_wino_geo
 
 
 /* The single-image core (tests use it directly): x[c,h,w] -> y[m,oh,ow] with
- * pads top/left/bottom/right, zeros or (reflect) a reflection of the input. */
+ * pads top/left/bottom/right, zeros or (reflect) a reflection of the input,
+ * plus bias. */
 struct gh_nn_wino {
     const float *x, *u;
     float *y;
     int64_t c, h, w, m, oh, ow, pt, pl, pb, pr;
     int reflect;
+    const float *bias; /* [m] added in the output transform, or NULL */
 };
 /* Scratch bytes gh_nn_wino_run needs with `threads` threads. */
 size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads);

@@ -310,7 +310,8 @@ GH_NN_SIMD static void small_rows(void *arg, int begin, int end)
 
 /* im2col + GEMM in bands of output rows small enough to stay in each
  * thread's L2: each thread makes its band's columns and multiplies them
- * itself (single-threaded SGEMM), then adds the bias while the band is hot.
+ * itself (gh_nn_gemm_nn: single-threaded, reads the band in place), then
+ * adds the bias while the band is hot.
  * With one 8 MB band split across threads (below) the column matrix went
  * through memory twice, which dominated the stride-2 3x3 convolutions. */
 #define BAND_BYTES (640u << 10)
@@ -338,7 +339,7 @@ static void band_range(void *arg, int begin, int end)
             im2col_range(&ic, 0, (int)c->kk);
             int ncol = (int)(rows * g->ow);
             float *yb = c->y + y0 * g->ow;
-            gh_nn_sgemm(1, 0, 0, (int)g->m, ncol, (int)c->kk, 1.0f, c->w, (int)c->kk, col, ncol, 0.0f, yb, (int)hw);
+            gh_nn_gemm_nn(g->m, ncol, c->kk, c->w, c->kk, col, ncol, yb, hw);
             if (c->b)
                 for (int64_t m = 0; m < g->m; m++) {
                     float v = c->b[m], *p = yb + m * hw;

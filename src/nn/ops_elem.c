@@ -1015,8 +1015,7 @@ GH_NN_SIMD static void c1_range(void *arg, int begin, int end)
             group_blocks(nblocks, g, &b0, &b1);
             for (int64_t b = b0; b < b1; b++) {
                 int64_t c0 = b * C1_BLOCK, nb = c->hw - c0 < C1_BLOCK ? c->hw - c0 : C1_BLOCK;
-                gh_nn_sgemm(1, 0, 0, (int)c->m, (int)nb, (int)c->cin, 1.0f, c->w, (int)c->cin, c->xin + c0, (int)c->hw,
-                            0.0f, buf, (int)nb);
+                gh_nn_gemm_nn(c->m, nb, c->cin, c->w, c->cin, c->xin + c0, c->hw, buf, nb);
                 for (int64_t o = 0; o < c->m; o++) {
                     const float *p = buf + o * nb;
                     float sh = c->shift[o], a1[NORM_LANES] = {0}, a2[NORM_LANES] = {0};
@@ -1136,6 +1135,46 @@ GH_NN_SIMD static void gram_range(void *arg, int begin, int end)
     }
 }
 
+/* var1[o] = w_o^T Cov w_o for the rows o of W: cin^3 multiply-adds in
+ * double, once serial and latency-bound (2 ms a node at 128 channels, one
+ * core idle). Cov is exactly symmetric, so (Cov w_o)_i = sum_j Cov[j][i] w_o[j]
+ * runs over j outside and i inside: the same additions in the same order,
+ * vectorized across i, and rows o split across threads. */
+struct quad_ctx {
+    const double *cov, *shifted_mean; /* shift + mu */
+    const float *w, *b;
+    double *r; /* per thread: cin */
+    float *mean1, *var1;
+    int64_t cin;
+    int threads;
+};
+
+GH_NN_SIMD static void quad_range(void *arg, int begin, int end)
+{
+    const struct quad_ctx *c = arg;
+    int64_t cin = c->cin;
+    for (int th = begin; th < end; th++) {
+        double *r = c->r + (size_t)th * (size_t)cin;
+        for (int64_t o = cin * th / c->threads; o < cin * (th + 1) / c->threads; o++) {
+            const float *wo = c->w + o * cin;
+            for (int64_t i = 0; i < cin; i++)
+                r[i] = 0;
+            for (int64_t j = 0; j < cin; j++) {
+                const double *row = c->cov + j * cin, wj = wo[j];
+                for (int64_t i = 0; i < cin; i++)
+                    r[i] += row[i] * wj;
+            }
+            double m1 = c->b ? c->b[o] : 0, v = 0;
+            for (int64_t i = 0; i < cin; i++) {
+                v += wo[i] * r[i];
+                m1 += wo[i] * c->shifted_mean[i];
+            }
+            c->mean1[o] = (float)m1;
+            c->var1[o] = (float)(v > 0 || v != v ? v : 0);
+        }
+    }
+}
+
 /* Statistics of x (mean0, var0) and of W x + b (mean1, var1), per (n, c). */
 static enum gh_status gram_stats(struct gh_nn_exec *x, const struct gh_nn_tensor *xt, const struct gh_nn_tensor *w,
                                  const struct gh_nn_tensor *b, float *mean0, float *var0, float *mean1,
@@ -1147,14 +1186,15 @@ static enum gh_status gram_stats(struct gh_nn_exec *x, const struct gh_nn_tensor
         return gh_error(GH_ERR_MODEL, "folded 1x1 convolution: weights do not fit");
     int threads = x->threads < 1 ? 1 : x->threads > STAT_GROUPS ? STAT_GROUPS : x->threads;
     size_t per = (size_t)(cin * C1_BLOCK), dper = (size_t)(cin * cin + cin);
-    size_t floats = (size_t)threads * per + (size_t)cin, dbl = (size_t)STAT_GROUPS * dper + dper;
+    size_t floats = (size_t)threads * per + (size_t)cin;
+    size_t dbl = (size_t)STAT_GROUPS * dper + dper + (size_t)cin + (size_t)threads * (size_t)cin;
     float *buf;
     enum gh_status st = gh_nn_scratch(x, floats * sizeof(float) + dbl * sizeof(double) + 16, (void **)&buf);
     if (st)
         return st;
     float *shift = buf + (size_t)threads * per;
     double *acc = (double *)(((uintptr_t)(shift + cin) + 15) & ~(uintptr_t)15), *cov = acc + (size_t)STAT_GROUPS * dper;
-    double *mu = cov + cin * cin;
+    double *mu = cov + cin * cin, *smean = mu + cin, *rbuf = smean + cin;
     const float *wd = w->data, *bd = b ? b->data : NULL;
     for (int64_t img = 0; img < n; img++) {
         const float *xi = (const float *)xt->data + img * cin * hw;
@@ -1173,22 +1213,12 @@ static enum gh_status gram_stats(struct gh_nn_exec *x, const struct gh_nn_tensor
                 cov[i * cin + j] -= mu[i] * mu[j];
         for (int64_t k = 0; k < cin; k++) {
             double v = cov[k * cin + k];
-            mean0[img * cin + k] = (float)((double)shift[k] + mu[k]);
+            smean[k] = (double)shift[k] + mu[k];
+            mean0[img * cin + k] = (float)smean[k];
             var0[img * cin + k] = (float)(v > 0 || v != v ? v : 0);
         }
-        for (int64_t o = 0; o < cin; o++) {
-            const float *wo = wd + o * cin;
-            double m1 = bd ? bd[o] : 0, v = 0;
-            for (int64_t i = 0; i < cin; i++) {
-                double r = 0;
-                for (int64_t j = 0; j < cin; j++)
-                    r += cov[i * cin + j] * wo[j];
-                v += wo[i] * r;
-                m1 += wo[i] * ((double)shift[i] + mu[i]);
-            }
-            mean1[img * cin + o] = (float)m1;
-            var1[img * cin + o] = (float)(v > 0 || v != v ? v : 0);
-        }
+        struct quad_ctx q = {cov, smean, wd, bd, rbuf, mean1 + img * cin, var1 + img * cin, cin, threads};
+        gh_parallel_for(threads, threads, quad_range, &q);
     }
     return GH_OK;
 }

@@ -2,7 +2,7 @@
  * Gray 2015): each 4x4 output tile comes from a 6x6 input tile through
  *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A,
  * so the 36 multiplications per input channel and tile become 36 batched
- * products U[xi][M][C] x V[xi][C][tiles] on SGEMM: 2.25x fewer
+ * products U[xi][M][C] x V[xi][C][tiles] (gemm_kernel.c): 2.25x fewer
  * multiply-adds than im2col (4x for the products alone).
  *
  * Tiles are processed in bands (a range of tile indices) so V and the
@@ -15,6 +15,11 @@
 #include <string.h>
 
 #define T 36 /* 6x6 transformed tile */
+/* The 36 planes of V (and of the products) are C x band floats apart, a
+ * multiple of 4 KB for most layers: the transforms' 36 writes (reads) of a
+ * step then fall in the same few cache sets and evict each other. One extra
+ * cache line per plane spreads them over 36 sets. */
+#define SKEW 16
 
 void gh_nn_wino_weights(const float *w, int64_t m, int64_t c, float *u)
 {
@@ -52,10 +57,10 @@ static inline int64_t src_index(int64_t i, int64_t n, int reflect, int64_t pad_l
 }
 
 /* L tiles side by side (consecutive in a tile row) as SIMD lanes. */
-#define L 8
+#define L 16
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define WINO_CLONES
 #endif
@@ -102,8 +107,10 @@ WINO_CLONES static void input_tiles_ph(const float *ph, size_t pk, float *dst, s
 }
 
 /* Output transform of L tiles side by side: lane l of element xi at
- * src[xi * stride + l]; writes the 4x4 tiles at q, q+4, ... (row pitch w). */
-WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, int64_t w)
+ * src[xi * stride + l]; writes the 4x4 tiles plus b at q, q+4, ... (row
+ * pitch w). The bias here saves a pass over the output (it was a serial one,
+ * 5-10% of a Hayao run: every Winograd convolution there has a bias). */
+WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, int64_t w, float b)
 {
     float t[4][6][L];
     for (int j = 0; j < 6; j++) {
@@ -123,10 +130,10 @@ WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, 
         for (int l = 0; l < L; l++) {
             float m0 = t[i][0][l], m1 = t[i][1][l], m2 = t[i][2][l], m3 = t[i][3][l], m4 = t[i][4][l],
                   m5 = t[i][5][l];
-            y[0][l] = m0 + m1 + m2 + m3 + m4;
-            y[1][l] = m1 - m2 + 2 * (m3 - m4);
-            y[2][l] = m1 + m2 + 4 * (m3 + m4);
-            y[3][l] = m1 - m2 + 8 * (m3 - m4) + m5;
+            y[0][l] = m0 + m1 + m2 + m3 + m4 + b;
+            y[1][l] = m1 - m2 + 2 * (m3 - m4) + b;
+            y[2][l] = m1 + m2 + 4 * (m3 + m4) + b;
+            y[3][l] = m1 - m2 + 8 * (m3 - m4) + m5 + b;
         }
         float row[4 * L];
         for (int l = 0; l < L; l++)
@@ -136,12 +143,27 @@ WINO_CLONES static void output_tiles(const float *src, size_t stride, float *q, 
     }
 }
 
+/* ph[k][q] = src[4q + k] for q in [q0, q1): a row split into its four column
+ * phases, vectorized as an interleaved load. */
+WINO_CLONES static void split_phases(const float *restrict src, float *restrict ph, size_t pk, int64_t q0, int64_t q1)
+{
+    float *restrict p0 = ph, *restrict p1 = ph + pk, *restrict p2 = ph + 2 * pk, *restrict p3 = ph + 3 * pk;
+    for (int64_t q = q0; q < q1; q++) {
+        p0[q] = src[4 * q];
+        p1[q] = src[4 * q + 1];
+        p2[q] = src[4 * q + 2];
+        p3[q] = src[4 * q + 3];
+    }
+}
+
 struct wino_ctx {
     const struct gh_nn_wino *a;
     float *scratch;
     size_t per_thread; /* floats */
-    int64_t tiles_w, tiles, band; /* band: tiles per band, whole tile rows */
-    size_t pk;                    /* floats per phase row (>= tiles_w + L + 1) */
+    int64_t tiles_w, tiles;
+    int64_t rows, seg; /* a band: `rows` whole tile rows, or (rows 1) a segment of `seg` tiles of one */
+    int64_t nbands;
+    size_t pk; /* floats per phase row (>= tiles_w + L + 1) */
     int nthreads;
 };
 
@@ -153,79 +175,103 @@ static int64_t group_size(const struct wino_ctx *c, int64_t t, int64_t t1)
     return n < L ? n : L;
 }
 
+/* Phase rows ph[i][k][q] = padded input row y0 + i at column 4q + k - pl, for
+ * q in [qs, qe). */
+static void build_phases(const struct wino_ctx *c, const float *plane, int64_t y0, float *ph, int64_t qs, int64_t qe)
+{
+    const struct gh_nn_wino *a = c->a;
+    /* [qa, qb): all four columns 4q..4q+3 - pl inside the row, split in one
+     * pass; each phase's ends follow. */
+    int64_t qa = (a->pl + 3) / 4, qb = a->w - 4 + a->pl >= 0 ? (a->w - 4 + a->pl) / 4 + 1 : 0;
+    qa = qa > qs ? qa : qs;
+    qb = qb < qe ? qb : qe;
+    qa = qa < qb ? qa : qb;
+    for (int i = 0; i < 6; i++) {
+        int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
+        float *r = ph + (size_t)(i * 4) * c->pk;
+        const float *row = iy < 0 ? NULL : plane + iy * a->w;
+        if (row)
+            split_phases(row - a->pl, r, c->pk, qa, qb);
+        for (int k = 0; k < 4; k++, r += c->pk) {
+            /* Columns 4q + k - pl inside the row for q in [lo, hi). */
+            int64_t lo = qs, hi = qs;
+            if (row) {
+                lo = a->pl - k > 0 ? (a->pl - k + 3) / 4 : 0;
+                int64_t last = a->w - 1 - k + a->pl; /* 4q <= last */
+                hi = last < 0 ? 0 : last / 4 + 1;
+                hi = hi < qe ? hi : qe;
+                lo = lo > qs ? lo : qs;
+                lo = lo < hi ? lo : hi;
+                const float *src = row + k - a->pl;
+                for (int64_t q = lo; q < hi; q++) {
+                    if (q == qa && qb > qa)
+                        q = qb;
+                    if (q >= hi)
+                        break;
+                    r[q] = src[4 * q];
+                }
+            }
+            for (int64_t q = qs; q < qe; q++) {
+                if (q == lo)
+                    q = hi;
+                if (q >= qe)
+                    break;
+                int64_t ix = row && q <= c->tiles_w ? src_index(4 * q + k - a->pl, a->w, a->reflect, a->pl, a->pr) : -1;
+                r[q] = ix < 0 ? 0 : row[ix];
+            }
+        }
+    }
+}
+
 static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, int64_t t0, int64_t t1)
 {
     const struct gh_nn_wino *a = c->a;
     int64_t nt = t1 - t0, C = a->c, M = a->m;
-    size_t vs = (size_t)C * (size_t)nt, ms = (size_t)M * (size_t)nt;
-    /* Input transform: V[xi][ch][t], a tile row at a time: its six padded
-     * input rows are split into 4 column phases, then L tiles per step. */
+    size_t vs = (size_t)C * (size_t)nt + SKEW, ms = (size_t)M * (size_t)nt + SKEW;
+    /* Input transform: V[xi][ch][t], a tile row (or the band's part of one)
+     * at a time: its six padded input rows are split into 4 column phases,
+     * then L tiles per step. Parts of rows start at a multiple of L, so the
+     * last group's reads stay inside the phase rows (pk). */
     for (int64_t ch = 0; ch < C; ch++) {
         const float *plane = a->x + ch * a->h * a->w;
-        for (int64_t t = t0; t < t1; t += c->tiles_w) {
-            int64_t ty = t / c->tiles_w, y0 = ty * 4 - a->pt;
-            for (int i = 0; i < 6; i++) {
-                int64_t iy = src_index(y0 + i, a->h, a->reflect, a->pt, a->pb);
-                float *r = ph + (size_t)(i * 4) * c->pk;
-                const float *row = iy < 0 ? NULL : plane + iy * a->w;
-                for (int k = 0; k < 4; k++, r += c->pk) {
-                    /* Columns 4q + k - pl inside the row for q in [lo, hi). */
-                    int64_t lo = 0, hi = 0;
-                    if (row) {
-                        lo = a->pl - k > 0 ? (a->pl - k + 3) / 4 : 0;
-                        int64_t last = a->w - 1 - k + a->pl; /* 4q <= last */
-                        hi = last < 0 ? 0 : last / 4 + 1;
-                        hi = hi < (int64_t)c->pk ? hi : (int64_t)c->pk;
-                        lo = lo < hi ? lo : hi;
-                        const float *src = row + k - a->pl;
-                        for (int64_t q = lo; q < hi; q++)
-                            r[q] = src[4 * q];
-                    }
-                    for (int64_t q = 0; q < (int64_t)c->pk; q++) {
-                        if (q == lo)
-                            q = hi;
-                        if (q >= (int64_t)c->pk)
-                            break;
-                        int64_t ix = row && q <= c->tiles_w ? src_index(4 * q + k - a->pl, a->w, a->reflect, a->pl, a->pr)
-                                                            : -1;
-                        r[q] = ix < 0 ? 0 : row[ix];
-                    }
-                }
-            }
-            float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0);
-            for (int64_t tx = 0; tx < c->tiles_w; tx += L) {
-                if (tx + L <= c->tiles_w) {
+        for (int64_t t = t0; t < t1;) {
+            int64_t ty = t / c->tiles_w, txa = t - ty * c->tiles_w;
+            int64_t txb = t1 - ty * c->tiles_w < c->tiles_w ? t1 - ty * c->tiles_w : c->tiles_w;
+            build_phases(c, plane, ty * 4 - a->pt, ph, txa, txa + (txb - txa + L - 1) / L * L + 1);
+            float *dst = v + (size_t)ch * (size_t)nt + (size_t)(t - t0) - (size_t)txa;
+            for (int64_t tx = txa; tx < txb; tx += L) {
+                if (tx + L <= txb) {
                     input_tiles_ph(ph + tx, c->pk, dst + tx, vs);
                     continue;
                 }
                 float out[T][L];
                 input_tiles_ph(ph + tx, c->pk, &out[0][0], L);
                 for (int xi = 0; xi < T; xi++)
-                    memcpy(dst + (size_t)xi * vs + (size_t)tx, out[xi], (size_t)(c->tiles_w - tx) * sizeof(float));
+                    memcpy(dst + (size_t)xi * vs + (size_t)tx, out[xi], (size_t)(txb - tx) * sizeof(float));
             }
+            t += txb - txa;
         }
     }
     /* 36 products: MO[xi][M][t] = U[xi][M][C] * V[xi][C][t]. */
     for (int xi = 0; xi < T; xi++)
-        gh_nn_sgemm(1, 0, 0, (int)M, (int)nt, (int)C, 1.0f, a->u + (size_t)xi * (size_t)(M * C), (int)C,
-                    v + (size_t)xi * vs, (int)nt, 0.0f, mo + (size_t)xi * ms, (int)nt);
+        gh_nn_gemm_nn(M, nt, C, a->u + (size_t)xi * (size_t)(M * C), C, v + (size_t)xi * vs, nt, mo + (size_t)xi * ms, nt);
     /* Output transform into the 4x4 tiles, clipped at the bottom/right. */
     for (int64_t o = 0; o < M; o++) {
-        float *plane = a->y + o * a->oh * a->ow;
+        float *plane = a->y + o * a->oh * a->ow, b = a->bias ? a->bias[o] : 0.0f;
         for (int64_t t = t0, n; t < t1; t += n) {
             n = group_size(c, t, t1);
             int64_t ty = t / c->tiles_w, tx = t % c->tiles_w;
             const float *src = mo + (size_t)o * (size_t)nt + (size_t)(t - t0);
             float *q = plane + ty * 4 * a->ow + tx * 4;
             if (n == L && ty * 4 + 4 <= a->oh && (tx + L) * 4 <= a->ow) {
-                output_tiles(src, ms, q, a->ow);
+                output_tiles(src, ms, q, a->ow, b);
                 continue;
             }
             float in[T][L], buf[4][4 * L];
             for (int xi = 0; xi < T; xi++)
                 for (int l = 0; l < L; l++)
                     in[xi][l] = l < n ? src[(size_t)xi * ms + (size_t)l] : 0;
-            output_tiles(&in[0][0], L, &buf[0][0], 4 * L);
+            output_tiles(&in[0][0], L, &buf[0][0], 4 * L, b);
             int64_t rows = a->oh - ty * 4 < 4 ? a->oh - ty * 4 : 4;
             int64_t cols = a->ow - tx * 4 < 4 * n ? a->ow - tx * 4 : 4 * n;
             for (int64_t i = 0; i < rows; i++)
@@ -237,35 +283,54 @@ static void wino_band(const struct wino_ctx *c, float *v, float *mo, float *ph, 
 static void wino_thread(void *arg, int begin, int end)
 {
     const struct wino_ctx *c = arg;
+    int64_t band = c->seg < c->tiles_w ? c->seg : c->rows * c->tiles_w;
     for (int th = begin; th < end; th++) {
         float *v = c->scratch + (size_t)th * c->per_thread;
-        float *mo = v + (size_t)T * (size_t)c->a->c * (size_t)c->band;
-        float *ph = mo + (size_t)T * (size_t)c->a->m * (size_t)c->band;
-        int64_t nb = (c->tiles + c->band - 1) / c->band;
-        int64_t b0 = nb * th / c->nthreads, b1 = nb * (th + 1) / c->nthreads;
+        float *mo = v + (size_t)T * ((size_t)c->a->c * (size_t)band + SKEW);
+        float *ph = mo + (size_t)T * ((size_t)c->a->m * (size_t)band + SKEW);
+        int64_t b0 = c->nbands * th / c->nthreads, b1 = c->nbands * (th + 1) / c->nthreads;
         for (int64_t b = b0; b < b1; b++) {
-            int64_t t0 = b * c->band, t1 = t0 + c->band < c->tiles ? t0 + c->band : c->tiles;
+            int64_t t0, t1;
+            if (c->seg < c->tiles_w) {
+                int64_t segs = (c->tiles_w + c->seg - 1) / c->seg, ty = b / segs;
+                t0 = ty * c->tiles_w + b % segs * c->seg;
+                t1 = t0 + c->seg < (ty + 1) * c->tiles_w ? t0 + c->seg : (ty + 1) * c->tiles_w;
+            } else {
+                t0 = b * c->rows * c->tiles_w;
+                t1 = t0 + c->rows * c->tiles_w < c->tiles ? t0 + c->rows * c->tiles_w : c->tiles;
+            }
             wino_band(c, v, mo, ph, t0, t1);
         }
     }
 }
 
-/* Tiles per band, in whole tile rows: V and the products of one band in
- * about 2 MB, and at least WINO_BANDS bands where the image has that many
- * tile rows, so 2, 3, 4 or 6 threads all get whole bands. A function of the
- * geometry only, never of the thread count: the band is each product's column
- * count, and a column's rounding in SGEMM may depend on it (the bytes must
- * not change with the thread count). */
+/* Bands: V and the products of one band in about WINO_BAND_BYTES, whole tile
+ * rows where they fit, and at least WINO_BANDS bands where the image has that
+ * many tile rows, so 2, 3, 4 or 6 threads all get work; otherwise equal
+ * segments of each tile row, a multiple of L tiles long, so scratch does not
+ * grow with the width. (Bands sized for the 1 MB L2, 640 KB, measured no
+ * faster than 2 MB at 512x512 on 64-channel layers, and slower end to end.) A function of the geometry only, never of
+ * the thread count, so that no kernel whose rounding depends on the column
+ * count (an SGEMM's may; gemm_kernel.c's does not) can make the bytes change
+ * with the thread count. */
 #define WINO_BANDS 12
+#define WINO_BAND_BYTES (2u << 20)
 
-static int64_t band_tiles(const struct gh_nn_wino *a, int64_t tiles_w, int64_t tiles_h)
+static void band_shape(const struct gh_nn_wino *a, int64_t tiles_w, int64_t tiles_h, int64_t *rows, int64_t *seg)
 {
-    int64_t rows = (2 << 20) / (4 * T * (a->c + a->m)) / tiles_w;
-    if (rows < 1)
-        rows = 1;
-    while (rows > 1 && (tiles_h + rows - 1) / rows < WINO_BANDS)
-        rows--;
-    return rows * tiles_w;
+    int64_t fit = WINO_BAND_BYTES / (4 * T * (a->c + a->m));
+    *rows = fit / tiles_w;
+    *seg = tiles_w;
+    if (*rows < 1) {
+        int64_t segs = (tiles_w + fit - 1) / (fit < L ? L : fit);
+        *rows = 1;
+        *seg = ((tiles_w + segs - 1) / segs + L - 1) / L * L;
+        if (*seg > tiles_w)
+            *seg = tiles_w;
+        return;
+    }
+    while (*rows > 1 && (tiles_h + *rows - 1) / *rows < WINO_BANDS)
+        (*rows)--;
 }
 
 static size_t phase_floats(int64_t tiles_w)
@@ -275,9 +340,10 @@ static size_t phase_floats(int64_t tiles_w)
 
 size_t gh_nn_wino_scratch(const struct gh_nn_wino *a, int threads)
 {
-    int64_t tw = (a->ow + 3) / 4, th = (a->oh + 3) / 4;
-    int64_t band = band_tiles(a, tw, th);
-    size_t per = (size_t)T * (size_t)(a->c + a->m) * (size_t)band + 24 * phase_floats(tw);
+    int64_t tw = (a->ow + 3) / 4, th = (a->oh + 3) / 4, rows, seg;
+    band_shape(a, tw, th, &rows, &seg);
+    int64_t band = seg < tw ? seg : rows * tw;
+    size_t per = (size_t)T * ((size_t)(a->c + a->m) * (size_t)band + 2 * SKEW) + 24 * phase_floats(tw);
     return (size_t)threads * per * sizeof(float);
 }
 
@@ -287,10 +353,13 @@ void gh_nn_wino_run(const struct gh_nn_wino *a, float *scratch, int threads)
     c.a = a;
     c.scratch = scratch;
     c.tiles_w = (a->ow + 3) / 4;
-    c.tiles = ((a->oh + 3) / 4) * c.tiles_w;
-    c.band = band_tiles(a, c.tiles_w, (a->oh + 3) / 4);
+    int64_t tiles_h = (a->oh + 3) / 4;
+    c.tiles = tiles_h * c.tiles_w;
+    band_shape(a, c.tiles_w, tiles_h, &c.rows, &c.seg);
+    c.nbands = c.seg < c.tiles_w ? tiles_h * ((c.tiles_w + c.seg - 1) / c.seg) : (tiles_h + c.rows - 1) / c.rows;
+    int64_t band = c.seg < c.tiles_w ? c.seg : c.rows * c.tiles_w;
     c.pk = phase_floats(c.tiles_w);
-    c.per_thread = (size_t)T * (size_t)(a->c + a->m) * (size_t)c.band + 24 * c.pk;
+    c.per_thread = (size_t)T * ((size_t)(a->c + a->m) * (size_t)band + 2 * SKEW) + 24 * c.pk;
     c.nthreads = threads;
     gh_parallel_for(threads, threads, wino_thread, &c);
 }
@@ -305,7 +374,7 @@ enum gh_status gh_nn_wino_conv(struct gh_nn_exec *x, const struct gh_nn_wino_geo
 {
     /* Bottom/right pads follow from the output size. */
     struct gh_nn_wino a = {NULL, u, NULL, g->c, g->h, g->w, g->m, g->oh, g->ow,
-                           g->pt, g->pl, g->oh + 2 - g->h - g->pt, g->ow + 2 - g->w - g->pl, g->reflect};
+                           g->pt, g->pl, g->oh + 2 - g->h - g->pt, g->ow + 2 - g->w - g->pl, g->reflect, bias};
     int threads = x->threads < 1 ? 1 : x->threads;
     float *scratch;
     enum gh_status st = gh_nn_scratch(x, gh_nn_wino_scratch(&a, threads), (void **)&scratch);
@@ -315,12 +384,6 @@ enum gh_status gh_nn_wino_conv(struct gh_nn_exec *x, const struct gh_nn_wino_geo
         a.x = xd + n * g->c * g->h * g->w;
         a.y = yd + n * g->m * g->oh * g->ow;
         gh_nn_wino_run(&a, scratch, threads);
-        for (int64_t o = 0; bias && o < g->m; o++) {
-            float b = bias[o], *p = a.y + o * g->oh * g->ow;
-            if (b != 0)
-                for (int64_t i = 0; i < g->oh * g->ow; i++)
-                    p[i] += b;
-        }
     }
     return GH_OK;
 }

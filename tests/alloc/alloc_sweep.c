@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ghiblify/alloc_fail.h"
+#include "image/alloc_fail.h"
 #include "ghiblify/cli.h"
 #include "ghiblify/ghiblify.h"
 

@@ -6,7 +6,7 @@
  * ASan build runs this), a crash in any build. */
 #include "check.h"
 
-#include "ghiblify/alloc_fail.h"
+#include "image/alloc_fail.h"
 #include "ghiblify/ghiblify.h"
 
 #include <stdio.h>

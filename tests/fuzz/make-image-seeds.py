@@ -166,3 +166,21 @@ for name in ("Dune.jpg", "Storm.jpg"):
             subprocess.run(["exiftool", "-q", "-overwrite_original", "-n", "-Orientation=6",
                             "-Make=GhibliCam", "-GPSLatitude=35.6762", "-GPSLatitudeRef=N", dst6],
                            check=True)
+
+# JPEG coding variants the thumbnails lack, made with Pillow (python3-pil, only
+# for this script): progressive (several scans), grayscale, CMYK (Adobe APP14,
+# inverted), 4:4:4 and 4:2:2 sampling. Small smooth images: a few hundred bytes.
+try:
+    from PIL import Image
+except ImportError:
+    Image = None
+    print("python3-pil missing: JPEG coding variants not written", file=sys.stderr)
+if Image:
+    img = Image.new("RGB", (24, 16))
+    img.putdata([((x * 10) % 256, (y * 15) % 256, ((x + y) * 7) % 256) for y in range(16) for x in range(24)])
+    img.save(os.path.join(out, "prog-rgb.jpg"), quality=80, progressive=True)
+    img.convert("L").save(os.path.join(out, "prog-gray.jpg"), quality=80, progressive=True)
+    img.convert("L").save(os.path.join(out, "gray.jpg"), quality=80)
+    img.convert("CMYK").save(os.path.join(out, "cmyk.jpg"), quality=80)
+    img.save(os.path.join(out, "s444.jpg"), quality=90, subsampling=0)
+    img.save(os.path.join(out, "s422.jpg"), quality=90, subsampling=1)

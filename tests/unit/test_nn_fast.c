@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ghiblify/nn.h"
 #include "nn/nn_ops.h"
@@ -50,14 +51,18 @@ static void wino_case(int c, int m, int h, int w, int pt, int pl, int pb, int pr
     for (int i = 0; i < m * c * 9; i++)
         wt[i] = frand() * 0.5f;
     gh_nn_wino_weights(wt, m, c, u);
-    struct gh_nn_wino a = {x, u, y, c, h, w, m, oh, ow, pt, pl, pb, pr, reflect};
+    float *bias = malloc(sizeof(float) * (size_t)m);
+    for (int i = 0; i < m; i++)
+        bias[i] = frand();
+    /* Odd m: with a bias (added in the output transform). */
+    struct gh_nn_wino a = {x, u, y, c, h, w, m, oh, ow, pt, pl, pb, pr, reflect, m % 2 ? bias : NULL};
     float *scratch = malloc(gh_nn_wino_scratch(&a, threads));
     gh_nn_wino_run(&a, scratch, threads);
     double maxerr = 0;
     for (int o = 0; o < m; o++)
         for (int i = 0; i < oh; i++)
             for (int j = 0; j < ow; j++) {
-                double s = 0;
+                double s = a.bias ? a.bias[o] : 0;
                 for (int ch = 0; ch < c; ch++)
                     for (int ky = 0; ky < 3; ky++)
                         for (int kx = 0; kx < 3; kx++) {
@@ -78,11 +83,61 @@ static void wino_case(int c, int m, int h, int w, int pt, int pl, int pb, int pr
      * keeps them to about 1e-5 relative. */
     CHECK_MSG(maxerr < 2e-4 * sqrt((double)c), "winograd c=%d m=%d %dx%d pads %d %d %d %d reflect %d: max err %g", c,
               m, h, w, pt, pl, pb, pr, reflect, maxerr);
+    free(bias);
     free(x);
     free(wt);
     free(u);
     free(y);
     free(scratch);
+}
+
+/* The small-product kernel (gemm_kernel.c: Winograd, im2col and 1x1
+ * products): every instruction-set path gives the same bytes (one summation
+ * order), the sums are right, and nothing outside the M x N block of C is
+ * written. Shapes cover full register blocks, every kind of tail (rows,
+ * columns, both), more than one K slice, and padded leading dimensions. */
+static void gemm_case(int M, int N, int K, int pad)
+{
+    int lda = K + pad, ldb = N + 2 * pad, ldc = N + 3 * pad;
+    float *a = malloc(sizeof(float) * (size_t)(M * lda)), *b = malloc(sizeof(float) * (size_t)(K * ldb));
+    float *c[3];
+    for (int i = 0; i < M * lda; i++)
+        a[i] = frand();
+    for (int i = 0; i < K * ldb; i++)
+        b[i] = frand();
+    int cap = gh_nn_gemm_isa(9);
+    for (int l = 0; l <= cap; l++) {
+        c[l] = malloc(sizeof(float) * (size_t)(M * ldc));
+        for (int i = 0; i < M * ldc; i++)
+            c[l][i] = 12345.0f;
+        CHECK(gh_nn_gemm_isa(l) == l);
+        gh_nn_gemm_nn(M, N, K, a, lda, b, ldb, c[l], ldc);
+    }
+    gh_nn_gemm_isa(9);
+    double maxerr = 0;
+    int outside = 0;
+    for (int i = 0; i < M; i++) {
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int k = 0; k < K; k++)
+                s += (double)a[i * lda + k] * b[k * ldb + j];
+            double e = fabs(s - c[cap][i * ldc + j]);
+            maxerr = e > maxerr ? e : maxerr;
+        }
+        for (int j = N; j < ldc; j++)
+            outside += c[cap][i * ldc + j] != 12345.0f;
+    }
+    /* float sums of K terms of size <= 1: about K * 6e-8 at worst. */
+    CHECK_MSG(maxerr < 1e-6 * K, "gemm %dx%dx%d: max err %g", M, N, K, maxerr);
+    CHECK_MSG(outside == 0, "gemm %dx%dx%d: %d values written outside C", M, N, K, outside);
+    for (int l = 0; l < cap; l++) {
+        CHECK_MSG(memcmp(c[l], c[cap], sizeof(float) * (size_t)(M * ldc)) == 0,
+                  "gemm %dx%dx%d: level %d differs from level %d", M, N, K, l, cap);
+        free(c[l]);
+    }
+    free(c[cap]);
+    free(a);
+    free(b);
 }
 
 static void small_case(int c, int m, int h, int w, int k, int pt, int pl, int pb, int pr, int reflect, int threads)
@@ -272,7 +327,26 @@ static void model_case(struct gh_nn_model *fast, struct gh_nn_model *plain, int 
 
 int main(void)
 {
+    printf("# small-product kernel: level %d (0 scalar, 1 AVX2, 2 AVX-512)\n", gh_nn_gemm_isa(-1));
+    gemm_case(32, 128, 64, 0);
+    gemm_case(8, 32, 1, 0);
+    gemm_case(13, 37, 5, 1);  /* row and column tails on every path */
+    gemm_case(6, 16, 3, 0);
+    gemm_case(7, 15, 9, 2);   /* smaller than one block */
+    gemm_case(48, 200, 33, 0);
+    gemm_case(20, 70, 600, 3); /* three K slices */
+    int cap = gh_nn_gemm_isa(-1);
+    for (int l = 0; l < cap; l++) {
+        /* The whole convolution on the lower paths too. */
+        gh_nn_gemm_isa(l);
+        wino_case(33, 17, 21, 22, 1, 1, 1, 1, 1, 2);
+    }
+    gh_nn_gemm_isa(cap);
     wino_case(8, 8, 16, 16, 1, 1, 1, 1, 0, 1);
+    /* Tile rows too long for one band (2 MB: 113 tiles at 64 + 64 channels):
+     * segments of 112 and 89 tiles, and of 64, 64, 64 and 58. */
+    wino_case(64, 64, 9, 802, 1, 1, 1, 1, 1, 2);
+    wino_case(96, 96, 6, 999, 1, 1, 0, 1, 0, 3);
     wino_case(5, 7, 13, 17, 1, 1, 1, 1, 0, 2);     /* odd sizes, partial tiles */
     wino_case(3, 4, 9, 43, 0, 0, 0, 0, 0, 2);      /* no pads, a long row: full and short groups */
     wino_case(6, 5, 11, 9, 1, 1, 0, 0, 0, 1);      /* top/left only */

@@ -1,8 +1,8 @@
-/* ghiblify: allocation-failure injection for tests (builds with the CMake
- * option GH_ALLOC_FAIL only; see src/image/alloc_hook.h). GH_ALLOC_FAIL is
- * defined for code that may use these functions. */
-#ifndef GHIBLIFY_ALLOC_FAIL_H
-#define GHIBLIFY_ALLOC_FAIL_H
+/* Allocation-failure injection for tests (builds with the CMake
+ * option GH_ALLOC_FAIL only; see alloc_hook.h). Kept out of include/: the
+ * installed library has none of this. */
+#ifndef GHIBLIFY_IMAGE_ALLOC_FAIL_H
+#define GHIBLIFY_IMAGE_ALLOC_FAIL_H
 
 #include <stdint.h>
 
