@@ -61,12 +61,14 @@ struct run_log {
 };
 
 static void on_finished(void *user, const struct gh_cli_item *item, enum gh_cli_outcome outcome,
-                        const char *message, double seconds, const struct gh_cli_summary *so_far)
+                        const char *message, double seconds, const struct gh_cli_summary *so_far,
+                        const struct gh_cli_result *result)
 {
     struct run_log *log = user;
     (void)item;
     (void)seconds;
     (void)so_far;
+    (void)result;
     if (outcome != GH_CLI_FAILED)
         return;
     log->failed_items++;
