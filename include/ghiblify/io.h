@@ -45,7 +45,9 @@ enum gh_format {
  * in the blob, unreferenced. Everything else (maker notes, PixelX/YDimension,
  * which still hold for the decoded size) is kept byte for byte. NULL/0 when the
  * file has none, or when it is malformed (bad TIFF header, IFD0 not whole inside
- * the data) or over GH_IO_EXIF_MAX_BYTES: dropped silently, the pixels are fine.
+ * the data) or over GH_IO_EXIF_MAX_BYTES: dropped silently, the pixels are fine
+ * (a PNG eXIf chunk that large is not even read, so its orientation is not
+ * applied either).
  * Sources: JPEG, the first APP1 segment starting "Exif\0\0"; PNG, an eXIf
  * chunk before the image data (libpng stops reading chunks at IDAT; browsers
  * ignore a later eXIf too, and PNG's third edition requires it before IDAT).
@@ -143,11 +145,20 @@ void gh_io_codec_versions(char *buf, size_t size);
  *                     (--max-pixels)", "image is 70000x1, over the limit of 65535
  *                     pixels a side"
  *   GH_ERR_UNSUPPORTED "unsupported JPEG: ..." (12-bit, odd color spaces),
- *                     "JPEG has more than 1000 scans", "animated WebP is not
- *                     supported", "unsupported HEIF: <libheif's text>"
+ *                     "JPEG has more than 1000 scans" (fewer on large images:
+ *                     about 50M 8x8-block passes, at least 64 scans),
+ *                     "animated WebP is not supported", "unsupported HEIF:
+ *                     <libheif's text>"
  *   WebP, HEIF, AVIF  "truncated WebP data", "corrupt WebP data ...",
  *                     "truncated HEIF data", "corrupt AVIF data: <libheif's
  *                     text>" (GH_ERR_FORMAT)
+ * A file too short for the size its header declares (fewer bytes of PNG image
+ * data than deflate's 1032:1 ratio needs, fewer bits of Huffman-coded JPEG
+ * than it has 8x8 blocks) is "truncated PNG/JPEG data: ..." before any pixel
+ * buffer is allocated. PNG chunks that are never used (tEXt, zTXt, iTXt, sPLT,
+ * hIST) and an eXIf over GH_IO_EXIF_MAX_BYTES are skipped unread, and no more
+ * than a few KiB of the IDAT stream past the last row is read. Bounds measured
+ * on decompression bombs: tests/unit/test_io_bombs.c.
  * PNG: 1/2/4/8/16-bit gray, gray+alpha, palette (tRNS), RGB, RGBA, Adam7; gray is
  * copied to three planes; alpha (alpha channel or tRNS) goes to ->alpha;
  * bit_depth is 16 only for 16-bit files; values are exactly v / 255.0f or

@@ -48,7 +48,7 @@ enum gh_status gh_cli_make_dirs(const char *dir)
     }
     char *copy = gh_aprintf("%s/", dir);
     if (!copy)
-        return gh_error(GH_ERR_NOMEM, "no memory");
+        return gh_error(GH_ERR_NOMEM, "%s: no memory to create the directory", dir);
     enum gh_status st = GH_OK;
     for (char *p = copy + 1; *p && st == GH_OK; p++) {
         if (*p != '/' || p[-1] == '/')

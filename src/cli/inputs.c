@@ -107,9 +107,41 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Directories an expansion has scanned, by device and inode. */
+struct seen_dirs {
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } *id;
+    size_t count, cap;
+};
+
+/* Whether sb's directory was scanned before; if not, records it. A failed
+ * allocation is reported as GH_ERR_NOMEM in *st. */
+static int seen_before(struct seen_dirs *seen, const struct stat *sb, enum gh_status *st)
+{
+    for (size_t i = 0; i < seen->count; i++)
+        if (seen->id[i].dev == sb->st_dev && seen->id[i].ino == sb->st_ino)
+            return 1;
+    if (seen->count == seen->cap) {
+        size_t cap = seen->cap ? seen->cap * 2 : 16;
+        void *grown = realloc(seen->id, cap * sizeof *seen->id);
+        if (!grown) {
+            *st = gh_error(GH_ERR_NOMEM, "no memory for a directory listing");
+            return 0;
+        }
+        seen->id = grown;
+        seen->cap = cap;
+    }
+    seen->id[seen->count].dev = sb->st_dev;
+    seen->id[seen->count++].ino = sb->st_ino;
+    return 0;
+}
+
 /* Adds the images of dir (sorted), descending when recursive; *found counts them. */
 static enum gh_status scan_dir(struct gh_cli_items *items, const char *dir, const char *rel,
-                               const struct gh_cli_config *config, size_t *found)
+                               const struct gh_cli_config *config, size_t *found,
+                               struct seen_dirs *seen)
 {
     enum gh_status st = GH_OK;
     char **names = NULL;
@@ -149,11 +181,27 @@ static enum gh_status scan_dir(struct gh_cli_items *items, const char *dir, cons
         }
         if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
             /* Never into our own output: a rerun would stylize the results. */
+            /* Never into our own output: a rerun would stylize the results. A
+             * directory reached again (a symbolic link to an ancestor, or a
+             * second link) is scanned once: two links to "." would otherwise
+             * make 2^40 paths, until the kernel's limit on links in a path. */
             if (config->recursive && !is_output_dir(&sb, config)) {
-                char *sub = gh_aprintf("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
-                st = sub ? scan_dir(items, path, sub, config, found)
-                         : gh_error(GH_ERR_NOMEM, "no memory for a path");
-                free(sub);
+                if (seen_before(seen, &sb, &st)) {
+                    st = push(items, path, rel, NULL);
+                    path = NULL;
+                    if (st == GH_OK) {
+                        struct gh_cli_item *it = &items->item[items->count - 1];
+                        it->skip = gh_aprintf("%s: left out: a directory already scanned (a "
+                                              "symbolic link to it), scanned once", it->input);
+                        if (!it->skip)
+                            st = gh_error(GH_ERR_NOMEM, "no memory for the input list");
+                    }
+                } else if (st == GH_OK) {
+                    char *sub = gh_aprintf("%s%s%s", rel, rel[0] ? "/" : "", names[i]);
+                    st = sub ? scan_dir(items, path, sub, config, found, seen)
+                             : gh_error(GH_ERR_NOMEM, "no memory for a path");
+                    free(sub);
+                }
             }
             free(path);
         } else if (has_image_extension(names[i])) {
@@ -182,7 +230,11 @@ enum gh_status gh_cli_expand(struct gh_cli_items *items, const char *arg,
     if (!S_ISDIR(sb.st_mode))
         return push_file(items, dup_string(arg), "", config);
     size_t found = 0;
-    enum gh_status st = scan_dir(items, arg, "", config, &found);
+    struct seen_dirs seen = {0};
+    enum gh_status st = GH_OK;
+    if (!seen_before(&seen, &sb, &st) && st == GH_OK)
+        st = scan_dir(items, arg, "", config, &found, &seen);
+    free(seen.id);
     if (st == GH_OK && found == 0)
         st = push(items, dup_string(arg), "",
                   gh_aprintf("%s: no images (PNG, JPEG, WebP, HEIC, AVIF) in this directory%s", arg,

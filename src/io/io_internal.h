@@ -135,6 +135,17 @@ enum gh_status gh_io_png_iccp_body(const unsigned char *icc, size_t size, unsign
  * On failure the picture is unchanged. */
 enum gh_status gh_io_apply_orientation(struct gh_picture *picture, int orientation);
 
+/* Test hook of gh_io_write_all: called once the data is whole in its
+ * temporary file and before that file gets the target's name; temp is the
+ * temporary file's path (NULL for an O_TMPFILE file, which has none). A
+ * nonzero return fails the write right there ("<path>: write stopped before
+ * linking"), as a crash, a signal or a full directory would; the hook may also
+ * end the process. Tests use it to prove the target never exists early and no
+ * temporary file outlives a failure. NULL (the default): none. Not
+ * thread-safe: set it while no write runs. */
+typedef int (*gh_io_write_hook)(void *user, const char *path, const char *temp);
+void gh_io_write_set_hook(gh_io_write_hook hook, void *user);
+
 /* gh_io_write_all forced onto its fallback for filesystems without O_TMPFILE
  * (a hidden mkstemp file renamed or linked into place), so tests cover it. */
 enum gh_status gh_io_write_all_named_temp(const char *path, const unsigned char *data,

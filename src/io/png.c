@@ -16,6 +16,12 @@
 #include <string.h>
 #include <zlib.h>
 
+/* Bytes libpng may read after the last row (see dec_read): at most 16 MB
+ * inflated. */
+#define TRAILING_MAX ((size_t)16 << 10)
+/* libpng's limit on one ancillary chunk's memory (see dec_run). */
+#define PNG_CHUNK_MAX ((size_t)8 << 20)
+
 struct png_dec {
     png_structp png;
     png_infop info;
@@ -24,6 +30,16 @@ struct png_dec {
     size_t pos;
     uint64_t max_pixels;
     int truncated;        /* the read callback ran out of bytes */
+    uint64_t idat;        /* bytes of IDAT data in the file (idat_bytes) */
+    int exif_too_large;   /* an eXIf chunk over GH_IO_EXIF_MAX_BYTES */
+    int passes;           /* 7 for Adam7, else 1 */
+    int channels, depth;  /* of the rows libpng gives (3 or 4; 8 or 16) */
+    size_t rowbytes;
+    png_uint_32 height;
+    int orientation;      /* EXIF orientation to apply (0: none) */
+    int reading_rows;     /* the row data is being read */
+    int rows_done;        /* every row is in: dec_read stopped libpng */
+    size_t trailing;      /* bytes read after the last row */
     int failed;           /* libpng reported an error (message holds its text) */
     char message[256];    /* libpng's error text */
     char warning[256];    /* libpng's first warning (explains "Invalid IHDR data") */
@@ -50,6 +66,19 @@ static void dec_warning(png_structp png, png_const_charp msg)
 static void dec_read(png_structp png, png_bytep out, size_t length)
 {
     struct png_dec *d = png_get_io_ptr(png);
+    /* Once the last row is in, libpng reads on to the end of the IDAT stream
+     * and its CRC, inflating whatever follows just to warn about extra data:
+     * at deflate's 1000x ratio a 1 GB file is 1 TB of zeros, hours of work.
+     * A whole file ends within a few bytes (the CRC errors of those still
+     * count); past TRAILING_MAX the image is complete: stop reading. */
+    if (d->reading_rows && (d->passes > 1 ? png_get_current_pass_number(png) >= 7
+                                          : png_get_current_row_number(png) >= d->height)) {
+        d->trailing += length;
+        if (d->trailing > TRAILING_MAX) {
+            d->rows_done = 1;
+            png_longjmp(png, 1);
+        }
+    }
     if (length > d->size - d->pos) {
         d->truncated = 1;
         png_error(png, "truncated PNG data");
@@ -89,8 +118,9 @@ static void store_row(struct png_dec *d, const unsigned char *row, int y, int ch
 }
 
 /* The eXIf and iCCP chunks read before IDAT, into the picture (see gh_picture);
- * returns the EXIF orientation to apply (0: none). libpng bounds both chunks
- * (its chunk allocation limit, 8 MB by default) before we copy them. */
+ * returns the EXIF orientation to apply (0: none). Both are bounded before we
+ * copy them: an eXIf over GH_IO_EXIF_MAX_BYTES is skipped unread, and libpng
+ * inflates iCCP up to PNG_CHUNK_MAX. */
 static enum gh_status find_metadata(struct png_dec *d, int *orientation)
 {
     *orientation = 0;
@@ -118,15 +148,70 @@ static enum gh_status find_metadata(struct png_dec *d, int *orientation)
     return GH_OK;
 }
 
+/* Deflate's densest output is about 1032 bytes per input byte (258-byte
+ * matches at two bits each), so an image needs at least raw / 1032 bytes of
+ * IDAT. */
+#define DEFLATE_MAX_RATIO 1032
+
+/* Bytes of IDAT chunk data in the file (those present, for a cut file), and
+ * whether an eXIf chunk is over GH_IO_EXIF_MAX_BYTES. The chunks are walked
+ * from the buffer directly, before libpng reads them. */
+static uint64_t idat_bytes(const unsigned char *data, size_t size, int *exif_too_large)
+{
+    uint64_t total = 0;
+    *exif_too_large = 0;
+    for (size_t at = 8; size - at >= 8;) {
+        uint64_t len = (uint64_t)data[at] << 24 | (uint64_t)data[at + 1] << 16 |
+                       (uint64_t)data[at + 2] << 8 | data[at + 3];
+        const unsigned char *type = data + at + 4;
+        uint64_t left = size - at - 8;
+        if (!memcmp(type, "IDAT", 4))
+            total += len < left ? len : left;
+        if (!memcmp(type, "eXIf", 4) && len > GH_IO_EXIF_MAX_BYTES)
+            *exif_too_large = 1;
+        if (!memcmp(type, "IEND", 4) || len + 4 > left)
+            break;
+        at += 8 + (size_t)len + 4;
+    }
+    return total;
+}
+
+/* After the last row: an interlaced image's rows into the planes (a
+ * non-interlaced one's are stored as they come, but for the last one when
+ * last_pending), then the EXIF orientation. */
+static enum gh_status finish_rows(struct png_dec *d, int last_pending)
+{
+    if (d->passes > 1)
+        for (png_uint_32 y = 0; y < d->height; y++)
+            store_row(d, d->pixels + (size_t)y * d->rowbytes, (int)y, d->channels, d->depth);
+    else if (last_pending)
+        store_row(d, d->pixels, (int)d->height - 1, d->channels, d->depth);
+    return gh_io_apply_orientation(d->picture, d->orientation);
+}
+
 static enum gh_status dec_run(struct png_dec *d)
 {
-    if (setjmp(png_jmpbuf(d->png)))
+    if (setjmp(png_jmpbuf(d->png))) {
+        if (d->rows_done)
+            return finish_rows(d, 1);
         return GH_ERR_FORMAT; /* the caller words the detail from d->message */
+    }
 
     png_set_read_fn(d->png, d, dec_read);
+    /* Chunks we never use are skipped without being read into memory (libpng
+     * would buffer each whole, however large, and inflate zTXt/iTXt). So is an
+     * eXIf over what we keep: libpng would hold it twice before we drop it. */
+    static const png_byte unused[] = "tEXt\0zTXt\0iTXt\0sPLT\0hIST\0";
+    png_set_keep_unknown_chunks(d->png, PNG_HANDLE_CHUNK_NEVER, unused, 5);
+    if (d->exif_too_large)
+        png_set_keep_unknown_chunks(d->png, PNG_HANDLE_CHUNK_NEVER, (png_const_bytep) "eXIf", 1);
     /* Our own limits decide (with a clear message); libpng's default 1e6 cap
      * would only turn some too-large images into "corrupt" ones. */
     png_set_user_limits(d->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+    /* Ancillary chunks (eXIf, iCCP and zTXt inflated) larger than this are
+     * skipped: above what we keep (GH_IO_ICC_MAX_BYTES, GH_IO_EXIF_MAX_BYTES),
+     * set here rather than left to how libpng was built. */
+    png_set_chunk_malloc_max(d->png, PNG_CHUNK_MAX);
     png_read_info(d->png, d->info);
 
     png_uint_32 width, height;
@@ -135,6 +220,14 @@ static enum gh_status dec_run(struct png_dec *d)
     enum gh_status st = gh_io_check_size(width, height, d->max_pixels);
     if (st != GH_OK)
         return st;
+    /* Before the planes (12 bytes a pixel) are allocated: a file too short to
+     * hold the image it declares is cut, however small it is. */
+    uint64_t raw = (uint64_t)height * (((uint64_t)width * png_get_channels(d->png, d->info) *
+                                        (uint64_t)depth + 7) / 8);
+    if (d->idat < raw / DEFLATE_MAX_RATIO)
+        return gh_error(GH_ERR_FORMAT,
+                        "truncated PNG data: %llu bytes of image data cannot hold a %ux%u image",
+                        (unsigned long long)d->idat, width, height);
 
     if (color == PNG_COLOR_TYPE_PALETTE)
         png_set_palette_to_rgb(d->png);
@@ -149,7 +242,7 @@ static enum gh_status dec_run(struct png_dec *d)
         if (*(const unsigned char *)&probe == 1)
             png_set_swap(d->png);
     }
-    int passes = png_set_interlace_handling(d->png);
+    d->passes = png_set_interlace_handling(d->png);
     png_read_update_info(d->png, d->info);
 
     int channels = png_get_channels(d->png, d->info);
@@ -159,6 +252,10 @@ static enum gh_status dec_run(struct png_dec *d)
         rowbytes != (size_t)width * (size_t)channels * (size_t)(out_depth / 8))
         return gh_error(GH_ERR_INTERNAL, "PNG transforms gave %d channels of %d bits", channels,
                         out_depth);
+    d->channels = channels;
+    d->depth = out_depth;
+    d->rowbytes = rowbytes;
+    d->height = height;
 
     d->picture = calloc(1, sizeof *d->picture);
     if (!d->picture)
@@ -171,15 +268,15 @@ static enum gh_status dec_run(struct png_dec *d)
         st = gh_image_new((int)width, (int)height, 1, &d->picture->alpha);
     if (st != GH_OK)
         return st;
-    int orientation;
-    st = find_metadata(d, &orientation);
+    st = find_metadata(d, &d->orientation);
     if (st != GH_OK)
         return st;
 
-    if (passes == 1) {
+    if (d->passes == 1) {
         d->pixels = malloc(rowbytes);
         if (!d->pixels)
             return gh_error(GH_ERR_NOMEM, "no memory for a PNG row");
+        d->reading_rows = 1;
         for (png_uint_32 y = 0; y < height; y++) {
             png_read_row(d->png, d->pixels, NULL);
             store_row(d, d->pixels, (int)y, channels, out_depth);
@@ -192,11 +289,10 @@ static enum gh_status dec_run(struct png_dec *d)
             return gh_error(GH_ERR_NOMEM, "no memory for a %ux%u interlaced PNG", width, height);
         for (png_uint_32 y = 0; y < height; y++)
             d->rows[y] = d->pixels + (size_t)y * rowbytes;
+        d->reading_rows = 1;
         png_read_image(d->png, d->rows);
-        for (png_uint_32 y = 0; y < height; y++)
-            store_row(d, d->pixels + (size_t)y * rowbytes, (int)y, channels, out_depth);
     }
-    return gh_io_apply_orientation(d->picture, orientation);
+    return finish_rows(d, 0);
 }
 
 enum gh_status gh_io_png_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
@@ -204,6 +300,7 @@ enum gh_status gh_io_png_decode(const unsigned char *data, size_t size, uint64_t
 {
     *out = NULL;
     struct png_dec d = {.data = data, .size = size, .max_pixels = max_pixels};
+    d.idat = idat_bytes(data, size, &d.exif_too_large);
     d.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &d, dec_error, dec_warning);
     if (!d.png)
         return gh_error(GH_ERR_NOMEM, "no memory for a PNG decoder");

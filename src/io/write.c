@@ -28,6 +28,21 @@
  * stays under NAME_MAX. */
 #define TEMP_BASE_MAX 200
 
+static gh_io_write_hook test_hook;
+static void *test_hook_user;
+
+void gh_io_write_set_hook(gh_io_write_hook hook, void *user)
+{
+    test_hook = hook;
+    test_hook_user = user;
+}
+
+/* The test hook's verdict (0: go on). */
+static int stopped_by_hook(const char *path, const char *temp)
+{
+    return test_hook && test_hook(test_hook_user, path, temp) != 0;
+}
+
 /* 0 or the errno of the first failing write. */
 static int write_full(int fd, const unsigned char *data, size_t size)
 {
@@ -128,6 +143,10 @@ static enum gh_status write_tmpfile(const char *path, const char *dir, const cha
         st = gh_error(GH_ERR_IO, "%s: write failed: %s", path, strerror(err));
         goto out;
     }
+    if (stopped_by_hook(path, NULL)) {
+        st = gh_error(GH_ERR_IO, "%s: write stopped before linking", path);
+        goto out;
+    }
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     if (!overwrite) {
@@ -193,6 +212,10 @@ static enum gh_status write_named_temp(const char *path, const char *dir, const 
         err = errno;
     if (err) {
         st = gh_error(GH_ERR_IO, "%s: write failed: %s", path, strerror(err));
+        goto out;
+    }
+    if (stopped_by_hook(path, temp)) {
+        st = gh_error(GH_ERR_IO, "%s: write stopped before linking", path);
         goto out;
     }
     if (overwrite) {

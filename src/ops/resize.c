@@ -22,6 +22,8 @@ struct axis_taps {
     float *gw;
 };
 
+/* Frees the tables and forgets them, so freeing again (taps_alloc's failure,
+ * then the caller's cleanup) is harmless. */
 static void taps_free(struct axis_taps *t)
 {
     free(t->first);
@@ -29,6 +31,11 @@ static void taps_free(struct axis_taps *t)
     free(t->scratch);
     free(t->goff);
     free(t->gw);
+    t->first = NULL;
+    t->weight = NULL;
+    t->scratch = NULL;
+    t->goff = NULL;
+    t->gw = NULL;
 }
 
 /* The group tables of a 2-tap axis; without memory the scalar pass does the work. */
