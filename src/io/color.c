@@ -135,6 +135,16 @@ static enum gh_status convert(cmsHTRANSFORM t, struct gh_image *rgb)
     return GH_OK;
 }
 
+/* lcms2 stamps a profile it saves with the current time (header bytes 24..35);
+ * a fixed date keeps outputs byte-identical from run to run, which Makefiles,
+ * caches and tests rely on. Profile IDs (MD5) are not written, so nothing else
+ * depends on those bytes. */
+static void fix_date(unsigned char *icc)
+{
+    static const unsigned char date[12] = {0x07, 0xea, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0}; /* 2026-01-01 */
+    memcpy(icc + 24, date, sizeof date);
+}
+
 /* lcms2's built-in sRGB profile as bytes (malloc'd). */
 static enum gh_status srgb_bytes(cmsContext ctx, unsigned char **out, size_t *out_size)
 {
@@ -157,6 +167,7 @@ static enum gh_status srgb_bytes(cmsContext ctx, unsigned char **out, size_t *ou
         st = gh_error(GH_ERR_NOMEM, "no memory for an sRGB profile");
         goto out;
     }
+    fix_date(*out);
     *out_size = n;
 out:
     if (p)
@@ -189,6 +200,7 @@ enum gh_status gh_io_icc_from_primaries(const float xy[8], unsigned char **icc, 
             free(*icc);
             *icc = NULL;
         } else {
+            fix_date(*icc);
             *size = n;
         }
     }
