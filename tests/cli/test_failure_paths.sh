@@ -34,10 +34,11 @@ for i in $(seq -w 1 40); do cp small.png "in40/p$i.png"; done
 
 # --- SIGINT / SIGTERM with two jobs: exit 130/143, a summary, only whole
 # outputs, and a rerun with --skip-existing does the rest and nothing twice.
+# With the generator (tens of ms an image), so the signal lands mid-batch
+# however fast the machine.
 for sig in INT TERM; do
   rm -rf sig; mkdir sig
-  "$GHIBLIFY" -j 2 --threads 1 "${FAST[@]}" --denoise-sigma-space 6 --skip-existing -d sig in40 \
-    >/dev/null 2>sig.err &
+  "$GHIBLIFY" -j 2 --threads 1 --size 64 --skip-existing -d sig in40 >/dev/null 2>sig.err &
   pid=$!
   wait_for 3 sig
   kill -s "$sig" "$pid"
@@ -50,8 +51,7 @@ for sig in INT TERM; do
   check "-j 2 SIG$sig came mid-batch ($n of 40)" test "$n" -ge 3 -a "$n" -lt 40
   check "-j 2 SIG$sig: outputs whole, no temporary file" every_output_whole sig
   before=$(stat -c '%n %i %Y' sig/* | sort)
-  "$GHIBLIFY" -j 2 --threads 1 "${FAST[@]}" --denoise-sigma-space 6 --skip-existing -d sig in40 \
-    >/dev/null 2>"$T/.err"
+  "$GHIBLIFY" -j 2 --threads 1 --size 64 --skip-existing -d sig in40 >/dev/null 2>"$T/.err"
   check "rerun after -j 2 SIG$sig exits 0" test $? -eq 0
   err_has "$((40 - n)) done, $n skipped, 0 failed"
   after=$(for f in $(echo "$before" | cut -d' ' -f1); do stat -c '%n %i %Y' "$f"; done | sort)
@@ -164,7 +164,9 @@ if [ "$(id -u)" -eq 0 ] && mkdir full && mount -t tmpfs -o size=96k tmpfs full 2
   check "disk full: one ENOSPC line per failed item" \
     test "$(count_lines full.err "^ghiblify: fin/a[0-9]*\.jpg: full/a[0-9]*_ghibli\.jpg: write failed: No space left on device$")" -eq "${failed_n:-0}"
   check "disk full: outputs whole, no temporary file" every_output_whole full
+elif [ "$(id -u)" -eq 0 ]; then
+  fail "could not mount a small tmpfs"
 else
-  fail "could not mount a small tmpfs (needs root)"
+  echo "note: not root: the full-disk case (a small tmpfs) is not run"
 fi
 finish
