@@ -223,6 +223,17 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     struct reporter reporter = {&config, items.count, gh_cli_seconds(), 0, 0, NULL, 0};
+    struct stat report_st;
+    if (config.report_path && strcmp(config.report_path, "-") && stat(config.report_path, &report_st) == 0)
+        for (size_t i = 0; i < items.count; i++) {
+            /* Truncating the report must never cost an input. */
+            struct stat in_st;
+            if (items.item[i].input && stat(items.item[i].input, &in_st) == 0 && in_st.st_dev == report_st.st_dev &&
+                in_st.st_ino == report_st.st_ino) {
+                rc = usage_error("--report %s is one of the inputs; name another file", config.report_path);
+                goto out;
+            }
+        }
     if (config.report_path) {
         reporter.report = reporter_file = strcmp(config.report_path, "-") ? fopen(config.report_path, "w") : stderr;
         if (!reporter.report) {

@@ -48,6 +48,12 @@ run 2 --size 64 --report nodir/rep.json -d out2 small.jpg
 check "unwritable --report: one line naming it" grep -q "^ghiblify: --report nodir/rep.json: No such file or directory$" "$T/.err"
 check "unwritable --report: nothing converted" test ! -e out2/small_ghibli.jpg
 
+# The report never truncates an input.
+cp small.jpg keep.jpg
+run 2 --size 64 --report keep.jpg -d out3 keep.jpg
+check "--report naming an input: refused" grep -q "^ghiblify: --report keep.jpg is one of the inputs" "$T/.err"
+check "and the input is intact" cmp -s keep.jpg small.jpg
+
 # --dry-run: a line per input, nothing read, written or created.
 run 1 --dry-run -d fresh small.jpg small.png bad.jpg missing.jpg
 check "dry run says it would make the folder" grep -qx $'mkdir\tfresh' "$T/.out"
