@@ -5,22 +5,13 @@
  * lcms2's own. The measured differences are printed. Builds without libwebp,
  * libheif or lcms2 check the errors and the unconverted pixels instead. */
 #include "check.h"
+#include "test_io_util.h"
 
 #include "ghiblify/io.h"
 #include "io/io_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static unsigned char *read_fixture(const char *name, size_t *size)
-{
-    char rel[256];
-    snprintf(rel, sizeof rel, "tests/data/%s", name);
-    unsigned char *data = NULL;
-    enum gh_status st = gh_io_read_all(check_source_path(rel), (size_t)1 << 24, &data, size);
-    CHECK_MSG(st == GH_OK, "%s: %s", name, gh_error_detail());
-    return data;
-}
 
 static enum gh_status decode_fixture(const char *name, struct gh_picture **pic)
 {

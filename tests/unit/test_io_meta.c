@@ -14,16 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned char *read_fixture(const char *name, size_t *size)
-{
-    char rel[256];
-    snprintf(rel, sizeof rel, "tests/data/%s", name);
-    unsigned char *data = NULL;
-    enum gh_status st = gh_io_read_all(check_source_path(rel), (size_t)1 << 24, &data, size);
-    CHECK_MSG(st == GH_OK, "%s: %s", name, gh_error_detail());
-    return data;
-}
-
 static struct gh_picture *decode_fixture(const char *name)
 {
     size_t size;

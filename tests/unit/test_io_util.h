@@ -6,6 +6,8 @@
 #define GH_TEST_IO_UTIL_H
 
 #include <png.h>
+#include "check.h"
+#include "ghiblify/io.h"
 #include <stdio.h>
 #include <jpeglib.h>
 #include <stdlib.h>
@@ -173,6 +175,17 @@ static inline long stderr_capture_end(struct stderr_capture c)
     long size = fstat(fileno(c.file), &sb) == 0 ? (long)sb.st_size : -1;
     fclose(c.file);
     return size;
+}
+
+/* The bytes of tests/data/NAME (a failed check, and NULL, if unreadable). */
+static inline unsigned char *read_fixture(const char *name, size_t *size)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/data/%s", name);
+    unsigned char *data = NULL;
+    enum gh_status st = gh_io_read_all(check_source_path(rel), (size_t)1 << 24, &data, size);
+    CHECK_MSG(st == GH_OK, "%s: %s", name, gh_error_detail());
+    return data;
 }
 
 #endif
