@@ -119,7 +119,7 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
     gh_nn_arena_empty(g);
     gh_nn_padded_size(in->width, in->height, multiple, &pw, &ph);
     gh_nn_padded_size(shrunk ? sw : in->width, shrunk ? sh : in->height, multiple, &qw, &qh);
-    if (shrunk && side / 2 >= EXTRAPOLATE_MIN_SIDE) {
+    if (shrunk && t.n_global > 0 && side / 2 >= EXTRAPOLATE_MIN_SIDE) {
         /* A second pass at half the side gives the statistics' trend with
          * size, followed to the photo's size (gh_nn_stats_extrapolate). */
         int lw, lh, rw, rh;
@@ -178,8 +178,8 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     int whole = fits(ctx, in->width, in->height);
     enum gh_status st;
     if (full || !whole) {
-        /* Statistics at the working size (full detail) or at the largest
-         * size that fits in one piece (a --size too large for memory). */
+        /* Statistics at --stats-size (full detail) or at the largest size
+         * that fits in one piece (a --size too large for memory). */
         int want = (int)p[P_STATS] > 0 ? (int)p[P_STATS] : ctx->working_size;
         int stats_side = full && want > 0 && want < side ? want : side;
         stats_side = largest_fit(ctx, in->width, in->height, stats_side);
