@@ -17,6 +17,7 @@
  * Small images and the small models keep it to seconds. */
 #include "check.h"
 
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -412,9 +413,11 @@ int main(void)
         if (full)
             check_pipeline(m, full);
         gh_image_free(full);
-        /* Gains at a small multiple under what they measure (4.9 and 0.8 dB). */
+        /* Gains at a small multiple under what they measure (4.9 and 0.8 dB).
+         * The sanitizer build checks memory, not fidelity: one photo there. */
         check_extrapolated(m, check_shared_path("photos/LadyBird.jpg"), 1200, 480, 2.5, 34);
-        check_extrapolated(m, check_shared_path("photos/Storm.jpg"), 1200, 480, 0.25, 35);
+        if (!CHECK_SANITIZED)
+            check_extrapolated(m, check_shared_path("photos/Storm.jpg"), 1200, 480, 0.25, 35);
     }
     gh_nn_free(m);
 
