@@ -1,0 +1,421 @@
+/* Parameter wiring of the default pipeline's stages (issue 15): every stage is
+ * run through the pipeline with its parameters set by name, as the command
+ * line sets them (gh_pipeline_set), to values unlike their defaults and unlike
+ * each other, and compared with the same computation made here from the image
+ * operations (each tested against OpenCV/scikit-image goldens in its own
+ * test_ops_*.c) and the stage's documented formula. A swapped, ignored or
+ * mis-scaled parameter changes the result far beyond the tolerances, which
+ * only absorb float rounding. (denoise: test_ops_filter.c; depth has no
+ * parameters; fog, lines and dither: test_stage_fog.c, test_lines.c,
+ * test_stage_dither.c, plus the checks below.) */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ghiblify/nn.h"
+#include "ghiblify/ops.h"
+#include "ghiblify/stages.h"
+#include "test_ops_golden.h"
+
+/* Float rounding only: the stages and the recomputations here run the same
+ * operations in float, in a possibly different order: 7e-7 reached (color's
+ * Lab round trip; 0 to 6e-8 elsewhere), so 5e-6 is 7x that, while a swapped,
+ * ignored or mis-scaled parameter moves values by 1e-3 to 1e-1. */
+#define TOL 5e-6
+
+/* Runs stages (comma list) through the pipeline with settings {stage, param,
+ * value} (NULL-terminated), on in; NULL on failure (a failed check). */
+static struct gh_image *run_stages(const char *stages, const char *const (*settings)[3],
+                                   const struct gh_stage_ctx *ctx, const struct gh_image *in)
+{
+    struct gh_pipeline p;
+    struct gh_image *out = NULL;
+    gh_pipeline_init(&p);
+    CHECK_OK(gh_pipeline_select(&p, stages, NULL));
+    for (int k = 0; settings && settings[k][0]; k++)
+        CHECK_MSG(gh_pipeline_set(&p, settings[k][0], settings[k][1], settings[k][2]) == GH_OK,
+                  "%s %s %s: %s", settings[k][0], settings[k][1], settings[k][2], gh_error_detail());
+    enum gh_status st = gh_pipeline_run(&p, ctx, in, NULL, NULL, &out);
+    CHECK_MSG(st == GH_OK, "%s: %s", stages, gh_error_detail());
+    return out;
+}
+
+static void check_close(const char *what, const struct gh_image *got, const struct gh_image *want, double tol)
+{
+    double d = max_abs_diff(got, want);
+    printf("%-48s max difference %.3g\n", what, d);
+    CHECK_MSG(d <= tol, "%s: max difference %g (at most %g)", what, d, tol);
+}
+
+static float hash01(unsigned x, unsigned y, unsigned c)
+{
+    unsigned s = x * 73856093u ^ y * 19349663u ^ c * 83492791u;
+    s = s * 1664525u + 1013904223u;
+    s ^= s >> 13;
+    s *= 2654435761u;
+    return (float)(s >> 8) / (float)(1u << 24);
+}
+
+/* A landscape: a blue gradient sky over textured green-brown ground with a
+ * wavy horizon (test_ops_sky.c finds its sky), so the sky-share parameters
+ * have a mask to act on; with_sky 0: ground only. */
+static struct gh_image *scene(int w, int h, int with_sky)
+{
+    struct gh_image *img = NULL;
+    if (gh_image_new(w, h, 3, &img) != GH_OK)
+        return NULL;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double horizon = 0.45 * h + 0.06 * h * sin(x * 9.0 / w);
+            size_t i = (size_t)y * w + x;
+            float rgb[3];
+            if (with_sky && y < horizon) {
+                double t = (double)y / h;
+                rgb[0] = (float)(0.35 + 0.5 * t);
+                rgb[1] = (float)(0.55 + 0.35 * t);
+                rgb[2] = (float)(0.92 + 0.05 * t);
+            } else {
+                float base[3] = {0.42f + 0.2f * (float)x / w, 0.45f, 0.2f + 0.15f * (float)y / h};
+                for (int c = 0; c < 3; c++)
+                    rgb[c] = base[c] + 0.3f * (hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f);
+            }
+            for (int c = 0; c < 3; c++)
+                gh_image_plane(img, c)[i] = rgb[c];
+        }
+    return img;
+}
+
+/* out = in + amount w (full - in), w = 1 + (sky_amount - 1) sky (gh_stage_blend's
+ * documented formula), in place in full. */
+static void blend(const struct gh_image *in, const struct gh_image *sky, double amount, double sky_amount,
+                  struct gh_image *full)
+{
+    size_t n = gh_image_plane_size(in);
+    for (int c = 0; c < in->channels; c++)
+        for (size_t i = 0; i < n; i++) {
+            double w = amount * (1 + (sky_amount - 1) * (sky ? sky->data[i] : 0));
+            float *f = gh_image_plane(full, c) + i;
+            *f = (float)(gh_image_plane(in, c)[i] + w * (*f - gh_image_plane(in, c)[i]));
+        }
+}
+
+static struct gh_image *sky_of(const struct gh_image *in, int threads)
+{
+    struct gh_image *sky = NULL;
+    CHECK_OK(gh_ops_sky_mask(in, threads, &sky));
+    double share = 0;
+    for (size_t i = 0; sky && i < gh_image_plane_size(sky); i++)
+        share += sky->data[i];
+    share /= (double)gh_image_plane_size(in);
+    /* the scene's sky is about 45% of it: the sky parameters below need one */
+    CHECK_MSG(share > 0.3 && share < 0.6, "sky share %.2f", share);
+    return sky;
+}
+
+/* resize: --size is the long side (landscape and portrait), by area averaging. */
+static void test_resize(const struct gh_image *img, const struct gh_stage_ctx *ctx)
+{
+    static const char *const set[][3] = {{"resize", "size", "100"}, {NULL, NULL, NULL}};
+    struct gh_image *portrait = NULL;
+    CHECK_OK(gh_image_new(img->height, img->width, 3, &portrait));
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < img->height; y++)
+            for (int x = 0; x < img->width; x++)
+                gh_image_plane(portrait, c)[(size_t)x * img->height + y] =
+                    gh_image_plane(img, c)[(size_t)y * img->width + x];
+    const struct gh_image *ins[2] = {img, portrait};
+    for (int k = 0; k < 2; k++) {
+        const struct gh_image *in = ins[k];
+        double s = 100.0 / (in->width > in->height ? in->width : in->height);
+        int w = (int)lround(in->width * s), h = (int)lround(in->height * s);
+        struct gh_image *got = run_stages("resize", set, ctx, in), *want = NULL;
+        CHECK_OK(gh_ops_resize(in, w, h, GH_INTERP_AREA, 1, &want));
+        CHECK_MSG(got && got->width == w && got->height == h, "resize to %dx%d: got %dx%d", w, h,
+                  got ? got->width : 0, got ? got->height : 0);
+        check_close(k ? "resize size=100 (portrait)" : "resize size=100", got, want, TOL);
+        gh_image_free(got);
+        gh_image_free(want);
+    }
+    gh_image_free(portrait);
+}
+
+/* stylize: --strength s gives photo + s (painting - photo). */
+static void test_stylize(const struct gh_image *in, const struct gh_stage_ctx *base)
+{
+    const struct gh_nn_builtin *builtin = gh_nn_builtin_at(0);
+    if (!builtin || !builtin->data) {
+        printf("stylize: no built-in generator in this build, not checked\n");
+        return;
+    }
+    struct gh_nn_model *gen = NULL;
+    CHECK_OK(gh_nn_builtin_load(builtin, &gen));
+    if (!gen)
+        return;
+    struct gh_stage_ctx ctx = *base;
+    ctx.generator = gen;
+    ctx.generator_multiple = 8;
+    static const char *const set[][3] = {{"stylize", "strength", "0.3"}, {NULL, NULL, NULL}};
+    struct gh_image *got = run_stages("stylize", set, &ctx, in), *want = NULL;
+    CHECK_OK(gh_nn_stylize(gen, in, 8, ctx.threads, &want));
+    for (size_t i = 0; want && i < gh_image_plane_size(in) * 3; i++)
+        want->data[i] = in->data[i] + 0.3f * (want->data[i] - in->data[i]);
+    check_close("stylize strength=0.3", got, want, TOL);
+    gh_image_free(got);
+    gh_image_free(want);
+    gh_nn_free(gen);
+}
+
+/* skysmooth: guided filter of the image by itself, radius scaled from 1024 px,
+ * eps in 8-bit levels (squared on [0,1]), blended by amount inside the sky. */
+static void test_skysmooth(const struct gh_image *in, const struct gh_image *sky, const struct gh_stage_ctx *ctx)
+{
+    static const char *const set[][3] = {{"skysmooth", "amount", "0.6"},
+                                         {"skysmooth", "radius", "40"},
+                                         {"skysmooth", "eps", "9"},
+                                         {NULL, NULL, NULL}};
+    int side = in->width > in->height ? in->width : in->height;
+    int radius = (int)lround(40.0 * side / 1024);
+    struct gh_image *got = run_stages("skysmooth", set, ctx, in), *want = NULL;
+    CHECK_OK(gh_ops_guided(in, in, radius, (9 / 255.0) * (9 / 255.0), 1, &want));
+    size_t n = gh_image_plane_size(in);
+    for (int c = 0; want && c < 3; c++)
+        for (size_t i = 0; i < n; i++) {
+            float v = gh_image_plane(in, c)[i], *f = gh_image_plane(want, c) + i;
+            *f = v + 0.6f * sky->data[i] * (*f - v);
+        }
+    check_close("skysmooth amount=0.6 radius=40 eps=9", got, want, TOL);
+    gh_image_free(got);
+    gh_image_free(want);
+}
+
+/* color: in CIELAB, a and b times 1 + (chroma - 1) / (1 + (C / 60)^2), and L
+ * stretched around its mean by contrast (the sky getting `sky` of the stretch). */
+static void test_color(const struct gh_image *in, const struct gh_image *sky, const struct gh_stage_ctx *ctx)
+{
+    static const struct {
+        double chroma, contrast, sky_share;
+        const char *set[4][3];
+    } cases[] = {
+        {1.5, 1.0, 0, {{"color", "chroma", "1.5"}, {"color", "contrast", "1"}, {NULL, NULL, NULL}}},
+        {1.0, 1.3, 0.25,
+         {{"color", "chroma", "1"}, {"color", "contrast", "1.3"}, {"color", "sky", "0.25"}, {NULL, NULL, NULL}}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct gh_image *got = run_stages("color", cases[k].set, ctx, in), *lab = NULL, *want = NULL;
+        CHECK_OK(gh_ops_color_convert(in, GH_COLOR_SRGB, GH_COLOR_LAB, 1, &lab));
+        size_t n = gh_image_plane_size(in);
+        float *L = gh_image_plane(lab, 0), *A = gh_image_plane(lab, 1), *B = gh_image_plane(lab, 2);
+        double mean = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += L[i];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            double c = cases[k].contrast;
+            c += (1 - c) * sky->data[i] * (1 - cases[k].sky_share);
+            double l = mean + (L[i] - mean) * c;
+            L[i] = (float)(l < 0 ? 0 : l > 100 ? 100 : l);
+            double r = sqrt((double)A[i] * A[i] + (double)B[i] * B[i]) / 60;
+            double g = 1 + (cases[k].chroma - 1) / (1 + r * r);
+            A[i] = (float)(A[i] * g);
+            B[i] = (float)(B[i] * g);
+        }
+        CHECK_OK(gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, 1, &want));
+        char what[96];
+        snprintf(what, sizeof what, "color chroma=%g contrast=%g sky=%g", cases[k].chroma, cases[k].contrast,
+                 cases[k].sky_share);
+        check_close(what, got, want, TOL);
+        gh_image_free(got);
+        gh_image_free(lab);
+        gh_image_free(want);
+    }
+}
+
+/* transfer: Reinhard toward the six statistics, blended by amount and sky. */
+static void test_transfer(const struct gh_image *in, const struct gh_image *sky, const struct gh_stage_ctx *ctx)
+{
+    static const char *const set[][3] = {
+        {"transfer", "l-mean", "55"}, {"transfer", "a-mean", "4"},  {"transfer", "b-mean", "-6"},
+        {"transfer", "l-std", "18"},  {"transfer", "a-std", "9"},   {"transfer", "b-std", "25"},
+        {"transfer", "amount", "0.4"}, {"transfer", "sky", "0.3"}, {NULL, NULL, NULL}};
+    struct gh_lab_stats target = {{55, 4, -6}, {18, 9, 25}};
+    struct gh_image *got = run_stages("transfer", set, ctx, in), *want = NULL;
+    CHECK_OK(gh_ops_reinhard(in, &target, 1.0, 1, &want));
+    if (want)
+        blend(in, sky, 0.4, 0.3, want);
+    check_close("transfer stats, amount=0.4 sky=0.3", got, want, TOL);
+    gh_image_free(got);
+    gh_image_free(want);
+}
+
+/* palette: k-means (colors, seed, samples) or a look's colors, applied with
+ * softness in the mode auto picks (chroma for the image's own palette, hue for
+ * a look's), blended by amount and sky. */
+static void test_palette(const struct gh_image *in, const struct gh_image *sky, const struct gh_stage_ctx *ctx)
+{
+    static const char *const own[][3] = {
+        {"palette", "amount", "0.7"}, {"palette", "colors", "5"},  {"palette", "softness", "12"},
+        {"palette", "seed", "3"},     {"palette", "samples", "0"}, {"palette", "sky", "0.2"},
+        {NULL, NULL, NULL}};
+    struct gh_palette pal;
+    struct gh_image *got = run_stages("palette", own, ctx, in), *want = NULL;
+    CHECK_OK(gh_ops_palette_kmeans(in, 5, 1, 3, 0, 1, &pal));
+    CHECK_OK(gh_ops_palette_apply(in, &pal, 12, GH_PALETTE_CHROMA, 1, &want));
+    if (want)
+        blend(in, sky, 0.7, 0.2, want);
+    check_close("palette own colors=5 softness=12 seed=3", got, want, TOL);
+    gh_image_free(got);
+    gh_image_free(want);
+
+    int count;
+    const struct gh_look *looks = gh_looks_table(&count);
+    CHECK(count >= 2);
+    const char *look_set[][3] = {{"palette", "amount", "0.8"}, {"palette", "source", looks[1].name},
+                                 {"palette", "softness", "20"}, {"palette", "sky", "0.5"}, {NULL, NULL, NULL}};
+    got = run_stages("palette", look_set, ctx, in);
+    want = NULL;
+    CHECK_OK(gh_look_palette(&looks[1], &pal));
+    CHECK_OK(gh_ops_palette_apply(in, &pal, 20, GH_PALETTE_HUE, 1, &want));
+    if (want)
+        blend(in, sky, 0.8, 0.5, want);
+    char what[96];
+    snprintf(what, sizeof what, "palette source=%s softness=20", looks[1].name);
+    check_close(what, got, want, TOL);
+    gh_image_free(got);
+    gh_image_free(want);
+}
+
+/* texture without grain: the generalized Kuwahara filter (radius, sharpness)
+ * mixed in by amount x the texture mask: the smaller eigenvalue of the luma's
+ * structure tensor (central differences, Gaussian window sigma 2) in 8-bit
+ * levels, through smoothstep(threshold, 4 threshold), Gaussian-smoothed (sigma
+ * 2); on ground only (no sky in this image). */
+static void test_texture(const struct gh_image *in, const struct gh_stage_ctx *ctx)
+{
+    int w = in->width, h = in->height;
+    size_t n = gh_image_plane_size(in);
+    struct gh_image *gray = NULL, *tensor = NULL, *blurred = NULL, *level = NULL, *t = NULL, *mask = NULL,
+                    *want = NULL, *sky = NULL, *got = NULL;
+    CHECK_OK(gh_ops_sky_mask(in, 1, &sky));
+    for (size_t i = 0; sky && i < n; i++)
+        CHECK_MSG(sky->data[i] < 0.1f, "the texture scene has sky at %zu", i);
+    CHECK_OK(gh_ops_rgb_to_gray(in, 1, &gray));
+    CHECK_OK(gh_image_new(w, h, 3, &tensor));
+    for (int y = 0; gray && tensor && y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const float *g = gray->data;
+            int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x;
+            int yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+            double gx = (g[(size_t)y * w + xr] - g[(size_t)y * w + xl]) / (double)(xr - xl);
+            double gy = (g[(size_t)yd * w + x] - g[(size_t)yu * w + x]) / (double)(yd - yu);
+            size_t i = (size_t)y * w + x;
+            gh_image_plane(tensor, 0)[i] = (float)(gx * gx);
+            gh_image_plane(tensor, 1)[i] = (float)(gy * gy);
+            gh_image_plane(tensor, 2)[i] = (float)(gx * gy);
+        }
+    CHECK_OK(gh_ops_gaussian(tensor, 2.0, 1, &blurred));
+    CHECK_OK(gh_image_new(w, h, 1, &level));
+    CHECK_OK(gh_image_new(w, h, 1, &t));
+    if (!blurred || !level || !t)
+        goto out;
+    double mean_level = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = gh_image_plane(blurred, 0)[i], b = gh_image_plane(blurred, 1)[i],
+               c = gh_image_plane(blurred, 2)[i];
+        double minor = 0.5 * (a + b) - sqrt(0.25 * (a - b) * (a - b) + c * c);
+        level->data[i] = (float)(255 * sqrt(minor > 0 ? minor : 0));
+        mean_level += level->data[i] / (double)n;
+    }
+    /* The threshold at 0.4x the image's mean texture level puts the pixels in
+     * the middle of the documented ramp (smoothing from the threshold, full at
+     * 4x it), so both its ends matter. */
+    char threshold[32];
+    snprintf(threshold, sizeof threshold, "%.3f", 0.4 * mean_level);
+    double lo = atof(threshold), hi = 4 * lo, ramp = 0;
+    for (size_t i = 0; i < n; i++) {
+        double u = (level->data[i] - lo) / (hi - lo);
+        u = u < 0 ? 0 : u > 1 ? 1 : u;
+        t->data[i] = (float)(u * u * (3 - 2 * u));
+        ramp += u > 0.1 && u < 0.9;
+    }
+    CHECK_MSG(ramp > 0.5 * (double)n, "only %.0f%% of the pixels inside the texture ramp", 100 * ramp / (double)n);
+    const char *set[][3] = {{"texture", "amount", "0.8"}, {"texture", "radius", "3"},
+                            {"texture", "sharpness", "5"}, {"texture", "threshold", threshold},
+                            {"texture", "grain", "0"},     {NULL, NULL, NULL}};
+    got = run_stages("texture", set, ctx, in);
+    struct gh_kuwahara_params kp = GH_KUWAHARA_PARAMS_DEFAULT;
+    kp.radius = 3;
+    kp.sharpness = 5;
+    CHECK_OK(gh_ops_kuwahara_generalized(in, &kp, 1, &want));
+    CHECK_OK(gh_ops_gaussian(t, 2.0, 1, &mask));
+    for (int c = 0; want && mask && c < 3; c++)
+        for (size_t i = 0; i < n; i++) {
+            float v = gh_image_plane(in, c)[i], *f = gh_image_plane(want, c) + i;
+            *f = v + 0.8f * mask->data[i] * (*f - v);
+        }
+    char what[96];
+    snprintf(what, sizeof what, "texture amount=0.8 radius=3 sharpness=5 threshold=%s", threshold);
+    check_close(what, got, want, TOL);
+out:
+    gh_image_free(got);
+    gh_image_free(gray);
+    gh_image_free(tensor);
+    gh_image_free(blurred);
+    gh_image_free(level);
+    gh_image_free(t);
+    gh_image_free(mask);
+    gh_image_free(want);
+    gh_image_free(sky);
+}
+
+/* upsample: joint bilateral upsampling of the working image guided by the
+ * photo (radius, sigma-spatial, sigma-range), at max-size when given. */
+static void test_upsample(const struct gh_image *photo, const struct gh_stage_ctx *base)
+{
+    struct gh_stage_ctx ctx = *base;
+    ctx.original_width = photo->width;
+    ctx.original_height = photo->height;
+    static const char *const set[][3] = {
+        {"resize", "size", "64"},           {"upsample", "radius", "2"},
+        {"upsample", "sigma-spatial", "1.3"}, {"upsample", "sigma-range", "0.05"},
+        {"upsample", "max-size", "150"},    {NULL, NULL, NULL}};
+    struct gh_image *got = run_stages("resize,upsample", set, &ctx, photo), *work = NULL, *guide = NULL,
+                    *want = NULL;
+    double s = 64.0 / (photo->width > photo->height ? photo->width : photo->height);
+    CHECK_OK(gh_ops_resize(photo, (int)lround(photo->width * s), (int)lround(photo->height * s), GH_INTERP_AREA, 1,
+                           &work));
+    double m = 150.0 / (photo->width > photo->height ? photo->width : photo->height);
+    CHECK_OK(gh_ops_resize(photo, (int)lround(photo->width * m), (int)lround(photo->height * m), GH_INTERP_AREA,
+                           1, &guide));
+    struct gh_jbu_params jp = {2, 1.3, 0.05};
+    CHECK_OK(gh_ops_jbu(work, work, guide, &jp, 1, &want));
+    check_close("upsample radius=2 sigma-spatial=1.3 sigma-range=0.05", got, want, TOL);
+    gh_image_free(got);
+    gh_image_free(work);
+    gh_image_free(guide);
+    gh_image_free(want);
+}
+
+int main(void)
+{
+    struct gh_image *land = scene(192, 128, 1), *ground = scene(96, 64, 0), *sky = NULL;
+    CHECK(land && ground);
+    if (!land || !ground)
+        return check_finish();
+    struct gh_stage_ctx ctx = {.threads = 2, .original_width = land->width, .original_height = land->height,
+                               .seed = 1};
+    sky = sky_of(land, 1);
+    test_resize(land, &ctx);
+    test_stylize(ground, &ctx);
+    if (sky) {
+        test_skysmooth(land, sky, &ctx);
+        test_color(land, sky, &ctx);
+        test_transfer(land, sky, &ctx);
+        test_palette(land, sky, &ctx);
+    }
+    test_texture(ground, &ctx);
+    test_upsample(land, &ctx);
+    gh_image_free(land);
+    gh_image_free(ground);
+    gh_image_free(sky);
+    return check_finish();
+}
