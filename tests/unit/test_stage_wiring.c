@@ -367,6 +367,159 @@ out:
     gh_image_free(sky);
 }
 
+/* fog: land whose farness (1 - the depth map) is under `near` is left exactly
+ * as it is, farther land changes; a larger `amount` veils far land more
+ * (lighter), and `blue` shifts it toward blue (lower CIELAB b*), in proportion. */
+static void test_fog(const struct gh_image *in, const struct gh_image *sky, const struct gh_stage_ctx *ctx)
+{
+    struct gh_image *depth = NULL, *lab_in = NULL;
+    CHECK_OK(gh_ops_depth_estimate(in, sky, 1, &depth));
+    CHECK_OK(gh_ops_color_convert(in, GH_COLOR_SRGB, GH_COLOR_LAB, 1, &lab_in));
+    if (!depth || !lab_in)
+        goto out;
+    size_t n = gh_image_plane_size(in);
+    static const struct {
+        const char *amount, *near, *blue;
+    } cases[] = {{"0.3", "0.7", "0"}, {"0.8", "0.7", "0"}, {"0.8", "0.7", "20"}, {"0.8", "0.2", "0"}};
+    double dl[4] = {0}, db[4] = {0}, moved_near[4] = {0};
+    for (int k = 0; k < 4; k++) {
+        const char *set[][3] = {{"fog", "amount", cases[k].amount}, {"fog", "near", cases[k].near},
+                                {"fog", "blue", cases[k].blue}, {NULL, NULL, NULL}};
+        struct gh_image *got = run_stages("fog", set, ctx, in), *lab = NULL;
+        if (!got)
+            continue;
+        CHECK_OK(gh_ops_color_convert(got, GH_COLOR_SRGB, GH_COLOR_LAB, 1, &lab));
+        double far_n = 0;
+        float near = (float)atof(cases[k].near);
+        for (size_t i = 0; lab && i < n; i++) {
+            float far = 1 - depth->data[i];
+            if (sky->data[i] > 0.01f)
+                continue;
+            double change = 0;
+            for (int c = 0; c < 3; c++)
+                change = fmax(change, fabs(gh_image_plane(got, c)[i] - gh_image_plane(in, c)[i]));
+            if (far < 0.7f && far >= 0.4f) /* between the two nears */
+                moved_near[k] = fmax(moved_near[k], change);
+            if (far < near)
+                CHECK_MSG(change == 0, "fog near=%s: land at farness %.2f changed by %g", cases[k].near, far,
+                          change);
+            if (far >= 0.7f) {
+                dl[k] += gh_image_plane(lab, 0)[i] - gh_image_plane(lab_in, 0)[i];
+                db[k] += gh_image_plane(lab, 2)[i] - gh_image_plane(lab_in, 2)[i];
+                far_n++;
+            }
+        }
+        CHECK_MSG(far_n > 100, "fog: only %.0f far land pixels", far_n);
+        dl[k] /= far_n > 0 ? far_n : 1;
+        db[k] /= far_n > 0 ? far_n : 1;
+        printf("fog amount=%s near=%s blue=%s: far land dL %+.2f db %+.2f\n", cases[k].amount, cases[k].near,
+               cases[k].blue, dl[k], db[k]);
+        gh_image_free(got);
+        gh_image_free(lab);
+    }
+    /* amount 0.8 veils far land clearly more than 0.3 (2.5x measured) */
+    CHECK_MSG(dl[1] > 1.8 * dl[0] && dl[0] > 0.5, "fog amount: dL %.2f (0.3) vs %.2f (0.8)", dl[0], dl[1]);
+    /* blue 20 lowers far land's b* more than blue 0 (by 2.0 measured), and
+     * leaves its lightness alone */
+    CHECK_MSG(db[2] < db[1] - 1 && fabs(dl[2] - dl[1]) < 0.1, "fog blue: db %.2f (20) vs %.2f (0)", db[2], db[1]);
+    /* near 0.2 fogs land that near 0.7 leaves alone */
+    CHECK_MSG(moved_near[1] == 0 && moved_near[3] > 1e-3, "fog near: %g (0.7) vs %g (0.2)", moved_near[1],
+              moved_near[3]);
+out:
+    gh_image_free(depth);
+    gh_image_free(lab_in);
+}
+
+/* Flat shapes with long clean edges (a house on a hill, a road), no sky:
+ * where the lines stage draws. */
+static struct gh_image *shapes(int w, int h)
+{
+    struct gh_image *img = NULL;
+    if (gh_image_new(w, h, 3, &img) != GH_OK)
+        return NULL;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int hill = y > 0.55 * h - 0.2 * h * sin(x * 3.0 / w);
+            int house = x > w / 4 && x < w / 2 && y > h / 3 && y < 0.8 * h;
+            const float *c = house  ? (const float[3]){0.9f, 0.8f, 0.7f}
+                             : hill ? (const float[3]){0.2f, 0.35f, 0.15f}
+                                    : (const float[3]){0.6f, 0.65f, 0.55f};
+            /* a road whose edge fades from strong (left) to nothing (right):
+             * Canny's thresholds decide how far along it a contour runs */
+            float road = y > 0.88 * h && !house ? 0.4f * (1 - (float)x / w) : 0;
+            for (int k = 0; k < 3; k++)
+                gh_image_plane(img, k)[(size_t)y * w + x] = c[k] + road + 0.01f * (float)((x * 7 + y * 3) % 5) / 5;
+        }
+    return img;
+}
+
+/* lines: a line of value v multiplies a pixel's gray by 1 - weight (1 - shade) v
+ * (the channels' mean), so the darkening 1 - mean(out) / mean(in) scales with
+ * weight and with 1 - shade; the contour parameters each change where lines go. */
+static void test_lines(const struct gh_stage_ctx *base)
+{
+    struct gh_image *in = shapes(256, 192);
+    if (!in)
+        return;
+    struct gh_stage_ctx ctx = *base;
+    ctx.original_width = in->width;
+    ctx.original_height = in->height;
+    size_t n = gh_image_plane_size(in);
+    static const char *const ws[3][2] = {{"1", "0.3"}, {"0.5", "0.3"}, {"1", "0.65"}};
+    struct gh_image *got[3] = {NULL, NULL, NULL};
+    for (int k = 0; k < 3; k++) {
+        const char *set[][3] = {{"lines", "weight", ws[k][0]}, {"lines", "shade", ws[k][1]}, {NULL, NULL, NULL}};
+        got[k] = run_stages("lines", set, &ctx, in);
+    }
+    double worst = 0, inked = 0;
+    for (size_t i = 0; got[0] && got[1] && got[2] && i < n; i++) {
+        double mean_in = 0, d[3];
+        for (int c = 0; c < 3; c++)
+            mean_in += gh_image_plane(in, c)[i];
+        for (int k = 0; k < 3; k++) {
+            double m = 0;
+            for (int c = 0; c < 3; c++)
+                m += gh_image_plane(got[k], c)[i];
+            d[k] = 1 - m / mean_in;
+        }
+        if (d[0] < 0.02)
+            continue;
+        inked++;
+        /* half the weight, or 1 - shade halved (0.7 -> 0.35): half the darkening */
+        worst = fmax(worst, fmax(fabs(d[1] / d[0] - 0.5), fabs(d[2] / d[0] - 0.5)));
+    }
+    printf("lines weight/shade: %.0f inked pixels, darkening ratios off 0.5 by at most %.2g\n", inked, worst);
+    CHECK_MSG(inked > 100, "lines: only %.0f inked pixels", inked);
+    /* float rounding: 2.3e-6 reached; 2e-5 is 9x that (the shade used for
+     * 1 - shade gives ratios 2.2 instead of 0.5) */
+    CHECK_MSG(worst <= 2e-5, "lines: darkening does not scale with weight and 1 - shade (off by %g)", worst);
+    /* The contour parameters: each, set away from its default, moves lines
+     * (low: with high raised so that hysteresis decides how far along the
+     * road's fading edge the contour runs). */
+    static const char *const others[][4] = {
+        {"sigma", "2.5", NULL, NULL},  {"smooth", "8", NULL, NULL},      {"high", "400", NULL, NULL},
+        {"low", "390", "high", "400"}, {"min-length", "400", NULL, NULL}, {"density", "0.2", NULL, NULL}};
+    for (size_t k = 0; got[0] && k < sizeof others / sizeof others[0]; k++) {
+        const char *extra = others[k][2] ? others[k][2] : "shade", *extra_value = others[k][2] ? others[k][3] : "0.3";
+        const char *set[][3] = {{"lines", "weight", "1"}, {"lines", "shade", "0.3"}, {"lines", extra, extra_value},
+                                {"lines", others[k][0], others[k][1]}, {NULL, NULL, NULL}};
+        struct gh_image *o = run_stages("lines", set, &ctx, in), *ref = got[0];
+        if (others[k][2]) { /* the same without the parameter under test */
+            set[3][0] = NULL;
+            ref = run_stages("lines", set, &ctx, in);
+        }
+        double d = max_abs_diff(o, ref);
+        printf("lines %s=%s: max change %.3g\n", others[k][0], others[k][1], d);
+        CHECK_MSG(d > 0.01, "lines %s=%s changes nothing", others[k][0], others[k][1]);
+        gh_image_free(o);
+        if (ref != got[0])
+            gh_image_free(ref);
+    }
+    for (int k = 0; k < 3; k++)
+        gh_image_free(got[k]);
+    gh_image_free(in);
+}
+
 /* upsample: joint bilateral upsampling of the working image guided by the
  * photo (radius, sigma-spatial, sigma-range), at max-size when given. */
 static void test_upsample(const struct gh_image *photo, const struct gh_stage_ctx *base)
@@ -411,8 +564,10 @@ int main(void)
         test_color(land, sky, &ctx);
         test_transfer(land, sky, &ctx);
         test_palette(land, sky, &ctx);
+        test_fog(land, sky, &ctx);
     }
     test_texture(ground, &ctx);
+    test_lines(&ctx);
     test_upsample(land, &ctx);
     gh_image_free(land);
     gh_image_free(ground);
