@@ -520,6 +520,106 @@ static void test_lines(const struct gh_stage_ctx *base)
     gh_image_free(in);
 }
 
+/* A smooth vertical ramp (about 0.3 8-bit levels per row, per channel): what
+ * dither acts on. */
+static struct gh_image *ramp(int w, int h)
+{
+    struct gh_image *img = NULL;
+    if (gh_image_new(w, h, 3, &img) != GH_OK)
+        return NULL;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                gh_image_plane(img, c)[(size_t)y * w + x] = (float)((60 + 50 * c + 0.3 * y) / 255);
+    return img;
+}
+
+/* RMS of out - in in 8-bit levels, over the inner part (2 px from the edges). */
+static double rms_levels(const struct gh_image *a, const struct gh_image *b)
+{
+    double se = 0, n = 0;
+    for (int c = 0; a && b && c < 3; c++)
+        for (int y = 2; y < a->height - 2; y++)
+            for (int x = 2; x < a->width - 2; x++, n++) {
+                size_t i = (size_t)y * a->width + x;
+                double d = 255.0 * (gh_image_plane(a, c)[i] - gh_image_plane(b, c)[i]);
+                se += d * d;
+            }
+    return n ? sqrt(se / n) : INFINITY;
+}
+
+/* dither: the noise's amplitude is `amount` levels (triangular: RMS amount /
+ * sqrt(6); ign: uniform, amount / sqrt(3)), and an area whose gradient is
+ * over twice `flat` levels per pixel gets none. */
+static void test_dither(const struct gh_stage_ctx *base)
+{
+    struct gh_image *in = ramp(128, 128);
+    if (!in)
+        return;
+    struct gh_stage_ctx ctx = *base;
+    ctx.original_width = in->width;
+    ctx.original_height = in->height;
+    static const struct {
+        const char *amount, *noise, *flat;
+        double rms; /* expected, levels */
+    } cases[] = {{"3", "tpdf", "2", 3 / 2.449489742783178},
+                 {"3", "ign", "2", 3 / 1.7320508075688772},
+                 {"3", "tpdf", "0.12", 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *set[][3] = {{"dither", "amount", cases[k].amount}, {"dither", "noise", cases[k].noise},
+                                {"dither", "flat", cases[k].flat}, {NULL, NULL, NULL}};
+        struct gh_image *got = run_stages("dither", set, &ctx, in);
+        double rms = rms_levels(got, in);
+        printf("dither amount=%s noise=%s flat=%s: RMS %.4f levels (expected %.4f)\n", cases[k].amount,
+               cases[k].noise, cases[k].flat, rms, cases[k].rms);
+        /* 47,000 samples: within 0.3% measured; 2% is 7x that, an amplitude
+         * or noise kind mixed up is 40% or more off */
+        CHECK_MSG(fabs(rms - cases[k].rms) <= 0.02 * cases[k].rms + 1e-9, "dither amount=%s noise=%s flat=%s: RMS %g",
+                  cases[k].amount, cases[k].noise, cases[k].flat, rms);
+        gh_image_free(got);
+    }
+    gh_image_free(in);
+}
+
+/* texture's grain alone (amount 0), on ground without sky: each pixel's color
+ * times 1 + grain x n, n
+ * of standard deviation about a half (documented: +-grain is two standard
+ * deviations, clipped); grain-size is the noise's blur, so a larger one gives
+ * neighbors more alike. */
+static void test_grain(const struct gh_image *in, const struct gh_stage_ctx *ctx)
+{
+    double sd[2], corr[2];
+    static const char *const sizes[2] = {"1", "3"};
+    for (int k = 0; k < 2; k++) {
+        const char *set[][3] = {{"texture", "amount", "0"}, {"texture", "grain", "0.08"},
+                                {"texture", "grain-size", sizes[k]}, {NULL, NULL, NULL}};
+        struct gh_image *got = run_stages("texture", set, ctx, in);
+        double s1 = 0, s2 = 0, sxy = 0, n = 0, worst = 0;
+        int w = in->width;
+        for (int y = 0; got && y < in->height; y++)
+            for (int x = 0; x < w - 1; x++) {
+                size_t i = (size_t)y * w + x;
+                double g = gh_image_plane(got, 0)[i] / gh_image_plane(in, 0)[i] - 1;
+                double g1 = gh_image_plane(got, 0)[i + 1] / gh_image_plane(in, 0)[i + 1] - 1;
+                /* every channel by the same factor (lightness only) */
+                for (int c = 1; c < 3; c++)
+                    worst = fmax(worst, fabs(gh_image_plane(got, c)[i] / gh_image_plane(in, c)[i] - 1 - g));
+                s1 += g, s2 += g * g, sxy += g * g1, n++;
+            }
+        double mean = s1 / n, var = s2 / n - mean * mean;
+        sd[k] = sqrt(var) / 0.08;
+        corr[k] = (sxy / n - mean * mean) / var;
+        printf("texture grain=0.08 grain-size=%s: sd %.3f x grain, neighbor correlation %.3f\n", sizes[k],
+               sd[k], corr[k]);
+        CHECK_MSG(worst < 1e-5, "grain changes the channels differently (%g)", worst);
+        gh_image_free(got);
+    }
+    /* sd: 0.453 x grain measured (a half, less the clipping); a grain
+     * mis-scaled by 2 lands near 0.23 or 0.9 */
+    CHECK_MSG(sd[0] > 0.38 && sd[0] < 0.55, "grain sd %.3f x grain", sd[0]);
+    CHECK_MSG(corr[1] > corr[0] + 0.1, "grain-size 3 is not smoother than 1 (%.3f vs %.3f)", corr[1], corr[0]);
+}
+
 /* upsample: joint bilateral upsampling of the working image guided by the
  * photo (radius, sigma-spatial, sigma-range), at max-size when given. */
 static void test_upsample(const struct gh_image *photo, const struct gh_stage_ctx *base)
@@ -568,6 +668,8 @@ int main(void)
     }
     test_texture(ground, &ctx);
     test_lines(&ctx);
+    test_dither(&ctx);
+    test_grain(ground, &ctx);
     test_upsample(land, &ctx);
     gh_image_free(land);
     gh_image_free(ground);
