@@ -643,6 +643,15 @@ static void test_upsample(const struct gh_image *photo, const struct gh_stage_ct
     CHECK_OK(gh_ops_jbu(work, work, guide, &jp, 1, &want));
     check_close("upsample radius=2 sigma-spatial=1.3 sigma-range=0.05", got, want, TOL);
     gh_image_free(got);
+    gh_image_free(want);
+    /* method bicubic: a plain resize of the working image to the photo's size */
+    static const char *const cubic[][3] = {
+        {"resize", "size", "64"}, {"upsample", "method", "bicubic"}, {NULL, NULL, NULL}};
+    got = run_stages("resize,upsample", cubic, &ctx, photo);
+    want = NULL;
+    CHECK_OK(gh_ops_resize(work, photo->width, photo->height, GH_INTERP_CUBIC, 1, &want));
+    check_close("upsample method=bicubic", got, want, TOL);
+    gh_image_free(got);
     gh_image_free(work);
     gh_image_free(guide);
     gh_image_free(want);
