@@ -13,7 +13,7 @@ MUTATIONS = [
         "name": "io-write-direct",
         "file": "src/io/write.c",
         "original": "        st = write_tmpfile(path, dir, base, data, size, overwrite, durable, &fallback);",
-        "replacement": "        (void)write_tmpfile; { int fd_ = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0666); "
+        "replacement": "        { (void)write_tmpfile; int fd_ = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0666); "
                        "fallback = 0; st = fd_ < 0 ? gh_error(errno == EEXIST ? GH_ERR_EXISTS : GH_ERR_IO, \"%s exists\", path) "
                        ": write_full(fd_, data, size) ? gh_error(GH_ERR_IO, \"%s: write failed\", path) : GH_OK; "
                        "if (fd_ >= 0) close(fd_); }",
@@ -51,6 +51,22 @@ MUTATIONS = [
         "replacement": "    return (unsigned char)(int)(v * 255.0f);",
         "tests": "unit.test_io_png|unit.test_io_jpeg|unit.test_io_write",
         "what": "8-bit output truncated instead of rounded (half a level darker)",
+    },
+    {
+        "name": "io-exif-long",
+        "file": "src/io/exif.c",
+        "original": "            v = (unsigned)get32(&t, e + 8);",
+        "replacement": "            v = get16(&t, e + 8);",
+        "tests": "unit.test_io_exif|unit.test_io_jpeg",
+        "what": "EXIF orientation stored as LONG read as a SHORT (big-endian files get 0)",
+    },
+    {
+        "name": "io-png16-round",
+        "file": "src/io/png.c",
+        "original": "            unsigned q = (unsigned)(v * 65535.0f + 0.5f);",
+        "replacement": "            unsigned q = (unsigned)(v * 65535.0f);",
+        "tests": "unit.test_io_png|unit.test_io_write",
+        "what": "16-bit PNG output truncated instead of rounded",
     },
     # ---- ops ---------------------------------------------------------------
     {
@@ -164,7 +180,7 @@ MUTATIONS = [
         "file": "src/stages/denoise.c",
         "original": "        return gh_ops_bilateral(in, (int)p[P_DIAMETER], p[P_SIGMA_COLOR], p[P_SIGMA_SPACE],",
         "replacement": "        return gh_ops_bilateral(in, (int)p[P_DIAMETER], p[P_SIGMA_SPACE], p[P_SIGMA_COLOR],",
-        "tests": "unit.test_ops_filter|unit.test_stages",
+        "tests": "unit.test_ops_filter",
         "what": "denoise: sigma-color and sigma-space swapped (issue 15)",
     },
     {
@@ -172,7 +188,7 @@ MUTATIONS = [
         "file": "src/stages/resize.c",
         "original": "    return gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads, out);",
         "replacement": "    return gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_LINEAR, ctx->threads, out);",
-        "tests": "unit.test_stages|unit.test_ops_stages",
+        "tests": "unit.test_stage_wiring|unit.test_stages",
         "what": "resize stage shrinks bilinearly (aliasing) instead of by area",
     },
     {
@@ -180,7 +196,7 @@ MUTATIONS = [
         "file": "src/stages/resize.c",
         "original": "    double scale = (double)size / long_side;",
         "replacement": "    double scale = (double)size / (in->width + in->height - long_side);",
-        "tests": "unit.test_stages|unit.test_ops_stages",
+        "tests": "unit.test_stage_wiring|unit.test_stages",
         "what": "resize stage scales the short side, not the long side, to --size",
     },
     {
@@ -188,7 +204,7 @@ MUTATIONS = [
         "file": "src/stages/stylize.c",
         "original": "            (*out)->data[i] = in->data[i] + strength * ((*out)->data[i] - in->data[i]);",
         "replacement": "            (*out)->data[i] = in->data[i] + (1 - strength) * ((*out)->data[i] - in->data[i]);",
-        "tests": "unit.test_stages|cli.test_stylize",
+        "tests": "unit.test_stage_wiring|cli.test_stylize",
         "what": "stylize: --strength blends the wrong way round",
     },
     {
@@ -196,7 +212,7 @@ MUTATIONS = [
         "file": "src/stages/skysmooth.c",
         "original": "        st = gh_ops_guided(in, in, radius < 1 ? 1 : radius, eps * eps, ctx->threads, out);",
         "replacement": "        st = gh_ops_guided(in, in, radius < 1 ? 1 : radius, eps, ctx->threads, out);",
-        "tests": "unit.test_stages|unit.test_ops_stages",
+        "tests": "unit.test_stage_wiring",
         "what": "skysmooth: eps passed unsquared (smooths away cloud edges)",
     },
     {
@@ -204,7 +220,7 @@ MUTATIONS = [
         "file": "src/stages/color.c",
         "original": "    float k = (float)p[P_CHROMA], contrast = (float)p[P_CONTRAST];",
         "replacement": "    float k = (float)p[P_CONTRAST], contrast = (float)p[P_CHROMA];",
-        "tests": "unit.test_stages|unit.test_ops_stages",
+        "tests": "unit.test_stage_wiring",
         "what": "color: chroma and contrast parameters swapped",
     },
     {
@@ -212,7 +228,7 @@ MUTATIONS = [
         "file": "src/stages/transfer.c",
         "original": "    return gh_stage_blend(ctx, in, p[P_AMOUNT], p[P_SKY], *out);",
         "replacement": "    return gh_stage_blend(ctx, in, p[P_SKY], p[P_AMOUNT], *out);",
-        "tests": "unit.test_stages|unit.test_ops_stages|cli.test_reference",
+        "tests": "unit.test_stage_wiring|unit.test_ops_stages",
         "what": "transfer: amount and sky share swapped",
     },
     {
@@ -220,7 +236,7 @@ MUTATIONS = [
         "file": "src/stages/transfer.c",
         "original": "{p[P_L_STD], p[P_A_STD], p[P_B_STD]}};",
         "replacement": "{p[P_L_STD], p[P_B_STD], p[P_A_STD]}};",
-        "tests": "unit.test_stages|unit.test_ops_stages|unit.test_looks",
+        "tests": "unit.test_stage_wiring|unit.test_ops_stages",
         "what": "transfer: target standard deviations of a and b swapped",
     },
     {
@@ -228,7 +244,7 @@ MUTATIONS = [
         "file": "src/stages/palette.c",
         "original": "        mode = source > 0 || ctx->palette_image ? MODE_HUE : MODE_CHROMA;",
         "replacement": "        mode = source > 0 || ctx->palette_image ? MODE_CHROMA : MODE_HUE;",
-        "tests": "unit.test_stages|unit.test_ops_stages|unit.test_looks",
+        "tests": "unit.test_stage_wiring|unit.test_looks",
         "what": "palette: auto mode picks hue for the image's own palette and chroma for a look's",
     },
     {
@@ -236,7 +252,7 @@ MUTATIONS = [
         "file": "src/stages/texture.c",
         "original": "    float lo = (float)threshold, hi = (float)(4 * threshold);",
         "replacement": "    float lo = (float)threshold, hi = (float)(2 * threshold);",
-        "tests": "unit.test_stage_texture|cli.test_texture",
+        "tests": "unit.test_stage_wiring|unit.test_stage_texture",
         "what": "texture: smoothing full at 2x the threshold instead of 4x",
     },
     {
@@ -244,7 +260,7 @@ MUTATIONS = [
         "file": "src/stages/lines.c",
         "original": "    float k = (float)(p[P_WEIGHT] * (1 - p[P_SHADE]));",
         "replacement": "    float k = (float)(p[P_WEIGHT] * p[P_SHADE]);",
-        "tests": "unit.test_lines",
+        "tests": "unit.test_stage_wiring|unit.test_lines",
         "what": "lines: shade used as the darkening instead of its complement",
     },
     {
@@ -252,7 +268,7 @@ MUTATIONS = [
         "file": "src/stages/fog.c",
         "original": "    fog_weight(sky, depth, horizon, (float)p[P_NEAR], weight);",
         "replacement": "    fog_weight(sky, depth, horizon, 0.0f, weight);",
-        "tests": "unit.test_stage_fog|cli.test_depth",
+        "tests": "unit.test_stage_wiring|unit.test_stage_fog",
         "what": "fog: --fog-near ignored (near land fogged too)",
     },
     {
@@ -260,7 +276,7 @@ MUTATIONS = [
         "file": "src/stages/upsample.c",
         "original": "        struct gh_jbu_params jp = {(int)p[P_RADIUS], p[P_SIGMA_SPATIAL], p[P_SIGMA_RANGE]};",
         "replacement": "        struct gh_jbu_params jp = {(int)p[P_RADIUS], p[P_SIGMA_RANGE] * 6, p[P_SIGMA_SPATIAL] / 6};",
-        "tests": "unit.test_upsample_quality|unit.test_ops_jbu|unit.test_stages",
+        "tests": "unit.test_stage_wiring|unit.test_upsample_quality",
         "what": "upsample: JBU spatial and range sigmas swapped (each scaled into the other's range)",
     },
     {
@@ -268,8 +284,34 @@ MUTATIONS = [
         "file": "src/stages/dither.c",
         "original": "    struct job j = {in, weight, *out, (float)(p[P_AMOUNT] / 255.0), (int)p[P_NOISE],",
         "replacement": "    struct job j = {in, weight, *out, (float)(p[P_AMOUNT] / 510.0), (int)p[P_NOISE],",
-        "tests": "unit.test_stage_dither",
+        "tests": "unit.test_stage_wiring|unit.test_stage_dither",
         "what": "dither: amplitude half of what --dither-amount asks (levels mis-scaled)",
+    },
+    {
+        "name": "stage-resize-equal",
+        "file": "src/stages/resize.c",
+        "original": "    if (long_side <= size)",
+        "replacement": "    if (long_side < size)",
+        "tests": "unit.test_stage_wiring|unit.test_stages",
+        "what": "resize stage resamples a photo already at --size instead of copying it",
+        "equivalent": "an area resize to the same size has one tap of weight 1 per pixel "
+                      "(taps_area: in % out == 0, span 1), so it returns the same values as the copy",
+    },
+    {
+        "name": "stage-palette-seed",
+        "file": "src/stages/palette.c",
+        "original": "(uint64_t)p[P_SEED],",
+        "replacement": "(uint64_t)1,",
+        "tests": "unit.test_stage_wiring|unit.test_looks",
+        "what": "palette: --palette-seed ignored (k-means always seeded with 1)",
+    },
+    {
+        "name": "stage-fog-blue-amount",
+        "file": "src/stages/fog.c",
+        "original": "shift = (float)p[P_BLUE] * amount;",
+        "replacement": "shift = (float)p[P_BLUE];",
+        "tests": "unit.test_stage_wiring|unit.test_stage_fog",
+        "what": "fog: the blue shift does not scale with the fog amount",
     },
     # ---- cli ---------------------------------------------------------------
     {
@@ -277,7 +319,7 @@ MUTATIONS = [
         "file": "src/cli/batch.c",
         "original": "    if (!to_stdout && config->existing != GH_EXISTING_OVERWRITE && lstat(it->output, &sb) == 0) {",
         "replacement": "    if (!to_stdout && config->existing == GH_EXISTING_REFUSE && lstat(it->output, &sb) == 0) {",
-        "tests": "cli.test_rerun|cli.test_overwrite|unit.test_cli",
+        "tests": "cli.test_rerun|cli.test_overwrite",
         "what": "--skip-existing converts an existing output's photo again before finding it exists",
     },
     {
@@ -285,7 +327,7 @@ MUTATIONS = [
         "file": "src/cli/options.c",
         "original": "            config.seed = (unsigned long)v;",
         "replacement": "            config.seed = 1;",
-        "tests": "unit.test_cli|cli.test_texture|cli.test_usage",
+        "tests": "unit.test_cli_parse|cli.test_texture",
         "what": "--seed parsed but ignored",
     },
     {
@@ -293,7 +335,7 @@ MUTATIONS = [
         "file": "src/cli/options.c",
         "original": "            config.quality = (int)v;",
         "replacement": "            config.quality = GH_IO_DEFAULT_QUALITY;",
-        "tests": "unit.test_cli|cli.test_encode_options",
+        "tests": "unit.test_cli_parse|cli.test_encode_options",
         "what": "--quality parsed but ignored",
     },
     {
@@ -301,7 +343,23 @@ MUTATIONS = [
         "file": "src/cli/options.c",
         "original": "            gh_pipeline_set(&config.pipeline, \"transfer\", \"amount\", \"0.5\");",
         "replacement": "            gh_pipeline_set(&config.pipeline, \"transfer\", \"amount\", \"0.15\");",
-        "tests": "unit.test_cli|cli.test_reference",
+        "tests": "unit.test_cli_parse|cli.test_reference",
         "what": "--reference keeps the look's partial transfer (0.15) instead of 0.5",
+    },
+    {
+        "name": "cli-jobs-ignored",
+        "file": "src/cli/options.c",
+        "original": "            config.jobs = (int)v;",
+        "replacement": "            config.jobs = 1;",
+        "tests": "unit.test_cli_parse|unit.test_cli_jobs",
+        "what": "--jobs parsed but ignored (one image at a time)",
+    },
+    {
+        "name": "cli-batch-serial",
+        "file": "src/cli/batch.c",
+        "original": "    int jobs = config->jobs < 1 ? 1 : config->jobs;",
+        "replacement": "    int jobs = 1;",
+        "tests": "unit.test_cli_jobs|cli.test_many",
+        "what": "the batch runs one worker whatever --jobs says",
     },
 ]

@@ -74,6 +74,8 @@ static void test_run_options(FILE *out, FILE *err)
     static struct gh_cli_args args;
     CHECK(parse(out, err, &args, 4, "--seed", "12345", "x.jpg") == -1);
     CHECK(args.config.seed == 12345);
+    CHECK(parse(out, err, &args, 4, "-j", "3", "x.jpg") == -1);
+    CHECK(args.config.jobs == 3);
     CHECK(parse(out, err, &args, 2, "x.jpg") == -1);
     CHECK(args.config.seed == 1);
     /* --reference pulls the transfer to 0.5 (a user's still is meant to

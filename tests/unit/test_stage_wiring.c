@@ -380,9 +380,10 @@ static void test_fog(const struct gh_image *in, const struct gh_image *sky, cons
     size_t n = gh_image_plane_size(in);
     static const struct {
         const char *amount, *near, *blue;
-    } cases[] = {{"0.3", "0.7", "0"}, {"0.8", "0.7", "0"}, {"0.8", "0.7", "20"}, {"0.8", "0.2", "0"}};
-    double dl[4] = {0}, db[4] = {0}, moved_near[4] = {0};
-    for (int k = 0; k < 4; k++) {
+    } cases[] = {{"0.3", "0.7", "0"}, {"0.8", "0.7", "0"}, {"0.8", "0.7", "20"}, {"0.8", "0.2", "0"},
+                 {"0.3", "0.7", "20"}};
+    double dl[5] = {0}, db[5] = {0}, moved_near[5] = {0};
+    for (int k = 0; k < 5; k++) {
         const char *set[][3] = {{"fog", "amount", cases[k].amount}, {"fog", "near", cases[k].near},
                                 {"fog", "blue", cases[k].blue}, {NULL, NULL, NULL}};
         struct gh_image *got = run_stages("fog", set, ctx, in), *lab = NULL;
@@ -422,6 +423,12 @@ static void test_fog(const struct gh_image *in, const struct gh_image *sky, cons
     /* blue 20 lowers far land's b* more than blue 0 (by 2.0 measured), and
      * leaves its lightness alone */
     CHECK_MSG(db[2] < db[1] - 1 && fabs(dl[2] - dl[1]) < 0.1, "fog blue: db %.2f (20) vs %.2f (0)", db[2], db[1]);
+    /* the blue shift is blue x amount x the fog weight, the weight the same at
+     * any amount: 0.8 / 0.3 = 2.67 times the shift (2.67 measured; gamut
+     * clipping could bend it a little), 1 if amount were left out */
+    double ratio = (db[2] - db[1]) / (db[4] - db[0]);
+    printf("fog blue shift at amount 0.8 / at 0.3: %.2f\n", ratio);
+    CHECK_MSG(ratio > 2.4 && ratio < 2.95, "fog blue shift does not scale with amount (%.2f)", ratio);
     /* near 0.2 fogs land that near 0.7 leaves alone */
     CHECK_MSG(moved_near[1] == 0 && moved_near[3] > 1e-3, "fog near: %g (0.7) vs %g (0.2)", moved_near[1],
               moved_near[3]);
