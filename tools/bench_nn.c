@@ -267,11 +267,11 @@ int main(int argc, char **argv)
         if (best < 0)
             break;
         const struct gh_nn_node *n = &m->nodes[best];
-        const struct gh_nn_value *w = n->n_in > 1 && n->in[1] >= 0 ? &m->values[n->in[1]] : NULL;
+        const struct gh_nn_value *wv = n->n_in > 1 && n->in[1] >= 0 ? &m->values[n->in[1]] : NULL;
         printf("profile node %-22s %8.1f ms/run", gh_nn_ops[n->op].name, m->prof_node_ms[best] / runs);
-        if (n->op == GH_NN_OP_CONV && w && w->t.ndim == 4)
-            printf("  weights %lldx%lldx%lldx%lld stride %lld", (long long)w->t.shape[0], (long long)w->t.shape[1],
-                   (long long)w->t.shape[2], (long long)w->t.shape[3],
+        if (n->op == GH_NN_OP_CONV && wv && wv->t.ndim == 4)
+            printf("  weights %lldx%lldx%lldx%lld stride %lld", (long long)wv->t.shape[0], (long long)wv->t.shape[1],
+                   (long long)wv->t.shape[2], (long long)wv->t.shape[3],
                    (long long)(gh_nn_attr_find(n, "strides") ? gh_nn_attr_find(n, "strides")->ints[0] : 1));
         printf("\n");
         m->prof_node_ms[best] = -1;

@@ -160,10 +160,14 @@ int main(int argc, char **argv)
         return 2;
     }
     double *ms = malloc((size_t)(reps ? reps : 1) * sizeof *ms);
-    if (!ms)
+    if (!ms) {
+        gh_image_free(in);
         return 2;
+    }
     if (run(argv[1], in, threads) != GH_OK) { /* warm-up, and validates the op name */
         fprintf(stderr, "%s failed: %s\n", argv[1], gh_error_detail());
+        free(ms);
+        gh_image_free(in);
         return 1;
     }
     if (reps == 0) {
