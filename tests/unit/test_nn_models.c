@@ -74,7 +74,7 @@ static void check_golden(struct gh_nn_model *m, const char *name, int h, int w)
     if (photo.count != (size_t)h * w * 3 || !photo.count || gold.count != (size_t)gh * gw * 3)
         goto out;
     struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y = {0};
-    x.data = malloc(photo.count * sizeof(float));
+    x.data = calloc(photo.count, sizeof(float));
     for (size_t i = 0; i < photo.count; i++)
         ((float *)x.data)[i] = (float)photo.data[i] / 127.5f - 1.0f;
     CHECK_OK(gh_nn_run(m, &x, &y));
