@@ -100,7 +100,7 @@ static void test_run_options(FILE *out, FILE *err)
 
 static long stream_size(FILE *f)
 {
-    fflush(f);
+    (void)fflush(f);
     return ftell(f);
 }
 
@@ -129,6 +129,24 @@ int main(void)
     CHECK(stream_size(err) > err_before);
     CHECK(stream_size(out) == 0);
 
+    /* --background takes exactly six hex digits: sscanf's %6x also took a sign,
+     * leading blanks and a 0x prefix (found by clang-tidy's cert-err34-c). */
+    const char *bad_colors[] = {"#-12345", "#+12345", "# 12345", " 12345", "0x1234", "#0x1234",
+                                "#12345", "#1234567", "#12345g", "teal", ""};
+    for (size_t i = 0; i < sizeof bad_colors / sizeof bad_colors[0]; i++)
+        CHECK_MSG(parse(out, err, &args, 4, "--background", bad_colors[i], "x.jpg") == 2, "--background '%s'",
+                  bad_colors[i]);
+    const char *good_colors[] = {"#00ff80", "00FF80"};
+    for (size_t i = 0; i < sizeof good_colors / sizeof good_colors[0]; i++) {
+        memset(&args, 0, sizeof args);
+        CHECK_MSG(parse(out, err, &args, 4, "--background", good_colors[i], "x.jpg") == -1, "--background %s",
+                  good_colors[i]);
+        CHECK(args.config.background[0] == 0.0f && args.config.background[1] == 1.0f &&
+              args.config.background[2] == 128.0f / 255.0f);
+    }
+    CHECK(parse(out, err, &args, 4, "--background", "black", "x.jpg") == -1);
+    CHECK(args.config.background[0] == 0.0f && args.config.background[2] == 0.0f);
+
     CHECK(parse(out, err, &args, 2, "--version") == 0);
     CHECK(stream_size(out) > 0);
 
@@ -148,7 +166,7 @@ int main(void)
     test_param_options(out, err);
     test_run_options(out, err);
 
-    fclose(out);
-    fclose(err);
+    (void)fclose(out); /* scratch tmpfiles */
+    (void)fclose(err);
     return check_finish();
 }

@@ -47,7 +47,7 @@ static void check_flavor(const struct flavor *f, int width, int height)
 {
     int ch = channels_of(f->color);
     unsigned maxv = (1u << f->depth) - 1;
-    unsigned *s = malloc(sizeof *s * (size_t)width * height * ch);
+    unsigned *s = calloc((size_t)width * height * ch, sizeof *s);
     unsigned char **rows = malloc(sizeof *rows * (size_t)height);
     size_t rowbytes = ((size_t)width * ch * f->depth + 7) / 8;
     png_color palette[256];

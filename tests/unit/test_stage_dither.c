@@ -119,7 +119,7 @@ static void report(const char *what, struct bands b)
 
 static void test_bands(const struct gh_image *in)
 {
-    double p[GH_STAGE_MAX_PARAMS];
+    double p[GH_STAGE_MAX_PARAMS] = {0};
     const struct gh_stage_def *def = dither(p);
     struct gh_stage_ctx ctx = {.threads = 2, .original_width = W, .original_height = H, .seed = 1};
     struct gh_image *out = NULL;
@@ -163,7 +163,7 @@ static void test_bands(const struct gh_image *in)
 
 static void test_identity_and_seeds(const struct gh_image *in)
 {
-    double p[GH_STAGE_MAX_PARAMS];
+    double p[GH_STAGE_MAX_PARAMS] = {0};
     const struct gh_stage_def *def = dither(p);
     struct gh_stage_ctx c1 = {.threads = 1, .original_width = W, .original_height = H, .seed = 1};
     struct gh_stage_ctx c2 = c1, c3 = c1;
