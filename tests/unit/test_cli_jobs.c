@@ -70,9 +70,9 @@ done:
     for (int i = 0; i < 4; i++)
         free(owned[i]);
     if (out)
-        fclose(out);
+        (void)fclose(out); /* scratch tmpfiles */
     if (err)
-        fclose(err);
+        (void)fclose(err);
     return most;
 }
 

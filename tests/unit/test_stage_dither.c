@@ -186,10 +186,11 @@ static void test_identity_and_seeds(const struct gh_image *in)
     double se = 0, count = 0;
     for (int c = 0; a && c < 3; c++)
         for (int y = 8; y < HALF - 8; y++)
-            for (int x = 0; x < W; x++, count++) {
+            for (int x = 0; x < W; x++) {
                 size_t i = (size_t)c * W * H + (size_t)y * W + x;
                 double e = 255.0 * (a->data[i] - in->data[i]);
                 se += e * e;
+                count++;
             }
     double rms = sqrt(se / count), want_rms = p[0] / sqrt(6.0);
     printf("dither amount %.2f: RMS %.4f levels in the sky (triangular: %.4f)\n", p[0], rms, want_rms);

@@ -551,10 +551,11 @@ static double rms_levels(const struct gh_image *a, const struct gh_image *b)
     double se = 0, n = 0;
     for (int c = 0; a && b && c < 3; c++)
         for (int y = 2; y < a->height - 2; y++)
-            for (int x = 2; x < a->width - 2; x++, n++) {
+            for (int x = 2; x < a->width - 2; x++) {
                 size_t i = (size_t)y * a->width + x;
                 double d = 255.0 * (gh_image_plane(a, c)[i] - gh_image_plane(b, c)[i]);
                 se += d * d;
+                n++;
             }
     return n ? sqrt(se / n) : INFINITY;
 }
