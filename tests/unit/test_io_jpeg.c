@@ -1,5 +1,6 @@
 /* JPEG decoding (baseline, progressive, grayscale, CMYK with and without the
- * Adobe marker), the JPEG encoder's round trip and settings, and JPEG errors. */
+ * Adobe marker, arithmetic-coded), the JPEG encoder's round trip and settings,
+ * and JPEG errors (an arithmetic-coded file cut at every byte is refused). */
 #include "check.h"
 #include "test_io_util.h"
 
