@@ -109,8 +109,6 @@ int main(int argc, char **argv)
             sgemm = 1;
         else if (!strcmp(argv[i], "--check") && i + 1 < argc)
             photo = argv[++i];
-        else if (!strcmp(argv[i], "--profile"))
-            profile = 1;
         else if (!strcmp(argv[i], "--load"))
             load_only = 1;
         else if (!strcmp(argv[i], "--versus") && i + 1 < argc)
@@ -132,8 +130,12 @@ int main(int argc, char **argv)
         for (int sh = 0; sh < 2; sh++) {
             int m = shapes[sh][0], n = shapes[sh][1], k = shapes[sh][2];
             float *a = calloc((size_t)m * k, 4), *b = calloc((size_t)k * n, 4), *c = calloc((size_t)m * n, 4);
-            if (!a || !b || !c)
+            if (!a || !b || !c) {
+                free(a);
+                free(b);
+                free(c);
                 return fprintf(stderr, "out of memory\n"), 1;
+            }
             for (size_t i = 0; i < (size_t)k * n; i++)
                 b[i] = (float)(i % 13) * 0.1f;
             for (size_t i = 0; i < (size_t)m * k; i++)
@@ -160,13 +162,14 @@ int main(int argc, char **argv)
         FILE *f = fopen(model, "rb");
         if (!f)
             return fprintf(stderr, "cannot open %s\n", model), 1;
-        fseek(f, 0, SEEK_END);
-        long size = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        void *buf = malloc((size_t)size);
-        if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size)
+        long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+        void *buf = size > 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)size) : NULL;
+        if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+            free(buf);
+            (void)fclose(f);
             return fprintf(stderr, "cannot read %s\n", model), 1;
-        fclose(f);
+        }
+        (void)fclose(f);
         for (int r = -1; r < runs; r++) {
             struct gh_nn_model *lm = NULL;
             double s = now_ms();
@@ -195,9 +198,10 @@ int main(int argc, char **argv)
         }
         struct gh_nn_tensor xv = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, yv = {0};
         xv.data = malloc((size_t)h * w * 3 * sizeof(float));
-        for (size_t i = 0; i < (size_t)h * w * 3; i++)
-            ((float *)xv.data)[i] = 0.9f * __builtin_sinf((float)(i % 3) + (float)(i / 3 % (size_t)w) * 0.05f +
-                                                          (float)(i / 3 / (size_t)w) * 0.031f);
+        for (size_t i = 0; i < (size_t)h * w * 3; i++) {
+            size_t px = i / 3, col = px % (size_t)w, row = px / (size_t)w;
+            ((float *)xv.data)[i] = 0.9f * __builtin_sinf((float)(i % 3) + (float)col * 0.05f + (float)row * 0.031f);
+        }
         for (int r = -1; r < runs; r++)
             for (int k = 0; k < 2; k++) {
                 double s = now_ms();
@@ -230,9 +234,10 @@ int main(int argc, char **argv)
         x.shape[3] = w;
     }
     x.data = malloc((size_t)h * w * 3 * sizeof(float));
-    for (size_t i = 0; i < (size_t)h * w * 3; i++) /* a smooth pattern in [-1, 1] */
-        ((float *)x.data)[i] = 0.9f * __builtin_sinf((float)(i % 3) + (float)(i / 3 % (size_t)w) * 0.05f +
-                                                     (float)(i / 3 / (size_t)w) * 0.031f);
+    for (size_t i = 0; i < (size_t)h * w * 3; i++) { /* a smooth pattern in [-1, 1] */
+        size_t px = i / 3, col = px % (size_t)w, row = px / (size_t)w;
+        ((float *)x.data)[i] = 0.9f * __builtin_sinf((float)(i % 3) + (float)col * 0.05f + (float)row * 0.031f);
+    }
     for (int r = -1; r < runs; r++) {
         double s = now_ms();
         if (gh_nn_run(m, &x, &y) != GH_OK)
@@ -267,11 +272,11 @@ int main(int argc, char **argv)
         if (best < 0)
             break;
         const struct gh_nn_node *n = &m->nodes[best];
-        const struct gh_nn_value *w = n->n_in > 1 && n->in[1] >= 0 ? &m->values[n->in[1]] : NULL;
+        const struct gh_nn_value *wv = n->n_in > 1 && n->in[1] >= 0 ? &m->values[n->in[1]] : NULL;
         printf("profile node %-22s %8.1f ms/run", gh_nn_ops[n->op].name, m->prof_node_ms[best] / runs);
-        if (n->op == GH_NN_OP_CONV && w && w->t.ndim == 4)
-            printf("  weights %lldx%lldx%lldx%lld stride %lld", (long long)w->t.shape[0], (long long)w->t.shape[1],
-                   (long long)w->t.shape[2], (long long)w->t.shape[3],
+        if (n->op == GH_NN_OP_CONV && wv && wv->t.ndim == 4)
+            printf("  weights %lldx%lldx%lldx%lld stride %lld", (long long)wv->t.shape[0], (long long)wv->t.shape[1],
+                   (long long)wv->t.shape[2], (long long)wv->t.shape[3],
                    (long long)(gh_nn_attr_find(n, "strides") ? gh_nn_attr_find(n, "strides")->ints[0] : 1));
         printf("\n");
         m->prof_node_ms[best] = -1;

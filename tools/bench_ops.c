@@ -160,21 +160,25 @@ int main(int argc, char **argv)
         return 2;
     }
     double *ms = malloc((size_t)(reps ? reps : 1) * sizeof *ms);
-    if (!ms)
+    if (!ms) {
+        gh_image_free(in);
         return 2;
+    }
     if (run(argv[1], in, threads) != GH_OK) { /* warm-up, and validates the op name */
         fprintf(stderr, "%s failed: %s\n", argv[1], gh_error_detail());
+        free(ms);
+        gh_image_free(in);
         return 1;
     }
     if (reps == 0) {
         printf("ready\n");
-        fflush(stdout);
+        (void)fflush(stdout); /* the harness reads lines; a failed write shows there */
         char line[64];
         while (fgets(line, sizeof line, stdin)) {
             double t0 = now_ms();
             run(argv[1], in, threads);
             printf("ms=%.3f\n", now_ms() - t0);
-            fflush(stdout);
+            (void)fflush(stdout);
         }
         free(ms);
         gh_image_free(in);

@@ -22,7 +22,7 @@ static inline struct gh_image *read_ghf(const char *path)
         }
     }
     if (f)
-        fclose(f);
+        (void)fclose(f); /* read-only */
     return img;
 }
 

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
         guide = noise(atoi(argv[2]), atoi(argv[3]), 3, 1);
         src = noise(atoi(argv[4]), atoi(argv[5]), 3, 2);
         low = noise(atoi(argv[4]), atoi(argv[5]), 3, 3);
-        double ms[64];
+        double ms[64] = {0};
         reps = reps < 1 ? 1 : reps > 64 ? 64 : reps;
         for (int i = 0; i < reps; i++) {
             double t0 = now_ms();

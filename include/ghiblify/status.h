@@ -38,6 +38,15 @@ enum gh_status gh_error(enum gh_status status, const char *fmt, ...)
  * outer layer). Returns status unchanged. */
 enum gh_status gh_error_prefix(enum gh_status status, const char *prefix);
 
+#ifdef __clang_analyzer__
+/* For clang-tidy's static analyzer only (the compiled code never sees these):
+ * both return their status argument, which the analyzer cannot know without
+ * looking into status.c, so it followed impossible paths where a failing call
+ * returned GH_OK and reported "uninitialized value" on them. */
+#define gh_error(status, ...) (gh_error((status), __VA_ARGS__), (status))
+#define gh_error_prefix(status, prefix) (gh_error_prefix((status), (prefix)), (status))
+#endif
+
 /* The detail recorded by the last failing call on this thread ("" if none). */
 const char *gh_error_detail(void);
 

@@ -457,11 +457,15 @@ static uint64_t cgroup_limit(void)
                                         "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         FILE *f = fopen(files[i], "r");
-        unsigned long long v = 0;
-        int ok = f && fscanf(f, "%llu", &v) == 1;
+        char line[64], *end;
+        int ok = f && fgets(line, sizeof line, f) && line[0] >= '0' && line[0] <= '9';
         if (f)
-            fclose(f);
-        if (ok && v > 0)
+            (void)fclose(f); /* read-only: nothing to lose */
+        if (!ok)
+            continue; /* missing, or "max" (no limit) */
+        errno = 0;
+        unsigned long long v = strtoull(line, &end, 10);
+        if (!errno && end != line && v > 0)
             return v;
     }
     return 0;
@@ -543,6 +547,7 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
         goto out;
     }
     if (gh_pipeline_uses(&config->pipeline, "stylize") && !b.nothing_to_do) {
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of model pointers, one per worker */
         if (!(b.generators = calloc((size_t)jobs, sizeof *b.generators))) {
             st = gh_error(GH_ERR_NOMEM, "no memory for %d workers", jobs);
             goto out;
@@ -575,6 +580,7 @@ enum gh_status gh_cli_run(const struct gh_cli_config *config, const struct gh_cl
     }
     if (config->depth_model_path && !b.nothing_to_do &&
         (gh_pipeline_uses(&config->pipeline, "depth") || gh_pipeline_uses(&config->pipeline, "fog"))) {
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of model pointers, one per worker */
         if (!(b.depth_models = calloc((size_t)jobs, sizeof *b.depth_models))) {
             st = gh_error(GH_ERR_NOMEM, "no memory for %d workers", jobs);
             goto out;

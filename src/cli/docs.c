@@ -101,7 +101,7 @@ static int next_param(struct param_iter *it)
 static int short_doc(const char *doc)
 {
     int n = 0;
-    while (doc[n] && n < 72 && !(doc[n] == ';' && doc[n + 1] == ' ') && !(doc[n] == ' ' && doc[n + 1] == '('))
+    while (n < 72 && doc[n] && !(doc[n] == ';' && doc[n + 1] == ' ') && !(doc[n] == ' ' && doc[n + 1] == '('))
         n++;
     return n;
 }

@@ -68,7 +68,7 @@ static void show_progress(struct reporter *r, const struct gh_cli_item *current,
     fprintf(stderr, "\r\033[K[%zu/%zu] %3d%%  %d:%02d elapsed, ETA %s  %.60s", finished, r->total,
             (int)(100.0 * (double)finished / (double)(r->total ? r->total : 1)), (int)elapsed / 60,
             (int)elapsed % 60, eta, name);
-    fflush(stderr);
+    (void)fflush(stderr); /* a progress line: nothing to do if it fails */
     r->line_shown = 1;
 }
 
@@ -102,9 +102,7 @@ static void on_finished(void *user, const struct gh_cli_item *item, enum gh_cli_
     clear_progress(r);
     if (outcome == GH_CLI_SKIPPED && !item->earlier_output)
         r->existed++;
-    if (outcome == GH_CLI_FAILED)
-        fprintf(stderr, "ghiblify: %s\n", message);
-    else if (outcome == GH_CLI_SKIPPED && r->config->verbose)
+    if (outcome == GH_CLI_FAILED || (outcome == GH_CLI_SKIPPED && r->config->verbose))
         fprintf(stderr, "ghiblify: %s\n", message);
     else if (outcome == GH_CLI_DONE && r->config->verbose)
         fprintf(stderr, "ghiblify: [%zu/%zu] %s -> %s (%.2f s: %s)\n",

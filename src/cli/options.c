@@ -309,14 +309,17 @@ static int parse_int(const char *text, long min, long max, long *out)
 /* "#RRGGBB", "RRGGBB", "white" or "black" into [0, 1] floats. */
 static int parse_color(const char *text, float rgb[3])
 {
-    unsigned v;
-    int n = 0;
+    unsigned long v;
+    const char *hex = text[0] == '#' ? text + 1 : text;
     if (!strcmp(text, "white"))
         v = 0xffffff;
     else if (!strcmp(text, "black"))
         v = 0;
-    else if (sscanf(text[0] == '#' ? text + 1 : text, "%6x%n", &v, &n) != 1 || n != 6 ||
-             (text[0] == '#' ? text + 1 : text)[n] != '\0')
+    /* Exactly six hex digits: sscanf's %6x also took a sign, leading blanks
+     * and a 0x prefix ("#-12345", "# 12345", "0x1234" were colors). */
+    else if (strlen(hex) == 6 && strspn(hex, "0123456789abcdefABCDEF") == 6)
+        v = strtoul(hex, NULL, 16);
+    else
         return -1;
     for (int c = 0; c < 3; c++)
         rgb[c] = (float)((v >> (16 - 8 * c)) & 0xff) / 255.0f;
@@ -373,7 +376,7 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
     for (int s = 0; s < stage_count; s++)
         param_count += stages[s]->param_count;
     params = calloc((size_t)param_count + 1, sizeof *params);
-    longopts = calloc((size_t)(OPT_COUNT + param_count + 1), sizeof *longopts);
+    longopts = calloc((size_t)OPT_COUNT + (size_t)param_count + 1, sizeof *longopts);
     if (!params || !longopts) {
         fputs("ghiblify: out of memory\n", err);
         goto out;
@@ -386,10 +389,10 @@ int gh_cli_parse(int argc, char **argv, FILE *out, FILE *err, struct gh_cli_args
         longopts[n++] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL, val};
         if (o->short_name) {
             size_t len = strlen(shortopts);
-            shortopts[len] = (char)o->short_name;
-            shortopts[len + 1] = '\0';
+            shortopts[len++] = (char)o->short_name;
             if (o->arg)
-                strcat(shortopts, ":");
+                shortopts[len++] = ':';
+            shortopts[len] = '\0';
         }
     }
     int p = 0;

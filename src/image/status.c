@@ -31,7 +31,7 @@ const char *gh_strerror(enum gh_status status)
     return status_names[status];
 }
 
-enum gh_status gh_error(enum gh_status status, const char *fmt, ...)
+enum gh_status (gh_error)(enum gh_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -40,7 +40,7 @@ enum gh_status gh_error(enum gh_status status, const char *fmt, ...)
     return status;
 }
 
-enum gh_status gh_error_prefix(enum gh_status status, const char *prefix)
+enum gh_status (gh_error_prefix)(enum gh_status status, const char *prefix)
 {
     char old[sizeof detail];
     memcpy(old, detail, sizeof old);

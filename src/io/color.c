@@ -68,9 +68,10 @@ static int is_srgb(cmsHTRANSFORM t)
     enum { STEPS = 5, N = STEPS * STEPS * STEPS };
     float in[3 * N], out[3 * N];
     for (int i = 0; i < N; i++) {
-        in[i] = (float)(i % STEPS) / (STEPS - 1);
-        in[N + i] = (float)(i / STEPS % STEPS) / (STEPS - 1);
-        in[2 * N + i] = (float)(i / (STEPS * STEPS)) / (STEPS - 1);
+        int r = i % STEPS, g = i / STEPS % STEPS, b = i / (STEPS * STEPS); /* the grid point's digits */
+        in[i] = (float)r / (STEPS - 1);
+        in[N + i] = (float)g / (STEPS - 1);
+        in[2 * N + i] = (float)b / (STEPS - 1);
     }
     cmsDoTransformLineStride(t, in, out, N, 1, N * sizeof(float), N * sizeof(float),
                              N * sizeof(float), N * sizeof(float));

@@ -163,6 +163,7 @@ static void copy_pixels(const uint8_t *src, int stride, int width, int height, i
         for (int x = 0; x < width; x++)
             for (int c = 0; c < channels; c++) {
                 size_t i = (size_t)x * (size_t)channels + (size_t)c;
+                /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): channels is 4 only with alpha */
                 plane[c][off + x] = bits == 8 ? gh_io_unorm8(row[i])
                                               : (float)(row[2 * i] | row[2 * i + 1] << 8) * scale;
             }

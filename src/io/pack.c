@@ -193,6 +193,8 @@ static inline __attribute__((always_inline)) void clamp_body(const float *restri
     }
 }
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): attr is an attribute list put before
+ * the declaration (empty or __attribute__((target(...)))), not an expression. */
 #define YCC_VARIANT(suffix, attr)                                                                 \
     attr static void luma_##suffix(const float *r, const float *g, const float *b, size_t width,  \
                                    unsigned char *y)                                              \
@@ -212,6 +214,7 @@ static inline __attribute__((always_inline)) void clamp_body(const float *restri
     {                                                                                             \
         clamp_body(p, n, s);                                                                      \
     }
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 YCC_VARIANT(generic, )
 #if GH_IO_X86

@@ -277,7 +277,8 @@ static enum gh_status dec_run(struct png_dec *d)
         if (!d->pixels)
             return gh_error(GH_ERR_NOMEM, "no memory for a PNG row");
         d->reading_rows = 1;
-        for (png_uint_32 y = 0; y < height; y++) {
+        /* d->pixels is freed with the decoder (the analyzer loses it at png_read_row's setjmp) */
+        for (png_uint_32 y = 0; y < height; y++) { /* NOLINT(clang-analyzer-unix.Malloc) */
             png_read_row(d->png, d->pixels, NULL);
             store_row(d, d->pixels, (int)y, channels, out_depth);
         }

@@ -126,6 +126,7 @@ enum gh_status gh_io_webp_decode(const unsigned char *data, size_t size, uint64_
     size_t n = (size_t)f.width * (size_t)f.height;
     for (size_t i = 0; i < n; i++)
         for (int c = 0; c < channels; c++)
+            /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): channels is 4 only with alpha */
             plane[c][i] = gh_io_unorm8(pixels[i * (size_t)channels + (size_t)c]);
     int orientation;
     if ((st = find_metadata(data, size, pic, &orientation)) != GH_OK ||

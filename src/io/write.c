@@ -70,11 +70,11 @@ static mode_t current_umask(void)
         char line[256];
         while (fgets(line, sizeof line, f)) {
             if (!strncmp(line, "Umask:", 6)) {
-                fclose(f);
+                (void)fclose(f); /* read-only: nothing to lose */
                 return (mode_t)(strtoul(line + 6, NULL, 8) & 0777);
             }
         }
-        fclose(f);
+        (void)fclose(f);
     }
     mode_t mask = umask(022);
     umask(mask);
@@ -252,7 +252,8 @@ static enum gh_status write_all(const char *path, const unsigned char *data, siz
     if (!data && size > 0)
         return gh_error(GH_ERR_ARGUMENT, "%s: no data", path);
     if (!strcmp(path, "-")) {
-        fflush(stdout); /* keep anything the program printed before the image first */
+        if (fflush(stdout) != 0) /* keep anything the program printed before the image first */
+            return gh_error(GH_ERR_IO, "standard output: %s", strerror(errno));
         int err = write_full(STDOUT_FILENO, data, size);
         if (err)
             return gh_error(GH_ERR_IO, "standard output: %s", strerror(err));

@@ -53,7 +53,7 @@ typedef float v8 __attribute__((vector_size(32)));
         enum { NV = (CH) / (VW) };                                                                              \
         VT acc[M][NV];                                                                                          \
         int64_t taps = a->c * a->kh * a->kw;                                                                    \
-        for (int o = 0; o < M; o++) {                                                                           \
+        for (int o = 0; o < (M); o++) {                                                                         \
             float b = a->bias ? a->bias[o0 + o] : 0;                                                            \
             for (int j = 0; j < NV; j++)                                                                        \
                 acc[o][j] = b - (VT){0};                                                                        \
@@ -65,17 +65,17 @@ typedef float v8 __attribute__((vector_size(32)));
             for (int64_t kx = 0; kx < a->kw; kx++) {                                                            \
                 float wv[M];                                                                                    \
                 VT v;                                                                                           \
-                for (int o = 0; o < M; o++)                                                                     \
+                for (int o = 0; o < (M); o++)                                                                   \
                     wv[o] = wr[o * taps + kx];                                                                  \
                 for (int j = 0; j < NV; j++) {                                                                  \
                     memcpy(&v, r + kx + (VW) * j, sizeof v);                                                    \
-                    for (int o = 0; o < M; o++)                                                                 \
+                    for (int o = 0; o < (M); o++)                                                               \
                         acc[o][j] += wv[o] * v;                                                                 \
                 }                                                                                               \
             }                                                                                                   \
         }                                                                                                       \
-        int64_t n = a->ow - x0 < CH ? a->ow - x0 : CH;                                                          \
-        for (int o = 0; o < M; o++)                                                                             \
+        int64_t n = a->ow - x0 < (CH) ? a->ow - x0 : (CH);                                                      \
+        for (int o = 0; o < (M); o++)                                                                           \
             memcpy(out[o] + x0, acc[o], (size_t)n * sizeof(float));                                             \
     }
 CHUNK_FN(v8, 8, 1, 32)
@@ -197,6 +197,7 @@ static void small_rows(void *arg, int begin, int end)
          * P - pt) lives in slot P % kh, so each output row pads one new
          * row per channel instead of kh. */
         char *base = (char *)(((uintptr_t)c->scratch + 63) & ~(uintptr_t)63) + (size_t)th * thread_bytes(a);
+        /* cppcheck-suppress invalidPointerCast ; the scratch block holds the rows, then the row pointers (aligned) */
         float *rows = (float *)base;
         const float **rp = (const float **)(base + ((size_t)(a->c * kh) * rl * sizeof(float) + 63) / 64 * 64);
         int64_t y0 = a->oh * th / c->threads, y1 = a->oh * (th + 1) / c->threads;

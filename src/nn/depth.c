@@ -118,7 +118,7 @@ enum gh_status gh_nn_depth(struct gh_nn_model *model, const struct gh_image *rgb
         goto out;
     /* MiDaS squeezes the channel ([1,H,W]); other exports keep it ([1,1,H,W],
      * or [1,H,W,1] in NHWC): the dimensions other than 1 must be H, W. */
-    int64_t want[2] = {nh, nw}, got[GH_NN_MAX_DIMS];
+    int64_t want[2] = {nh, nw}, got[GH_NN_MAX_DIMS] = {0};
     int n_want = 0, n_got = 0;
     for (int k = 0; k < 2; k++)
         if (want[k] != 1)

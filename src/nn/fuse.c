@@ -246,7 +246,7 @@ static enum gh_status emit_norm(struct fuse_ctx *f, int top, const int *list, in
 {
     struct gh_nn_model *m = f->m;
     const struct gh_nn_node *add = node(f, top);
-    int set[24], n = 0;
+    int set[24] = {0}, n = 0;
     int out_node = top, leaky = -1;
     int out_v = add->out[0];
     if (f->readers[out_v] == 1) {
@@ -287,15 +287,16 @@ static enum gh_status emit_norm(struct fuse_ctx *f, int top, const int *list, in
     fused.out = malloc(sizeof *fused.out);
     fused.attrs = calloc(1, sizeof *fused.attrs);
     const char *nm = node(f, out_node)->name;
-    fused.name = malloc(strlen(nm) + 1);
+    size_t nm_size = strlen(nm) + 1;
+    fused.name = malloc(nm_size);
     char *an = malloc(sizeof "alpha");
     if (!fused.in || !fused.out || !fused.attrs || !fused.name || !an) {
         free(an);
         free_node(&fused);
         return gh_error(GH_ERR_NOMEM, "model: out of memory");
     }
-    strcpy(fused.name, nm);
-    strcpy(an, "alpha");
+    memcpy(fused.name, nm, nm_size);
+    memcpy(an, "alpha", sizeof "alpha");
     fused.n_attrs = 1;
     fused.attrs[0].name = an;
     fused.attrs[0].type = GH_NN_ATTR_FLOAT;

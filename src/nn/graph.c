@@ -165,7 +165,7 @@ static void fuse_pad_conv(struct gh_nn_model *m)
         int runtime = pv->kind != GH_NN_VALUE_CONST;
         if (runtime && (reflect || producer[p->in[1]] < 0))
             continue;
-        if (!runtime && (pv->t.dtype != GH_NN_I64 || gh_nn_tensor_count(&pv->t) != 8))
+        if (!runtime && (pv->t.dtype != GH_NN_I64 || gh_nn_tensor_count(&pv->t) != 8 || !pv->t.data))
             continue;
         const int64_t *pads = runtime ? NULL : pv->t.data;
         if (pads && (pads[0] || pads[1] || pads[4] || pads[5] || pads[2] < 0 || pads[3] < 0 || pads[6] < 0 ||

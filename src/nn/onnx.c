@@ -852,12 +852,13 @@ static enum gh_status parse_graph(struct pb r, struct gh_nn_graph_def *g, int *f
             break;
         case 12: {
             struct gh_nn_value v;
+            /* Room first: a failed GROW after the parse leaked v.name (clang-tidy). */
+            GROW(g->outputs, g->n_outputs, g->cap_outputs);
             st = parse_value_info(s, &v);
             if (st) {
                 free(v.name);
                 return st;
             }
-            GROW(g->outputs, g->n_outputs, g->cap_outputs);
             g->outputs[g->n_outputs++] = v.name;
             break;
         }

@@ -282,9 +282,7 @@ GH_NN_SIMD static void small_rows(void *arg, int begin, int end)
             float bias = c->b ? c->b[m] : 0;
             for (int64_t x0 = 0; x0 < g->ow; x0 += SMALL_X) {
                 /* Two 8-float vectors of accumulators stay in registers over all taps. */
-                gh_v8 a0, a1, v;
-                for (int i = 0; i < 8; i++)
-                    a0[i] = a1[i] = bias;
+                gh_v8 a0 = bias - (gh_v8){0}, a1 = a0, v;
                 const float *wt = wm;
                 for (int64_t rowi = 0; rowi < g->c * g->kh; rowi++) {
                     const float *base = rows + rowi * pw + x0;
@@ -754,7 +752,7 @@ GH_NN_KERNEL(gh_nn_k_matmul)
     if (bs[br - 2] != K)
         return gh_error(GH_ERR_MODEL, "inner dimensions differ (%lld vs %lld)", (long long)K, (long long)bs[br - 2]);
     int bat = (ar > br ? ar : br) - 2;
-    int64_t bshape[GH_NN_MAX_DIMS], astr[GH_NN_MAX_DIMS], bstr[GH_NN_MAX_DIMS];
+    int64_t bshape[GH_NN_MAX_DIMS] = {0}, astr[GH_NN_MAX_DIMS], bstr[GH_NN_MAX_DIMS];
     int64_t sa = M * K, sb = K * N;
     for (int i = bat - 1; i >= 0; i--) {
         int ia = i - (bat - (ar - 2)), ib = i - (bat - (br - 2));

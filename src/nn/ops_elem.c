@@ -328,9 +328,11 @@ GH_NN_SIMD static void bin_range(void *arg, int begin, int end)
         if (c->ta == GH_NN_F32) {
             float *o = (float *)c->out + row * n;
             if (c->tb == GH_NN_F32) {
+                /* cppcheck-suppress invalidPointerCast ; a and b are byte views of float tensors */
                 bin_row_f32(c->op, (const float *)a, sa, (const float *)b, sb, o, n);
             } else {
                 for (int64_t i = 0; i < n; i++)
+                    /* cppcheck-suppress invalidPointerCast ; byte views of a float and an int64 tensor */
                     o[i] = (float)pow(((const float *)a)[i * sa], (double)((const int64_t *)b)[i * sb]);
             }
         } else {
@@ -340,6 +342,7 @@ GH_NN_SIMD static void bin_range(void *arg, int begin, int end)
                 if (c->tb == GH_NN_I64)
                     o[i] = ibin(c->op, va, ((const int64_t *)b)[i * sb]);
                 else
+                    /* cppcheck-suppress invalidPointerCast ; b is a byte view of a float tensor */
                     o[i] = gh_nn_f2i(pow((double)va, (double)((const float *)b)[i * sb]));
             }
         }
@@ -466,8 +469,8 @@ GH_NN_SIMD static void chain_rows(void *arg, int begin, int end)
             p[k] = c->src[k] + off;
         }
         int64_t s0 = c->str[0][c->r - 1];
-        for (int64_t i = 0; i < w; i++)
-            row[i] = p[0][i * s0];
+        for (int64_t i = 0; i < w; i++) /* p[0] is set: the loop above runs for k = 0 (n_ops >= 0) */
+            row[i] = p[0][i * s0]; /* NOLINT(clang-analyzer-core.NullDereference) */
         for (int k = 0; k < c->n_ops; k++) {
             const float *b = p[k + 1];
             int left = node->chain_left[k];

@@ -166,7 +166,7 @@ static enum gh_status reduce_compute(struct gh_nn_exec *x, const struct gh_nn_no
         return st;
     /* Reduced axes as runs: reduce the innermost run of axes repeatedly
      * (contiguous runs cover every graph we run; scattered axes loop). */
-    int64_t cur[GH_NN_MAX_DIMS];
+    int64_t cur[GH_NN_MAX_DIMS] = {0};
     int cr = r;
     for (int i = 0; i < r; i++)
         cur[i] = in->shape[i];
@@ -216,7 +216,7 @@ static enum gh_status reduce_compute(struct gh_nn_exec *x, const struct gh_nn_no
         tmp = more ? dst : NULL;
         p = dst;
         /* Collapse the reduced run into one size-1 dim not marked reduced. */
-        int64_t ns[GH_NN_MAX_DIMS];
+        int64_t ns[GH_NN_MAX_DIMS] = {0};
         int nr[GH_NN_MAX_DIMS] = {0}, k = 0;
         for (int i = 0; i < cr; i++) {
             if (i >= first && i <= last) {

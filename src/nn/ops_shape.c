@@ -189,6 +189,7 @@ GH_NN_KERNEL(gh_nn_k_transpose)
     for (size_t i = 0; i < count; i++) {
         memcpy(dst + i * es, src + (size_t)off * es, es);
         for (int d = r - 1; d >= 0; d--) {
+            /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): rank <= GH_NN_MAX_DIMS */
             off += pstr[d];
             if (++idx[d] < shape[d])
                 break;
@@ -310,6 +311,7 @@ GH_NN_KERNEL(gh_nn_k_slice)
     for (size_t i = 0; i < count; i++) {
         memcpy((char *)out->data + i * es, (const char *)in->data + (size_t)off * es, es);
         for (int d = r - 1; d >= 0; d--) {
+            /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): rank <= GH_NN_MAX_DIMS */
             off += step[d] * istr[d];
             if (++idx[d] < shape[d])
                 break;
@@ -598,6 +600,7 @@ static void pad_rows(void *arg, int begin, int end)
             if (s < 0)
                 constant = 1;
             else
+                /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): rank <= GH_NN_MAX_DIMS */
                 off += s * istr[d];
         }
         char *dst = (char *)c->out->data + (size_t)row * (size_t)ow * es;
@@ -610,6 +613,7 @@ static void pad_rows(void *arg, int begin, int end)
             }
             int64_t s = constant ? -1 : c->colmap[o];
             if (es == 4) {
+                /* cppcheck-suppress invalidPointerCast ; src is a byte view of a float tensor (es == 4) */
                 float v = s < 0 ? (float)c->value : ((const float *)src)[s];
                 memcpy(dst + o * 4, &v, 4);
             } else {
@@ -656,7 +660,8 @@ GH_NN_KERNEL(gh_nn_k_pad)
     for (int64_t o = 0; o < shape[r - 1]; o++)
         colmap[o] = pad_src(o, pads[r - 1], in->shape[r - 1], mode);
     struct pad_ctx c = {in, out, pads, mode, cv ? gh_nn_get_f64(cv, 0) : 0, colmap};
-    int64_t rows = (int64_t)(count / (size_t)shape[r - 1]);
+    /* count != 0 (returned above), so no dimension is 0 */
+    int64_t rows = (int64_t)(count / (size_t)shape[r - 1]); /* NOLINT(clang-analyzer-core.DivideZero) */
     if (rows > INT32_MAX)
         return gh_error(GH_ERR_TOO_LARGE, "too many rows");
     gh_parallel_for((int)rows, count > 65536 ? x->threads : 1, pad_rows, &c);
@@ -850,13 +855,15 @@ static enum gh_status resize_apply(struct gh_nn_exec *x, const struct gh_nn_node
             return st;
         struct resize2d_ctx c = {in->data, out->data, h, wd, oh, ow, t, t + oh, t + 2 * oh, t + 2 * oh + ow, NULL,
                                  NULL};
+        /* cppcheck-suppress invalidPointerCast ; one scratch block: 2n int64 indices, then n float weights */
         float *wt = (float *)(t + 2 * n);
         c.wy = wt;
         c.wx = wt + oh;
         axis_table(ct, nm, 1, h, oh, scale[r - 2], by_sizes ? (double)oh : (double)h * scale[r - 2], t, t + oh, wt);
         axis_table(ct, nm, 1, wd, ow, scale[r - 1], by_sizes ? (double)ow : (double)wd * scale[r - 1], t + 2 * oh,
                    t + 2 * oh + ow, wt + oh);
-        int64_t rows = (int64_t)(gh_nn_tensor_count(out) / (size_t)ow);
+        /* the output is not empty (returned above), so ow != 0 */
+        int64_t rows = (int64_t)(gh_nn_tensor_count(out) / (size_t)ow); /* NOLINT(clang-analyzer-core.DivideZero) */
         if (rows > INT32_MAX)
             return gh_error(GH_ERR_TOO_LARGE, "too many rows");
         gh_parallel_for((int)rows, gh_nn_tensor_count(out) > 65536 ? x->threads : 1, resize2d_rows, &c);
@@ -867,6 +874,7 @@ static enum gh_status resize_apply(struct gh_nn_exec *x, const struct gh_nn_node
     if ((st = gh_nn_scratch(x, maxlen * (2 * sizeof(int64_t) + sizeof(float)), (void **)&i0)))
         return st;
     i1 = i0 + maxlen;
+    /* cppcheck-suppress invalidPointerCast ; one scratch block: 2 maxlen int64 indices, then maxlen float weights */
     w = (float *)(i1 + maxlen);
     if (na > 1 && ((st = gh_nn_scratch(x, biggest * sizeof(float), (void **)&buf[0])) ||
                    (na > 2 && (st = gh_nn_scratch(x, biggest * sizeof(float), (void **)&buf[1])))))

@@ -13,7 +13,7 @@
 /* Flatbuffer access                                                      */
 /* ---------------------------------------------------------------------- */
 
-enum gh_status gh_tfl_bad(const char *fmt, ...)
+enum gh_status (gh_tfl_bad)(const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -23,7 +23,7 @@ enum gh_status gh_tfl_bad(const char *fmt, ...)
     return gh_error(GH_ERR_MODEL, "TFLite: %s", msg);
 }
 
-enum gh_status gh_tfl_nomem(void)
+enum gh_status (gh_tfl_nomem)(void)
 {
     return gh_error(GH_ERR_NOMEM, "TFLite: out of memory");
 }
@@ -425,7 +425,7 @@ enum gh_status gh_tfl_read_tensors(struct conv *c, const struct fb_table *sg, co
         }
         if ((uint64_t)dn != count * es)
             return gh_tfl_bad("tensor %u (%s): buffer has %u bytes, shape and type need %llu", i, T->name, dn,
-                       (unsigned long long)(count * es));
+                       (unsigned long long)count * es);
         T->data = c->fb.d + ds;
         T->nbytes = dn;
     }

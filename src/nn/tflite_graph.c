@@ -283,10 +283,11 @@ enum gh_status gh_tfl_emit_const(struct conv *c, int ti, const uint8_t *lay, int
                 ((float *)src)[i] = (float)v;
         }
     }
-    int64_t sstride[GH_NN_MAX_DIMS], ostride[GH_NN_MAX_DIMS];
+    int64_t sstride[GH_NN_MAX_DIMS] = {0}, ostride[GH_NN_MAX_DIMS];
     int64_t acc = 1;
     for (int i = r - 1; i >= 0; i--) {
         sstride[i] = acc;
+        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): rank <= GH_NN_MAX_DIMS */
         acc *= src_shape[i];
     }
     for (int i = 0; i < r; i++)
@@ -309,6 +310,7 @@ enum gh_status gh_tfl_emit_const(struct conv *c, int ti, const uint8_t *lay, int
                     ((float *)data)[o + (size_t)j] = ((const float *)src)[base + j * istr];
             o += (size_t)inner;
             for (int i = r - 2; i >= 0; i--) {
+                /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): rank <= GH_NN_MAX_DIMS */
                 if (++idx[i] < shape[i])
                     break;
                 idx[i] = 0;

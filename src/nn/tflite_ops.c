@@ -254,7 +254,7 @@ enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
         if (pool) {
             int64_t shape[4] = {C, 1, kh, kw};
             size_t cnt = gh_nn_count(4, shape);
-            if (C < 1 || cnt > (size_t)GH_NN_MAX_ELEMS)
+            if (cnt > (size_t)GH_NN_MAX_ELEMS) /* C >= 1: checked above */
                 return gh_tfl_shape_err(c, "bad pooling size");
             float *w = malloc(cnt * sizeof *w);
             if (!w)
@@ -332,7 +332,13 @@ enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
                 for (int i = 0; i < kh * kw; i++)
                     w1v[i] = 1.0f;
                 int64_t s11[4] = {1, 1, 1, 1};
-                if ((st = gh_tfl_add_const(c, GH_NN_F32, 4, s11, onev, &one)) || (st = gh_tfl_add_const(c, GH_NN_F32, 4, s1, w1v, &w1)))
+                /* gh_tfl_add_const owns (frees) its buffer even when it fails;
+                 * w1v is not its yet if the first call fails. */
+                if ((st = gh_tfl_add_const(c, GH_NN_F32, 4, s11, onev, &one))) {
+                    free(w1v);
+                    return st;
+                }
+                if ((st = gh_tfl_add_const(c, GH_NN_F32, 4, s1, w1v, &w1)))
                     return st;
                 if ((st = gh_tfl_add_node(c, GH_NN_OP_CONV, 2, cin, na, at, &sum)) || (st = gh_tfl_node1(c, GH_NN_OP_SHAPE, xin, &shp)) ||
                     (st = gh_tfl_const_i64(c, 1, &two, &k0)) || (st = gh_tfl_const_i64(c, 1, &four, &k1)) ||
@@ -655,7 +661,7 @@ enum gh_status gh_tfl_convert_op(struct conv *c, const struct tfl_op_rec *op)
         if (!ins)
             return gh_tfl_nomem();
         for (int i = 0; i < op->n_in && !st; i++) {
-            char *nmv;
+            char *nmv = NULL;
             st = operand(c, op->in[i], lay, r, &nmv);
             ins[i] = nmv;
         }

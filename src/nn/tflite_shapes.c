@@ -141,7 +141,7 @@ int64_t gh_tfl_dim_tval(const struct conv *c, const struct dim *d)
     return v.n;
 }
 
-enum gh_status gh_tfl_shape_err(const struct conv *c, const char *fmt, ...)
+enum gh_status (gh_tfl_shape_err)(const struct conv *c, const char *fmt, ...)
 {
     char msg[300];
     va_list ap;
@@ -383,7 +383,7 @@ enum gh_status gh_tfl_shape_tensor(struct conv *c, const struct dim *od, int ro,
                                    char **out)
 {
     int64_t ent[GH_NN_MAX_DIMS];
-    int sym[GH_NN_MAX_DIMS], last = -1;
+    int sym[GH_NN_MAX_DIMS] = {0}, last = -1;
     for (int i = 0; i < ro; i++) {
         sym[i] = 0;
         if (gh_tfl_dim_is_const(&od[i])) {
@@ -524,7 +524,8 @@ enum gh_status gh_tfl_infer(struct conv *c, const struct tfl_op_rec *op)
         int32_t ks[2] = {kh, kw}, ss[2] = {sh, sw}, ds[2] = {dh, dw};
         for (int a = 0; a < 2; a++) {
             int64_t eff = (int64_t)(ks[a] - 1) * ds[a] + 1;
-            struct q sc, sh2;
+            /* q_make cannot fail within the bounds checked above; initialized all the same */
+            struct q sc = gh_tfl_qi(1), sh2 = gh_tfl_qi(0);
             q_make(1, ss[a], &sc);
             if (pad == 1) { /* VALID: (in - eff) / s + 1 */
                 q_make(-eff + ss[a], ss[a], &sh2);

@@ -60,6 +60,7 @@ enum gh_status gh_ops_long_contours(const struct gh_image *edges, int min_length
                     if (xx < 0 || xx >= w)
                         continue;
                     size_t q = (size_t)yy * (size_t)w + (size_t)xx;
+                    /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch): seen[] is set for all w*h pixels above */
                     if (seen[q]) {
                         seen[q] = 0;
                         queue[tail++] = (int32_t)q;

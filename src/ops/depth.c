@@ -56,6 +56,7 @@ static void box_pass(const float *in, float *tmp, float *out, int w, int h, int 
             int x0 = x - r < 0 ? 0 : x - r, x1 = x + r >= w ? w - 1 : x + r;
             float acc = mean ? 0.0f : INFINITY;
             for (int k = x0; k <= x1; k++) {
+                /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): in is a full w*h plane */
                 float v = in[(size_t)y * w + k];
                 acc = mean ? acc + v : (v < acc ? v : acc);
             }

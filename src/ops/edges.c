@@ -101,6 +101,7 @@ static void canny_band_run(struct canny_job *j, struct canny_band *b)
     int16_t *ibase = (int16_t *)(mbase + 3 * wp);
     for (int k = 0; k < 3; k++) {
         mag[k] = mbase + (size_t)k * wp + 1;
+        /* cppcheck-suppress negativeIndex ; mag[k] points one element into its row of wp = w + 2 */
         mag[k][-1] = mag[k][w] = 0;
         dx[k] = ibase + (size_t)k * wp;
         dy[k] = ibase + (size_t)(3 + k) * wp;
@@ -111,6 +112,7 @@ static void canny_band_run(struct canny_job *j, struct canny_band *b)
     canny_grad(j, b->y0, sv, dv, dx[b->y0 % 3], dy[b->y0 % 3], mag[b->y0 % 3]);
     for (int y = b->y0; y < b->y1; y++) {
         int p = (y + 2) % 3, c = y % 3, n = (y + 1) % 3;
+        /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): y >= 0, so n is 0..2 */
         canny_grad(j, y + 1, sv, dv, dx[n], dy[n], mag[n]);
         uint8_t *row = j->map + (size_t)(y + 1) * stride;
         row[0] = row[w + 1] = 1;

@@ -43,7 +43,7 @@ struct gf_ws {
 struct gf_job {
     const float *base[7]; /* guide planes, then (unless self) source planes */
     float *out[4];
-    signed char fac[GF_MAXP1][2]; /* level-1 plane = base[fac[0]] * base[fac[1]] (-1: 1) */
+    int8_t fac[GF_MAXP1][2]; /* level-1 plane = base[fac[0]] * base[fac[1]] (-1: 1) */
     int gc, sc, self, np1, np2, w, h, rx, ry, seg, nchunks, chunk, ring_rows, avx2;
     size_t st;
     double eps;
@@ -360,24 +360,24 @@ enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image
         j.base[c] = gh_image_plane(guide, c);
     int np = 0;
     for (int c = 0; c < gc; c++) {
-        j.fac[np][0] = (signed char)c;
+        j.fac[np][0] = (int8_t)c;
         j.fac[np++][1] = -1;
     }
     for (int c = 0; c < gc; c++)
         for (int d = c; d < gc; d++) {
-            j.fac[np][0] = (signed char)c;
-            j.fac[np++][1] = (signed char)d;
+            j.fac[np][0] = (int8_t)c;
+            j.fac[np++][1] = (int8_t)d;
         }
     if (!j.self) {
         for (int ch = 0; ch < sc; ch++) {
             j.base[gc + ch] = gh_image_plane(src, ch);
-            j.fac[np][0] = (signed char)(gc + ch);
+            j.fac[np][0] = (int8_t)(gc + ch);
             j.fac[np++][1] = -1;
         }
         for (int ch = 0; ch < sc; ch++)
             for (int c = 0; c < gc; c++) {
-                j.fac[np][0] = (signed char)c;
-                j.fac[np++][1] = (signed char)(gc + ch);
+                j.fac[np][0] = (int8_t)c;
+                j.fac[np++][1] = (int8_t)(gc + ch);
             }
     }
     j.np1 = np;

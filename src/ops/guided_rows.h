@@ -228,6 +228,7 @@ GF_TARGET static void GF_FN(output)(const double *restrict ma, size_t st, const 
         for (int x = 0; x < w; x++)
             q[x] = (float)(mb[x] + a0[x] * i0[x] + a1[x] * i1[x] + a2[x] * i2[x]);
     } else {
+        /* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): gc is 1 or 3: guide[0] is set */
         const float *restrict i0 = guide[0];
         for (int x = 0; x < w; x++)
             q[x] = (float)(mb[x] + ma[x] * i0[x]);

@@ -144,7 +144,7 @@ static int median_cut(const struct vbox *v, const double *histo, struct vbox *a,
         axis = 2;
     if (wdt[axis] == 0)
         return 0;
-    double partial[HBINS], total = 0;
+    double partial[HBINS] = {0}, total = 0;
     for (int i = v->lo[axis]; i <= v->hi[axis]; i++) {
         struct vbox slab = *v;
         slab.lo[axis] = slab.hi[axis] = i;

@@ -74,6 +74,7 @@ static size_t sky_fill(unsigned char *cand, int w, int h, int *stack)
 {
     size_t top = 0, kept = 0;
     for (int x = 0; x < w; x++)
+        /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): cand[] is set for all w*h pixels */
         if (cand[x] == 1) {
             cand[x] = 2;
             stack[top++] = x;

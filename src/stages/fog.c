@@ -213,6 +213,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     float beta = 1.6f * amount;
     float *r = gh_image_plane(*out, 0), *g = gh_image_plane(*out, 1), *b = gh_image_plane(*out, 2);
     for (size_t i = 0; i < n; i++) {
+        /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): fog_weight sets all n */
         float veil = 1.0f - expf(-beta * weight[i]);
         r[i] += veil * (air[0] - r[i]);
         g[i] += veil * (air[1] - g[i]);

@@ -99,10 +99,10 @@ enum gh_status gh_look_palette(const struct gh_look *look, struct gh_palette *ou
 {
     memset(out, 0, sizeof *out);
     for (int i = 0; i < GH_LOOK_MAX_COLORS && look->palette[i]; i++) {
-        unsigned v;
-        int n = 0;
-        if (sscanf(look->palette[i], "#%6x%n", &v, &n) != 1 || n != 7)
-            return gh_error(GH_ERR_INTERNAL, "look %s: bad color %s", look->name, look->palette[i]);
+        const char *p = look->palette[i];
+        if (p[0] != '#' || strlen(p) != 7 || strspn(p + 1, "0123456789abcdefABCDEF") != 6)
+            return gh_error(GH_ERR_INTERNAL, "look %s: bad color %s", look->name, p);
+        unsigned long v = strtoul(p + 1, NULL, 16);
         for (int c = 0; c < 3; c++)
             out->color[out->count][c] = (float)((v >> (16 - 8 * c)) & 0xff) / 255.0f;
         out->weight[out->count] = 1.0;

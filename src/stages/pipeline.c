@@ -315,7 +315,12 @@ static enum gh_status run(const struct gh_pipeline *pipeline, const struct gh_st
         if (table[i]->makes_photo) {
             struct gh_image **slot = table[i] == &gh_stage_resize ? &products.working : &products.photo;
             gh_image_free(*slot);
-            if ((st = gh_image_clone(current, slot)) != GH_OK)
+            *slot = NULL;
+            /* The working-size photo serves only upsample's JBU, which needs
+             * the original too and an image smaller than it: none of that
+             * in full detail (a 50 MP copy is 604 MB). */
+            int need = slot != &products.working || (products.original && !ctx->detail_full);
+            if (need && (st = gh_image_clone(current, slot)) != GH_OK)
                 break;
             if (slot == &products.working) {
                 /* Until denoise runs, the photo is the working-size photo. */

@@ -10,14 +10,14 @@ static const struct gh_param_def params[] = {
                 "long side of the working image in pixels; smaller photos are not enlarged. "
                 "Practical range 256..2048: the built-in generator takes about 0.7 GB per working "
                 "megapixel in one piece; a size too large for memory (--max-memory) runs in tiles "
-                "instead. With --detail full, the size of the statistics pass"},
+                "instead. With --detail full, unused (see --stats-size)"},
 };
 
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
     int size = (int)p[P_SIZE];
-    if (ctx->detail_full) { /* --size is only the statistics pass's, in stylize */
+    if (ctx->detail_full) { /* the photo's own size; stylize measures at --stats-size */
         if (!ctx->input_consumable)
             return gh_image_clone(in, out);
         *out = (struct gh_image *)in; /* the pipeline's own: no copy of a full-size photo */

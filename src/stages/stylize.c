@@ -5,7 +5,7 @@
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
-enum { P_STRENGTH, P_MULTIPLE, P_DETAIL, P_TILE, P_MARGIN };
+enum { P_STRENGTH, P_MULTIPLE, P_DETAIL, P_TILE, P_MARGIN, P_STATS };
 
 static const char *const details[] = {"working", "full", NULL};
 
@@ -18,7 +18,7 @@ static const struct gh_param_def params[] = {
     [P_DETAIL] = {"detail", "detail", GH_PARAM_ENUM, 0, 0, 0, details,
                   "working: the generator paints the working-size image (--size) and upsample enlarges it; "
                   "full: it paints the photo at its own resolution, in tiles, with its whole-image "
-                  "statistics (normalization means, attention) taken from a pass at --size, and every "
+                  "statistics (normalization means, attention) taken from passes at --stats-size, and every "
                   "stage runs at full size (slower; fine detail instead of an enlarged painting)"},
     [P_TILE] = {"tile", "tile", GH_PARAM_INT, 0, 0, 8192, NULL,
                 "tile side in pixels when the generator runs in tiles (--detail full, or a --size too "
@@ -26,6 +26,10 @@ static const struct gh_param_def params[] = {
     [P_MARGIN] = {"margin", "tile-margin", GH_PARAM_INT, -1, -1, 1024, NULL,
                   "context computed around each tile and dropped, in pixels; -1: the generator's "
                   "receptive field (56 for the built-in one), which makes tiles seamless"},
+    [P_STATS] = {"stats_size", "stats-size", GH_PARAM_INT, 1280, 0, 65535, NULL,
+                 "long side of the pass that measures the generator's whole-image statistics for --detail "
+                 "full (a second pass at half of it extrapolates them to the photo's size); larger is closer "
+                 "to an untiled full-size run, slower and needs more memory; 0: --size"},
 };
 
 static int long_side(int w, int h)
@@ -81,6 +85,10 @@ static int largest_fit(const struct gh_stage_ctx *ctx, int w, int h, int side)
     return lo;
 }
 
+/* Below this long side a statistics pass says little about the photo's
+ * structures (the generator's receptive field is 110 px across). */
+#define EXTRAPOLATE_MIN_SIDE 256
+
 /* Statistics pass on the image shrunk to `side`, then in tiles at full size
  * (include/ghiblify/nn.h, "Statistics mode and tiles"). */
 static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p, const struct gh_image *in,
@@ -88,7 +96,7 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
 {
     struct gh_nn_model *g = ctx->generator;
     struct gh_nn_tiling t;
-    struct gh_nn_stats *stats = NULL;
+    struct gh_nn_stats *stats = NULL, *low = NULL;
     struct gh_image *small = NULL, *painted = NULL;
     enum gh_status st;
     int sw, sh, pw, ph, qw, qh;
@@ -102,7 +110,7 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
     if ((st = gh_nn_stats_new(&stats)) || (st = gh_nn_record(g, stats)) ||
         (st = gh_nn_stylize(g, small ? small : in, multiple, ctx->threads, &painted)))
         goto out;
-    /* The working-size pass's activations are larger than a tile's: let them
+    /* The statistics pass's activations are larger than a tile's: let them
      * go before the full-size output image is made. */
     gh_image_free(painted);
     painted = NULL;
@@ -111,6 +119,24 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
     gh_nn_arena_empty(g);
     gh_nn_padded_size(in->width, in->height, multiple, &pw, &ph);
     gh_nn_padded_size(shrunk ? sw : in->width, shrunk ? sh : in->height, multiple, &qw, &qh);
+    if (shrunk && t.n_global > 0 && side / 2 >= EXTRAPOLATE_MIN_SIDE) {
+        /* A second pass at half the side gives the statistics' trend with
+         * size, followed to the photo's size (gh_nn_stats_extrapolate). */
+        int lw, lh, rw, rh;
+        scaled(in->width, in->height, side / 2, &lw, &lh);
+        gh_nn_padded_size(lw, lh, multiple, &rw, &rh);
+        if ((st = gh_nn_stats_new(&low)) || (st = gh_ops_resize(in, lw, lh, GH_INTERP_AREA, ctx->threads, &small)) ||
+            (st = gh_nn_record(g, low)) || (st = gh_nn_stylize(g, small, multiple, ctx->threads, &painted)))
+            goto out;
+        gh_nn_thaw(g);
+        gh_nn_arena_empty(g);
+        gh_image_free(painted);
+        painted = NULL;
+        gh_image_free(small);
+        small = NULL;
+        if ((st = gh_nn_stats_extrapolate(g, stats, (double)qw * qh, low, (double)rw * rh, (double)pw * ph)))
+            goto out;
+    }
     if ((st = gh_nn_replay(g, stats, (double)pw * ph / ((double)qw * qh))))
         goto out;
     struct gh_nn_tile_options o = {(int)p[P_TILE], (int)p[P_MARGIN], ctx->threads};
@@ -131,6 +157,7 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
 out:
     gh_nn_thaw(g);
     gh_nn_stats_free(stats);
+    gh_nn_stats_free(low);
     gh_image_free(small);
     gh_image_free(painted);
     return st;
@@ -151,9 +178,10 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     int whole = fits(ctx, in->width, in->height);
     enum gh_status st;
     if (full || !whole) {
-        /* Statistics at the working size (full detail) or at the largest
-         * size that fits in one piece (a --size too large for memory). */
-        int stats_side = full && ctx->working_size > 0 && ctx->working_size < side ? ctx->working_size : side;
+        /* Statistics at --stats-size (full detail) or at the largest size
+         * that fits in one piece (a --size too large for memory). */
+        int want = (int)p[P_STATS] > 0 ? (int)p[P_STATS] : ctx->working_size;
+        int stats_side = full && want > 0 && want < side ? want : side;
         stats_side = largest_fit(ctx, in->width, in->height, stats_side);
         if (stats_side >= side && whole) /* no larger than one piece: no tiles needed */
             st = gh_nn_stylize(ctx->generator, in, multiple, ctx->threads, out);

@@ -8,9 +8,12 @@
 
 #include "image/alloc_fail.h"
 #include "ghiblify/ghiblify.h"
+#include "ghiblify/nn.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "tflite_builder.h"
 
 /* One call under test: runs it, returns its status; frees its result. */
 struct call {
@@ -92,8 +95,97 @@ static void test_resize(void)
     gh_image_free(in);
 }
 
+/* The ONNX loader: a failed growth of the graph's output list, after the
+ * output's name had been parsed, leaked the name (found by clang-tidy's
+ * analyzer, tools/lint.sh; LeakSanitizer reports it here without the fix). */
+struct load_ctx {
+    const char *path;
+    struct gh_nn_model *model;
+};
+
+static enum gh_status load_run(void *p)
+{
+    struct load_ctx *l = p;
+    enum gh_status st = gh_nn_load_file(l->path, &l->model);
+    if (st != GH_OK)
+        CHECK(l->model == NULL);
+    return st;
+}
+
+static void load_release(void *p)
+{
+    struct load_ctx *l = p;
+    gh_nn_free(l->model);
+    l->model = NULL;
+}
+
+static void test_onnx_load(void)
+{
+    const char *models[] = {"tests/data/nn/depth_probe.onnx", "tests/data/nn/tile_attn.onnx"};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s", check_source_path(models[i]));
+        struct load_ctx l = {path, NULL};
+        struct call c = {models[i], load_run, load_release, &l};
+        CHECK(fail_each(&c) > 0);
+    }
+}
+
+/* The TFLite loader: an AVERAGE_POOL_2D with SAME padding becomes a window sum
+ * divided by window counts; when adding the first of its two constants failed,
+ * the second's buffer leaked (found by gcc -fanalyzer, tools/lint.sh's notes in
+ * tools/BENCHMARKS.md; LeakSanitizer reports it here without the fix). */
+struct mem_ctx {
+    const uint8_t *data;
+    size_t size;
+    struct gh_nn_model *model;
+};
+
+static enum gh_status mem_run(void *p)
+{
+    struct mem_ctx *l = p;
+    enum gh_status st = gh_nn_load_memory(l->data, l->size, &l->model);
+    if (st != GH_OK)
+        CHECK(l->model == NULL);
+    return st;
+}
+
+static void mem_release(void *p)
+{
+    struct mem_ctx *l = p;
+    gh_nn_free(l->model);
+    l->model = NULL;
+}
+
+static void test_tflite_pool_load(void)
+{
+    enum { AVG_POOL_2D = 1 };
+    struct tb_model m;
+    memset(&m, 0, sizeof m);
+    int32_t sx[4] = {1, 8, 8, 3}, sy[4] = {1, 4, 4, 3}; /* as test_nn_tflite_ops.c pool_case(3, 2, 1, 8, 8, ...) */
+    int x = tb_tensor(&m, TB_F32, 4, sx, NULL, 0), y = tb_tensor(&m, TB_F32, 4, sy, NULL, 0);
+    int32_t in[1] = {x};
+    struct tb_op *op = tb_op(&m, AVG_POOL_2D, 5, 1, in, y);
+    tb_opt(op, 0, 1, 0); /* SAME */
+    tb_opt(op, 1, 4, 2); /* strides */
+    tb_opt(op, 2, 4, 2);
+    tb_opt(op, 3, 4, 3); /* 3x3 window */
+    tb_opt(op, 4, 4, 3);
+    m.n_in = m.n_out = 1;
+    m.in[0] = x;
+    m.out[0] = y;
+    struct mem_ctx l = {NULL, 0, NULL};
+    uint8_t *d = tb_build(&m, &l.size);
+    l.data = d;
+    struct call c = {"TFLite AVERAGE_POOL_2D SAME", mem_run, mem_release, &l};
+    CHECK(fail_each(&c) > 0);
+    free(d);
+}
+
 int main(void)
 {
     test_resize();
+    test_onnx_load();
+    test_tflite_pool_load();
     return check_finish();
 }

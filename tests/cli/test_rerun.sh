@@ -88,6 +88,17 @@ fresh
 check "output-that-is-an-input with --skip-existing: exit 0" test $? -eq 0
 err_has "0 failed"
 
+# A partial rerun (issue 15): an input whose output exists is skipped without
+# being read or converted again. Its input is made unreadable garbage after
+# the first run: were it decoded again (and only then found to exist at the
+# write), it would fail; skipped, the rerun exits 0 and converts the new one.
+fresh
+(cd "$T/w" && "$GHIBLIFY" --quiet --stages resize photo.jpg)
+printf 'not a picture' >"$T/w/photo.jpg"
+(cd "$T/w" && "$GHIBLIFY" --skip-existing --stages resize photo.jpg b.jpg >"$T/.out" 2>"$T/.err")
+check "partial rerun with an existing output's input now garbage: exit 0 ($(head -c 300 "$T/.err"))" test $? -eq 0
+err_has "1 done, 1 skipped, 0 failed"
+
 # Folders: -d and --dump-stages are made with their parents; a folder that
 # cannot be made stops the run before any work, exit 2, one line.
 fresh

@@ -17,12 +17,14 @@ static int replay_file(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        (void)fclose(f);
+        return 0;
+    }
     uint8_t *d = malloc(n > 0 ? (size_t)n : 1);
-    size_t got = d ? fread(d, 1, (size_t)(n > 0 ? n : 0), f) : 0;
-    fclose(f);
+    size_t got = d ? fread(d, 1, (size_t)n, f) : 0;
+    (void)fclose(f);
     if (d)
         LLVMFuzzerTestOneInput(d, got);
     free(d);

@@ -60,7 +60,7 @@ static int npy_read(const char *path, struct npy *a)
         a->data = malloc(bytes ? bytes : 1);
         ok = a->data && fread(a->data, 1, bytes, f) == bytes;
     }
-    fclose(f);
+    (void)fclose(f); /* read-only */
     if (!ok) {
         free(a->data);
         a->data = NULL;

@@ -39,6 +39,19 @@ extern int check_count;
 int check_finish(void);
 
 /* Path of a file under $GH_SOURCE_DIR or $GH_SHARED_DIR (static buffer). */
+/* 1 in the AddressSanitizer build: tests that judge fidelity rather than
+ * memory safety may do less there (the Release build runs all of it). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CHECK_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHECK_SANITIZED 1
+#endif
+#endif
+#ifndef CHECK_SANITIZED
+#define CHECK_SANITIZED 0
+#endif
+
 const char *check_source_path(const char *relative);
 const char *check_shared_path(const char *relative);
 

@@ -124,7 +124,7 @@ static void touch(const char *path)
     FILE *f = fopen(path, "w");
     CHECK_MSG(f != NULL, "create %s", path);
     if (f)
-        fclose(f);
+        CHECK(fclose(f) == 0);
 }
 
 static void test_expand(void)

@@ -42,7 +42,7 @@ static int file_is(const char *path, const unsigned char *data, size_t size)
         return 0;
     unsigned char *got = malloc(size + 2);
     size_t n = fread(got, 1, size + 1, f);
-    fclose(f);
+    (void)fclose(f);
     int same = n == size && (size == 0 || memcmp(got, data, size) == 0);
     free(got);
     return same;
@@ -75,7 +75,7 @@ static int others_in(const char *dir, const char *keep, char *names, size_t cap)
             continue;
         n++;
         strncat(names, e->d_name, cap - strlen(names) - 2);
-        strcat(names, " ");
+        strncat(names, " ", cap - strlen(names) - 1);
     }
     if (d)
         closedir(d);
@@ -95,8 +95,9 @@ static void run(write_fn wr, const char *label, int overwrite, int fail)
     static const unsigned char old[] = "the previous output";
     if (overwrite) {
         FILE *f = fopen(path, "wb");
-        fwrite(old, 1, sizeof old, f);
-        fclose(f);
+        CHECK(f && fwrite(old, 1, sizeof old, f) == sizeof old);
+        if (f)
+            CHECK(fclose(f) == 0);
     }
     struct probe p = {.fail = fail, .data = data, .size = size, .old = overwrite ? old : NULL,
                       .old_size = sizeof old};
@@ -138,7 +139,7 @@ static void die(write_fn wr, const char *label)
     mkdir(dir, 0777);
     snprintf(path, sizeof path, "%s/out.png", dir);
     static const unsigned char data[] = "whole or nothing";
-    fflush(NULL);
+    (void)fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         struct probe p = {.die = 1, .data = data, .size = sizeof data};

@@ -117,7 +117,7 @@ static void zeros_deflated_repeat(size_t mib, unsigned char **out, size_t *out_s
     tbuf_append(&b, piece, first);
     for (size_t i = 1; i < mib; i++)
         tbuf_append(&b, piece + 2, first - 2);
-    unsigned char tail[16];
+    unsigned char tail[16] = {0}; /* filled by deflate */
     z.next_out = tail;
     z.avail_out = sizeof tail;
     deflate(&z, Z_FINISH);
@@ -287,7 +287,7 @@ static void statm(long *vm, long *rss)
     if (f) {
         if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
             pages = resident = 0;
-        fclose(f);
+        (void)fclose(f);
     }
     *vm = pages * sysconf(_SC_PAGESIZE);
     *rss = resident * sysconf(_SC_PAGESIZE);
@@ -302,7 +302,7 @@ static struct outcome run_child(const char *path, uint64_t max_pixels, double li
     int fds[2];
     if (pipe(fds) != 0)
         abort();
-    fflush(NULL);
+    (void)fflush(NULL);
     malloc_trim(0);
     long vm, resident;
     statm(&vm, &resident);
@@ -362,7 +362,7 @@ static void bomb(const char *name, unsigned char *data, size_t size, uint64_t ma
     FILE *f = fopen(path, "wb");
     CHECK(f && fwrite(data, 1, size, f) == size);
     if (f)
-        fclose(f);
+        CHECK(fclose(f) == 0);
     free(data);
     double rss_bound = b.rss_mb + (GH_TEST_ASAN ? ASAN_RSS_SLACK_MB : 0.0);
     double time_bound = b.seconds * (GH_TEST_ASAN ? ASAN_TIME_FACTOR : 1.0);

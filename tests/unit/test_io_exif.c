@@ -118,9 +118,9 @@ static void test_orientations(void)
                     int dx, dy;
                     display_pos(o, w, h, sx, sy, &dx, &dy);
                     size_t i = (size_t)dy * pic->rgb->width + dx;
+                    int by = sy / BS, bx = sx / BS;
                     for (int c = 0; c < 3; c++)
-                        if (fabs(pic->rgb->data[c * plane + i] * 255.0 -
-                                 block_colors[sy / BS][sx / BS][c]) > 10)
+                        if (fabs(pic->rgb->data[c * plane + i] * 255.0 - block_colors[by][bx][c]) > 10)
                             bad++;
                 }
             CHECK_MSG(bad == 0, "%s orientation %d: %zu values off", little ? "II" : "MM", o, bad);

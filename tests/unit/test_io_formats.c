@@ -142,10 +142,10 @@ static void test_transform_paths(void)
             CHECK(pic->icc && contains(pic->icc, pic->icc_size, "s\0R\0G\0B", 8));
             /* The tag is the same bytes every time: a fixed creation date
              * (2026-01-01), not lcms2's clock. */
-            CHECK(pic->icc_size > 36 && !memcmp(pic->icc + 24, "\x07\xea\0\x01\0\x01\0\0\0\0\0\0", 12));
+            CHECK(pic->icc && pic->icc_size > 36 && !memcmp(pic->icc + 24, "\x07\xea\0\x01\0\x01\0\0\0\0\0\0", 12));
             struct gh_picture *again = NULL;
             CHECK_OK(decode_fixture("fmt-p3.jpg", &again));
-            CHECK(again && again->icc_size == pic->icc_size &&
+            CHECK(again && again->icc && pic->icc && again->icc_size == pic->icc_size &&
                   !memcmp(again->icc, pic->icc, pic->icc_size));
             gh_picture_free(again);
             /* Converting again finds sRGB and changes nothing. */

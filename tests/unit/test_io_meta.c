@@ -95,7 +95,7 @@ static int has_jpeg_soi(const unsigned char *p, size_t n)
 }
 
 /* Checks a prepared EXIF against the fixtures' tags. */
-static void check_fixture_exif(const char *what, const unsigned char *t, size_t n, char order)
+static void check_fixture_exif(const char *what, const unsigned char *t, size_t n, unsigned char order)
 {
     CHECK_MSG(t && n >= 8, "%s: no EXIF", what);
     if (!t || n < 8)
@@ -234,6 +234,7 @@ static unsigned char *run_capture(const char *cmd, size_t *n)
 {
     FILE *p = popen(cmd, "r");
     struct tbuf b = {0};
+    *n = 0;
     if (!p)
         return NULL;
     char chunk[4096];

@@ -16,9 +16,8 @@ static char root[256];
 static void write_file(const char *path, const void *data, size_t size)
 {
     FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, size, f) != size)
+    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
         abort();
-    fclose(f);
 }
 
 static void test_formats(void)

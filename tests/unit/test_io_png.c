@@ -47,7 +47,7 @@ static void check_flavor(const struct flavor *f, int width, int height)
 {
     int ch = channels_of(f->color);
     unsigned maxv = (1u << f->depth) - 1;
-    unsigned *s = malloc(sizeof *s * (size_t)width * height * ch);
+    unsigned *s = calloc((size_t)width * height * ch, sizeof *s);
     unsigned char **rows = malloc(sizeof *rows * (size_t)height);
     size_t rowbytes = ((size_t)width * ch * f->depth + 7) / 8;
     png_color palette[256];
@@ -553,6 +553,66 @@ static void test_silent(void)
     free(png);
 }
 
+/* gh_io_encode_gray16 (--depth-out's maps): each value v becomes the 16-bit
+ * sample round(65535 v), clamped to [0, 1] (NaN: 0). Read back here with zlib
+ * alone (IHDR, the IDAT stream, filter-None rows), not with our decoder.
+ * Values a third and two thirds between two samples tell rounding from
+ * truncation. */
+static void test_gray16(void)
+{
+    enum { W = 64, H = 3 };
+    struct gh_image *img = NULL;
+    CHECK_OK(gh_image_new(W, H, 1, &img));
+    if (!img)
+        return;
+    unsigned want[W * H];
+    for (int i = 0; i < W * H; i++) {
+        unsigned k = (unsigned)(i * 1021 % 65000);
+        double f = i % 2 ? 0.7 : 0.3;
+        img->data[i] = (float)((k + f) / 65535.0);
+        want[i] = k + (f > 0.5);
+    }
+    img->data[0] = -0.5f, want[0] = 0;
+    img->data[1] = 2.0f, want[1] = 65535;
+    img->data[2] = NAN, want[2] = 0;
+    img->data[3] = 1.0f, want[3] = 65535;
+    unsigned char *png = NULL;
+    size_t size = 0;
+    CHECK_OK(gh_io_encode_gray16(img, &png, &size));
+    unsigned char *idat = malloc(size), raw[H * (1 + 2 * W)];
+    size_t idat_len = 0, at = 8;
+    int ok = png && idat && size > 8 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0;
+    while (ok && at + 12 <= size) {
+        uint32_t n = (uint32_t)png[at] << 24 | (uint32_t)png[at + 1] << 16 | (uint32_t)png[at + 2] << 8 | png[at + 3];
+        const unsigned char *type = png + at + 4, *body = png + at + 8;
+        if (at + 12 + n > size)
+            break;
+        if (!memcmp(type, "IHDR", 4))
+            ok = n == 13 && body[3] == W && body[7] == H && body[8] == 16 && body[9] == 0;
+        else if (!memcmp(type, "IDAT", 4))
+            memcpy(idat + idat_len, body, n), idat_len += n;
+        at += 12 + n;
+    }
+    uLongf raw_len = sizeof raw;
+    ok = ok && uncompress(raw, &raw_len, idat, idat_len) == Z_OK && raw_len == sizeof raw;
+    CHECK_MSG(ok, "gray16 PNG not readable by zlib");
+    int bad = 0;
+    for (int y = 0; ok && y < H; y++) {
+        const unsigned char *row = raw + (size_t)y * (1 + 2 * W);
+        CHECK(row[0] == 0);
+        for (int x = 0; x < W; x++) {
+            unsigned got = (unsigned)row[1 + 2 * x] << 8 | row[2 + 2 * x];
+            if (got != want[y * W + x] && bad++ < 5)
+                CHECK_MSG(0, "gray16 sample %d: %u, expected %u (value %.9g)", y * W + x, got, want[y * W + x],
+                          img->data[y * W + x]);
+        }
+    }
+    CHECK_MSG(bad == 0, "%d gray16 samples wrong", bad);
+    free(png);
+    free(idat);
+    gh_image_free(img);
+}
+
 int main(void)
 {
     test_silent();
@@ -560,5 +620,6 @@ int main(void)
     test_encode_roundtrip();
     test_encode_filters();
     test_errors();
+    test_gray16();
     return check_finish();
 }

@@ -194,7 +194,7 @@ static inline struct stderr_capture stderr_capture_begin(void)
     struct stderr_capture c = {tmpfile(), -1};
     if (!c.file)
         abort();
-    fflush(stderr);
+    (void)fflush(stderr);
     c.saved = dup(STDERR_FILENO);
     dup2(fileno(c.file), STDERR_FILENO);
     return c;
@@ -202,12 +202,12 @@ static inline struct stderr_capture stderr_capture_begin(void)
 
 static inline long stderr_capture_end(struct stderr_capture c)
 {
-    fflush(stderr);
+    (void)fflush(stderr);
     dup2(c.saved, STDERR_FILENO);
     close(c.saved);
     struct stat sb;
     long size = fstat(fileno(c.file), &sb) == 0 ? (long)sb.st_size : -1;
-    fclose(c.file);
+    (void)fclose(c.file);
     return size;
 }
 

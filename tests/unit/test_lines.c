@@ -227,10 +227,10 @@ static void test_photos(void)
     if (!probe || (!builtin || !builtin->data)) {
         printf("real photos skipped: %s\n", probe ? "no built-in generator" : "no photos in GH_SHARED_DIR");
         if (probe)
-            fclose(probe);
+            (void)fclose(probe);
         return;
     }
-    fclose(probe);
+    (void)fclose(probe);
     struct gh_nn_model *model = NULL;
     CHECK_OK(gh_nn_builtin_load(builtin, &model));
     if (!model)

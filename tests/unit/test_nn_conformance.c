@@ -26,13 +26,15 @@ static int read_file(const char *path, unsigned char **data, size_t *size)
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        (void)fclose(f);
+        return 0;
+    }
     *data = malloc(n > 0 ? (size_t)n : 1);
-    *size = n > 0 ? (size_t)n : 0;
+    *size = (size_t)n;
     int ok = *data && fread(*data, 1, *size, f) == *size;
-    fclose(f);
+    (void)fclose(f);
     if (!ok) {
         free(*data);
         *data = NULL;
@@ -75,7 +77,7 @@ static int run_test(const char *name)
         FILE *probe = fopen(path, "rb");
         if (!probe)
             break;
-        fclose(probe);
+        (void)fclose(probe);
         sets++;
         if (n_in > 16 || n_out > 16) {
             ok = 0;
@@ -172,7 +174,7 @@ int main(int argc, char **argv)
         count++;
         CHECK_MSG(run_test(line), "node test %s", line);
     }
-    fclose(list);
+    (void)fclose(list);
     CHECK_MSG(count >= 150, "only %d node tests listed", count);
     printf("%d ONNX node tests\n", count);
     return check_finish();

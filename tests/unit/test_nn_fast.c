@@ -100,7 +100,7 @@ static void gemm_case(int M, int N, int K, int pad)
 {
     int lda = K + pad, ldb = N + 2 * pad, ldc = N + 3 * pad;
     float *a = malloc(sizeof(float) * (size_t)(M * lda)), *b = malloc(sizeof(float) * (size_t)(K * ldb));
-    float *c[3];
+    float *c[3] = {NULL, NULL, NULL};
     for (int i = 0; i < M * lda; i++)
         a[i] = frand();
     for (int i = 0; i < K * ldb; i++)

@@ -631,12 +631,10 @@ static unsigned char *slurp(const char *path, size_t *size)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *d = malloc((size_t)n + 1);
-    *size = fread(d, 1, (size_t)n, f);
-    fclose(f);
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    unsigned char *d = n >= 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)n + 1) : NULL;
+    *size = d ? fread(d, 1, (size_t)n, f) : 0;
+    (void)fclose(f);
     return d;
 }
 

@@ -47,7 +47,7 @@ static struct gh_nn_model *load_optional(const char *name)
         FILE *f = fopen(paths[i], "rb");
         if (!f)
             continue;
-        fclose(f);
+        (void)fclose(f);
         CHECK_OK(gh_nn_load_file(paths[i], &m));
         if (m)
             gh_nn_set_threads(m, 2);
@@ -71,10 +71,10 @@ static void check_golden(struct gh_nn_model *m, const char *name, int h, int w)
     /* The golden holds every 2nd row and column (tools/make-nn-goldens). */
     int gh = (h + 1) / 2, gw = (w + 1) / 2;
     CHECK(photo.count == (size_t)h * w * 3 && gold.count == (size_t)gh * gw * 3);
-    if (gold.count != (size_t)gh * gw * 3)
+    if (photo.count != (size_t)h * w * 3 || !photo.count || gold.count != (size_t)gh * gw * 3)
         goto out;
     struct gh_nn_tensor x = {GH_NN_F32, 4, {1, h, w, 3}, NULL}, y = {0};
-    x.data = malloc(photo.count * sizeof(float));
+    x.data = calloc(photo.count, sizeof(float));
     for (size_t i = 0; i < photo.count; i++)
         ((float *)x.data)[i] = (float)photo.data[i] / 127.5f - 1.0f;
     CHECK_OK(gh_nn_run(m, &x, &y));
@@ -160,8 +160,10 @@ static void check_odd_size(struct gh_nn_model *m)
     if (!m || gh_image_new(37, 21, 3, &img) != GH_OK)
         return;
     for (int c = 0; c < 3; c++)
-        for (int i = 0; i < 37 * 21; i++)
-            gh_image_plane(img, c)[i] = 0.5f + 0.4f * sinf(0.3f * (float)(i % 37) + 0.7f * (float)(i / 37) + (float)c);
+        for (int i = 0; i < 37 * 21; i++) {
+            int x = i % 37, y = i / 37;
+            gh_image_plane(img, c)[i] = 0.5f + 0.4f * sinf(0.3f * (float)x + 0.7f * (float)y + (float)c);
+        }
     check_sane(m, img, "37x21 gradient");
     gh_image_free(img);
 }

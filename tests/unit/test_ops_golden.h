@@ -54,7 +54,7 @@ out:
     if (!img)
         fprintf(stderr, "bad PNM file %s\n", path);
     free(bytes);
-    fclose(f);
+    (void)fclose(f);
     return img;
 }
 
@@ -84,7 +84,7 @@ static inline struct gh_image *golden_read_ghf(const char *name)
     }
     if (!img)
         fprintf(stderr, "bad GHF file %s\n", path);
-    fclose(f);
+    (void)fclose(f);
     return img;
 }
 
@@ -110,7 +110,7 @@ static inline int golden_read_values(const char *name, const char *key, double *
         }
         break;
     }
-    fclose(f);
+    (void)fclose(f);
     return got;
 }
 

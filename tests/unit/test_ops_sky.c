@@ -61,7 +61,7 @@ static double iou(const struct gh_image *mask, const unsigned char *truth)
 static void test_scene(int w, int h)
 {
     struct gh_image *img = NULL, *mask = NULL;
-    unsigned char *truth = malloc((size_t)w * h);
+    unsigned char *truth = calloc((size_t)w * h, 1);
     CHECK_OK(gh_image_new(w, h, 3, &img));
     scene(img, truth, 1);
     CHECK_OK(gh_ops_sky_mask(img, 2, &mask));

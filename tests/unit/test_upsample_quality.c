@@ -151,7 +151,7 @@ static void check_photo(struct gh_nn_model *generator, const char *path, int fac
     struct gh_image grad = {pw, ph, 1, NULL};
     float *gf = malloc(n * sizeof *gf);
     sorted = malloc(n * sizeof *sorted);
-    smooth = malloc(n);
+    smooth = calloc(n, 1);
     if (!gf || !sorted || !smooth) {
         free(gf);
         goto out;

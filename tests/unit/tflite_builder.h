@@ -230,7 +230,7 @@ static inline uint8_t *tb_build(struct tb_model *m, size_t *size)
     fbb_ref(&b, sg, 0, tv);
     m->pos_tensors_vec = tv;
     int n_buf = 1;
-    int buf_of[64];
+    int buf_of[64] = {0};
     for (int i = 0; i < m->n_t; i++) {
         const struct tb_tensor *t = &m->t[i];
         size_t tt = fbb_table(&b, 5);
