@@ -161,7 +161,13 @@ static enum gh_status dec_run(struct jpeg_dec *d)
      * blocks cannot be a whole image. Refusing it here, from the header, keeps a
      * few hundred bytes declaring 100 MP from getting 1.5 GB allocated (our
      * planes, and a progressive file's coefficients) before the data runs out.
-     * Arithmetic coding can spend less than a bit a block: not checked. */
+     * Arithmetic coding can spend far less than a bit a block (a flat 100 MP
+     * image fits in a few hundred bytes), so no size is too small there. But
+     * the arithmetic decoder reads ahead up to the EOI marker, and runs out of
+     * data (JWRN_JPEG_EOF, an error for us) in any file that lacks it: such a
+     * file is refused as truncated here, before those allocations. In
+     * entropy-coded data 0xFF is followed by a stuffed 0 or a marker, so
+     * FF D9 after the scan header is an EOI. */
     double blocks = 0.0;
     for (int c = 0; c < cinfo->num_components; c++)
         blocks += (double)cinfo->comp_info[c].width_in_blocks *
@@ -170,6 +176,11 @@ static enum gh_status dec_run(struct jpeg_dec *d)
         return gh_error(GH_ERR_FORMAT,
                         "truncated JPEG data: %zu bytes cannot hold a %ux%u image (%.0f blocks)",
                         d->size, cinfo->image_width, cinfo->image_height, blocks);
+    if (cinfo->arith_code &&
+        !memmem(cinfo->src->next_input_byte, cinfo->src->bytes_in_buffer, "\xff\xd9", 2))
+        return gh_error(GH_ERR_FORMAT,
+                        "truncated JPEG data: no end-of-image marker after the arithmetic-coded "
+                        "data of a %ux%u image", cinfo->image_width, cinfo->image_height);
     d->err.max_scans = blocks > SCAN_WORK / MAX_SCANS ? (int)(SCAN_WORK / blocks) : MAX_SCANS;
     if (d->err.max_scans < MIN_SCANS)
         d->err.max_scans = MIN_SCANS;

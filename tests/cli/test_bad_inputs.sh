@@ -32,6 +32,30 @@ err_has "2 done, 0 skipped, 7 failed"
 check "good inputs still converted" test -f "$O/good1_ghibli.png" -a -f "$O/good2_ghibli.jpg"
 check "nothing written for bad inputs" test "$(ls -A "$O" | wc -l)" -eq 2
 
+# Arithmetic-coded JPEGs (tests/data/make-arith-fixtures.sh), as Huffman-coded
+# ones: the good ones convert; cut mid-scan, without the EOI marker, and a
+# progressive one mid-scan and at a scan boundary, each gets one line naming it
+# with the reason, and nothing is written for them.
+A="$T/arith"; AO="$T/arith-out"
+mkdir -p "$A" "$AO"
+cp "$DATA/arith.jpg" "$A/good seq.jpg"
+cp "$DATA/arith-prog.jpg" "$A/good prog.jpg"
+size=$(stat -c %s "$DATA/arith.jpg")
+head -c $((size / 2)) "$DATA/arith.jpg" >"$A/cut.jpg"
+head -c $((size - 2)) "$DATA/arith.jpg" >"$A/no eoi.jpg"
+size=$(stat -c %s "$DATA/arith-prog.jpg")
+head -c $((size * 3 / 5)) "$DATA/arith-prog.jpg" >"$A/prog cut.jpg"
+sos=$(LC_ALL=C grep -obUaP "\xff\xda" "$DATA/arith-prog.jpg" | sed -n 5p | cut -d: -f1)
+head -c "$sos" "$DATA/arith-prog.jpg" >"$A/prog at scan.jpg"
+run 1 --stages resize --size 48 -d "$AO" "$A"
+err_has "2 done, 0 skipped, 4 failed"
+for f in "cut" "no eoi" "prog cut" "prog at scan"; do
+  n=$(grep -c "^ghiblify: $A/$f.jpg: truncated JPEG data" "$T/.err")
+  check "arithmetic '$f': one line saying truncated (got $n)" test "$n" -eq 1
+done
+check "arithmetic: the good ones converted, nothing else written" \
+  test "$(ls -A "$AO" | wc -l)" -eq 2 -a -f "$AO/good seq_ghibli.jpg" -a -f "$AO/good prog_ghibli.jpg"
+
 # Over the pixel limit: refused, named, and the limit is said.
 run 1 --max-pixels 5000 -d "$O" --overwrite "$B/good1.png"
 err_has "$B/good1.png:"

@@ -191,3 +191,14 @@ if Image:
     img.convert("CMYK").save(os.path.join(out, "cmyk.jpg"), quality=80)
     img.save(os.path.join(out, "s444.jpg"), quality=90, subsampling=0)
     img.save(os.path.join(out, "s422.jpg"), quality=90, subsampling=1)
+
+# Arithmetic coding (SOF9 sequential, SOF10 progressive): the 4:4:4 and
+# progressive seeds transcoded losslessly by jpegtran (libjpeg-turbo-progs).
+if Image and shutil.which("jpegtran"):
+    for src, dst, extra in (("s444.jpg", "arith-rgb.jpg", []),
+                            ("prog-rgb.jpg", "arith-prog-rgb.jpg", ["-progressive"])):
+        with open(os.path.join(out, dst), "wb") as f:
+            subprocess.run(["jpegtran", "-copy", "none", "-arithmetic", *extra, os.path.join(out, src)],
+                           check=True, stdout=f)
+elif Image:
+    print("jpegtran missing: arithmetic-coded JPEG seeds not written", file=sys.stderr)

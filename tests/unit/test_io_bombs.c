@@ -177,6 +177,17 @@ static void jpeg_flat(int w, int h, int progressive, const unsigned char *app1, 
     jpeg_flat_n(w, h, 3, progressive, app1, app1_size, data, size);
 }
 
+/* jpeg_flat_n arithmetic-coded (SOF9 or SOF10). */
+static void jpeg_flat_arith(int w, int h, int comps, int progressive, unsigned char **data,
+                            size_t *size)
+{
+    unsigned char *huff;
+    size_t hsize;
+    jpeg_flat_n(w, h, comps, progressive, NULL, 0, &huff, &hsize);
+    test_jpeg_to_arith(huff, hsize, data, size);
+    free(huff);
+}
+
 /* Offset of the first marker 0xFF m at or after from (markers are unescaped). */
 static size_t jpeg_find(const unsigned char *d, size_t n, size_t from, unsigned char m)
 {
@@ -186,12 +197,14 @@ static size_t jpeg_find(const unsigned char *d, size_t n, size_t from, unsigned 
     return n;
 }
 
-/* Rewrites the frame header's (SOF0 or SOF2) height and width. */
+/* Rewrites the frame header's (SOF0 or SOF2, or arithmetic SOF9 or SOF10)
+ * height and width. */
 static void jpeg_set_size(unsigned char *d, size_t n, unsigned w, unsigned h)
 {
-    size_t sof = jpeg_find(d, n, 2, 0xc0);
-    if (sof == n)
-        sof = jpeg_find(d, n, 2, 0xc2);
+    static const unsigned char sofs[] = {0xc0, 0xc2, 0xc9, 0xca};
+    size_t sof = n;
+    for (size_t i = 0; i < sizeof sofs && sof == n; i++)
+        sof = jpeg_find(d, n, 2, sofs[i]);
     if (sof == n)
         abort();
     d[sof + 5] = (unsigned char)(h >> 8);
@@ -423,6 +436,25 @@ int main(void)
     jpeg_set_size(data, size, 10000, 10000);
     bomb("jpeg-prog-100mp-no-data.jpg", data, size, 0, GH_ERR_FORMAT, "truncated", small);
 
+    /* The same, arithmetic-coded. Arithmetic coding can spend far less than a
+     * bit on a block, so the header's size cannot be refused for a small file:
+     * a flat 16 MP image fits in 200 bytes and is decoded, within the bound of
+     * any 16 MP image (three float planes, 192 MB). But a file cut short (no
+     * EOI) is refused before the 1.2 GB of planes, or a progressive file's
+     * 300 MB of coefficients, of 100 MP are allocated. */
+    jpeg_flat_arith(16, 16, 3, 0, &data, &size);
+    jpeg_set_size(data, size, 65500, 65500);
+    bomb("jpeg-arith-65500x65500.jpg", data, size, 0, GH_ERR_TOO_LARGE, "over the limit", small);
+    jpeg_flat_arith(16, 16, 3, 0, &data, &size);
+    jpeg_set_size(data, size, 10000, 10000);
+    bomb("jpeg-arith-100mp-cut.jpg", data, size - 2, 0, GH_ERR_FORMAT, "truncated", small);
+    jpeg_flat_arith(16, 16, 3, 1, &data, &size);
+    jpeg_set_size(data, size, 10000, 10000);
+    bomb("jpeg-arith-prog-100mp-cut.jpg", data, size - 2, 0, GH_ERR_FORMAT, "truncated", small);
+    jpeg_flat_arith(16, 16, 3, 0, &data, &size);
+    jpeg_set_size(data, size, 4000, 4000);
+    bomb("jpeg-arith-16mp-flat.jpg", data, size, 0, GH_OK, "", (struct bound){192.0 + 32.0, 4.0});
+
     /* Metadata chunks that inflate (zTXt, iCCP: 256 MB of zeros in about 250 KB)
      * or are simply huge (eXIf, 24 MB): skipped or bounded by libpng's chunk
      * limit; the image itself decodes. */
@@ -499,6 +531,12 @@ int main(void)
     jpeg_repeat_last_scan(prog, prog_size, 980, &b);
     data = take(&b, &size);
     bomb("jpeg-990-scans.jpg", data, size, 0, GH_OK, "", small);
+    free(prog);
+    jpeg_flat_arith(64, 64, 1, 1, &prog, &prog_size);
+    jpeg_repeat_last_scan(prog, prog_size, 5000, &b);
+    data = take(&b, &size);
+    bomb("jpeg-arith-5000-scans.jpg", data, size, 0, GH_ERR_UNSUPPORTED, "more than 1000 scans",
+         small);
     free(prog);
     jpeg_flat_n(4096, 4096, 1, 1, NULL, 0, &prog, &prog_size);
     jpeg_repeat_last_scan(prog, prog_size, 300, &b);

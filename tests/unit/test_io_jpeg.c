@@ -1,5 +1,6 @@
 /* JPEG decoding (baseline, progressive, grayscale, CMYK with and without the
- * Adobe marker), the JPEG encoder's round trip and settings, and JPEG errors. */
+ * Adobe marker, arithmetic-coded), the JPEG encoder's round trip and settings,
+ * and JPEG errors (an arithmetic-coded file cut at every byte is refused). */
 #include "check.h"
 #include "test_io_util.h"
 
@@ -565,8 +566,240 @@ static void test_many_scans(void)
     free(jpg);
 }
 
+/* ---- arithmetic coding (SOF9, SOF10) ---- */
+
+/* pattern(w, h) as an arithmetic-coded JPEG (quality 90, 4:2:0), sequential or
+ * progressive, with a restart marker every `restart` MCU rows (0: none). The
+ * coefficients are those of the Huffman-coded file test_jpeg_write makes with
+ * the same settings: only the entropy coding differs. */
+static void arith_jpeg(int w, int h, int progressive, int restart, unsigned char **data,
+                       size_t *size)
+{
+    unsigned char *px = pattern(w, h);
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    unsigned long len = 0;
+    *data = NULL;
+    jpeg_mem_dest(&c, data, &len);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 3;
+    c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 90, TRUE);
+    c.arith_code = TRUE;
+    c.restart_in_rows = restart;
+    if (progressive)
+        jpeg_simple_progression(&c);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = px + (size_t)c.next_scanline * (size_t)w * 3;
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    *size = len;
+    free(px);
+}
+
+/* The frame marker's code (0xc0 baseline ... 0xc9, 0xca arithmetic), or 0. */
+static int frame_marker(const unsigned char *d, size_t n)
+{
+    size_t at = 2;
+    while (at + 4 <= n && d[at] == 0xff) {
+        int m = d[at + 1];
+        if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)
+            return m;
+        at += 2 + ((size_t)d[at + 2] << 8 | d[at + 3]);
+    }
+    return 0;
+}
+
+/* Offsets of the SOS markers (at most max). */
+static int sos_offsets(const unsigned char *d, size_t n, size_t *at, int max)
+{
+    int k = 0;
+    for (size_t i = 2; i + 1 < n && k < max; i++)
+        if (d[i] == 0xff && d[i + 1] == 0xda)
+            at[k++] = i;
+    return k;
+}
+
+/* Pixels of two decoded pictures equal, value for value. */
+static int same_pixels(const struct gh_picture *a, const struct gh_picture *b)
+{
+    return a->rgb->width == b->rgb->width && a->rgb->height == b->rgb->height &&
+           !memcmp(a->rgb->data, b->rgb->data,
+                   3 * gh_image_plane_size(a->rgb) * sizeof *a->rgb->data);
+}
+
+/* gh_io_decode with stderr captured: what libjpeg printed (it must print
+ * nothing) is added to arith_printed. */
+static long arith_printed;
+
+static enum gh_status decode_silently(const unsigned char *data, size_t size,
+                                      struct gh_picture **pic)
+{
+    struct stderr_capture cap = stderr_capture_begin();
+    enum gh_status st = gh_io_decode(data, size, 0, pic);
+    arith_printed += stderr_capture_end(cap);
+    return st;
+}
+
+/* Every prefix of the file: refused with a one-line reason (from the first
+ * byte of entropy-coded data on: "truncated JPEG data"), no picture. */
+static void cut_everywhere(const unsigned char *jpg, size_t size, const char *what)
+{
+    size_t sos[1] = {0};
+    CHECK(sos_offsets(jpg, size, sos, 1) == 1);
+    size_t data_from = sos[0] + 2 + ((size_t)jpg[sos[0] + 2] << 8 | jpg[sos[0] + 3]);
+    size_t wrong = 0, unclear = 0;
+    for (size_t n = 0; n < size; n++) {
+        struct gh_picture *pic = NULL;
+        gh_error_clear();
+        enum gh_status st = decode_silently(jpg, n, &pic);
+        const char *detail = gh_error_detail();
+        if (st == GH_OK || pic) {
+            if (wrong++ < 3)
+                fprintf(stderr, "%s: cut at %zu of %zu bytes: decoded\n", what, n, size);
+        } else if (!detail[0] || strchr(detail, '\n') ||
+                   (n >= data_from &&
+                    (st != GH_ERR_FORMAT || !strstr(detail, "truncated JPEG data")))) {
+            if (unclear++ < 3)
+                fprintf(stderr, "%s: cut at %zu: %s (%s)\n", what, n, gh_strerror(st), detail);
+        }
+        gh_picture_free(pic);
+    }
+    CHECK_MSG(wrong == 0, "%s: %zu prefixes decoded as whole images", what, wrong);
+    CHECK_MSG(unclear == 0, "%s: %zu prefixes refused without saying truncated", what, unclear);
+}
+
+static void test_arithmetic(void)
+{
+    const int w = 64, h = 48;
+    unsigned char *px = pattern(w, h);
+    for (int progressive = 0; progressive <= 1; progressive++) {
+        const char *what = progressive ? "arithmetic progressive" : "arithmetic sequential";
+        unsigned char *arith, *huff;
+        size_t asize, hsize;
+        arith_jpeg(w, h, progressive, 0, &arith, &asize);
+        test_jpeg_write(w, h, 3, JCS_RGB, px, 90, 0, progressive, -1, NULL, 0, &huff, &hsize);
+        CHECK_MSG(frame_marker(arith, asize) == (progressive ? 0xca : 0xc9), "%s: SOF %#x", what,
+                  frame_marker(arith, asize));
+        /* A good one decodes to the Huffman twin's pixels exactly. */
+        struct gh_picture *a = NULL, *hp = NULL;
+        CHECK_OK(decode_silently(arith, asize, &a));
+        CHECK_OK(gh_io_decode(huff, hsize, 0, &hp));
+        CHECK_MSG(a && hp && same_pixels(a, hp), "%s: differs from the Huffman-coded twin", what);
+        gh_picture_free(hp);
+
+        /* Truncated anywhere: refused, never a gray-padded success. */
+        cut_everywhere(arith, asize, what);
+        size_t sos[16] = {0};
+        int scans = sos_offsets(arith, asize, sos, 16);
+        CHECK_MSG(scans == (progressive ? 10 : 1), "%s: %d scans", what, scans);
+
+        /* Damaged entropy data, as for Huffman-coded files (test_silent):
+         * bytes flipped mid-scan decode (to wrong pixels) without a word;
+         * a marker inside the data ends the scan (arithmetic decoders then
+         * read zeros, by the standard), also decoded. Never printed. */
+        unsigned char *bad = malloc(asize);
+        size_t last_scan = sos[scans - 1];
+        size_t mid = last_scan + (asize - last_scan) / 2;
+        memcpy(bad, arith, asize);
+        for (size_t i = mid; i < mid + 8; i++)
+            if (bad[i] != 0xff && (bad[i] ^ 0x5a) != 0xff && (i == 0 || bad[i - 1] != 0xff))
+                bad[i] ^= 0x5a;
+        struct gh_picture *pic = NULL;
+        enum gh_status st = decode_silently(bad, asize, &pic);
+        CHECK_MSG(st == GH_OK, "%s, flipped bytes: %s (%s)", what, gh_strerror(st),
+                  gh_error_detail());
+        CHECK_MSG(pic && !same_pixels(pic, a), "%s: flipped bytes changed nothing", what);
+        gh_picture_free(pic);
+        pic = NULL;
+        memcpy(bad, arith, asize);
+        bad[mid] = 0xff;
+        bad[mid + 1] = 0xd3; /* RST3 */
+        st = decode_silently(bad, asize, &pic);
+        CHECK_MSG(st == GH_OK, "%s, RST mid-scan: %s (%s)", what, gh_strerror(st),
+                  gh_error_detail());
+        gh_picture_free(pic);
+        pic = NULL;
+        /* One byte in every 7 of the scans, in turn, made 0xff (a marker
+         * prefix, the most disruptive value): a decoded picture or a one-line
+         * error, never anything else (and under ASan, no memory error). */
+        size_t crashes = 0;
+        for (size_t i = sos[0]; i + 2 < asize; i += 7) {
+            memcpy(bad, arith, asize);
+            bad[i] = 0xff;
+            gh_error_clear();
+            st = decode_silently(bad, asize, &pic);
+            if ((st == GH_OK) != (pic != NULL) ||
+                (st != GH_OK && (!gh_error_detail()[0] || strchr(gh_error_detail(), '\n'))))
+                crashes++;
+            gh_picture_free(pic);
+            pic = NULL;
+        }
+        CHECK_MSG(crashes == 0, "%s: %zu damaged files gave an inconsistent result", what, crashes);
+        free(bad);
+        gh_picture_free(a);
+        free(arith);
+        free(huff);
+    }
+
+    /* Restart markers every MCU row: a file cut right after one (between
+     * intervals) is still truncated. */
+    unsigned char *rst;
+    size_t rsize;
+    arith_jpeg(w, h, 0, 1, &rst, &rsize);
+    size_t cut = 0;
+    for (size_t i = 2; i + 1 < rsize; i++)
+        if (rst[i] == 0xff && rst[i + 1] >= 0xd0 && rst[i + 1] <= 0xd7)
+            cut = i + 2; /* after the last RST */
+    CHECK(cut > 0);
+    expect_fail(rst, cut, 0, GH_ERR_FORMAT, "truncated JPEG data", "arithmetic, cut after RST");
+    cut_everywhere(rst, rsize, "arithmetic with restarts");
+    free(rst);
+
+    /* The committed fixtures (tests/data/make-arith-fixtures.sh: jpegtran's
+     * lossless transcoding of the same 256x192 crop) decode alike, as libjpeg
+     * decodes them; a progressive one cut mid-scan and at a scan boundary is
+     * refused. */
+    size_t s1, s2;
+    unsigned char *f1 = read_fixture("arith.jpg", &s1), *f2 = read_fixture("arith-prog.jpg", &s2);
+    if (f1 && f2) {
+        CHECK(frame_marker(f1, s1) == 0xc9 && frame_marker(f2, s2) == 0xca);
+        check_same_as_libjpeg(f1, s1, 0, "arith.jpg");
+        check_same_as_libjpeg(f2, s2, 0, "arith-prog.jpg");
+        struct gh_picture *p1 = NULL, *p2 = NULL;
+        CHECK_OK(gh_io_decode(f1, s1, 0, &p1));
+        CHECK_OK(gh_io_decode(f2, s2, 0, &p2));
+        CHECK(p1 && p2 && p1->rgb->width == 256 && p1->rgb->height == 192 && same_pixels(p1, p2));
+        gh_picture_free(p1);
+        gh_picture_free(p2);
+        size_t sos[16] = {0};
+        int scans = sos_offsets(f2, s2, sos, 16);
+        CHECK(scans == 10);
+        for (int k = 1; k < scans; k++) {
+            expect_fail(f2, sos[k], 0, GH_ERR_FORMAT, "truncated JPEG data",
+                        "arith-prog.jpg at a scan");
+            expect_fail(f2, (sos[k - 1] + sos[k]) / 2, 0, GH_ERR_FORMAT, "truncated JPEG data",
+                        "arith-prog.jpg mid-scan");
+        }
+        expect_fail(f1, s1 / 2, 0, GH_ERR_FORMAT, "truncated JPEG data", "arith.jpg at half");
+        expect_fail(f1, s1 - 2, 0, GH_ERR_FORMAT, "truncated JPEG data", "arith.jpg without EOI");
+    }
+    free(f1);
+    free(f2);
+    CHECK_MSG(arith_printed == 0, "arithmetic: %ld bytes printed to stderr", arith_printed);
+    free(px);
+}
+
 int main(void)
 {
+    test_arithmetic();
     test_many_scans();
     test_silent();
     test_decode_kinds();

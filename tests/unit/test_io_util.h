@@ -119,6 +119,40 @@ static inline void test_jpeg_write(int width, int height, int comps, J_COLOR_SPA
     *size = len;
 }
 
+/* The same JPEG with arithmetic instead of Huffman coding (as jpegtran
+ * -arithmetic): the coefficients, and so the pixels, are unchanged; sequential
+ * stays sequential (SOF9), progressive stays progressive (SOF10) with the same
+ * scans. The result is malloc'd (free()). */
+static inline void test_jpeg_to_arith(const unsigned char *data, size_t size, unsigned char **out,
+                                      size_t *out_size)
+{
+    struct jpeg_decompress_struct d;
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr derr, cerr;
+    d.err = jpeg_std_error(&derr);
+    c.err = jpeg_std_error(&cerr);
+    jpeg_create_decompress(&d);
+    jpeg_create_compress(&c);
+    jpeg_mem_src(&d, data, (unsigned long)size);
+    jpeg_read_header(&d, TRUE);
+    jvirt_barray_ptr *coefs = jpeg_read_coefficients(&d);
+    unsigned char *buf = NULL;
+    unsigned long len = 0;
+    jpeg_mem_dest(&c, &buf, &len);
+    jpeg_copy_critical_parameters(&d, &c);
+    c.arith_code = TRUE;
+    c.optimize_coding = FALSE;
+    if (d.progressive_mode)
+        jpeg_simple_progression(&c);
+    jpeg_write_coefficients(&c, coefs);
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+    *out = buf;
+    *out_size = len;
+}
+
 /* Decodes a JPEG with libjpeg directly into interleaved bytes of out_cs. */
 static inline unsigned char *test_jpeg_read(const unsigned char *data, size_t size,
                                             J_COLOR_SPACE out_cs, int *width, int *height,
