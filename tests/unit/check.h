@@ -52,6 +52,17 @@ int check_finish(void);
 #define CHECK_SANITIZED 0
 #endif
 
+/* A deterministic pseudo-random value in [0, 1) per (x, y, channel): test
+ * textures that are the same on every machine. */
+static inline float check_hash01(unsigned x, unsigned y, unsigned c)
+{
+    unsigned s = x * 73856093u ^ y * 19349663u ^ c * 83492791u;
+    s = s * 1664525u + 1013904223u;
+    s ^= s >> 13;
+    s *= 2654435761u;
+    return (float)(s >> 8) / (float)(1u << 24);
+}
+
 const char *check_source_path(const char *relative);
 const char *check_shared_path(const char *relative);
 

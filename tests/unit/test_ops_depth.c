@@ -13,15 +13,6 @@
 #include "ghiblify/io.h"
 #include "ghiblify/ops.h"
 
-static float hash01(unsigned x, unsigned y, unsigned c)
-{
-    unsigned s = x * 73856093u ^ y * 19349663u ^ c * 83492791u;
-    s = s * 1664525u + 1013904223u;
-    s ^= s >> 13;
-    s *= 2654435761u;
-    return (float)(s >> 8) / (float)(1u << 24);
-}
-
 static const float air[3] = {0.80f, 0.85f, 0.92f};
 
 /* Ground of texture amplitude amp veiled toward the air light by haze (0..1). */
@@ -29,7 +20,7 @@ static void ground(float *rgb, int x, int y, float haze, float amp)
 {
     const float base[3] = {0.25f, 0.40f, 0.15f};
     for (int c = 0; c < 3; c++) {
-        float v = base[c] + amp * (hash01((unsigned)x / 2, (unsigned)y / 2, (unsigned)c) - 0.5f);
+        float v = base[c] + amp * (check_hash01((unsigned)x / 2, (unsigned)y / 2, (unsigned)c) - 0.5f);
         rgb[c] = v * (1.0f - haze) + air[c] * haze;
     }
 }

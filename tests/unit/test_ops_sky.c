@@ -8,15 +8,6 @@
 #include "ghiblify/ops.h"
 #include "test_ops_golden.h"
 
-static float hash01(unsigned x, unsigned y, unsigned c)
-{
-    unsigned s = x * 73856093u ^ y * 19349663u ^ c * 83492791u;
-    s = s * 1664525u + 1013904223u;
-    s ^= s >> 13;
-    s *= 2654435761u;
-    return (float)(s >> 8) / (float)(1u << 24);
-}
-
 /* Fills img; truth (if not NULL) gets 1 on the sky. */
 static void scene(struct gh_image *img, unsigned char *truth, int with_sky)
 {
@@ -38,7 +29,7 @@ static void scene(struct gh_image *img, unsigned char *truth, int with_sky)
             } else {
                 float base[3] = {tree ? 0.15f : 0.35f, tree ? 0.35f : 0.45f, tree ? 0.12f : 0.2f};
                 for (int c = 0; c < 3; c++)
-                    rgb[c] = base[c] + 0.3f * (hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f);
+                    rgb[c] = base[c] + 0.3f * (check_hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f);
             }
             for (int c = 0; c < 3; c++)
                 gh_image_plane(img, c)[i] = rgb[c];

@@ -18,15 +18,6 @@
 #define BINS 5
 #define MIN_BIN 500 /* pixels a farness bin needs to be compared: smaller ones are a few objects */
 
-static float hash01(unsigned x, unsigned y, unsigned c)
-{
-    unsigned s = x * 73856093u ^ y * 19349663u ^ c * 83492791u;
-    s = s * 1664525u + 1013904223u;
-    s ^= s >> 13;
-    s *= 2654435761u;
-    return (float)(s >> 8) / (float)(1u << 24);
-}
-
 static struct gh_image *landscape(int with_sky)
 {
     int w = 320, h = 240, horizon = with_sky ? 90 : -1;
@@ -43,7 +34,7 @@ static struct gh_image *landscape(int with_sky)
                 float dist = with_sky ? (float)(h - y) / (h - horizon) : 0.5f;
                 for (int c = 0; c < 3; c++)
                     rgb[c] = base[c] + 0.35f * (1 - 0.7f * dist) *
-                                           (hash01((unsigned)x / 2, (unsigned)y / 2, (unsigned)c) - 0.5f);
+                                           (check_hash01((unsigned)x / 2, (unsigned)y / 2, (unsigned)c) - 0.5f);
             }
             for (int c = 0; c < 3; c++)
                 gh_image_plane(img, c)[(size_t)y * w + x] = rgb[c];
@@ -173,7 +164,7 @@ int main(void)
             for (int c = 0; c < 3; c++) {
                 const float backdrop[3] = {0.55f, 0.70f, 0.92f}, skin[3] = {0.80f, 0.60f, 0.50f};
                 gh_image_plane(studio, c)[(size_t)y * 240 + x] =
-                    subject ? skin[c] + 0.3f * (hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f)
+                    subject ? skin[c] + 0.3f * (check_hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f)
                             : backdrop[c] + 0.05f * (float)y / 240.0f;
             }
         }

@@ -51,15 +51,6 @@ static void check_close(const char *what, const struct gh_image *got, const stru
     CHECK_MSG(d <= tol, "%s: max difference %g (at most %g)", what, d, tol);
 }
 
-static float hash01(unsigned x, unsigned y, unsigned c)
-{
-    unsigned s = x * 73856093u ^ y * 19349663u ^ c * 83492791u;
-    s = s * 1664525u + 1013904223u;
-    s ^= s >> 13;
-    s *= 2654435761u;
-    return (float)(s >> 8) / (float)(1u << 24);
-}
-
 /* A landscape: a blue gradient sky over textured green-brown ground with a
  * wavy horizon (test_ops_sky.c finds its sky), so the sky-share parameters
  * have a mask to act on; with_sky 0: ground only. */
@@ -81,7 +72,7 @@ static struct gh_image *scene(int w, int h, int with_sky)
             } else {
                 float base[3] = {0.42f + 0.2f * (float)x / w, 0.45f, 0.2f + 0.15f * (float)y / h};
                 for (int c = 0; c < 3; c++)
-                    rgb[c] = base[c] + 0.3f * (hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f);
+                    rgb[c] = base[c] + 0.3f * (check_hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f);
             }
             for (int c = 0; c < 3; c++)
                 gh_image_plane(img, c)[i] = rgb[c];
