@@ -161,8 +161,8 @@ MUTATIONS = [
     {
         "name": "nn-stylize-range",
         "file": "src/nn/stylize.c",
-        "original": "                float v = row[reflect(xx, w)] * 2.0f - 1.0f;",
-        "replacement": "                float v = row[reflect(xx, w)] * 2.0f - 0.9f;",
+        "original": "                float v = row[gh_nn_reflect(x0 + xx, w)] * 2.0f - 1.0f;",
+        "replacement": "                float v = row[gh_nn_reflect(x0 + xx, w)] * 2.0f - 0.9f;",
         "tests": "unit.test_nn_models|unit.test_nn_zoo",
         "what": "the generator's input mapped to [-0.9, 1.1] instead of [-1, 1]",
     },
@@ -290,8 +290,8 @@ MUTATIONS = [
     {
         "name": "stage-resize-equal",
         "file": "src/stages/resize.c",
-        "original": "    if (long_side <= size)",
-        "replacement": "    if (long_side < size)",
+        "original": "    if (ctx->detail_full || long_side <= size)",
+        "replacement": "    if (ctx->detail_full || long_side < size)",
         "tests": "unit.test_stage_wiring|unit.test_stages",
         "what": "resize stage resamples a photo already at --size instead of copying it",
         "equivalent": "an area resize to the same size has one tap of weight 1 per pixel "

@@ -111,6 +111,12 @@ struct gh_stage_def {
     int makes_photo;
 };
 
+/* A stage's output when it leaves the image as it is: in itself when the
+ * pipeline owns it (ctx->input_consumable; a 50 MP image is 604 MB), else a
+ * copy. */
+enum gh_status gh_stage_unchanged(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                                  struct gh_image **out);
+
 /* The working-size photo for a stage that wants the photo, not the painting:
  * products->photo when the pipeline has one, else in. */
 const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const struct gh_image *in);

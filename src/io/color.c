@@ -83,53 +83,40 @@ static int is_srgb(cmsHTRANSFORM t)
     return 1;
 }
 
-/* convert() for 8-bit samples: quantizing recovers them exactly. */
-static enum gh_status convert8(cmsHTRANSFORM t, struct gh_image *rgb)
+/* Converts the planes in chunks through a scratch buffer: 8-bit samples as
+ * bytes (quantizing recovers them exactly), others as floats clamped to
+ * [0, 1] (out-of-gamut colors come out of a float transform unbounded). */
+static enum gh_status convert(cmsHTRANSFORM t, struct gh_image *rgb, int eight_bit)
 {
-    size_t n = gh_image_plane_size(rgb);
+    size_t n = gh_image_plane_size(rgb), elem = eight_bit ? 1 : sizeof(float);
     size_t chunk = n < GH_COLOR_CHUNK ? n : GH_COLOR_CHUNK;
-    unsigned char *scratch = malloc(3 * chunk);
+    unsigned char *scratch = malloc(3 * chunk * elem);
     if (!scratch)
         return gh_error(GH_ERR_NOMEM, "no memory to convert colors");
     float *plane[3] = {gh_image_plane(rgb, 0), gh_image_plane(rgb, 1), gh_image_plane(rgb, 2)};
     for (size_t at = 0; at < n; at += chunk) {
         size_t m = n - at < chunk ? n - at : chunk;
-        for (int c = 0; c < 3; c++)
-            for (size_t i = 0; i < m; i++)
-                scratch[(size_t)c * m + i] = gh_io_quantize8(plane[c][at + i]);
-        cmsUInt32Number bytes = (cmsUInt32Number)m;
-        cmsDoTransformLineStride(t, scratch, scratch, (cmsUInt32Number)m, 1, 3 * bytes, 3 * bytes,
-                                 bytes, bytes);
-        for (int c = 0; c < 3; c++)
-            for (size_t i = 0; i < m; i++)
-                plane[c][at + i] = gh_io_unorm8(scratch[(size_t)c * m + i]);
-    }
-    free(scratch);
-    return GH_OK;
-}
-
-/* Converts the planes in chunks through a scratch buffer, clamping to [0, 1]
- * (out-of-gamut colors come out of a float transform unbounded). */
-static enum gh_status convert(cmsHTRANSFORM t, struct gh_image *rgb)
-{
-    size_t n = gh_image_plane_size(rgb);
-    size_t chunk = n < GH_COLOR_CHUNK ? n : GH_COLOR_CHUNK;
-    float *scratch = malloc(3 * chunk * sizeof *scratch);
-    if (!scratch)
-        return gh_error(GH_ERR_NOMEM, "no memory to convert colors");
-    float *plane[3] = {gh_image_plane(rgb, 0), gh_image_plane(rgb, 1), gh_image_plane(rgb, 2)};
-    for (size_t at = 0; at < n; at += chunk) {
-        size_t m = n - at < chunk ? n - at : chunk;
-        for (int c = 0; c < 3; c++)
-            memcpy(scratch + (size_t)c * m, plane[c] + at, m * sizeof *scratch);
-        cmsUInt32Number bytes = (cmsUInt32Number)(m * sizeof *scratch);
-        cmsDoTransformLineStride(t, scratch, scratch, (cmsUInt32Number)m, 1, bytes, bytes, bytes,
-                                 bytes);
         for (int c = 0; c < 3; c++) {
-            const float *s = scratch + (size_t)c * m;
+            unsigned char *s = scratch + (size_t)c * m * elem;
+            if (eight_bit)
+                for (size_t i = 0; i < m; i++)
+                    s[i] = gh_io_quantize8(plane[c][at + i]);
+            else
+                memcpy(s, plane[c] + at, m * elem);
+        }
+        cmsUInt32Number bytes = (cmsUInt32Number)(m * elem);
+        cmsDoTransformLineStride(t, scratch, scratch, (cmsUInt32Number)m, 1, 3 * bytes, 3 * bytes, bytes, bytes);
+        for (int c = 0; c < 3; c++) {
+            const unsigned char *s = scratch + (size_t)c * m * elem;
             float *d = plane[c] + at;
-            for (size_t i = 0; i < m; i++)
-                d[i] = s[i] > 0.0f ? (s[i] < 1.0f ? s[i] : 1.0f) : 0.0f; /* NaN -> 0 */
+            if (eight_bit) {
+                for (size_t i = 0; i < m; i++)
+                    d[i] = gh_io_unorm8(s[i]);
+            } else {
+                const float *f = (const float *)(const void *)s;
+                for (size_t i = 0; i < m; i++)
+                    d[i] = f[i] > 0.0f ? (f[i] < 1.0f ? f[i] : 1.0f) : 0.0f; /* NaN -> 0 */
+            }
         }
     }
     free(scratch);
@@ -241,7 +228,7 @@ enum gh_status gh_io_color_to_srgb(struct gh_picture *picture)
                                    INTENT_PERCEPTUAL, 0);
     unsigned char *tag;
     size_t tag_size;
-    if ((st = t8 ? convert8(t8, picture->rgb) : convert(t, picture->rgb)) != GH_OK ||
+    if ((st = convert(t8 ? t8 : t, picture->rgb, t8 != NULL)) != GH_OK ||
         (st = srgb_bytes(ctx, &tag, &tag_size)) != GH_OK)
         goto out;
     free(picture->icc);

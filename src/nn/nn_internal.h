@@ -284,6 +284,20 @@ enum gh_status gh_nn_stats_put(struct gh_nn_exec *x, const float *v, size_t n);
  * record has none or another count (the model or channels differ). */
 enum gh_status gh_nn_stats_get(struct gh_nn_exec *x, size_t n, const float **v);
 
+/* ---- image <-> generator tensors (stylize.c) ---- */
+/* x: a new float [1,h,w,3] (nhwc) or [1,3,h,w] input tensor, data malloc'd. */
+enum gh_status gh_nn_image_input(int nhwc, int w, int h, struct gh_nn_tensor *x);
+/* Writes the window [x0, x0 + ww) x [y0, y0 + wh) of in (reflected past its
+ * edges, channels swapped for bgr) into xd as the model's input: x * 2 - 1. */
+void gh_nn_pack_window(const struct gh_image *in, int bgr, int nhwc, int x0, int y0, int ww, int wh, float *xd);
+/* A generator output value as an image sample: (v + 1) / 2 in [0, 1].
+ * White-box's guided filter overshoots [-1, 1]; tanh outputs never do. */
+static inline float gh_nn_unit(float v)
+{
+    float u = (v + 1.0f) * 0.5f;
+    return u < 0.0f ? 0.0f : u > 1.0f ? 1.0f : u;
+}
+
 /* ---- helpers for kernels ---- */
 const struct gh_nn_attr *gh_nn_attr_find(const struct gh_nn_node *node, const char *name);
 int64_t gh_nn_attr_int(const struct gh_nn_node *node, const char *name, int64_t dflt);

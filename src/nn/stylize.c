@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int reflect(int i, int n)
-{
-    return (int)gh_nn_reflect(i, n);
-}
-
-static void padded_size(int w, int h, int multiple, int *pw, int *ph)
-{
-    gh_nn_padded_size(w, h, multiple, pw, ph);
-}
-
 void gh_nn_padded_size(int w, int h, int multiple, int *pw, int *ph)
 {
     int minside = 2 * multiple > 16 ? 2 * multiple : 16;
@@ -24,6 +14,36 @@ void gh_nn_padded_size(int w, int h, int multiple, int *pw, int *ph)
     *ph = (h + multiple - 1) / multiple * multiple;
     *pw = *pw < minside ? minside : *pw;
     *ph = *ph < minside ? minside : *ph;
+}
+
+enum gh_status gh_nn_image_input(int nhwc, int w, int h, struct gh_nn_tensor *x)
+{
+    memset(x, 0, sizeof *x);
+    x->dtype = GH_NN_F32;
+    x->ndim = 4;
+    x->shape[0] = 1;
+    x->shape[1] = nhwc ? h : 3;
+    x->shape[2] = nhwc ? w : h;
+    x->shape[3] = nhwc ? 3 : w;
+    x->data = malloc((size_t)w * (size_t)h * 3 * sizeof(float));
+    return x->data ? GH_OK : gh_error(GH_ERR_NOMEM, "stylize: out of memory");
+}
+
+void gh_nn_pack_window(const struct gh_image *in, int bgr, int nhwc, int x0, int y0, int ww, int wh, float *xd)
+{
+    size_t plane = (size_t)ww * (size_t)wh;
+    int w = in->width, h = in->height;
+    for (int c = 0; c < 3; c++) {
+        const float *src = gh_image_plane(in, bgr ? 2 - c : c);
+        for (int yy = 0; yy < wh; yy++) {
+            const float *row = src + (size_t)gh_nn_reflect(y0 + yy, h) * (size_t)w;
+            for (int xx = 0; xx < ww; xx++) {
+                float v = row[gh_nn_reflect(x0 + xx, w)] * 2.0f - 1.0f;
+                size_t i = (size_t)yy * (size_t)ww + (size_t)xx;
+                xd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i] = v;
+            }
+        }
+    }
 }
 
 /* Beside the arena, a run holds the padded input tensor, the output copy and
@@ -44,7 +64,7 @@ enum gh_status gh_nn_stylize_footprint(struct gh_nn_model *model, int multiple,
     enum gh_status st = GH_OK;
     for (int i = 0; i < 2; i++) {
         int pw, ph;
-        padded_size(side[i], side[i], multiple, &pw, &ph);
+        gh_nn_padded_size(side[i], side[i], multiple, &pw, &ph);
         struct gh_image *out = NULL;
         if ((st = gh_image_new(side[i], side[i], 3, &probe)))
             goto out;
@@ -83,7 +103,7 @@ void gh_nn_footprint_at(const struct gh_nn_footprint *fp, int width, int height,
                         double *values)
 {
     int pw, ph;
-    padded_size(width, height, fp->multiple, &pw, &ph);
+    gh_nn_padded_size(width, height, fp->multiple, &pw, &ph);
     double n = (double)pw * ph;
     *bytes = fp->bytes_fixed + fp->bytes_per_pixel * n;
     *values = fp->values_fixed + fp->values_per_pixel * n;
@@ -118,29 +138,11 @@ enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *i
         return gh_error(GH_ERR_MODEL, "stylize: the model's input is not [1,H,W,3] or [1,3,H,W]");
     int w = in->width, h = in->height;
     int pw, ph;
-    padded_size(w, h, multiple, &pw, &ph);
+    gh_nn_padded_size(w, h, multiple, &pw, &ph);
     size_t plane = (size_t)pw * (size_t)ph;
-    x.dtype = GH_NN_F32;
-    x.ndim = 4;
-    x.shape[0] = 1;
-    x.shape[1] = nhwc ? ph : 3;
-    x.shape[2] = nhwc ? pw : ph;
-    x.shape[3] = nhwc ? 3 : pw;
-    x.data = malloc(plane * 3 * sizeof(float));
-    if (!x.data)
-        return gh_error(GH_ERR_NOMEM, "stylize: out of memory");
-    float *xd = x.data;
-    for (int c = 0; c < 3; c++) {
-        const float *src = gh_image_plane(in, model->bgr ? 2 - c : c);
-        for (int yy = 0; yy < ph; yy++) {
-            const float *row = src + (size_t)reflect(yy, h) * (size_t)w;
-            for (int xx = 0; xx < pw; xx++) {
-                float v = row[reflect(xx, w)] * 2.0f - 1.0f;
-                size_t i = (size_t)yy * (size_t)pw + (size_t)xx;
-                xd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i] = v;
-            }
-        }
-    }
+    if ((st = gh_nn_image_input(nhwc, pw, ph, &x)))
+        return st;
+    gh_nn_pack_window(in, model->bgr, nhwc, 0, 0, pw, ph, x.data);
     gh_nn_set_threads(model, threads);
     if ((st = gh_nn_run(model, &x, &y)))
         goto out;
@@ -157,10 +159,7 @@ enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *i
         for (int yy = 0; yy < h; yy++)
             for (int xx = 0; xx < w; xx++) {
                 size_t i = (size_t)yy * (size_t)pw + (size_t)xx;
-                float v = yd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i];
-                /* White-box's guided filter overshoots [-1, 1]; tanh outputs never do. */
-                float u = (v + 1.0f) * 0.5f;
-                dst[(size_t)yy * (size_t)w + (size_t)xx] = u < 0.0f ? 0.0f : u > 1.0f ? 1.0f : u;
+                dst[(size_t)yy * (size_t)w + (size_t)xx] = gh_nn_unit(yd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i]);
             }
     }
     *out = img;

@@ -82,21 +82,15 @@ static enum gh_status stylize_tiled(struct gh_nn_model *model, const struct gh_i
     ww = ww > pw ? pw : ww;
     wh = wh > ph ? ph : wh;
     size_t plane = (size_t)ww * (size_t)wh;
-    x.dtype = GH_NN_F32;
-    x.ndim = 4;
-    x.shape[0] = 1;
-    x.shape[1] = nhwc ? wh : 3;
-    x.shape[2] = nhwc ? ww : wh;
-    x.shape[3] = nhwc ? 3 : ww;
-    x.data = malloc(plane * 3 * sizeof(float));
+    if ((st = gh_nn_image_input(nhwc, ww, wh, &x)))
+        goto out;
     b.cap = wh + tile;
     b.rows = malloc((size_t)b.cap * (size_t)w * 3 * sizeof(float));
-    if (!x.data || !b.rows) {
+    if (!b.rows) {
         st = gh_error(GH_ERR_NOMEM, "stylize: out of memory");
         goto out;
     }
     gh_nn_set_threads(model, opts->threads);
-    float *xd = x.data;
     for (int y0 = 0; y0 < h; y0 += tile) {
         int y1 = y0 + tile < h ? y0 + tile : h, wy = window_start(y0, margin, wh, ph);
         /* Rows no window from here on reads are final. */
@@ -107,17 +101,7 @@ static enum gh_status stylize_tiled(struct gh_nn_model *model, const struct gh_i
         }
         for (int x0 = 0; x0 < w; x0 += tile) {
             int x1 = x0 + tile < w ? x0 + tile : w, wx = window_start(x0, margin, ww, pw);
-            for (int c = 0; c < 3; c++) {
-                const float *src = gh_image_plane(in, model->bgr ? 2 - c : c);
-                for (int yy = 0; yy < wh; yy++) {
-                    const float *row = src + (size_t)gh_nn_reflect(wy + yy, h) * (size_t)w;
-                    for (int xx = 0; xx < ww; xx++) {
-                        float v = row[gh_nn_reflect(wx + xx, w)] * 2.0f - 1.0f;
-                        size_t i = (size_t)yy * (size_t)ww + (size_t)xx;
-                        xd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i] = v;
-                    }
-                }
-            }
+            gh_nn_pack_window(in, model->bgr, nhwc, wx, wy, ww, wh, x.data);
             if ((st = gh_nn_run(model, &x, &y)))
                 goto out;
             if (gh_nn_tensor_count(&y) != plane * 3 || y.ndim != 4) {
@@ -130,9 +114,7 @@ static enum gh_status stylize_tiled(struct gh_nn_model *model, const struct gh_i
                     float *q = b.rows + ((size_t)(yy - b.p0) * 3 + (size_t)c) * (size_t)w;
                     for (int xx = x0; xx < x1; xx++) {
                         size_t i = (size_t)(yy - wy) * (size_t)ww + (size_t)(xx - wx);
-                        float v = yd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i];
-                        float u = (v + 1.0f) * 0.5f;
-                        q[xx] = u < 0.0f ? 0.0f : u > 1.0f ? 1.0f : u;
+                        q[xx] = gh_nn_unit(yd[nhwc ? i * 3 + (size_t)c : (size_t)c * plane + i]);
                     }
                 }
             gh_nn_tensor_release(&y);

@@ -31,7 +31,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     float k = (float)p[P_CHROMA], contrast = (float)p[P_CONTRAST];
     *out = NULL;
     if (k == 1.0f && contrast == 1.0f)
-        return gh_image_clone(in, out);
+        return gh_stage_unchanged(ctx, in, out);
     struct gh_image *lab = NULL, *owned = NULL;
     const struct gh_image *sky = NULL;
     enum gh_status st = GH_OK;

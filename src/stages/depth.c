@@ -13,7 +13,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     *out = NULL;
     enum gh_status st = gh_stage_depth_map(ctx, in, &depth, &owned);
     gh_image_free(owned);
-    return st == GH_OK ? gh_image_clone(in, out) : st;
+    return st == GH_OK ? gh_stage_unchanged(ctx, in, out) : st;
 }
 
 const struct gh_stage_def gh_stage_depth = {

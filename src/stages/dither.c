@@ -168,7 +168,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 {
     *out = NULL;
     if (p[P_AMOUNT] <= 0)
-        return gh_image_clone(in, out);
+        return gh_stage_unchanged(ctx, in, out);
     struct gh_image *weight = NULL;
     enum gh_status st = smooth_weight(in, p[P_FLAT], ctx->threads, &weight);
     if (st != GH_OK || (st = gh_image_clone(in, out)) != GH_OK)

@@ -167,7 +167,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     *out = NULL;
     float amount = (float)p[P_AMOUNT];
     if (amount <= 0)
-        return gh_image_clone(in, out);
+        return gh_stage_unchanged(ctx, in, out);
     const struct gh_image *depth = NULL, *sky = NULL;
     struct gh_image *own_depth = NULL, *own_sky = NULL, *lab = NULL;
     float *weight = NULL;
@@ -197,7 +197,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     if (amount > 0)
         amount *= landscape_confidence(horizon, in->width, in->height);
     if (amount <= 0) {
-        st = gh_image_clone(in, out);
+        st = gh_stage_unchanged(ctx, in, out);
         goto out;
     }
     float air[3];

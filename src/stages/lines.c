@@ -80,7 +80,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 {
     *out = NULL;
     if (p[P_WEIGHT] <= 0 || in->channels < 3)
-        return gh_image_clone(in, out);
+        return gh_stage_unchanged(ctx, in, out);
     struct gh_image *gray = NULL, *smoothed = NULL, *canny = NULL, *density = NULL,
                     *contours = NULL, *gate = NULL, *xdog = NULL, *sky_owned = NULL;
     const struct gh_image *sky = NULL;

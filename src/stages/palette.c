@@ -42,7 +42,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     float amount = (float)p[P_AMOUNT];
     *out = NULL;
     if (amount <= 0.0f)
-        return gh_image_clone(in, out);
+        return gh_stage_unchanged(ctx, in, out);
     int source = (int)p[P_SOURCE];
     const struct gh_image *from = ctx->palette_image ? ctx->palette_image : in;
     if (source > 0 && !ctx->palette_image) {

@@ -180,6 +180,15 @@ enum gh_status gh_pipeline_set(struct gh_pipeline *pipeline, const char *stage,
     return gh_error(GH_ERR_ARGUMENT, "stage %s has no parameter '%s'", stage, param);
 }
 
+enum gh_status gh_stage_unchanged(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                                  struct gh_image **out)
+{
+    if (!ctx->input_consumable)
+        return gh_image_clone(in, out);
+    *out = (struct gh_image *)in; /* the pipeline's own (input_consumable) */
+    return GH_OK;
+}
+
 const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const struct gh_image *in)
 {
     return ctx->products && ctx->products->photo ? ctx->products->photo : in;

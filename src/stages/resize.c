@@ -17,15 +17,9 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
     int size = (int)p[P_SIZE];
-    if (ctx->detail_full) { /* the photo's own size; stylize measures at --stats-size */
-        if (!ctx->input_consumable)
-            return gh_image_clone(in, out);
-        *out = (struct gh_image *)in; /* the pipeline's own: no copy of a full-size photo */
-        return GH_OK;
-    }
     int long_side = in->width > in->height ? in->width : in->height;
-    if (long_side <= size)
-        return gh_image_clone(in, out);
+    if (ctx->detail_full || long_side <= size) /* full detail: stylize measures at --stats-size */
+        return gh_stage_unchanged(ctx, in, out);
     double scale = (double)size / long_side;
     int w = (int)lround(in->width * scale), h = (int)lround(in->height * scale);
     return gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads, out);

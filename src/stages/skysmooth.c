@@ -25,7 +25,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     struct gh_image *owned = NULL;
     *out = NULL;
     if (p[P_AMOUNT] <= 0)
-        return gh_image_clone(in, out);
+        return gh_stage_unchanged(ctx, in, out);
     int side = in->width > in->height ? in->width : in->height;
     int radius = (int)(p[P_RADIUS] * side / 1024.0 + 0.5);
     double eps = p[P_EPS] / 255.0;
@@ -43,7 +43,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         }
     } else if (st == GH_OK) {
         gh_image_free(*out);
-        st = gh_image_clone(in, out);
+        st = gh_stage_unchanged(ctx, in, out);
     }
     gh_image_free(owned);
     return st;

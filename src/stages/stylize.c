@@ -168,7 +168,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 {
     float strength = (float)p[P_STRENGTH];
     if (strength <= 0.0f) /* the identity needs no model */
-        return gh_image_clone(in, out);
+        return gh_stage_unchanged(ctx, in, out);
     if (!ctx->generator)
         return gh_error(GH_ERR_MODEL, "no generator model: this build has none built in "
                                       "(run tools/fetch-models.sh and rebuild) and no --model FILE was given");

@@ -207,7 +207,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     struct gh_image *land = NULL, *mask = NULL, *painted = NULL, *noise = NULL;
     *out = NULL;
     if (amount <= 0 && grain <= 0)
-        return gh_image_clone(in, out);
+        return gh_stage_unchanged(ctx, in, out);
     enum gh_status st = land_weight(ctx, in, &land);
     if (st != GH_OK || (st = gh_image_clone(in, out)) != GH_OK)
         goto out;

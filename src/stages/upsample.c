@@ -37,12 +37,8 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         ow = ow < 1 ? 1 : ow;
         oh = oh < 1 ? 1 : oh;
     }
-    if (in->width == ow && in->height == oh) { /* --detail full: nothing to do, no copy */
-        if (!ctx->input_consumable)
-            return gh_image_clone(in, out);
-        *out = (struct gh_image *)in; /* the pipeline's own (input_consumable) */
-        return GH_OK;
-    }
+    if (in->width == ow && in->height == oh) /* --detail full: nothing to do */
+        return gh_stage_unchanged(ctx, in, out);
     int method = (int)p[P_METHOD];
     const struct gh_stage_products *pr = ctx->products;
     if (method == M_JBU && pr && pr->original && pr->working && pr->working->width == in->width &&
