@@ -97,16 +97,8 @@ enum gh_status gh_nn_depth(struct gh_nn_model *model, const struct gh_image *rgb
         src = small;
     }
     size_t plane = (size_t)nw * (size_t)nh;
-    x.dtype = GH_NN_F32;
-    x.ndim = 4;
-    x.shape[0] = 1;
-    x.shape[1] = nhwc ? nh : 3;
-    x.shape[2] = nhwc ? nw : nh;
-    x.shape[3] = nhwc ? 3 : nw;
-    if (!(x.data = malloc(plane * 3 * sizeof(float)))) {
-        st = gh_error(GH_ERR_NOMEM, "depth: out of memory");
+    if ((st = gh_nn_image_input(nhwc, nw, nh, &x)))
         goto out;
-    }
     for (int c = 0; c < 3; c++) {
         const float *s = gh_image_plane(src, c);
         float *d = (float *)x.data;
@@ -134,7 +126,7 @@ enum gh_status gh_nn_depth(struct gh_nn_model *model, const struct gh_image *rgb
         goto out;
     }
     const float *yd = y.data;
-    if (!(sorted = malloc(plane * sizeof *sorted))) {
+    if (!(sorted = malloc(plane * sizeof *sorted + 1))) { /* + 1: never malloc(0) */
         st = gh_error(GH_ERR_NOMEM, "depth: out of memory");
         goto out;
     }

@@ -26,7 +26,7 @@ enum gh_status gh_nn_image_input(int nhwc, int w, int h, struct gh_nn_tensor *x)
     x->shape[2] = nhwc ? w : h;
     x->shape[3] = nhwc ? 3 : w;
     x->data = malloc((size_t)w * (size_t)h * 3 * sizeof(float));
-    return x->data ? GH_OK : gh_error(GH_ERR_NOMEM, "stylize: out of memory");
+    return x->data ? GH_OK : gh_error(GH_ERR_NOMEM, "out of memory for the model's input");
 }
 
 void gh_nn_pack_window(const struct gh_image *in, int bgr, int nhwc, int x0, int y0, int ww, int wh, float *xd)

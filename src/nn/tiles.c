@@ -37,31 +37,24 @@ static const struct gh_nn_shape *shape_of(const struct gh_nn_model *m, const str
 static enum gh_status probe(struct gh_nn_model *m, int nhwc, int h, int w, struct gh_nn_shape *log)
 {
     struct gh_nn_tensor x, y;
-    memset(&x, 0, sizeof x);
     memset(&y, 0, sizeof y);
-    x.dtype = GH_NN_F32;
-    x.ndim = 4;
-    x.shape[0] = 1;
-    x.shape[1] = nhwc ? h : 3;
-    x.shape[2] = nhwc ? w : h;
-    x.shape[3] = nhwc ? 3 : w;
+    enum gh_status st = gh_nn_image_input(nhwc, w, h, &x);
+    if (st)
+        return gh_error_prefix(st, "tiles: probe run");
     size_t n = (size_t)h * (size_t)w * 3;
-    float *d = malloc(n * sizeof *d);
-    if (!d)
-        return gh_error(GH_ERR_NOMEM, "tiles: out of memory");
+    float *d = x.data;
     /* A pattern, not a flat image: normalizations see a real variance. */
     for (size_t i = 0; i < n; i++)
         d[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
-    x.data = d;
     for (int v = 0; v < m->n_values; v++)
         log[v].ndim = -1;
     enum gh_nn_freeze fz = m->freeze;
     m->freeze = GH_NN_FREEZE_OFF;
     m->shape_log = log;
-    enum gh_status st = gh_nn_run(m, &x, &y);
+    st = gh_nn_run(m, &x, &y);
     m->shape_log = NULL;
     m->freeze = fz;
-    free(d);
+    gh_nn_tensor_release(&x);
     gh_nn_tensor_release(&y);
     if (st)
         gh_error_prefix(st, "tiles: probe run");
