@@ -47,6 +47,12 @@ enum gh_status gh_ops_lab_stats(const struct gh_image *rgb, int threads,
 enum gh_status gh_ops_reinhard(const struct gh_image *in, const struct gh_lab_stats *target,
                                double amount, int threads, struct gh_image **out);
 
+/* gh_ops_reinhard with in's statistics given (own: those of the whole image
+ * when in is one band of it). */
+enum gh_status gh_ops_reinhard_from(const struct gh_image *in, const struct gh_lab_stats *own,
+                                    const struct gh_lab_stats *target, double amount, int threads,
+                                    struct gh_image **out);
+
 /* skimage.exposure.match_histograms(in, reference, channel_axis=-1): every
  * channel is mapped so its cumulative histogram follows reference's (linear
  * interpolation between the reference's quantiles). Values are binned at 16-bit

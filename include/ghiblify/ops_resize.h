@@ -26,6 +26,13 @@ enum gh_interp {
 enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
                              enum gh_interp interp, int threads, struct gh_image **out);
 
+/* Rows y0..y1-1 (0 <= y0 < y1 <= height) of gh_ops_resize(in, width, height),
+ * the same values, as a width x (y1 - y0) image: a band of a full-size mask
+ * without the whole of it (a 50 MP plane is 201 MB). */
+enum gh_status gh_ops_resize_rows(const struct gh_image *in, int width, int height,
+                                  enum gh_interp interp, int y0, int y1, int threads,
+                                  struct gh_image **out);
+
 /* Parameters of gh_ops_jbu. GH_JBU_PARAMS_DEFAULT holds the values chosen with
  * tools/eval-upsample (paintings made at 1024 px brought back to up to 2048 px):
  * a narrow spatial kernel keeps the painting's own strokes and lines (sigma 1

@@ -41,9 +41,11 @@ struct gh_nn_footprint;
 struct gh_stage_products {
     const struct gh_image *original; /* the decoded photo at full resolution */
     struct gh_image *working;        /* the photo at the working size (output of resize) */
-    struct gh_image *photo;          /* the working-size photo after denoise: what stylize paints */
-    struct gh_image *sky;            /* sky mask at the working size (1 channel, [0, 1]), or NULL */
-    struct gh_image *depth;          /* depth map at the working size (1 = near), or NULL */
+    /* The working-size photo after denoise: what stylize paints (with
+     * --detail full: that photo at the analysis size, GH_STAGE_ANALYSIS_SIDE). */
+    struct gh_image *photo;
+    struct gh_image *sky;            /* sky mask at photo's size (1 channel, [0, 1]), or NULL */
+    struct gh_image *depth;          /* depth map at photo's size (1 = near), or NULL */
 };
 
 /* What a stage may know about the run besides its input image. */
@@ -92,6 +94,9 @@ struct gh_stage_ctx {
      * input and frees it afterwards, so the stage may write its result into
      * it and return that same image as its output. */
     int input_consumable;
+    /* Pixels per band for the stages that work in horizontal bands (0:
+     * GH_STAGE_BAND_PIXELS); an image with fewer rows than a band runs whole. */
+    long band_pixels;
     /* Set by gh_pipeline_run for the stages it runs (callers leave it NULL);
      * a stage run on its own sees NULL and uses its input instead. */
     struct gh_stage_products *products;
@@ -117,6 +122,54 @@ struct gh_stage_def {
 enum gh_status gh_stage_unchanged(const struct gh_stage_ctx *ctx, const struct gh_image *in,
                                   struct gh_image **out);
 
+/* Long side of the photo the stages find their masks (sky, depth) and line
+ * contours in with --detail full; a smaller photo is used as it is. */
+#define GH_STAGE_ANALYSIS_SIDE 2048
+
+/* Band-wise stages. A stage whose work at a pixel reads its neighbours
+ * within `halo` rows (and, beyond that, only values the stage fixed from the
+ * whole image beforehand) runs fn on one horizontal band at a time, so its
+ * temporaries are those of a band. 4 Mpixels: a 12 MP photo in 3 bands, each
+ * stage's planes 16 MB apiece. */
+#define GH_STAGE_BAND_PIXELS (4L << 20)
+
+struct gh_band {
+    const struct gh_image *in; /* image rows top .. top + in->height - 1: the band and its halo */
+    int top;                   /* in's first row in the whole image */
+    int y0, y1;                /* the rows this band is for, y0 <= row < y1 */
+    int width, height;         /* the whole image's size */
+};
+
+/* Makes *out, a new image of band->in's size: the stage's result on those
+ * rows (only rows y0..y1-1 are kept; the halo rows' values may be wrong). */
+typedef enum gh_status (*gh_band_fn)(void *user, const struct gh_band *band, struct gh_image **out);
+
+/* Rows per band for an image `width` wide with `halo` rows of context on
+ * each side: the band with its halos holds about the band pixels, but has at
+ * least min(halo, band pixels / width) rows of its own, and at least 1. */
+int gh_stage_band_rows(const struct gh_stage_ctx *ctx, int width, int halo);
+
+/* Runs fn over the bands of in (each with up to `halo` rows of context above
+ * and below) and stitches the bands' rows into *out: in itself when the
+ * pipeline owns it (ctx->input_consumable), else a new image. An image of one
+ * band is passed to fn as it is and *out is fn's result. Within its halo the
+ * result equals fn run on the whole image. */
+enum gh_status gh_stage_bands(const struct gh_stage_ctx *ctx, const struct gh_image *in, int halo,
+                              gh_band_fn fn, void *user, struct gh_image **out);
+
+/* Reads in band by band, in order (no halo): fn gets each band's rows as an
+ * image whose first row is image row `top`; an image of one band is passed as
+ * it is. For whole-image sums accumulated in the order a single pass would. */
+typedef enum gh_status (*gh_band_read_fn)(void *user, const struct gh_image *rows, int top);
+enum gh_status gh_stage_bands_read(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                                   gh_band_read_fn fn, void *user);
+
+/* The rows of band of a mask (sky, depth: made at the analysis size) brought
+ * to the band's image size as gh_ops_resize(LINEAR) would: a new
+ * band->width x band->in->height image. */
+enum gh_status gh_stage_mask_band(const struct gh_stage_ctx *ctx, const struct gh_image *mask,
+                                  const struct gh_band *band, struct gh_image **out);
+
 /* The working-size photo for a stage that wants the photo, not the painting:
  * products->photo when the pipeline has one, else in. */
 const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const struct gh_image *in);
@@ -127,6 +180,14 @@ const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const stru
  * with sky_amount 1 leaves out as it is, without making the mask. */
 enum gh_status gh_stage_blend(const struct gh_stage_ctx *ctx, const struct gh_image *in,
                               double amount, double sky_amount, struct gh_image *out);
+
+struct gh_band;
+
+/* gh_stage_blend on one band (band->in and out of its size), with the sky
+ * mask given (at any size; NULL: none) rather than fetched from in. */
+enum gh_status gh_stage_blend_band(const struct gh_stage_ctx *ctx, const struct gh_band *band,
+                                   const struct gh_image *sky, double amount, double sky_amount,
+                                   struct gh_image *out);
 
 /* The sky mask at the size of the working photo, made on first use from it
  * (gh_ops_sky_mask) and kept in ctx->products; without products it is made

@@ -577,11 +577,13 @@ enum gh_status gh_ops_lab_stats(const struct gh_image *rgb, int threads,
     return GH_OK;
 }
 
-enum gh_status gh_ops_reinhard(const struct gh_image *in, const struct gh_lab_stats *target,
-                               double amount, int threads, struct gh_image **out)
+/* own: in's Lab statistics, or NULL to measure them from in. */
+static enum gh_status reinhard(const struct gh_image *in, const struct gh_lab_stats *own,
+                               const struct gh_lab_stats *target, double amount, int threads,
+                               struct gh_image **out)
 {
     struct gh_image *lab = NULL;
-    struct gh_lab_stats own;
+    struct gh_lab_stats measured;
     *out = NULL;
     enum gh_status st = gh_ops_color_convert(in, GH_COLOR_SRGB, GH_COLOR_LAB, threads, &lab);
     if (st != GH_OK)
@@ -589,17 +591,32 @@ enum gh_status gh_ops_reinhard(const struct gh_image *in, const struct gh_lab_st
     size_t n = gh_image_plane_size(lab);
     for (int c = 0; c < 3; c++) {
         float *p = gh_image_plane(lab, c);
-        plane_stats(p, n, &own.mean[c], &own.std[c]);
+        if (!own)
+            plane_stats(p, n, &measured.mean[c], &measured.std[c]);
+        const struct gh_lab_stats *src = own ? own : &measured;
         /* A flat channel has no spread to scale: only shift it. */
-        double scale = own.std[c] > 1e-12 ? target->std[c] / own.std[c] : 1.0;
+        double scale = src->std[c] > 1e-12 ? target->std[c] / src->std[c] : 1.0;
         double a = 1 + amount * (scale - 1);
-        double b = amount * (target->mean[c] - scale * own.mean[c]);
+        double b = amount * (target->mean[c] - scale * src->mean[c]);
         for (size_t i = 0; i < n; i++)
             p[i] = (float)(a * p[i] + b);
     }
     st = gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, threads, out);
     gh_image_free(lab);
     return st;
+}
+
+enum gh_status gh_ops_reinhard(const struct gh_image *in, const struct gh_lab_stats *target,
+                               double amount, int threads, struct gh_image **out)
+{
+    return reinhard(in, NULL, target, amount, threads, out);
+}
+
+enum gh_status gh_ops_reinhard_from(const struct gh_image *in, const struct gh_lab_stats *own,
+                                    const struct gh_lab_stats *target, double amount, int threads,
+                                    struct gh_image **out)
+{
+    return reinhard(in, own, target, amount, threads, out);
 }
 
 enum { HM_BINS = 65536 };

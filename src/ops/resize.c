@@ -246,6 +246,7 @@ struct resize_job {
     const struct axis_taps *tx, *ty;
     const int *row; /* per source row: its index in tmp, or -1 when no vertical tap reads it */
     int rows;       /* rows in tmp */
+    int y0;         /* out's first row is row y0 of the whole resized image */
 };
 
 /* One output row of the horizontal pass. */
@@ -382,8 +383,8 @@ static void resize_rows_v(void *ctx, int begin, int end)
     const float **src = malloc((size_t)span * sizeof *src);
     float *wts = malloc((size_t)span * sizeof *wts);
     for (int r = begin; r < end; r++) {
-        int c = r / j->out->height, y = r % j->out->height;
-        const float *w = j->ty->weight + (size_t)y * (size_t)span;
+        int c = r / j->out->height, y = r % j->out->height, ty = j->y0 + y;
+        const float *w = j->ty->weight + (size_t)ty * (size_t)span;
         const float *plane = j->tmp + (size_t)c * (size_t)j->rows * (size_t)width;
         float *dst = gh_image_plane(j->out, c) + (size_t)y * (size_t)width;
         if (!src || !wts) { /* no memory for the tap list: accumulate tap by tap */
@@ -391,7 +392,7 @@ static void resize_rows_v(void *ctx, int begin, int end)
                 dst[x] = 0;
             for (int k = 0; k < span; k++)
                 if (w[k] != 0) {
-                    const float *s = plane + (size_t)j->row[j->ty->first[y] + k] * (size_t)width;
+                    const float *s = plane + (size_t)j->row[j->ty->first[ty] + k] * (size_t)width;
                     for (int x = 0; x < width; x++)
                         dst[x] += w[k] * s[x];
                 }
@@ -401,7 +402,7 @@ static void resize_rows_v(void *ctx, int begin, int end)
         for (int k = 0; k < span; k++)
             if (w[k] != 0) {
                 wts[n] = w[k];
-                src[n++] = plane + (size_t)j->row[j->ty->first[y] + k] * (size_t)width;
+                src[n++] = plane + (size_t)j->row[j->ty->first[ty] + k] * (size_t)width;
             }
         if (n == 0) {
             for (int x = 0; x < width; x++)
@@ -437,9 +438,9 @@ static void vfirst_rows(void *ctx, int begin, int end)
     if (line)
         memset(line + iw, 0, 32 * sizeof *line);
     for (int r = begin; r < end; r++) {
-        int c = r / oh, y = r % oh;
-        const float *w = j->ty->weight + (size_t)y * (size_t)span;
-        const float *plane = gh_image_plane(j->in, c) + (size_t)j->ty->first[y] * (size_t)iw;
+        int c = r / oh, y = r % oh, ty = j->y0 + y;
+        const float *w = j->ty->weight + (size_t)ty * (size_t)span;
+        const float *plane = gh_image_plane(j->in, c) + (size_t)j->ty->first[ty] * (size_t)iw;
         float *dst = gh_image_plane(j->out, c) + (size_t)y * (size_t)ow;
         if (!src || !wts || !line) { /* no memory for buffers: output pixel by pixel */
             for (int x = 0; x < ow; x++) {
@@ -500,6 +501,13 @@ static enum gh_status build_taps(struct axis_taps *t, enum gh_interp interp, int
 enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
                              enum gh_interp interp, int threads, struct gh_image **out)
 {
+    return gh_ops_resize_rows(in, width, height, interp, 0, height, threads, out);
+}
+
+enum gh_status gh_ops_resize_rows(const struct gh_image *in, int width, int height,
+                                  enum gh_interp interp, int y0, int y1, int threads,
+                                  struct gh_image **out)
+{
     struct axis_taps tx = {0}, ty = {0};
     float *tmp = NULL;
     int *row = NULL;
@@ -509,17 +517,19 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
         return gh_error(GH_ERR_ARGUMENT, "resize to %dx%d", width, height);
     if (width > GH_IMAGE_MAX_SIDE || height > GH_IMAGE_MAX_SIDE)
         return gh_error(GH_ERR_TOO_LARGE, "resize to %dx%d", width, height);
+    if (y0 < 0 || y1 > height || y0 >= y1)
+        return gh_error(GH_ERR_ARGUMENT, "rows %d..%d of a resize to %dx%d", y0, y1, width, height);
     int shrinks = width <= in->width && height <= in->height;
     if ((st = build_taps(&tx, interp, in->width, width, shrinks)) != GH_OK)
         goto out;
     if ((st = build_taps(&ty, interp, in->height, height, shrinks)) != GH_OK)
         goto out;
     if (height < in->height) { /* vertical shrink: vertical pass first */
-        if ((st = gh_image_new_uninit(width, height, in->channels, out)) != GH_OK)
+        if ((st = gh_image_new_uninit(width, y1 - y0, in->channels, out)) != GH_OK)
             goto out;
         taps_groups(&tx, width);
-        struct resize_job vj = {in, NULL, *out, &tx, &ty, NULL, 0};
-        gh_ops_parallel_chunks(in->channels * height, 32, threads, vfirst_rows, &vj);
+        struct resize_job vj = {in, NULL, *out, &tx, &ty, NULL, 0, y0};
+        gh_ops_parallel_chunks(in->channels * (y1 - y0), 32, threads, vfirst_rows, &vj);
         goto out;
     }
     row = malloc((size_t)in->height * sizeof *row);
@@ -529,7 +539,7 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
     }
     for (int y = 0; y < in->height; y++)
         row[y] = -1;
-    for (int y = 0; y < height; y++)
+    for (int y = y0; y < y1; y++)
         for (int k = 0; k < ty.span; k++)
             if (ty.weight[(size_t)y * (size_t)ty.span + (size_t)k] != 0)
                 row[ty.first[y] + k] = 0;
@@ -543,11 +553,11 @@ enum gh_status gh_ops_resize(const struct gh_image *in, int width, int height,
                       width, height);
         goto out;
     }
-    if ((st = gh_image_new_uninit(width, height, in->channels, out)) != GH_OK)
+    if ((st = gh_image_new_uninit(width, y1 - y0, in->channels, out)) != GH_OK)
         goto out;
-    struct resize_job job = {in, tmp, *out, &tx, &ty, row, rows};
+    struct resize_job job = {in, tmp, *out, &tx, &ty, row, rows, y0};
     gh_parallel_for(in->channels * in->height, threads, resize_rows_h, &job);
-    gh_parallel_for(in->channels * height, threads, resize_rows_v, &job);
+    gh_parallel_for(in->channels * (y1 - y0), threads, resize_rows_v, &job);
 out:
     taps_free(&tx);
     taps_free(&ty);

@@ -25,41 +25,81 @@ static float chroma_gain(float c, float k)
     return 1.0f + (k - 1.0f) / (1.0f + r * r);
 }
 
-static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
-                          const struct gh_image *in, struct gh_image **out)
+struct job {
+    const struct gh_stage_ctx *ctx;
+    const struct gh_image *sky; /* NULL: no contrast exception for the sky */
+    float k, contrast, sky_share;
+    double sum; /* of L, in image order */
+    size_t count;
+    int measured; /* sum and count are the whole image's */
+};
+
+static enum gh_status sum_lightness(void *user, const struct gh_image *rows, int top)
 {
-    float k = (float)p[P_CHROMA], contrast = (float)p[P_CONTRAST];
-    *out = NULL;
-    if (k == 1.0f && contrast == 1.0f)
-        return gh_stage_unchanged(ctx, in, out);
-    struct gh_image *lab = NULL, *owned = NULL;
-    const struct gh_image *sky = NULL;
-    enum gh_status st = GH_OK;
-    if (contrast != 1.0f && p[P_SKY] < 1 && (st = gh_stage_sky(ctx, in, &sky, &owned)) != GH_OK)
+    (void)top;
+    struct job *j = user;
+    struct gh_image *lab = NULL;
+    enum gh_status st = gh_ops_color_convert(rows, GH_COLOR_SRGB, GH_COLOR_LAB, j->ctx->threads, &lab);
+    if (st != GH_OK)
         return st;
-    if (sky && (sky->width != in->width || sky->height != in->height))
-        sky = NULL;
-    if ((st = gh_ops_color_convert(in, GH_COLOR_SRGB, GH_COLOR_LAB, ctx->threads, &lab)) != GH_OK) {
-        gh_image_free(owned);
-        return st;
-    }
-    float sky_share = (float)p[P_SKY];
+    const float *L = gh_image_plane(lab, 0);
+    for (size_t i = 0; i < gh_image_plane_size(lab); i++)
+        j->sum += L[i];
+    j->count += gh_image_plane_size(lab);
+    gh_image_free(lab);
+    return GH_OK;
+}
+
+static enum gh_status color_band(void *user, const struct gh_band *band, struct gh_image **out)
+{
+    struct job *j = user;
+    struct gh_image *lab = NULL, *sky = NULL;
+    enum gh_status st = gh_ops_color_convert(band->in, GH_COLOR_SRGB, GH_COLOR_LAB, j->ctx->threads, &lab);
+    if (st != GH_OK || (j->sky && (st = gh_stage_mask_band(j->ctx, j->sky, band, &sky)) != GH_OK))
+        goto out;
     size_t n = gh_image_plane_size(lab);
     float *L = gh_image_plane(lab, 0), *A = gh_image_plane(lab, 1), *B = gh_image_plane(lab, 2);
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += L[i];
-    float mean = n ? (float)(sum / (double)n) : 50.0f;
+    if (!j->measured) { /* the whole image in one band */
+        for (size_t i = 0; i < n; i++)
+            j->sum += L[i];
+        j->count = n;
+    }
+    float mean = j->count ? (float)(j->sum / (double)j->count) : 50.0f;
+    float k = j->k, contrast = j->contrast, share = j->sky_share;
     for (size_t i = 0; i < n; i++) {
-        float c = sky ? contrast + (1.0f - contrast) * sky->data[i] * (1.0f - sky_share) : contrast;
+        float c = sky ? contrast + (1.0f - contrast) * sky->data[i] * (1.0f - share) : contrast;
         float l = mean + (L[i] - mean) * c;
         L[i] = l < 0 ? 0 : l > 100 ? 100 : l;
         float g = chroma_gain(sqrtf(A[i] * A[i] + B[i] * B[i]), k);
         A[i] *= g;
         B[i] *= g;
     }
-    st = gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, ctx->threads, out);
+    st = gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, j->ctx->threads, out);
+out:
     gh_image_free(lab);
+    gh_image_free(sky);
+    return st;
+}
+
+/* In bands at full size: the mean lightness the contrast pivots on is summed
+ * over all bands first, in the order one pass would. */
+static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
+                          const struct gh_image *in, struct gh_image **out)
+{
+    struct job j = {ctx, NULL, (float)p[P_CHROMA], (float)p[P_CONTRAST], (float)p[P_SKY], 0, 0, 0};
+    *out = NULL;
+    if (j.k == 1.0f && j.contrast == 1.0f)
+        return gh_stage_unchanged(ctx, in, out);
+    struct gh_image *owned = NULL;
+    enum gh_status st = GH_OK;
+    if (j.contrast != 1.0f && j.sky_share < 1 && (st = gh_stage_sky(ctx, in, &j.sky, &owned)) != GH_OK)
+        return st;
+    if (in->height > gh_stage_band_rows(ctx, in->width, 0)) {
+        st = gh_stage_bands_read(ctx, in, sum_lightness, &j);
+        j.measured = 1;
+    }
+    if (st == GH_OK)
+        st = gh_stage_bands(ctx, in, 0, color_band, &j, out);
     gh_image_free(owned);
     return st;
 }

@@ -1,3 +1,5 @@
+#include <math.h>
+
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
@@ -19,22 +21,43 @@ static const struct gh_param_def params[] = {
                        "bilateral spatial sigma in pixels"},
 };
 
+struct job {
+    const struct gh_stage_ctx *ctx;
+    const double *p;
+};
+
+static enum gh_status denoise_band(void *user, const struct gh_band *band, struct gh_image **out)
+{
+    const struct job *j = user;
+    const double *p = j->p;
+    const struct gh_image *in = band->in;
+    int method = (int)p[P_METHOD], threads = j->ctx->threads;
+    if (method == M_GAUSSIAN)
+        return gh_ops_gaussian(in, p[P_SIGMA], threads, out);
+    if (method == M_BILATERAL)
+        return gh_ops_bilateral(in, (int)p[P_DIAMETER], p[P_SIGMA_COLOR], p[P_SIGMA_SPACE], threads,
+                                out);
+    struct gh_image *blurred = NULL;
+    enum gh_status st = gh_ops_gaussian(in, p[P_SIGMA], threads, &blurred);
+    if (st == GH_OK)
+        st = gh_ops_bilateral(blurred, (int)p[P_DIAMETER], p[P_SIGMA_COLOR], p[P_SIGMA_SPACE],
+                              threads, out);
+    gh_image_free(blurred);
+    return st;
+}
+
+/* In bands: a pixel reads the Gaussian's half kernel and the bilateral's
+ * radius of rows around it. */
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
-    int method = (int)p[P_METHOD];
-    if (method == M_GAUSSIAN)
-        return gh_ops_gaussian(in, p[P_SIGMA], ctx->threads, out);
-    if (method == M_BILATERAL)
-        return gh_ops_bilateral(in, (int)p[P_DIAMETER], p[P_SIGMA_COLOR], p[P_SIGMA_SPACE],
-                                ctx->threads, out);
-    struct gh_image *blurred = NULL;
-    enum gh_status st = gh_ops_gaussian(in, p[P_SIGMA], ctx->threads, &blurred);
-    if (st == GH_OK)
-        st = gh_ops_bilateral(blurred, (int)p[P_DIAMETER], p[P_SIGMA_COLOR], p[P_SIGMA_SPACE],
-                              ctx->threads, out);
-    gh_image_free(blurred);
-    return st;
+    int method = (int)p[P_METHOD], halo = 0;
+    if (method != M_BILATERAL)
+        halo += gh_ops_gaussian_ksize_for(p[P_SIGMA], 0) / 2;
+    if (method != M_GAUSSIAN)
+        halo += p[P_DIAMETER] > 0 ? (int)p[P_DIAMETER] / 2 : (int)lround(1.5 * p[P_SIGMA_SPACE]);
+    struct job j = {ctx, p};
+    return gh_stage_bands(ctx, in, halo, denoise_band, &j, out);
 }
 
 const struct gh_stage_def gh_stage_denoise = {

@@ -123,6 +123,7 @@ struct job {
     float scale;
     int kind;
     uint64_t seed;
+    int top; /* in's first row in the whole image: the noise follows image coordinates */
 };
 
 /* The 10-bit uniform k (0..5) of a 64-bit hash, centred in its bin. */
@@ -136,10 +137,11 @@ static void rows(void *arg, int begin, int end)
     const struct job *j = arg;
     int w = j->in->width;
     for (int y = begin; y < end; y++) {
+        int iy = j->top + y;
         /* TPDF: one hash per pixel gives the two uniforms of all three
          * channels (12 mixing rounds fewer per pixel than hashing each
          * sample; at 12 MP that is most of the stage's time). */
-        uint64_t row_key = gh_noise_hash(j->seed, 0, y, 0);
+        uint64_t row_key = gh_noise_hash(j->seed, 0, iy, 0);
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
             float a = j->scale * j->weight->data[i];
@@ -148,11 +150,32 @@ static void rows(void *arg, int begin, int end)
             uint64_t h = j->kind == N_TPDF ? gh_noise_mix(row_key ^ ((uint64_t)(uint32_t)x * 0x9e3779b97f4a7c15ull)) : 0;
             for (int c = 0; c < j->in->channels; c++) {
                 float n = j->kind == N_TPDF && c < 3 ? uniform10(h, 2 * c) + uniform10(h, 2 * c + 1) - 1.0f
-                                                     : noise_at(j->kind, j->seed, x, y, c);
+                                                     : noise_at(j->kind, j->seed, x, iy, c);
                 gh_image_plane(j->out, c)[i] = gh_image_plane(j->in, c)[i] + a * n;
             }
         }
     }
+}
+
+struct stage_job {
+    const struct gh_stage_ctx *ctx;
+    const double *p;
+};
+
+static enum gh_status dither_band(void *user, const struct gh_band *band, struct gh_image **out)
+{
+    const struct stage_job *s = user;
+    const double *p = s->p;
+    struct gh_image *weight = NULL;
+    enum gh_status st = smooth_weight(band->in, p[P_FLAT], s->ctx->threads, &weight);
+    if (st != GH_OK || (st = gh_image_clone(band->in, out)) != GH_OK)
+        goto out;
+    struct job j = {band->in, weight, *out, (float)(p[P_AMOUNT] / 255.0), (int)p[P_NOISE],
+                    (uint64_t)s->ctx->seed, band->top};
+    gh_parallel_for(band->in->height, s->ctx->threads, rows, &j);
+out:
+    gh_image_free(weight);
+    return st;
 }
 
 /* Dithering before the 8-bit encoder: a smooth gradient (a sky) rounded to 8
@@ -162,23 +185,17 @@ static void rows(void *arg, int begin, int end)
  * mean follows the true gradient. Only smooth areas get it: texture hides steps
  * by itself, and noise there would only add grain. Every value is a function of
  * (seed, x, y, channel) and the image, so the bytes do not depend on the thread
- * count. Runs last, at the output size. */
+ * count. Runs last, at the output size.
+ * In bands, the smoothness weight reads 9 rows around a pixel (a central
+ * difference and a Gaussian of sigma 2). */
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
     *out = NULL;
     if (p[P_AMOUNT] <= 0)
         return gh_stage_unchanged(ctx, in, out);
-    struct gh_image *weight = NULL;
-    enum gh_status st = smooth_weight(in, p[P_FLAT], ctx->threads, &weight);
-    if (st != GH_OK || (st = gh_image_clone(in, out)) != GH_OK)
-        goto out;
-    struct job j = {in, weight, *out, (float)(p[P_AMOUNT] / 255.0), (int)p[P_NOISE],
-                    (uint64_t)ctx->seed};
-    gh_parallel_for(in->height, ctx->threads, rows, &j);
-out:
-    gh_image_free(weight);
-    return st;
+    struct stage_job s = {ctx, p};
+    return gh_stage_bands(ctx, in, 9, dither_band, &s, out);
 }
 
 const struct gh_stage_def gh_stage_dither = {

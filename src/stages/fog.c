@@ -157,10 +157,61 @@ static void fog_weight(const struct gh_image *sky, const struct gh_image *depth,
         }
 }
 
+struct job {
+    const struct gh_stage_ctx *ctx;
+    const struct gh_image *weight; /* fog per pixel, at the masks' size */
+    float air[3], beta, shift;
+};
+
+static enum gh_status fog_band(void *user, const struct gh_band *band, struct gh_image **out)
+{
+    const struct job *j = user;
+    struct gh_image *weight = NULL, *lab = NULL, *shifted = NULL;
+    enum gh_status st = gh_stage_mask_band(j->ctx, j->weight, band, &weight);
+    if (st != GH_OK || (st = gh_image_clone(band->in, out)) != GH_OK)
+        goto out;
+    size_t n = gh_image_plane_size(*out);
+    const float *wt = weight->data;
+    float *r = gh_image_plane(*out, 0), *g = gh_image_plane(*out, 1), *b = gh_image_plane(*out, 2);
+    for (size_t i = 0; i < n; i++) {
+        float veil = 1.0f - expf(-j->beta * wt[i]);
+        r[i] += veil * (j->air[0] - r[i]);
+        g[i] += veil * (j->air[1] - g[i]);
+        b[i] += veil * (j->air[2] - b[i]);
+    }
+    if (j->shift > 0) {
+        if ((st = gh_ops_color_convert(*out, GH_COLOR_SRGB, GH_COLOR_LAB, j->ctx->threads, &lab)) != GH_OK)
+            goto out;
+        float *B = gh_image_plane(lab, 2);
+        for (size_t i = 0; i < n; i++)
+            B[i] -= j->shift * wt[i];
+        if ((st = gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, j->ctx->threads, &shifted)) != GH_OK)
+            goto out;
+        /* Only where there is fog: the Lab round trip alone moves values by
+         * float rounding, and near land must stay exactly as it was. */
+        for (size_t i = 0; i < n; i++)
+            if (wt[i] > 0)
+                for (int c = 0; c < 3; c++)
+                    gh_image_plane(*out, c)[i] = gh_image_plane(shifted, c)[i];
+    }
+out:
+    if (st != GH_OK) {
+        gh_image_free(*out);
+        *out = NULL;
+    }
+    gh_image_free(weight);
+    gh_image_free(lab);
+    gh_image_free(shifted);
+    return st;
+}
+
 /* Atmospheric perspective on land: with farness f = 1 - depth and
  * g = smoothstep(near, 1, f), out = in t + A (1 - t), t = exp(-beta g), then a
  * blue shift of b* growing with g. The sky keeps its own color (weight
- * 1 - sky mask): fogging by depth alone washed the blue out of every sky. */
+ * 1 - sky mask): fogging by depth alone washed the blue out of every sky.
+ * The weights are found at the masks' size (the analysis size at full
+ * detail, with the painting reduced to it for the air light) and brought to
+ * the image band by band. */
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
@@ -168,21 +219,16 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     float amount = (float)p[P_AMOUNT];
     if (amount <= 0)
         return gh_stage_unchanged(ctx, in, out);
-    const struct gh_image *depth = NULL, *sky = NULL;
-    struct gh_image *own_depth = NULL, *own_sky = NULL, *lab = NULL;
-    float *weight = NULL;
+    const struct gh_image *depth = NULL, *sky = NULL, *look = in;
+    struct gh_image *own_depth = NULL, *own_sky = NULL, *small = NULL, *weight = NULL;
     int *horizon = NULL;
     enum gh_status st = gh_stage_depth_map(ctx, in, &depth, &own_depth);
     if (st == GH_OK)
         st = gh_stage_sky(ctx, in, &sky, &own_sky);
     if (st != GH_OK)
         goto out;
-    if (depth->width != in->width || depth->height != in->height) {
-        st = gh_error(GH_ERR_ARGUMENT, "the depth map (%dx%d) is not the image's size (%dx%d): "
-                      "run fog before resizing stages", depth->width, depth->height, in->width, in->height);
-        goto out;
-    }
-    if (sky && (sky->width != in->width || sky->height != in->height))
+    int w = depth->width, h = depth->height;
+    if (sky && (sky->width != w || sky->height != h))
         sky = NULL;
     /* Air you can see through needs distance to show, and a photo with no sky
      * is most often a close-up or an indoor scene, where the built-in depth
@@ -190,60 +236,32 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
      * macro shot looked like a washed-out print. So fog fades in with the
      * sky's share of the picture, full from 10%. */
     amount *= gh_smoothstep(0.02f, 0.10f, (float)sky_share(sky));
-    if (amount > 0 && !(horizon = horizon_rows(sky, in->width, in->height))) {
+    if (amount > 0 && !(horizon = horizon_rows(sky, w, h))) {
         st = gh_error(GH_ERR_NOMEM, "fog: out of memory");
         goto out;
     }
     if (amount > 0)
-        amount *= landscape_confidence(horizon, in->width, in->height);
+        amount *= landscape_confidence(horizon, w, h);
     if (amount <= 0) {
         st = gh_stage_unchanged(ctx, in, out);
         goto out;
     }
-    float air[3];
-    airlight(in, sky, air);
-    if ((st = gh_image_clone(in, out)) != GH_OK)
-        goto out;
-    size_t n = gh_image_plane_size(in);
-    if (!(weight = malloc(n * sizeof *weight))) {
-        st = gh_error(GH_ERR_NOMEM, "fog: out of memory");
-        goto out;
-    }
-    fog_weight(sky, depth, horizon, (float)p[P_NEAR], weight);
-    float beta = 1.6f * amount;
-    float *r = gh_image_plane(*out, 0), *g = gh_image_plane(*out, 1), *b = gh_image_plane(*out, 2);
-    for (size_t i = 0; i < n; i++) {
-        /* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): fog_weight sets all n */
-        float veil = 1.0f - expf(-beta * weight[i]);
-        r[i] += veil * (air[0] - r[i]);
-        g[i] += veil * (air[1] - g[i]);
-        b[i] += veil * (air[2] - b[i]);
-    }
-    if (p[P_BLUE] > 0) {
-        if ((st = gh_ops_color_convert(*out, GH_COLOR_SRGB, GH_COLOR_LAB, ctx->threads, &lab)) != GH_OK)
+    if (in->width != w || in->height != h) {
+        if ((st = gh_ops_resize(in, w, h, GH_INTERP_AREA, ctx->threads, &small)) != GH_OK)
             goto out;
-        float *B = gh_image_plane(lab, 2), shift = (float)p[P_BLUE] * amount;
-        for (size_t i = 0; i < n; i++)
-            B[i] -= shift * weight[i];
-        struct gh_image *shifted = NULL;
-        if ((st = gh_ops_color_convert(lab, GH_COLOR_LAB, GH_COLOR_SRGB, ctx->threads, &shifted)) != GH_OK)
-            goto out;
-        /* Only where there is fog: the Lab round trip alone moves values by
-         * float rounding, and near land must stay exactly as it was. */
-        for (size_t i = 0; i < n; i++)
-            if (weight[i] > 0)
-                for (int c = 0; c < 3; c++)
-                    gh_image_plane(*out, c)[i] = gh_image_plane(shifted, c)[i];
-        gh_image_free(shifted);
+        look = small;
     }
+    struct job j = {ctx, NULL, {0, 0, 0}, 1.6f * amount, (float)p[P_BLUE] * amount};
+    airlight(look, sky, j.air);
+    if ((st = gh_image_new_uninit(w, h, 1, &weight)) != GH_OK)
+        goto out;
+    fog_weight(sky, depth, horizon, (float)p[P_NEAR], weight->data);
+    j.weight = weight;
+    st = gh_stage_bands(ctx, in, 0, fog_band, &j, out);
 out:
-    if (st != GH_OK) {
-        gh_image_free(*out);
-        *out = NULL;
-    }
-    free(weight);
     free(horizon);
-    gh_image_free(lab);
+    gh_image_free(small);
+    gh_image_free(weight);
     gh_image_free(own_depth);
     gh_image_free(own_sky);
     return st;

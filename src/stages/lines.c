@@ -75,24 +75,20 @@ static enum gh_status dilate(const struct gh_image *map, int r, int threads, str
     return st;
 }
 
-static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
-                          const struct gh_image *in, struct gh_image **out)
+/* The line map (0..1: how much ink) at the photo's size. */
+static enum gh_status line_map(const struct gh_stage_ctx *ctx, const double *p,
+                               const struct gh_image *photo, struct gh_image **map)
 {
-    *out = NULL;
-    if (p[P_WEIGHT] <= 0 || in->channels < 3)
-        return gh_stage_unchanged(ctx, in, out);
     struct gh_image *gray = NULL, *smoothed = NULL, *canny = NULL, *density = NULL,
                     *contours = NULL, *gate = NULL, *xdog = NULL, *sky_owned = NULL;
     const struct gh_image *sky = NULL;
-    const struct gh_image *photo = gh_stage_photo(ctx, in);
-    if (photo->width != in->width || photo->height != in->height || photo->channels < 3)
-        photo = in; /* run on its own after a stage that changed the size */
-    int w = in->width, h = in->height, threads = ctx->threads;
-    size_t n = gh_image_plane_size(in);
+    int w = photo->width, h = photo->height, threads = ctx->threads;
+    size_t n = gh_image_plane_size(photo);
     double scale = (w > h ? w : h) / 1024.0;
     int density_radius = (int)lround(15 * scale);
     density_radius = density_radius < 1 ? 1 : density_radius;
     int min_length = (int)lround(p[P_MIN_LENGTH] * scale);
+    *map = NULL;
     enum gh_status st = photo_luma(photo, p[P_SMOOTH] * scale, threads, &gray, &smoothed);
     if (st == GH_OK)
         st = gh_ops_canny(smoothed, p[P_LOW], p[P_HIGH], 0, threads, &canny);
@@ -138,29 +134,13 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     gate = NULL;
     if (st == GH_OK)
         st = dilate(contours, 1, threads, &gate);
-    if (st == GH_OK)
-        st = gh_image_clone(in, out);
     if (st != GH_OK)
         goto out;
-    float k = (float)(p[P_WEIGHT] * (1 - p[P_SHADE]));
-    float *r = gh_image_plane(*out, 0), *g = gh_image_plane(*out, 1), *b = gh_image_plane(*out, 2);
-    for (size_t i = 0; i < n; i++) {
-        float line = xdog->data[i] * gate->data[i];
-        if (line <= 0)
-            continue;
-        float d = k * line, m = 1 - d;
-        /* Darken, and push each channel away from the pixel's grey by a share
-         * of the darkening, so the line reads as a deeper shade of the hue. */
-        float grey = (r[i] + g[i] + b[i]) / 3, boost = 1 + CHROMA_BOOST * d;
-        r[i] = m * (grey + boost * (r[i] - grey));
-        g[i] = m * (grey + boost * (g[i] - grey));
-        b[i] = m * (grey + boost * (b[i] - grey));
-    }
+    for (size_t i = 0; i < n; i++)
+        xdog->data[i] *= gate->data[i];
+    *map = xdog;
+    xdog = NULL;
 out:
-    if (st != GH_OK) {
-        gh_image_free(*out);
-        *out = NULL;
-    }
     gh_image_free(gray);
     gh_image_free(smoothed);
     gh_image_free(canny);
@@ -169,6 +149,63 @@ out:
     gh_image_free(gate);
     gh_image_free(xdog);
     gh_image_free(sky_owned);
+    return st;
+}
+
+struct job {
+    const struct gh_stage_ctx *ctx;
+    const struct gh_image *map;
+    float k;
+};
+
+static enum gh_status ink_band(void *user, const struct gh_band *band, struct gh_image **out)
+{
+    const struct job *j = user;
+    struct gh_image *map = NULL;
+    enum gh_status st = gh_stage_mask_band(j->ctx, j->map, band, &map);
+    if (st != GH_OK || (st = gh_image_clone(band->in, out)) != GH_OK) {
+        gh_image_free(map);
+        return st;
+    }
+    size_t n = gh_image_plane_size(*out);
+    float *r = gh_image_plane(*out, 0), *g = gh_image_plane(*out, 1), *b = gh_image_plane(*out, 2);
+    for (size_t i = 0; i < n; i++) {
+        float line = map->data[i];
+        if (line <= 0)
+            continue;
+        float d = j->k * line, m = 1 - d;
+        /* Darken, and push each channel away from the pixel's grey by a share
+         * of the darkening, so the line reads as a deeper shade of the hue. */
+        float grey = (r[i] + g[i] + b[i]) / 3, boost = 1 + CHROMA_BOOST * d;
+        r[i] = m * (grey + boost * (r[i] - grey));
+        g[i] = m * (grey + boost * (g[i] - grey));
+        b[i] = m * (grey + boost * (b[i] - grey));
+    }
+    gh_image_free(map);
+    return GH_OK;
+}
+
+/* The lines are found in the photo the pipeline kept: at full detail that is
+ * the photo at the analysis size, and the line map is brought to the image
+ * band by band (contours are whole-image connected sets: at 50 MP their maps
+ * alone would be 1.4 GB). */
+static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
+                          const struct gh_image *in, struct gh_image **out)
+{
+    *out = NULL;
+    if (p[P_WEIGHT] <= 0 || in->channels < 3)
+        return gh_stage_unchanged(ctx, in, out);
+    const struct gh_image *photo = gh_stage_photo(ctx, in);
+    int kept = ctx->products && photo == ctx->products->photo && ctx->detail_full;
+    if (photo->channels < 3 || (!kept && (photo->width != in->width || photo->height != in->height)))
+        photo = in; /* run on its own after a stage that changed the size */
+    struct job j = {ctx, NULL, (float)(p[P_WEIGHT] * (1 - p[P_SHADE]))};
+    struct gh_image *map = NULL;
+    enum gh_status st = line_map(ctx, p, photo, &map);
+    j.map = map;
+    if (st == GH_OK)
+        st = gh_stage_bands(ctx, in, 0, ink_band, &j, out);
+    gh_image_free(map);
     return st;
 }
 

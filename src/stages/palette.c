@@ -1,3 +1,5 @@
+#include <math.h>
+
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
@@ -32,12 +34,32 @@ static const struct gh_param_def params[] = {
                 "k-means seed (the same seed gives the same palette)"},
 };
 
+struct job {
+    const struct gh_stage_ctx *ctx;
+    const struct gh_palette *pal;
+    const struct gh_image *sky;
+    double softness, amount, sky_amount;
+    int mode;
+};
+
+static enum gh_status palette_band(void *user, const struct gh_band *band, struct gh_image **out)
+{
+    const struct job *j = user;
+    enum gh_status st = gh_ops_palette_apply(band->in, j->pal, j->softness, j->mode, j->ctx->threads, out);
+    if (st == GH_OK)
+        st = gh_stage_blend_band(j->ctx, band, j->sky, j->amount, j->sky_amount, *out);
+    return st;
+}
+
 /* Maps the image's colors part of the way onto a palette: its own dominant
- * colors (flattening), a look's, or a still's (--palette-from). */
+ * colors (flattening), a look's, or a still's (--palette-from). At full size
+ * the image's own palette is found in it at the analysis size (k-means holds
+ * several copies of what it fits) and applied band by band. */
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
     struct gh_palette pal;
+    struct gh_image *small = NULL, *owned_sky = NULL;
     enum gh_status st;
     float amount = (float)p[P_AMOUNT];
     *out = NULL;
@@ -45,11 +67,22 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         return gh_stage_unchanged(ctx, in, out);
     int source = (int)p[P_SOURCE];
     const struct gh_image *from = ctx->palette_image ? ctx->palette_image : in;
+    int side = from->width > from->height ? from->width : from->height;
+    if (from == in && side > GH_STAGE_ANALYSIS_SIDE) {
+        double s = (double)GH_STAGE_ANALYSIS_SIDE / side;
+        int w = (int)lround(from->width * s), h = (int)lround(from->height * s);
+        if ((st = gh_ops_resize(from, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads,
+                                &small)) != GH_OK)
+            return st;
+        from = small;
+    }
     if (source > 0 && !ctx->palette_image) {
         int count;
         const struct gh_look *looks = gh_looks_table(&count);
-        if (source > count)
-            return gh_error(GH_ERR_INTERNAL, "palette source %d has no look", source);
+        if (source > count) {
+            st = gh_error(GH_ERR_INTERNAL, "palette source %d has no look", source);
+            goto out;
+        }
         st = gh_look_palette(&looks[source - 1], &pal);
     } else if ((int)p[P_METHOD] == M_MEDIANCUT) {
         st = gh_ops_palette_mmcq(from, (int)p[P_COLORS], &pal);
@@ -58,14 +91,19 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                                    (size_t)p[P_SAMPLES], ctx->threads, &pal);
     }
     if (st != GH_OK)
-        return st;
+        goto out;
     int mode = (int)p[P_MODE];
     if (mode == MODE_AUTO)
         mode = source > 0 || ctx->palette_image ? MODE_HUE : MODE_CHROMA;
     static const int op_mode[] = {GH_PALETTE_FULL, GH_PALETTE_CHROMA, GH_PALETTE_HUE};
-    if ((st = gh_ops_palette_apply(in, &pal, p[P_SOFTNESS], op_mode[mode], ctx->threads, out)) != GH_OK)
-        return st;
-    return gh_stage_blend(ctx, in, amount, p[P_SKY], *out);
+    struct job j = {ctx, &pal, NULL, p[P_SOFTNESS], amount, p[P_SKY], op_mode[mode]};
+    if (j.sky_amount < 1.0 && (st = gh_stage_sky(ctx, in, &j.sky, &owned_sky)) != GH_OK)
+        goto out;
+    st = gh_stage_bands(ctx, in, 0, palette_band, &j, out);
+out:
+    gh_image_free(small);
+    gh_image_free(owned_sky);
+    return st;
 }
 
 const struct gh_stage_def gh_stage_palette = {

@@ -234,6 +234,33 @@ enum gh_status gh_stage_depth_map(const struct gh_stage_ctx *ctx, const struct g
     return st;
 }
 
+enum gh_status gh_stage_blend_band(const struct gh_stage_ctx *ctx, const struct gh_band *band,
+                                   const struct gh_image *sky, double amount, double sky_amount,
+                                   struct gh_image *out)
+{
+    const struct gh_image *in = band->in;
+    struct gh_image *rows = NULL;
+    enum gh_status st = GH_OK;
+    if (sky_amount >= 1.0)
+        sky = NULL;
+    if (amount >= 1.0 && !sky)
+        return GH_OK;
+    if (sky && (st = gh_stage_mask_band(ctx, sky, band, &rows)) != GH_OK)
+        return st;
+    size_t n = gh_image_plane_size(in);
+    float a = (float)amount, s = (float)sky_amount;
+    for (int c = 0; c < in->channels; c++) {
+        const float *src = gh_image_plane(in, c);
+        float *dst = gh_image_plane(out, c);
+        for (size_t i = 0; i < n; i++) {
+            float w = rows ? a * (1.0f + (s - 1.0f) * rows->data[i]) : a;
+            dst[i] = src[i] + w * (dst[i] - src[i]);
+        }
+    }
+    gh_image_free(rows);
+    return GH_OK;
+}
+
 enum gh_status gh_stage_blend(const struct gh_stage_ctx *ctx, const struct gh_image *in,
                               double amount, double sky_amount, struct gh_image *out)
 {
@@ -242,21 +269,8 @@ enum gh_status gh_stage_blend(const struct gh_stage_ctx *ctx, const struct gh_im
     enum gh_status st = GH_OK;
     if (sky_amount < 1.0 && (st = gh_stage_sky(ctx, in, &sky, &owned)) != GH_OK)
         return st;
-    if (sky && (sky->width != in->width || sky->height != in->height))
-        sky = NULL; /* a stage that changed the size: no sky to protect */
-    if (amount >= 1.0 && (!sky || sky_amount >= 1.0))
-        goto out;
-    size_t n = gh_image_plane_size(in);
-    float a = (float)amount, s = (float)sky_amount;
-    for (int c = 0; c < in->channels; c++) {
-        const float *src = gh_image_plane(in, c);
-        float *dst = gh_image_plane(out, c);
-        for (size_t i = 0; i < n; i++) {
-            float w = sky ? a * (1.0f + (s - 1.0f) * sky->data[i]) : a;
-            dst[i] = src[i] + w * (dst[i] - src[i]);
-        }
-    }
-out:
+    struct gh_band whole = {in, 0, 0, in->height, in->width, in->height};
+    st = gh_stage_blend_band(ctx, &whole, sky, amount, sky_amount, out);
     gh_image_free(owned);
     return st;
 }
@@ -268,6 +282,21 @@ static void products_free(struct gh_stage_products *pr)
     gh_image_free(pr->sky);
     gh_image_free(pr->depth);
     memset(pr, 0, sizeof *pr);
+}
+
+/* The photo the later stages find their masks and contours in: a copy, or
+ * in full detail, at most GH_STAGE_ANALYSIS_SIDE on its long side (a 50 MP
+ * photo kept whole is 604 MB; the masks are smooth and the stages bring them
+ * to the image's size band by band). */
+static enum gh_status keep_photo(const struct gh_stage_ctx *ctx, const struct gh_image *image,
+                                 struct gh_image **slot)
+{
+    int w = image->width, h = image->height, side = w > h ? w : h;
+    if (!ctx->detail_full || side <= GH_STAGE_ANALYSIS_SIDE)
+        return gh_image_clone(image, slot);
+    double s = (double)GH_STAGE_ANALYSIS_SIDE / side;
+    int aw = (int)lround(w * s), ah = (int)lround(h * s);
+    return gh_ops_resize(image, aw < 1 ? 1 : aw, ah < 1 ? 1 : ah, GH_INTERP_AREA, ctx->threads, slot);
 }
 
 static int depth_index(void)
@@ -329,12 +358,12 @@ static enum gh_status run(const struct gh_pipeline *pipeline, const struct gh_st
              * the original too and an image smaller than it: none of that
              * in full detail (a 50 MP copy is 604 MB). */
             int need = slot != &products.working || (products.original && !ctx->detail_full);
-            if (need && (st = gh_image_clone(current, slot)) != GH_OK)
+            if (need && (st = keep_photo(ctx, current, slot)) != GH_OK)
                 break;
             if (slot == &products.working) {
                 /* Until denoise runs, the photo is the working-size photo. */
                 gh_image_free(products.photo);
-                if ((st = gh_image_clone(current, &products.photo)) != GH_OK)
+                if ((st = keep_photo(ctx, current, &products.photo)) != GH_OK)
                     break;
             }
         }

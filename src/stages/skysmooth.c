@@ -13,38 +13,58 @@ static const struct gh_param_def params[] = {
                "edges) are kept"},
 };
 
+struct job {
+    const struct gh_stage_ctx *ctx;
+    const struct gh_image *sky;
+    int radius;
+    double eps;
+    float amount;
+};
+
+static enum gh_status smooth_band(void *user, const struct gh_band *band, struct gh_image **out)
+{
+    const struct job *j = user;
+    const struct gh_image *in = band->in;
+    struct gh_image *sky = NULL;
+    enum gh_status st = gh_stage_mask_band(j->ctx, j->sky, band, &sky);
+    if (st != GH_OK)
+        return st;
+    size_t n = gh_image_plane_size(in);
+    float most = 0;
+    for (size_t i = 0; i < n; i++)
+        most = sky->data[i] > most ? sky->data[i] : most;
+    if (most <= 0) /* no sky in these rows: nothing to smooth */
+        st = gh_image_clone(in, out);
+    else if ((st = gh_ops_guided(in, in, j->radius, j->eps * j->eps, j->ctx->threads, out)) == GH_OK)
+        for (int c = 0; c < 3; c++) {
+            const float *src = gh_image_plane(in, c);
+            float *dst = gh_image_plane(*out, c);
+            for (size_t i = 0; i < n; i++)
+                dst[i] = src[i] + j->amount * sky->data[i] * (dst[i] - src[i]);
+        }
+    gh_image_free(sky);
+    return st;
+}
+
 /* The generator paints a smooth sky gradient as flat steps of one to three
  * levels, which 8-bit output shows as bands (and a chroma lift widens). An
  * edge-preserving guided filter of the painting by itself evens out steps
  * smaller than eps while cloud edges, much larger, stay; only inside the sky
- * mask, so land keeps every stroke. */
+ * mask, so land keeps every stroke. In bands, the filter's two box passes
+ * read 2 radius rows around a pixel. */
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
-    const struct gh_image *sky = NULL;
     struct gh_image *owned = NULL;
     *out = NULL;
     if (p[P_AMOUNT] <= 0)
         return gh_stage_unchanged(ctx, in, out);
     int side = in->width > in->height ? in->width : in->height;
     int radius = (int)(p[P_RADIUS] * side / 1024.0 + 0.5);
-    double eps = p[P_EPS] / 255.0;
-    enum gh_status st = gh_stage_sky(ctx, in, &sky, &owned);
+    struct job j = {ctx, NULL, radius < 1 ? 1 : radius, p[P_EPS] / 255.0, (float)p[P_AMOUNT]};
+    enum gh_status st = gh_stage_sky(ctx, in, &j.sky, &owned);
     if (st == GH_OK)
-        st = gh_ops_guided(in, in, radius < 1 ? 1 : radius, eps * eps, ctx->threads, out);
-    if (st == GH_OK && sky && sky->width == in->width && sky->height == in->height) {
-        size_t n = gh_image_plane_size(in);
-        float a = (float)p[P_AMOUNT];
-        for (int c = 0; c < 3; c++) {
-            const float *src = gh_image_plane(in, c);
-            float *dst = gh_image_plane(*out, c);
-            for (size_t i = 0; i < n; i++)
-                dst[i] = src[i] + a * sky->data[i] * (dst[i] - src[i]);
-        }
-    } else if (st == GH_OK) {
-        gh_image_free(*out);
-        st = gh_stage_unchanged(ctx, in, out);
-    }
+        st = gh_stage_bands(ctx, in, 2 * j.radius + 1, smooth_band, &j, out);
     gh_image_free(owned);
     return st;
 }

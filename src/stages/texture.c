@@ -29,30 +29,14 @@ static const struct gh_param_def params[] = {
 
 /* Where painting may change: 1 on land, 0 on sky. The guided sky mask is soft
  * at the horizon and a little under 1 inside the sky; everything at 0.9 or
- * more counts as sky, so the sky is left exactly as the generator made it. */
-static enum gh_status land_weight(const struct gh_stage_ctx *ctx, const struct gh_image *in,
-                                  struct gh_image **land)
+ * more counts as sky, so the sky is left exactly as the generator made it.
+ * The mask (made at the photo's analysis size) is brought to the band's rows. */
+static enum gh_status land_weight(const struct gh_stage_ctx *ctx, const struct gh_image *sky,
+                                  const struct gh_band *band, struct gh_image **land)
 {
-    const struct gh_image *sky = NULL;
-    struct gh_image *owned = NULL, *sized = NULL;
-    enum gh_status st = gh_stage_sky(ctx, in, &sky, &owned);
-    if (st != GH_OK)
-        goto out;
-    /* The mask is made at the working photo's size; a stage run on an image
-     * of another size gets it resized. */
-    if (sky->width != in->width || sky->height != in->height) {
-        if ((st = gh_ops_resize(sky, in->width, in->height, GH_INTERP_LINEAR, ctx->threads,
-                                &sized)) != GH_OK)
-            goto out;
-        sky = sized;
-    }
-    if ((st = gh_image_new_uninit(in->width, in->height, 1, land)) != GH_OK)
-        goto out;
-    for (size_t i = 0; i < gh_image_plane_size(in); i++)
-        (*land)->data[i] = 1 - gh_smoothstep(0.1f, 0.9f, sky->data[i]);
-out:
-    gh_image_free(owned);
-    gh_image_free(sized);
+    enum gh_status st = gh_stage_mask_band(ctx, sky, band, land);
+    for (size_t i = 0; st == GH_OK && i < gh_image_plane_size(*land); i++)
+        (*land)->data[i] = 1 - gh_smoothstep(0.1f, 0.9f, (*land)->data[i]);
     return st;
 }
 
@@ -118,7 +102,7 @@ out:
  * on its coordinates and the seed, and the sums run in a fixed order: the same
  * bytes for any thread count or image split. One pass on the calling thread
  * (a few ms at the working size). */
-static enum gh_status blurred_noise(int w, int h, double size, uint64_t seed, int layer,
+static enum gh_status blurred_noise(int w, int h, int top, double size, uint64_t seed, int layer,
                                     float *out)
 {
     int r = (int)ceil(3 * size);
@@ -144,7 +128,7 @@ static enum gh_status blurred_noise(int w, int h, double size, uint64_t seed, in
     for (int y = 0; y < h + 2 * r; y++)
         for (int x = 0; x < pw; x++)
             rows[(size_t)y * pw + x] =
-                gh_noise_unit(gh_noise_hash(seed, x - r, y - r, layer)) - 0.5f;
+                gh_noise_unit(gh_noise_hash(seed, x - r, top + y - r, layer)) - 0.5f;
     for (int y = 0; y < h + 2 * r; y++)
         for (int x = 0; x < w; x++) {
             const float *src = rows + (size_t)y * pw + x;
@@ -172,13 +156,14 @@ out:
  * halved and clipped (so +-1 is two standard deviations). Blurred, not white:
  * white noise reads as sensor noise, and the upsample stage's enlargement and
  * JPEG would smear it into nothing anyway. */
-static enum gh_status make_grain(int w, int h, double size, uint64_t seed, struct gh_image **out)
+static enum gh_status make_grain(int w, int h, int top, double size, uint64_t seed,
+                                 struct gh_image **out)
 {
     float *coarse = malloc((size_t)w * (size_t)h * sizeof *coarse);
     enum gh_status st = coarse ? GH_OK : gh_error(GH_ERR_NOMEM, "no memory for the grain of %dx%d", w, h);
     if (st != GH_OK || (st = gh_image_new_uninit(w, h, 1, out)) != GH_OK ||
-        (st = blurred_noise(w, h, size, seed, 0, (*out)->data)) != GH_OK ||
-        (st = blurred_noise(w, h, 3 * size, seed, 1, coarse)) != GH_OK)
+        (st = blurred_noise(w, h, top, size, seed, 0, (*out)->data)) != GH_OK ||
+        (st = blurred_noise(w, h, top, 3 * size, seed, 1, coarse)) != GH_OK)
         goto out;
     for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
         float s = 0.5f * (0.8f * (*out)->data[i] + 0.6f * coarse[i]);
@@ -193,22 +178,21 @@ out:
     return st;
 }
 
-/* Painterly texture. The generator leaves clean washes where the photo was
- * smooth but keeps some of the photo's fine texture (grass, gravel, noise); a
- * generalized Kuwahara filter turns that into brush-stroke patches, blended in
- * by amount * texture_mask * land, so the washes and the sky stay exactly as
- * they were. Then a faint paper grain modulates lightness on land, never in the
- * sky (a grainy sky reads as noise, and it would band or shimmer after JPEG).
- * Runs before `lines` so the line work stays crisp. */
-static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
-                          const struct gh_image *in, struct gh_image **out)
+struct job {
+    const struct gh_stage_ctx *ctx;
+    const double *p;
+    const struct gh_image *sky;
+};
+
+static enum gh_status texture_band(void *user, const struct gh_band *band, struct gh_image **out)
 {
+    const struct job *j = user;
+    const double *p = j->p;
+    const struct gh_image *in = band->in;
+    int threads = j->ctx->threads;
     float amount = (float)p[P_AMOUNT], grain = (float)p[P_GRAIN];
     struct gh_image *land = NULL, *mask = NULL, *painted = NULL, *noise = NULL;
-    *out = NULL;
-    if (amount <= 0 && grain <= 0)
-        return gh_stage_unchanged(ctx, in, out);
-    enum gh_status st = land_weight(ctx, in, &land);
+    enum gh_status st = land_weight(j->ctx, j->sky, band, &land);
     if (st != GH_OK || (st = gh_image_clone(in, out)) != GH_OK)
         goto out;
     size_t n = gh_image_plane_size(in);
@@ -216,8 +200,8 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         struct gh_kuwahara_params kp = GH_KUWAHARA_PARAMS_DEFAULT;
         kp.radius = (int)p[P_RADIUS];
         kp.sharpness = p[P_SHARPNESS];
-        if ((st = texture_mask(in, p[P_THRESHOLD], ctx->threads, &mask)) != GH_OK ||
-            (st = gh_ops_kuwahara_generalized(in, &kp, ctx->threads, &painted)) != GH_OK)
+        if ((st = texture_mask(in, p[P_THRESHOLD], threads, &mask)) != GH_OK ||
+            (st = gh_ops_kuwahara_generalized(in, &kp, threads, &painted)) != GH_OK)
             goto out;
         for (size_t i = 0; i < n; i++) {
             float a = amount * mask->data[i] * land->data[i];
@@ -230,8 +214,8 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         }
     }
     if (grain > 0) {
-        if ((st = make_grain(in->width, in->height, p[P_GRAIN_SIZE], (uint64_t)ctx->seed,
-                             &noise)) != GH_OK)
+        if ((st = make_grain(in->width, in->height, band->top, p[P_GRAIN_SIZE],
+                             (uint64_t)j->ctx->seed, &noise)) != GH_OK)
             goto out;
         /* Multiplying all channels keeps hue and saturation: only lightness moves,
          * as paper under a wash does. */
@@ -252,6 +236,31 @@ out:
         gh_image_free(*out);
         *out = NULL;
     }
+    return st;
+}
+
+/* Painterly texture. The generator leaves clean washes where the photo was
+ * smooth but keeps some of the photo's fine texture (grass, gravel, noise); a
+ * generalized Kuwahara filter turns that into brush-stroke patches, blended in
+ * by amount * texture_mask * land, so the washes and the sky stay exactly as
+ * they were. Then a faint paper grain modulates lightness on land, never in the
+ * sky (a grainy sky reads as noise, and it would band or shimmer after JPEG).
+ * Runs before `lines` so the line work stays crisp. In bands: the texture
+ * mask reads 17 rows around a pixel (a central difference and two Gaussians
+ * of sigma 2, 8 rows each), the Kuwahara disc `radius` rows, and the grain is
+ * a function of the pixel's coordinates. */
+static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
+                          const struct gh_image *in, struct gh_image **out)
+{
+    struct job j = {ctx, p, NULL};
+    struct gh_image *owned = NULL;
+    *out = NULL;
+    if (p[P_AMOUNT] <= 0 && p[P_GRAIN] <= 0)
+        return gh_stage_unchanged(ctx, in, out);
+    enum gh_status st = gh_stage_sky(ctx, in, &j.sky, &owned);
+    if (st == GH_OK)
+        st = gh_stage_bands(ctx, in, 17 + (int)p[P_RADIUS], texture_band, &j, out);
+    gh_image_free(owned);
     return st;
 }
 

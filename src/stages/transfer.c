@@ -1,3 +1,5 @@
+#include <math.h>
+
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
@@ -19,22 +21,86 @@ static const struct gh_param_def params[] = {
                "how much of the transfer reaches the sky mask (0: the sky keeps its colors)"},
 };
 
+struct job {
+    const struct gh_stage_ctx *ctx;
+    const struct gh_image *sky;
+    struct gh_lab_stats target, own;
+    double amount, sky_amount;
+    double sum[3]; /* the bands' sums (pass 0) and squared deviations (pass 1), in image order */
+    size_t count;
+    int pass;
+};
+
+/* gh_ops_lab_stats of the whole image from its bands, value for value: the
+ * means first, then the deviations from them. */
+static enum gh_status measure(void *user, const struct gh_image *rows, int top)
+{
+    (void)top;
+    struct job *j = user;
+    struct gh_image *lab = NULL;
+    enum gh_status st = gh_ops_color_convert(rows, GH_COLOR_SRGB, GH_COLOR_LAB, j->ctx->threads, &lab);
+    if (st != GH_OK)
+        return st;
+    size_t n = gh_image_plane_size(lab);
+    for (int c = 0; c < 3; c++) {
+        const float *p = gh_image_plane(lab, c);
+        double s = j->sum[c], m = j->own.mean[c];
+        if (j->pass == 0)
+            for (size_t i = 0; i < n; i++)
+                s += p[i];
+        else
+            for (size_t i = 0; i < n; i++) {
+                double d = p[i] - m;
+                s += d * d;
+            }
+        j->sum[c] = s;
+    }
+    j->count += j->pass == 0 ? n : 0;
+    gh_image_free(lab);
+    return GH_OK;
+}
+
+static enum gh_status transfer_band(void *user, const struct gh_band *band, struct gh_image **out)
+{
+    struct job *j = user;
+    enum gh_status st = band->in->height == band->height
+                            ? gh_ops_reinhard(band->in, &j->target, 1.0, j->ctx->threads, out)
+                            : gh_ops_reinhard_from(band->in, &j->own, &j->target, 1.0, j->ctx->threads, out);
+    if (st == GH_OK)
+        st = gh_stage_blend_band(j->ctx, band, j->sky, j->amount, j->sky_amount, *out);
+    return st;
+}
+
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
-    struct gh_lab_stats target = {{p[P_L_MEAN], p[P_A_MEAN], p[P_B_MEAN]},
-                                  {p[P_L_STD], p[P_A_STD], p[P_B_STD]}};
-    if (ctx->reference) {
-        enum gh_status st = gh_ops_lab_stats(ctx->reference, ctx->threads, &target);
-        if (st != GH_OK) {
-            *out = NULL;
-            return st;
-        }
-    }
-    enum gh_status st = gh_ops_reinhard(in, &target, 1.0, ctx->threads, out);
-    if (st != GH_OK)
+    struct job j = {ctx, NULL,
+                    {{p[P_L_MEAN], p[P_A_MEAN], p[P_B_MEAN]}, {p[P_L_STD], p[P_A_STD], p[P_B_STD]}},
+                    {{0, 0, 0}, {0, 0, 0}}, p[P_AMOUNT], p[P_SKY], {0, 0, 0}, 0, 0};
+    struct gh_image *owned = NULL;
+    enum gh_status st = GH_OK;
+    *out = NULL;
+    if (ctx->reference && (st = gh_ops_lab_stats(ctx->reference, ctx->threads, &j.target)) != GH_OK)
         return st;
-    return gh_stage_blend(ctx, in, p[P_AMOUNT], p[P_SKY], *out);
+    if (j.sky_amount < 1.0 && (st = gh_stage_sky(ctx, in, &j.sky, &owned)) != GH_OK)
+        return st;
+    if (in->height > gh_stage_band_rows(ctx, in->width, 0)) {
+        if ((st = gh_stage_bands_read(ctx, in, measure, &j)) != GH_OK)
+            goto out;
+        for (int c = 0; c < 3; c++) {
+            j.own.mean[c] = j.count ? j.sum[c] / (double)j.count : 0;
+            j.sum[c] = 0;
+        }
+        j.pass = 1;
+        if ((st = gh_stage_bands_read(ctx, in, measure, &j)) != GH_OK)
+            goto out;
+        for (int c = 0; c < 3; c++)
+            j.own.std[c] = j.count ? sqrt(j.sum[c] / (double)j.count) : 0;
+    }
+    st = gh_stage_bands(ctx, in, 0, transfer_band, &j, out);
+out:
+    gh_image_free(owned);
+    return st;
 }
 
 const struct gh_stage_def gh_stage_transfer = {

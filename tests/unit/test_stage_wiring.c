@@ -19,6 +19,7 @@
 #include "ghiblify/nn.h"
 #include "ghiblify/ops.h"
 #include "ghiblify/stages.h"
+#include "stage_util.h"
 #include "test_ops_golden.h"
 
 /* Float rounding only: the stages and the recomputations here run the same
@@ -49,35 +50,6 @@ static void check_close(const char *what, const struct gh_image *got, const stru
     double d = max_abs_diff(got, want);
     printf("%-48s max difference %.3g\n", what, d);
     CHECK_MSG(d <= tol, "%s: max difference %g (at most %g)", what, d, tol);
-}
-
-/* A landscape: a blue gradient sky over textured green-brown ground with a
- * wavy horizon (test_ops_sky.c finds its sky), so the sky-share parameters
- * have a mask to act on; with_sky 0: ground only. */
-static struct gh_image *scene(int w, int h, int with_sky)
-{
-    struct gh_image *img = NULL;
-    if (gh_image_new(w, h, 3, &img) != GH_OK)
-        return NULL;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double horizon = 0.45 * h + 0.06 * h * sin(x * 9.0 / w);
-            size_t i = (size_t)y * w + x;
-            float rgb[3];
-            if (with_sky && y < horizon) {
-                double t = (double)y / h;
-                rgb[0] = (float)(0.35 + 0.5 * t);
-                rgb[1] = (float)(0.55 + 0.35 * t);
-                rgb[2] = (float)(0.92 + 0.05 * t);
-            } else {
-                float base[3] = {0.42f + 0.2f * (float)x / w, 0.45f, 0.2f + 0.15f * (float)y / h};
-                for (int c = 0; c < 3; c++)
-                    rgb[c] = base[c] + 0.3f * (check_hash01((unsigned)x, (unsigned)y, (unsigned)c) - 0.5f);
-            }
-            for (int c = 0; c < 3; c++)
-                gh_image_plane(img, c)[i] = rgb[c];
-        }
-    return img;
 }
 
 /* out = in + amount w (full - in), w = 1 + (sky_amount - 1) sky (gh_stage_blend's
@@ -662,7 +634,7 @@ static void test_upsample(const struct gh_image *photo, const struct gh_stage_ct
 
 int main(void)
 {
-    struct gh_image *land = scene(192, 128, 1), *ground = scene(96, 64, 0), *sky = NULL;
+    struct gh_image *land = sky_scene(192, 128, 1), *ground = sky_scene(96, 64, 0), *sky = NULL;
     CHECK(land && ground);
     if (!land || !ground)
         return check_finish();
