@@ -60,6 +60,16 @@ enum gh_status gh_ops_bilateral_fast(const struct gh_image *in, double sigma_col
 enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image *src, int radius,
                              double eps, int threads, struct gh_image **out);
 
+/* The guided filter's window-averaged coefficients instead of its output:
+ * for each source channel ch (at most 3) an image coef[ch] of guide channels
+ * + 1 channels, the mean a_c per guide channel c, then the mean b, so that
+ * gh_ops_guided's output is sum_c a_c guide_c + b (rounded to float here).
+ * For the fast guided filter (He & Sun 2015): coefficients found on reduced
+ * copies, enlarged, and applied to the full-size guide. */
+enum gh_status gh_ops_guided_coefficients(const struct gh_image *guide, const struct gh_image *src,
+                                          int radius, double eps, int threads,
+                                          struct gh_image *coef[3]);
+
 /* Kuwahara filter (painterly smoothing): every pixel takes the mean of whichever of
  * its four (radius + 1)^2 quadrant windows (clipped at the borders) has the least
  * variance summed over channels, so flat areas flatten and edges stay sharp. */

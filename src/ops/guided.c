@@ -43,6 +43,7 @@ struct gf_ws {
 struct gf_job {
     const float *base[7]; /* guide planes, then (unless self) source planes */
     float *out[4];
+    float *coef[3][4]; /* set: per source channel, mean a per guide channel and mean b, not q */
     int8_t fac[GF_MAXP1][2]; /* level-1 plane = base[fac[0]] * base[fac[1]] (-1: 1) */
     int gc, sc, self, np1, np2, w, h, rx, ry, seg, nchunks, chunk, ring_rows, avx2;
     size_t st;
@@ -298,6 +299,15 @@ static void level2_row(const struct gf_job *j, struct gf_ws *ws, int y)
     for (int ch = 0; ch < j->sc; ch++) {
         const double *ma = ws->m2 + (size_t)(ch * j->gc) * st,
                      *mb = ws->m2 + (size_t)(j->sc * j->gc + ch) * st;
+        if (j->coef[0][0]) {
+            for (int c = 0; c <= j->gc; c++) {
+                const double *m = c < j->gc ? ma + (size_t)c * st : mb;
+                float *row = j->coef[ch][c] + (size_t)y * (size_t)j->w;
+                for (int x = 0; x < j->w; x++)
+                    row[x] = (float)m[x];
+            }
+            continue;
+        }
         float *q = j->out[ch] + (size_t)y * (size_t)j->w;
 #if GH_OPS_X86
         if (j->avx2)
@@ -337,14 +347,21 @@ static void worker(void *ctx, int begin, int end)
     }
 }
 
-enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image *src, int radius,
-                             double eps, int threads, struct gh_image **out)
+/* out: the filtered image, or with coef set, the coefficient images. */
+static enum gh_status guided(const struct gh_image *guide, const struct gh_image *src, int radius,
+                             double eps, int threads, struct gh_image **out, struct gh_image **coef)
 {
-    *out = NULL;
+    if (out)
+        *out = NULL;
+    for (int ch = 0; coef && ch < src->channels && ch < 3; ch++)
+        coef[ch] = NULL;
     if (guide->width != src->width || guide->height != src->height ||
         (guide->channels != 1 && guide->channels != 3))
         return gh_error(GH_ERR_ARGUMENT, "guided filter: guide %dx%dx%d for source %dx%d",
                         guide->width, guide->height, guide->channels, src->width, src->height);
+    if (coef && src->channels > 3)
+        return gh_error(GH_ERR_ARGUMENT, "guided filter coefficients of %d channels (at most 3)",
+                        src->channels);
     if (radius < 0 || radius > GH_IMAGE_MAX_SIDE || !(eps >= 0))
         return gh_error(GH_ERR_ARGUMENT, "guided filter radius %d, eps %g", radius, eps);
     int w = src->width, h = src->height, gc = guide->channels, sc = src->channels;
@@ -406,10 +423,19 @@ enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image
         st = gh_error(GH_ERR_NOMEM, "no memory for a guided filter on %dx%d", w, h);
         goto out;
     }
-    if ((st = gh_image_new_uninit(w, h, sc, out)) != GH_OK)
-        goto out;
-    for (int ch = 0; ch < sc; ch++)
-        j.out[ch] = gh_image_plane(*out, ch);
+    if (coef) {
+        for (int ch = 0; ch < sc; ch++) {
+            if ((st = gh_image_new_uninit(w, h, gc + 1, &coef[ch])) != GH_OK)
+                goto out;
+            for (int c = 0; c <= gc; c++)
+                j.coef[ch][c] = gh_image_plane(coef[ch], c);
+        }
+    } else {
+        if ((st = gh_image_new_uninit(w, h, sc, out)) != GH_OK)
+            goto out;
+        for (int ch = 0; ch < sc; ch++)
+            j.out[ch] = gh_image_plane(*out, ch);
+    }
     for (int x = 0; x < w; x++) {
         int lo = x - j.rx < 0 ? 0 : x - j.rx, hi = x + j.rx < w - 1 ? x + j.rx : w - 1;
         fx[x] = 1.0 / (hi - lo + 1);
@@ -430,5 +456,22 @@ enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image
 out:
     free(fx);
     free(mem);
+    for (int ch = 0; st != GH_OK && coef && ch < sc; ch++) {
+        gh_image_free(coef[ch]);
+        coef[ch] = NULL;
+    }
     return st;
+}
+
+enum gh_status gh_ops_guided(const struct gh_image *guide, const struct gh_image *src, int radius,
+                             double eps, int threads, struct gh_image **out)
+{
+    return guided(guide, src, radius, eps, threads, out, NULL);
+}
+
+enum gh_status gh_ops_guided_coefficients(const struct gh_image *guide, const struct gh_image *src,
+                                          int radius, double eps, int threads,
+                                          struct gh_image *coef[3])
+{
+    return guided(guide, src, radius, eps, threads, NULL, coef);
 }

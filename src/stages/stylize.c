@@ -19,7 +19,8 @@ static const struct gh_param_def params[] = {
                   "working: the generator paints the working-size image (--size) and upsample enlarges it; "
                   "full: it paints the photo at its own resolution, in tiles, with its whole-image "
                   "statistics (normalization means, attention) taken from passes at --stats-size, and every "
-                  "stage runs at full size (slower; fine detail instead of an enlarged painting)"},
+                  "stage runs at full size, band by band, with the sky, depth and line maps found at "
+                  "2048 px at most (slower; fine detail instead of an enlarged painting)"},
     [P_TILE] = {"tile", "tile", GH_PARAM_INT, 0, 0, 8192, NULL,
                 "tile side in pixels when the generator runs in tiles (--detail full, or a --size too "
                 "large for memory); 0: 768, or less if --max-memory needs"},

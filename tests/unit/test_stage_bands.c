@@ -122,6 +122,94 @@ static void test_resize_rows(void)
     gh_image_free(in);
 }
 
+/* The guided filter's coefficients give its output: sum_c a_c I_c + b. */
+static void test_guided_coefficients(void)
+{
+    struct gh_image *in = photo(), *gray = NULL;
+    CHECK(in != NULL);
+    CHECK_OK(gh_ops_rgb_to_gray(in, 1, &gray));
+    const struct gh_image *guides[2] = {in, gray};
+    for (int g = 0; in && gray && g < 2; g++) {
+        const struct gh_image *guide = guides[g];
+        struct gh_image *want = NULL, *coef[3] = {NULL, NULL, NULL};
+        CHECK_OK(gh_ops_guided(guide, in, 5, 1e-3, 2, &want));
+        CHECK_OK(gh_ops_guided_coefficients(guide, in, 5, 1e-3, 2, coef));
+        double worst = 0;
+        for (int ch = 0; want && coef[2] && ch < 3; ch++) {
+            CHECK(coef[ch]->channels == guide->channels + 1);
+            for (size_t i = 0; i < gh_image_plane_size(in); i++) {
+                double q = gh_image_plane(coef[ch], guide->channels)[i];
+                for (int c = 0; c < guide->channels; c++)
+                    q += (double)gh_image_plane(coef[ch], c)[i] * gh_image_plane(guide, c)[i];
+                double d = fabs(q - gh_image_plane(want, ch)[i]);
+                worst = d > worst ? d : worst;
+            }
+        }
+        /* the coefficients are rounded to float before the sum */
+        CHECK_MSG(worst < 1e-5, "%d-channel guide: coefficients give %g off", guide->channels, worst);
+        printf("guided coefficients, %d-channel guide: output within %.2g\n", guide->channels, worst);
+        gh_image_free(want);
+        for (int ch = 0; ch < 3; ch++)
+            gh_image_free(coef[ch]);
+    }
+    struct gh_image *four = NULL, *coef[3];
+    CHECK_OK(gh_image_new(8, 8, 4, &four));
+    CHECK(gh_ops_guided_coefficients(four, four, 2, 1e-3, 1, coef) == GH_ERR_ARGUMENT);
+    gh_image_free(four);
+    gh_image_free(gray);
+    gh_image_free(in);
+}
+
+/* Above the analysis size skysmooth is the fast guided filter: close to the
+ * exact filter blended by the sky mask, and it evens out a sky gradient's
+ * 1-level steps (as the generator paints them) as much as the exact one. */
+static void test_fast_skysmooth(void)
+{
+    int w = GH_STAGE_ANALYSIS_SIDE * 2, h = 400;
+    struct gh_image *in = sky_scene(w, h, 1), *sky = NULL, *exact = NULL;
+    CHECK(in != NULL);
+    if (!in)
+        return;
+    /* steps of one 8-bit level every 24 rows in the sky */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++) {
+                float *v = gh_image_plane(in, c) + (size_t)y * w + x;
+                if (y < 0.35 * h)
+                    *v = (float)(0.4 + 0.1 * c + (y / 24) / 255.0);
+            }
+    struct gh_image *got = run_stage("skysmooth", in, 1 << 20, 0);
+    CHECK_OK(gh_ops_sky_mask(in, 2, &sky));
+    CHECK_OK(gh_ops_guided(in, in, (int)(16.0 * w / 1024 + 0.5), (4 / 255.0) * (4 / 255.0), 2, &exact));
+    double worst = 0, step_in = 0, step_got = 0, step_exact = 0;
+    for (int c = 0; got && sky && exact && c < 3; c++)
+        for (size_t i = 0; i < gh_image_plane_size(in); i++) {
+            float v = gh_image_plane(in, c)[i];
+            float e = v + sky->data[i] * (gh_image_plane(exact, c)[i] - v);
+            double d = fabs(gh_image_plane(got, c)[i] - e);
+            worst = d > worst ? d : worst;
+        }
+    /* largest row-to-row change down the middle column inside the sky */
+    for (int y = 10; got && sky && exact && y < (int)(0.3 * h); y++) {
+        size_t i = (size_t)y * w + w / 2;
+        step_in = fmax(step_in, fabs(in->data[i] - in->data[i - w]));
+        step_got = fmax(step_got, fabs(got->data[i] - got->data[i - w]));
+        double e1 = in->data[i] + sky->data[i] * (exact->data[i] - in->data[i]);
+        double e0 = in->data[i - w] + sky->data[i - w] * (exact->data[i - w] - in->data[i - w]);
+        step_exact = fmax(step_exact, fabs(e1 - e0));
+    }
+    printf("fast skysmooth at %dx%d: %.2g from the exact filter; steps of %.2f levels -> %.2f "
+           "(exact filter %.2f)\n", w, h, worst, 255 * step_in, 255 * step_got, 255 * step_exact);
+    CHECK_MSG(worst < 2.0 / 255, "fast skysmooth is %g from the exact filter", worst);
+    CHECK_MSG(step_exact < 0.9 * step_in && step_got < step_exact + 0.1 / 255,
+              "fast skysmooth left steps of %g levels (exact filter %g)", 255 * step_got,
+              255 * step_exact);
+    gh_image_free(got);
+    gh_image_free(sky);
+    gh_image_free(exact);
+    gh_image_free(in);
+}
+
 struct sizes {
     int sky_w, sky_h, depth_w, depth_h;
 };
@@ -175,7 +263,9 @@ static void test_analysis_size(void)
 int main(void)
 {
     test_resize_rows();
+    test_guided_coefficients();
     test_stages();
+    test_fast_skysmooth();
     test_analysis_size();
     return check_finish();
 }
