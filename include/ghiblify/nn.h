@@ -227,7 +227,8 @@ enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_ten
  * NCHW), spatial size padded by reflection up to a multiple of `multiple`
  * (8 for AnimeGANv3 Hayao, 16 for the tiny models; minimum 16 px per side),
  * run, cropped back, (y+1)/2. *out is a new 3-channel image the caller frees
- * with gh_image_free. threads as in gh_nn_set_threads. */
+ * with gh_image_free; out NULL runs the model without making it (a
+ * statistics pass under gh_nn_record). threads as in gh_nn_set_threads. */
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                              int threads, struct gh_image **out);
 

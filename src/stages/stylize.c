@@ -98,7 +98,7 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
     struct gh_nn_model *g = ctx->generator;
     struct gh_nn_tiling t;
     struct gh_nn_stats *stats = NULL, *low = NULL;
-    struct gh_image *small = NULL, *painted = NULL;
+    struct gh_image *small = NULL;
     enum gh_status st;
     int sw, sh, pw, ph, qw, qh;
     if ((st = gh_nn_analyze(g, multiple, &t)))
@@ -109,12 +109,10 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
         (st = gh_ops_resize(in, sw, sh, GH_INTERP_AREA, ctx->threads, &small)))
         return st;
     if ((st = gh_nn_stats_new(&stats)) || (st = gh_nn_record(g, stats)) ||
-        (st = gh_nn_stylize(g, small ? small : in, multiple, ctx->threads, &painted)))
+        (st = gh_nn_stylize(g, small ? small : in, multiple, ctx->threads, NULL)))
         goto out;
     /* The statistics pass's activations are larger than a tile's: let them
      * go before the full-size output image is made. */
-    gh_image_free(painted);
-    painted = NULL;
     gh_image_free(small);
     small = NULL;
     gh_nn_arena_empty(g);
@@ -127,12 +125,10 @@ static enum gh_status run_tiled(const struct gh_stage_ctx *ctx, const double *p,
         scaled(in->width, in->height, side / 2, &lw, &lh);
         gh_nn_padded_size(lw, lh, multiple, &rw, &rh);
         if ((st = gh_nn_stats_new(&low)) || (st = gh_ops_resize(in, lw, lh, GH_INTERP_AREA, ctx->threads, &small)) ||
-            (st = gh_nn_record(g, low)) || (st = gh_nn_stylize(g, small, multiple, ctx->threads, &painted)))
+            (st = gh_nn_record(g, low)) || (st = gh_nn_stylize(g, small, multiple, ctx->threads, NULL)))
             goto out;
         gh_nn_thaw(g);
         gh_nn_arena_empty(g);
-        gh_image_free(painted);
-        painted = NULL;
         gh_image_free(small);
         small = NULL;
         if ((st = gh_nn_stats_extrapolate(g, stats, (double)qw * qh, low, (double)rw * rh, (double)pw * ph)))
@@ -160,7 +156,6 @@ out:
     gh_nn_stats_free(stats);
     gh_nn_stats_free(low);
     gh_image_free(small);
-    gh_image_free(painted);
     return st;
 }
 

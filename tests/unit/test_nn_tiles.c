@@ -126,6 +126,19 @@ static void check_replay_same(struct gh_nn_model *m, const char *name, const str
     CHECK_OK(gh_nn_replay(m, s, 1.0));
     CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &rep));
     gh_nn_thaw(m);
+    /* A statistics pass without an output image (out NULL) records the same. */
+    struct gh_nn_stats *s2 = NULL;
+    struct gh_image *rep2 = NULL;
+    CHECK_OK(gh_nn_stats_new(&s2));
+    CHECK_OK(gh_nn_record(m, s2));
+    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, NULL));
+    CHECK_OK(gh_nn_replay(m, s2, 1.0));
+    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &rep2));
+    gh_nn_thaw(m);
+    CHECK_MSG(rep && rep2 && max_diff(rep, rep2) == 0, "%s: a record without output replays differently",
+              name);
+    gh_image_free(rep2);
+    gh_nn_stats_free(s2);
     if (ref && rec && rep) {
         CHECK_MSG(max_diff(ref, rec) == 0, "%s: recording changed the output by %g", name, max_diff(ref, rec));
         CHECK_MSG(max_diff(ref, rep) <= 1e-6, "%s: replay differs by %g", name, max_diff(ref, rep));
