@@ -12,7 +12,9 @@
  *   out  = in * (1 - weight * (1 - shade) * line), with a slight chroma boost
  *
  * Lengths and windows are given at a working size of 1024 px and scaled with
- * the image's long side, so smaller working sizes select the same contours. */
+ * the image's long side, so smaller working sizes select the same contours;
+ * a larger photo (--size above 1024, --detail full) has its lines chosen on
+ * a 1024 px copy and drawn at its own size (redrawn_map). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -55,6 +57,8 @@ static const struct gh_param_def params[] = {
 /* Share of a line's darkening added as saturation, so lines look inked in the
  * local hue rather than greyed. */
 #define CHROMA_BOOST 0.5f
+/* The long side the thresholds were tuned at (the default working size). */
+#define LINES_TUNED_SIDE 1024
 
 /* Luma of the photo, plus its smoothed copy for the contour search. */
 static enum gh_status photo_luma(const struct gh_image *photo, double smooth, int threads,
@@ -96,6 +100,13 @@ static enum gh_status line_map(const struct gh_stage_ctx *ctx, const double *p,
         st = gh_ops_edge_density(canny, density_radius, threads, &density);
     if (st == GH_OK)
         st = gh_stage_sky(ctx, photo, &sky, &sky_owned);
+    if (st == GH_OK && (sky->width != w || sky->height != h)) {
+        /* the pipeline's mask, made at the kept photo's size (redrawn_map) */
+        struct gh_image *sized = NULL;
+        st = gh_ops_resize(sky, w, h, GH_INTERP_AREA, threads, &sized);
+        gh_image_free(sky_owned);
+        sky = sky_owned = sized;
+    }
     if (st != GH_OK)
         goto out;
     /* Contours are cut where they enter sky or texture before their length is
@@ -152,6 +163,50 @@ out:
     return st;
 }
 
+/* The line map of a photo larger than the size the stage is tuned at
+ * (LINES_TUNED_SIDE): the lines are chosen on the photo reduced to it (on
+ * the photo itself the contours came apart into pieces too short to keep:
+ * LadyBird at 2048 px got no line at all), and drawn at the photo's size by
+ * an XDoG as wide, relative to the picture, near the lines chosen. */
+static enum gh_status redrawn_map(const struct gh_stage_ctx *ctx, const double *p,
+                                  const struct gh_image *photo, struct gh_image **map)
+{
+    int w = photo->width, h = photo->height, side = w > h ? w : h, threads = ctx->threads;
+    double s = (double)LINES_TUNED_SIDE / side;
+    int sw = (int)lround(w * s), sh = (int)lround(h * s);
+    struct gh_image *small = NULL, *chosen = NULL, *near = NULL, *gray = NULL, *wide = NULL;
+    *map = NULL;
+    enum gh_status st = gh_ops_resize(photo, sw < 1 ? 1 : sw, sh < 1 ? 1 : sh, GH_INTERP_AREA,
+                                      threads, &small);
+    if (st == GH_OK)
+        st = line_map(ctx, p, small, &chosen);
+    for (size_t i = 0; st == GH_OK && i < gh_image_plane_size(chosen); i++)
+        chosen->data[i] = chosen->data[i] > 0;
+    /* the line's soft flanks, as line_map's last dilation keeps them */
+    if (st == GH_OK)
+        st = dilate(chosen, 1, threads, &near);
+    gh_image_free(chosen);
+    chosen = NULL;
+    if (st == GH_OK)
+        st = gh_ops_resize(near, w, h, GH_INTERP_LINEAR, threads, &chosen);
+    if (st == GH_OK)
+        st = gh_ops_rgb_to_gray(photo, threads, &gray);
+    if (st == GH_OK)
+        st = gh_ops_xdog(gray, p[P_SIGMA] / s, XDOG_K, XDOG_TAU, XDOG_EPSILON, XDOG_PHI, threads, &wide);
+    if (st == GH_OK) {
+        for (size_t i = 0; i < gh_image_plane_size(wide); i++)
+            wide->data[i] = (1 - wide->data[i]) * chosen->data[i];
+        *map = wide;
+        wide = NULL;
+    }
+    gh_image_free(small);
+    gh_image_free(chosen);
+    gh_image_free(near);
+    gh_image_free(gray);
+    gh_image_free(wide);
+    return st;
+}
+
 struct job {
     const struct gh_stage_ctx *ctx;
     const struct gh_image *map;
@@ -201,7 +256,9 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         photo = in; /* run on its own after a stage that changed the size */
     struct job j = {ctx, NULL, (float)(p[P_WEIGHT] * (1 - p[P_SHADE]))};
     struct gh_image *map = NULL;
-    enum gh_status st = line_map(ctx, p, photo, &map);
+    int side = photo->width > photo->height ? photo->width : photo->height;
+    enum gh_status st = side > LINES_TUNED_SIDE ? redrawn_map(ctx, p, photo, &map)
+                                                : line_map(ctx, p, photo, &map);
     j.map = map;
     if (st == GH_OK)
         st = gh_stage_bands(ctx, in, 0, ink_band, &j, out);

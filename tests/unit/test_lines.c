@@ -196,6 +196,82 @@ out:
     gh_image_free(sky);
 }
 
+/* The scene at twice the size the stage is tuned at (as at --size 2048 or
+ * in --detail full): the lines are chosen at 1024 px and drawn at 2048, so
+ * the house is still outlined (on the photo itself the contours came apart:
+ * no line at all) with lines as wide relative to the picture, and still none
+ * in the sky or the gravel. */
+static void test_scene_large(void)
+{
+    struct gh_image *small = scene(), *img = NULL, *out = NULL, *lined = NULL, *sky = NULL;
+    double p[GH_STAGE_MAX_PARAMS];
+    const struct gh_stage_def *def = lines_def(p);
+    struct gh_stage_ctx ctx = {.threads = 2};
+    int w = 2 * SCENE_W, h = 2 * SCENE_H;
+    CHECK(small != NULL);
+    if (!small || !def)
+        goto out;
+    CHECK_OK(gh_ops_resize(small, w, h, GH_INTERP_LINEAR, 2, &img));
+    CHECK_OK(def->run(&ctx, p, small, &lined));
+    CHECK_OK(def->run(&ctx, p, img, &out));
+    CHECK_OK(gh_ops_sky_mask(img, 2, &sky));
+    unsigned char *d = out ? darkened(img, out) : NULL, *d1 = lined ? darkened(small, lined) : NULL;
+    if (!d || !d1 || !sky) {
+        free(d);
+        free(d1);
+        goto out;
+    }
+    size_t sky_n = 0, sky_d = 0, gravel_n = 0, gravel_d = 0, edge_n = 0, edge_hit = 0, all_d = 0,
+           small_d = 0;
+    for (size_t i = 0; i < (size_t)SCENE_W * SCENE_H; i++)
+        small_d += d1[i];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            all_d += d[i];
+            if (sky->data[i] > 0.5f) {
+                sky_n++;
+                sky_d += d[i];
+            }
+            if (in_gravel(x / 2, y / 2)) {
+                gravel_n++;
+                gravel_d += d[i];
+            }
+            if (x % 2 == 0 && y % 2 == 0 && in_house(x / 2, y / 2) && y > 0 &&
+                !(in_house(x / 2 - 1, y / 2) && in_house(x / 2 + 1, y / 2) &&
+                  in_house(x / 2, y / 2 - 1) && in_house(x / 2, y / 2 + 1))) {
+                int hit = 0;
+                for (int dy = -4; dy <= 4 && !hit; dy++)
+                    for (int dx = -4; dx <= 4 && !hit; dx++) {
+                        int xx = x + dx, yy = y + dy;
+                        hit = xx >= 0 && yy >= 0 && xx < w && yy < h && d[(size_t)yy * w + xx];
+                    }
+                edge_n++;
+                edge_hit += hit;
+            }
+        }
+    double fe = (double)edge_hit / (edge_n ? edge_n : 1);
+    double share = (double)all_d / ((size_t)w * h), share1 = (double)small_d / ((size_t)SCENE_W * SCENE_H);
+    printf("scene at 2048 px: house outline %.1f%% lined, sky %.3f%%, gravel %.3f%%, %.2f%% of the "
+           "image darkened (%.2f%% at 1024)\n",
+           100 * fe, 100.0 * sky_d / (sky_n ? sky_n : 1), 100.0 * gravel_d / gravel_n, 100 * share,
+           100 * share1);
+    CHECK_MSG(edge_n > 800 && fe > 0.5, "at 2048 px only %.1f%% of the house outline lined", 100 * fe);
+    CHECK_MSG(sky_n > (size_t)w * 400 && sky_d < sky_n / 1000, "at 2048 px %zu of %zu sky px darkened",
+              sky_d, sky_n);
+    CHECK_MSG(gravel_d < gravel_n / 100, "at 2048 px %zu of %zu gravel px darkened", gravel_d, gravel_n);
+    CHECK_MSG(share > 0.5 * share1 && share < 2 * share1,
+              "lines cover %.2f%% of the image at 2048 px, %.2f%% at 1024", 100 * share, 100 * share1);
+    free(d);
+    free(d1);
+out:
+    gh_image_free(small);
+    gh_image_free(img);
+    gh_image_free(out);
+    gh_image_free(lined);
+    gh_image_free(sky);
+}
+
 struct capture {
     struct gh_image *photo, *painting;
 };
@@ -289,6 +365,7 @@ static void test_photos(void)
 int main(void)
 {
     test_scene();
+    test_scene_large();
     test_photos();
     return check_finish();
 }
