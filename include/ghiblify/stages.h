@@ -164,6 +164,12 @@ typedef enum gh_status (*gh_band_read_fn)(void *user, const struct gh_image *row
 enum gh_status gh_stage_bands_read(const struct gh_stage_ctx *ctx, const struct gh_image *in,
                                    gh_band_read_fn fn, void *user);
 
+/* gh_ops_lab_stats of in (the means only unless with_std), read band by band
+ * and summed in the order one pass sums: the same doubles. */
+struct gh_lab_stats;
+enum gh_status gh_stage_lab_stats(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                                  int with_std, struct gh_lab_stats *out);
+
 /* The rows of band of a mask (sky, depth: made at the analysis size) brought
  * to the band's image size as gh_ops_resize(LINEAR) would: a new
  * band->width x band->in->height image. */

@@ -351,6 +351,8 @@ static void worker(void *ctx, int begin, int end)
 static enum gh_status guided(const struct gh_image *guide, const struct gh_image *src, int radius,
                              double eps, int threads, struct gh_image **out, struct gh_image **coef)
 {
+    if (!out == !coef)
+        return gh_error(GH_ERR_INTERNAL, "guided filter: an output or coefficients, one of them");
     if (out)
         *out = NULL;
     for (int ch = 0; coef && ch < src->channels && ch < 3; ch++)
@@ -430,7 +432,7 @@ static enum gh_status guided(const struct gh_image *guide, const struct gh_image
             for (int c = 0; c <= gc; c++)
                 j.coef[ch][c] = gh_image_plane(coef[ch], c);
         }
-    } else {
+    } else if (out) {
         if ((st = gh_image_new_uninit(w, h, sc, out)) != GH_OK)
             goto out;
         for (int ch = 0; ch < sc; ch++)

@@ -1,6 +1,7 @@
 /* Band-wise stages: a stage at a photo's full size (--detail full) holds its
  * temporaries for one band of rows at a time instead of the whole image, so
  * its memory does not grow with the photo beyond the image itself. */
+#include <math.h>
 #include <string.h>
 
 #include "ghiblify/ops.h"
@@ -118,4 +119,56 @@ enum gh_status gh_stage_bands_read(const struct gh_stage_ctx *ctx, const struct 
         gh_image_free(band);
     }
     return st;
+}
+
+struct lab_sums {
+    const struct gh_stage_ctx *ctx;
+    const struct gh_lab_stats *means; /* NULL: summing the values; else their deviations */
+    double sum[3];
+    size_t count;
+};
+
+static enum gh_status lab_sums(void *user, const struct gh_image *rows, int top)
+{
+    (void)top;
+    struct lab_sums *j = user;
+    struct gh_image *lab = NULL;
+    enum gh_status st = gh_ops_color_convert(rows, GH_COLOR_SRGB, GH_COLOR_LAB, j->ctx->threads, &lab);
+    if (st != GH_OK)
+        return st;
+    size_t n = gh_image_plane_size(lab);
+    for (int c = 0; c < 3; c++) {
+        const float *p = gh_image_plane(lab, c);
+        double s = j->sum[c];
+        if (!j->means)
+            for (size_t i = 0; i < n; i++)
+                s += p[i];
+        else
+            for (size_t i = 0; i < n; i++) {
+                double d = p[i] - j->means->mean[c];
+                s += d * d;
+            }
+        j->sum[c] = s;
+    }
+    j->count += n;
+    gh_image_free(lab);
+    return GH_OK;
+}
+
+enum gh_status gh_stage_lab_stats(const struct gh_stage_ctx *ctx, const struct gh_image *in,
+                                  int with_std, struct gh_lab_stats *out)
+{
+    struct lab_sums j = {ctx, NULL, {0, 0, 0}, 0};
+    memset(out, 0, sizeof *out);
+    enum gh_status st = gh_stage_bands_read(ctx, in, lab_sums, &j);
+    for (int c = 0; st == GH_OK && c < 3; c++)
+        out->mean[c] = j.count ? j.sum[c] / (double)j.count : 0;
+    if (st != GH_OK || !with_std)
+        return st;
+    struct lab_sums d = {ctx, out, {0, 0, 0}, 0};
+    if ((st = gh_stage_bands_read(ctx, in, lab_sums, &d)) != GH_OK)
+        return st;
+    for (int c = 0; c < 3; c++)
+        out->std[c] = d.count ? sqrt(d.sum[c] / (double)d.count) : 0;
+    return GH_OK;
 }

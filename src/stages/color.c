@@ -29,26 +29,9 @@ struct job {
     const struct gh_stage_ctx *ctx;
     const struct gh_image *sky; /* NULL: no contrast exception for the sky */
     float k, contrast, sky_share;
-    double sum; /* of L, in image order */
-    size_t count;
-    int measured; /* sum and count are the whole image's */
+    double mean; /* of L over the whole image, when measured */
+    int measured;
 };
-
-static enum gh_status sum_lightness(void *user, const struct gh_image *rows, int top)
-{
-    (void)top;
-    struct job *j = user;
-    struct gh_image *lab = NULL;
-    enum gh_status st = gh_ops_color_convert(rows, GH_COLOR_SRGB, GH_COLOR_LAB, j->ctx->threads, &lab);
-    if (st != GH_OK)
-        return st;
-    const float *L = gh_image_plane(lab, 0);
-    for (size_t i = 0; i < gh_image_plane_size(lab); i++)
-        j->sum += L[i];
-    j->count += gh_image_plane_size(lab);
-    gh_image_free(lab);
-    return GH_OK;
-}
 
 static enum gh_status color_band(void *user, const struct gh_band *band, struct gh_image **out)
 {
@@ -59,12 +42,13 @@ static enum gh_status color_band(void *user, const struct gh_band *band, struct 
         goto out;
     size_t n = gh_image_plane_size(lab);
     float *L = gh_image_plane(lab, 0), *A = gh_image_plane(lab, 1), *B = gh_image_plane(lab, 2);
+    float mean = (float)j->mean;
     if (!j->measured) { /* the whole image in one band */
+        double sum = 0;
         for (size_t i = 0; i < n; i++)
-            j->sum += L[i];
-        j->count = n;
+            sum += L[i];
+        mean = n ? (float)(sum / (double)n) : 50.0f;
     }
-    float mean = j->count ? (float)(j->sum / (double)j->count) : 50.0f;
     float k = j->k, contrast = j->contrast, share = j->sky_share;
     for (size_t i = 0; i < n; i++) {
         float c = sky ? contrast + (1.0f - contrast) * sky->data[i] * (1.0f - share) : contrast;
@@ -86,7 +70,7 @@ out:
 static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                           const struct gh_image *in, struct gh_image **out)
 {
-    struct job j = {ctx, NULL, (float)p[P_CHROMA], (float)p[P_CONTRAST], (float)p[P_SKY], 0, 0, 0};
+    struct job j = {ctx, NULL, (float)p[P_CHROMA], (float)p[P_CONTRAST], (float)p[P_SKY], 0, 0};
     *out = NULL;
     if (j.k == 1.0f && j.contrast == 1.0f)
         return gh_stage_unchanged(ctx, in, out);
@@ -95,7 +79,9 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     if (j.contrast != 1.0f && j.sky_share < 1 && (st = gh_stage_sky(ctx, in, &j.sky, &owned)) != GH_OK)
         return st;
     if (in->height > gh_stage_band_rows(ctx, in->width, 0)) {
-        st = gh_stage_bands_read(ctx, in, sum_lightness, &j);
+        struct gh_lab_stats whole;
+        st = gh_stage_lab_stats(ctx, in, 0, &whole);
+        j.mean = whole.mean[0];
         j.measured = 1;
     }
     if (st == GH_OK)

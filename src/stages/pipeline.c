@@ -291,6 +291,8 @@ static void products_free(struct gh_stage_products *pr)
 static enum gh_status keep_photo(const struct gh_stage_ctx *ctx, const struct gh_image *image,
                                  struct gh_image **slot)
 {
+    if (!image)
+        return gh_error(GH_ERR_INTERNAL, "no photo to keep");
     int w = image->width, h = image->height, side = w > h ? w : h;
     if (!ctx->detail_full || side <= GH_STAGE_ANALYSIS_SIDE)
         return gh_image_clone(image, slot);

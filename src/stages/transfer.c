@@ -1,5 +1,3 @@
-#include <math.h>
-
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
@@ -26,39 +24,7 @@ struct job {
     const struct gh_image *sky;
     struct gh_lab_stats target, own;
     double amount, sky_amount;
-    double sum[3]; /* the bands' sums (pass 0) and squared deviations (pass 1), in image order */
-    size_t count;
-    int pass;
 };
-
-/* gh_ops_lab_stats of the whole image from its bands, value for value: the
- * means first, then the deviations from them. */
-static enum gh_status measure(void *user, const struct gh_image *rows, int top)
-{
-    (void)top;
-    struct job *j = user;
-    struct gh_image *lab = NULL;
-    enum gh_status st = gh_ops_color_convert(rows, GH_COLOR_SRGB, GH_COLOR_LAB, j->ctx->threads, &lab);
-    if (st != GH_OK)
-        return st;
-    size_t n = gh_image_plane_size(lab);
-    for (int c = 0; c < 3; c++) {
-        const float *p = gh_image_plane(lab, c);
-        double s = j->sum[c], m = j->own.mean[c];
-        if (j->pass == 0)
-            for (size_t i = 0; i < n; i++)
-                s += p[i];
-        else
-            for (size_t i = 0; i < n; i++) {
-                double d = p[i] - m;
-                s += d * d;
-            }
-        j->sum[c] = s;
-    }
-    j->count += j->pass == 0 ? n : 0;
-    gh_image_free(lab);
-    return GH_OK;
-}
 
 static enum gh_status transfer_band(void *user, const struct gh_band *band, struct gh_image **out)
 {
@@ -76,7 +42,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 {
     struct job j = {ctx, NULL,
                     {{p[P_L_MEAN], p[P_A_MEAN], p[P_B_MEAN]}, {p[P_L_STD], p[P_A_STD], p[P_B_STD]}},
-                    {{0, 0, 0}, {0, 0, 0}}, p[P_AMOUNT], p[P_SKY], {0, 0, 0}, 0, 0};
+                    {{0, 0, 0}, {0, 0, 0}}, p[P_AMOUNT], p[P_SKY]};
     struct gh_image *owned = NULL;
     enum gh_status st = GH_OK;
     *out = NULL;
@@ -84,19 +50,10 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
         return st;
     if (j.sky_amount < 1.0 && (st = gh_stage_sky(ctx, in, &j.sky, &owned)) != GH_OK)
         return st;
-    if (in->height > gh_stage_band_rows(ctx, in->width, 0)) {
-        if ((st = gh_stage_bands_read(ctx, in, measure, &j)) != GH_OK)
-            goto out;
-        for (int c = 0; c < 3; c++) {
-            j.own.mean[c] = j.count ? j.sum[c] / (double)j.count : 0;
-            j.sum[c] = 0;
-        }
-        j.pass = 1;
-        if ((st = gh_stage_bands_read(ctx, in, measure, &j)) != GH_OK)
-            goto out;
-        for (int c = 0; c < 3; c++)
-            j.own.std[c] = j.count ? sqrt(j.sum[c] / (double)j.count) : 0;
-    }
+    /* In bands, the image's own statistics are measured first, as one pass would. */
+    if (in->height > gh_stage_band_rows(ctx, in->width, 0) &&
+        (st = gh_stage_lab_stats(ctx, in, 1, &j.own)) != GH_OK)
+        goto out;
     st = gh_stage_bands(ctx, in, 0, transfer_band, &j, out);
 out:
     gh_image_free(owned);

@@ -127,6 +127,8 @@ static void test_guided_coefficients(void)
 {
     struct gh_image *in = photo(), *gray = NULL;
     CHECK(in != NULL);
+    if (!in)
+        return;
     CHECK_OK(gh_ops_rgb_to_gray(in, 1, &gray));
     const struct gh_image *guides[2] = {in, gray};
     for (int g = 0; in && gray && g < 2; g++) {
@@ -176,7 +178,7 @@ static void test_fast_skysmooth(void)
             for (int c = 0; c < 3; c++) {
                 float *v = gh_image_plane(in, c) + (size_t)y * w + x;
                 if (y < 0.35 * h)
-                    *v = (float)(0.4 + 0.1 * c + (y / 24) / 255.0);
+                    *v = (float)(0.4 + 0.1 * c + floor(y / 24.0) / 255.0);
             }
     struct gh_image *got = run_stage("skysmooth", in, 1 << 20, 0);
     CHECK_OK(gh_ops_sky_mask(in, 2, &sky));
