@@ -227,10 +227,16 @@ enum gh_status gh_nn_tensor_read(const void *data, size_t size, struct gh_nn_ten
  * NCHW), spatial size padded by reflection up to a multiple of `multiple`
  * (8 for AnimeGANv3 Hayao, 16 for the tiny models; minimum 16 px per side),
  * run, cropped back, (y+1)/2. *out is a new 3-channel image the caller frees
- * with gh_image_free; out NULL runs the model without making it (a
- * statistics pass under gh_nn_record). threads as in gh_nn_set_threads. */
+ * with gh_image_free. threads as in gh_nn_set_threads. */
 enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple,
                              int threads, struct gh_image **out);
+
+/* A statistics pass (under gh_nn_record): gh_nn_stylize's run of in without
+ * its output: nothing is copied out of the model, and owned (NULL, or the
+ * caller's pointer to in) is freed as soon as in is packed and set to NULL,
+ * whatever the result. At 1280 px each is 15 MB at the pass's peak. */
+enum gh_status gh_nn_stylize_pass(struct gh_nn_model *model, const struct gh_image *in,
+                                  struct gh_image **owned, int multiple, int threads);
 
 /* The size gh_nn_stylize runs a w x h image at: padded up to the multiple,
  * at least max(16, 2 * multiple) per side. */

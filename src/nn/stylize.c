@@ -109,8 +109,10 @@ void gh_nn_footprint_at(const struct gh_nn_footprint *fp, int width, int height,
     *values = fp->values_fixed + fp->values_per_pixel * n;
 }
 
-enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple, int threads,
-                             struct gh_image **out)
+/* out NULL: a statistics pass (no output copied, no image made), and
+ * *owned, the input, is freed once it is packed. */
+static enum gh_status stylize(struct gh_nn_model *model, const struct gh_image *in, struct gh_image **owned,
+                              int multiple, int threads, struct gh_image **out)
 {
     struct gh_nn_tensor info, x, y;
     struct gh_image *img = NULL;
@@ -143,6 +145,12 @@ enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *i
         return st;
     gh_nn_pack_window(in, model->bgr, nhwc, 0, 0, pw, ph, x.data);
     gh_nn_set_threads(model, threads);
+    if (!out) { /* the record was the point: neither the output's copy nor an image */
+        gh_image_free(*owned); /* in itself when the caller gave it away */
+        *owned = NULL;
+        st = gh_nn_run_multi(model, 1, &x, 0, NULL);
+        goto out;
+    }
     if ((st = gh_nn_run(model, &x, &y)))
         goto out;
     if (y.ndim != 4 || y.shape[0] != 1 || (nhwc && (y.shape[1] != ph || y.shape[2] != pw || y.shape[3] != 3)) ||
@@ -150,8 +158,6 @@ enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *i
         st = gh_error(GH_ERR_MODEL, "stylize: the model's output is not a 3-channel image of the input's size");
         goto out;
     }
-    if (!out) /* a statistics pass: the record was the point */
-        goto out;
     if ((st = gh_image_new(w, h, 3, &img)))
         goto out;
     const float *yd = y.data;
@@ -169,5 +175,25 @@ out:
     gh_image_free(img);
     gh_nn_tensor_release(&x);
     gh_nn_tensor_release(&y);
+    return st;
+}
+
+enum gh_status gh_nn_stylize(struct gh_nn_model *model, const struct gh_image *in, int multiple, int threads,
+                             struct gh_image **out)
+{
+    if (!out)
+        return gh_error(GH_ERR_ARGUMENT, "gh_nn_stylize: NULL out");
+    return stylize(model, in, NULL, multiple, threads, out);
+}
+
+enum gh_status gh_nn_stylize_pass(struct gh_nn_model *model, const struct gh_image *in,
+                                  struct gh_image **owned, int multiple, int threads)
+{
+    struct gh_image *none = NULL;
+    enum gh_status st = stylize(model, in, owned ? owned : &none, multiple, threads, NULL);
+    if (owned) { /* when refused before packing */
+        gh_image_free(*owned);
+        *owned = NULL;
+    }
     return st;
 }

@@ -126,12 +126,17 @@ static void check_replay_same(struct gh_nn_model *m, const char *name, const str
     CHECK_OK(gh_nn_replay(m, s, 1.0));
     CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &rep));
     gh_nn_thaw(m);
-    /* A statistics pass without an output image (out NULL) records the same. */
+    /* A statistics pass (gh_nn_stylize_pass: no output, its input freed once
+     * packed) records the same. */
     struct gh_nn_stats *s2 = NULL;
     struct gh_image *rep2 = NULL;
     CHECK_OK(gh_nn_stats_new(&s2));
     CHECK_OK(gh_nn_record(m, s2));
-    CHECK_OK(gh_nn_stylize(m, img, multiple, 2, NULL));
+    struct gh_image *given = NULL;
+    CHECK_OK(gh_image_clone(img, &given));
+    CHECK_OK(gh_nn_stylize_pass(m, given, &given, multiple, 2));
+    CHECK(given == NULL);
+    CHECK(gh_nn_stylize(m, img, multiple, 2, NULL) == GH_ERR_ARGUMENT);
     CHECK_OK(gh_nn_replay(m, s2, 1.0));
     CHECK_OK(gh_nn_stylize(m, img, multiple, 2, &rep2));
     gh_nn_thaw(m);
