@@ -126,6 +126,14 @@ enum gh_status gh_stage_unchanged(const struct gh_stage_ctx *ctx, const struct g
  * contours in with --detail full; a smaller photo is used as it is. */
 #define GH_STAGE_ANALYSIS_SIDE 2048
 
+/* The long side of the statistics pass `stylize --detail full` makes for
+ * --stats-size `side` (not for --stats-size 0, which takes --size as it is)
+ * on a width x height photo: side, or for a photo squarer
+ * than 4:3, the side that gives a pass as many pixels as a 4:3 one (its
+ * memory goes with its pixels: a square 50 MP photo's 1280 x 1280 pass took
+ * the peak from 1.42 to 1.69 GB). */
+int gh_stage_stats_side(int width, int height, int side);
+
 /* Band-wise stages. A stage whose work at a pixel reads its neighbours
  * within `halo` rows (and, beyond that, only values the stage fixed from the
  * whole image beforehand) runs fn on one horizontal band at a time, so its

@@ -70,13 +70,9 @@ static void scaled(int w, int h, int side, int *sw, int *sh)
     *sh = *sh < 1 ? 1 : *sh;
 }
 
-/* The statistics pass's long side for --stats-size `side`: its memory goes
- * with its pixels, so a photo squarer than 4:3 gets the pixels of a 4:3 pass
- * (a square 50 MP photo's 1280x1280 pass took its peak from 1.42 to 1.69
- * GB). */
-static int pass_side(int w, int h, int side)
+int gh_stage_stats_side(int width, int height, int side)
 {
-    double aspect = (double)long_side(w, h) / (w < h ? w : h);
+    double aspect = (double)long_side(width, height) / (width < height ? width : height);
     if (aspect >= 4.0 / 3.0)
         return side;
     int s = (int)(side * sqrt(0.75 * aspect));
@@ -191,8 +187,9 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     if (full || !whole) {
         /* Statistics at --stats-size (full detail) or at the largest size
          * that fits in one piece (a --size too large for memory). */
-        int want = (int)p[P_STATS] > 0 ? (int)p[P_STATS] : ctx->working_size;
-        int stats_side = full && want > 0 && want < side ? pass_side(in->width, in->height, want) : side;
+        int want = (int)p[P_STATS] > 0 ? gh_stage_stats_side(in->width, in->height, (int)p[P_STATS])
+                                        : ctx->working_size; /* --size: the long side asked for */
+        int stats_side = full && want > 0 && want < side ? want : side;
         stats_side = largest_fit(ctx, in->width, in->height, stats_side);
         if (stats_side >= side && whole) /* no larger than one piece: no tiles needed */
             st = gh_nn_stylize(ctx->generator, in, multiple, ctx->threads, out);

@@ -60,6 +60,16 @@ check "full detail keeps the photo's size" test "$(dims frozen.png)" = 600x400
 p=$(psnr whole.png frozen.png)
 check "statistics at 300 px (PSNR $p >= 30)" at_least "$p" 30
 check "statistics at 300 px are not the full-size ones (PSNR $p < 60)" below "$p" 60
+# A photo squarer than 4:3 gets a statistics pass of a 4:3 pass's pixels
+# (gh_stage_stats_side): on a square photo --stats-size 300 is a 259 px pass,
+# which --stats-size 0 --size 259 asks for directly.
+if full_suite && /usr/bin/python3 -c "import cv2; cv2.imwrite('square.png', cv2.imread('$COFFEE')[:, 100:500])" 2>/dev/null; then
+  run 0 --quiet --detail full --stats-size 300 --tile 128 --stages stylize -o sq300.png square.png
+  run 0 --quiet --detail full --stats-size 0 --size 259 --tile 128 --stages stylize -o sq259.png square.png
+  check "a square photo's pass has a 4:3 pass's pixels" cmp -s sq300.png sq259.png
+  run 0 --quiet --detail full --stats-size 0 --size 300 --tile 128 --stages stylize -o sq300s.png square.png
+  check "... which a 300 px pass is not" sh -c "! cmp -s sq300.png sq300s.png"
+fi
 # A statistics pass of 512 px is followed by one of 256 and extrapolated to
 # 600 (include/ghiblify/nn.h; its gain is measured in unit.test_nn_tiles).
 run 0 --quiet --detail full --stats-size 512 --tile 128 --stages stylize -o frozen512.png "$COFFEE"

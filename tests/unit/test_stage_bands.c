@@ -262,9 +262,33 @@ static void test_analysis_size(void)
     gh_image_free(in);
 }
 
+/* The statistics pass of a photo squarer than 4:3 has the pixels of a 4:3
+ * pass of --stats-size's long side; others keep that long side. */
+static void test_stats_side(void)
+{
+    static const struct {
+        int w, h, side, want;
+    } cases[] = {
+        {4000, 3000, 1280, 1280}, {3000, 4000, 1280, 1280}, {6000, 4000, 1280, 1280},
+        {8000, 2000, 1280, 1280}, {7072, 7072, 1280, 1108}, {5000, 4000, 1280, 1239},
+        {4000, 5000, 1280, 1239}, {900, 900, 300, 259},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int got = gh_stage_stats_side(cases[k].w, cases[k].h, cases[k].side);
+        CHECK_MSG(got == cases[k].want, "%dx%d, --stats-size %d: pass side %d, expected %d", cases[k].w,
+                  cases[k].h, cases[k].side, got, cases[k].want);
+        double pixels = (double)got * got * ((double)(cases[k].w < cases[k].h ? cases[k].w : cases[k].h) /
+                                             (cases[k].w > cases[k].h ? cases[k].w : cases[k].h));
+        CHECK_MSG(pixels <= 0.75 * cases[k].side * cases[k].side + 1,
+                  "%dx%d: a pass of %.0f pixels", cases[k].w, cases[k].h, pixels);
+    }
+    printf("statistics pass sides: %zu cases\n", sizeof cases / sizeof cases[0]);
+}
+
 int main(void)
 {
     test_resize_rows();
+    test_stats_side();
     test_guided_coefficients();
     test_stages();
     test_fast_skysmooth();
