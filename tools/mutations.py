@@ -185,7 +185,7 @@ MUTATIONS = [
     },
     {
         "name": "stage-resize-interp",
-        "file": "src/stages/resize.c",
+        "file": "src/stages/pipeline.c",
         "original": "    return gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads, out);",
         "replacement": "    return gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_LINEAR, ctx->threads, out);",
         "tests": "unit.test_stage_wiring|unit.test_stages",
@@ -193,9 +193,9 @@ MUTATIONS = [
     },
     {
         "name": "stage-resize-size",
-        "file": "src/stages/resize.c",
-        "original": "    double scale = (double)size / long_side;",
-        "replacement": "    double scale = (double)size / (in->width + in->height - long_side);",
+        "file": "src/stages/pipeline.c",
+        "original": "    double scale = (double)side / long_side;",
+        "replacement": "    double scale = (double)side / (in->width + in->height - long_side);",
         "tests": "unit.test_stage_wiring|unit.test_stages",
         "what": "resize stage scales the short side, not the long side, to --size",
     },

@@ -184,6 +184,11 @@ enum gh_status gh_stage_lab_stats(const struct gh_stage_ctx *ctx, const struct g
 enum gh_status gh_stage_mask_band(const struct gh_stage_ctx *ctx, const struct gh_image *mask,
                                   const struct gh_band *band, struct gh_image **out);
 
+/* in reduced by area averaging to `side` pixels on its long side (as the
+ * resize stage reduces a photo to --size), or a copy when it is no longer. */
+enum gh_status gh_stage_shrink(const struct gh_stage_ctx *ctx, const struct gh_image *in, int side,
+                               struct gh_image **out);
+
 /* The working-size photo for a stage that wants the photo, not the painting:
  * products->photo when the pipeline has one, else in. */
 const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const struct gh_image *in);

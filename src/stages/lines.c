@@ -173,11 +173,9 @@ static enum gh_status redrawn_map(const struct gh_stage_ctx *ctx, const double *
 {
     int w = photo->width, h = photo->height, side = w > h ? w : h, threads = ctx->threads;
     double s = (double)LINES_TUNED_SIDE / side;
-    int sw = (int)lround(w * s), sh = (int)lround(h * s);
     struct gh_image *small = NULL, *chosen = NULL, *near = NULL, *gray = NULL, *wide = NULL;
     *map = NULL;
-    enum gh_status st = gh_ops_resize(photo, sw < 1 ? 1 : sw, sh < 1 ? 1 : sh, GH_INTERP_AREA,
-                                      threads, &small);
+    enum gh_status st = gh_stage_shrink(ctx, photo, LINES_TUNED_SIDE, &small);
     if (st == GH_OK)
         st = line_map(ctx, p, small, &chosen);
     for (size_t i = 0; st == GH_OK && i < gh_image_plane_size(chosen); i++)

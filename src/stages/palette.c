@@ -1,5 +1,3 @@
-#include <math.h>
-
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
@@ -69,10 +67,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     const struct gh_image *from = ctx->palette_image ? ctx->palette_image : in;
     int side = from->width > from->height ? from->width : from->height;
     if (from == in && side > GH_STAGE_ANALYSIS_SIDE) {
-        double s = (double)GH_STAGE_ANALYSIS_SIDE / side;
-        int w = (int)lround(from->width * s), h = (int)lround(from->height * s);
-        if ((st = gh_ops_resize(from, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads,
-                                &small)) != GH_OK)
+        if ((st = gh_stage_shrink(ctx, from, GH_STAGE_ANALYSIS_SIDE, &small)) != GH_OK)
             return st;
         from = small;
     }

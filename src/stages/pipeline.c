@@ -189,6 +189,17 @@ enum gh_status gh_stage_unchanged(const struct gh_stage_ctx *ctx, const struct g
     return GH_OK;
 }
 
+enum gh_status gh_stage_shrink(const struct gh_stage_ctx *ctx, const struct gh_image *in, int side,
+                               struct gh_image **out)
+{
+    int long_side = in->width > in->height ? in->width : in->height;
+    if (long_side <= side)
+        return gh_image_clone(in, out);
+    double scale = (double)side / long_side;
+    int w = (int)lround(in->width * scale), h = (int)lround(in->height * scale);
+    return gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads, out);
+}
+
 const struct gh_image *gh_stage_photo(const struct gh_stage_ctx *ctx, const struct gh_image *in)
 {
     return ctx->products && ctx->products->photo ? ctx->products->photo : in;
@@ -293,12 +304,8 @@ static enum gh_status keep_photo(const struct gh_stage_ctx *ctx, const struct gh
 {
     if (!image)
         return gh_error(GH_ERR_INTERNAL, "no photo to keep");
-    int w = image->width, h = image->height, side = w > h ? w : h;
-    if (!ctx->detail_full || side <= GH_STAGE_ANALYSIS_SIDE)
-        return gh_image_clone(image, slot);
-    double s = (double)GH_STAGE_ANALYSIS_SIDE / side;
-    int aw = (int)lround(w * s), ah = (int)lround(h * s);
-    return gh_ops_resize(image, aw < 1 ? 1 : aw, ah < 1 ? 1 : ah, GH_INTERP_AREA, ctx->threads, slot);
+    return ctx->detail_full ? gh_stage_shrink(ctx, image, GH_STAGE_ANALYSIS_SIDE, slot)
+                            : gh_image_clone(image, slot);
 }
 
 static int depth_index(void)

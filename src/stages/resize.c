@@ -1,5 +1,3 @@
-#include <math.h>
-
 #include "ghiblify/ops.h"
 #include "stage_defs.h"
 
@@ -20,9 +18,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     int long_side = in->width > in->height ? in->width : in->height;
     if (ctx->detail_full || long_side <= size) /* full detail: stylize measures at --stats-size */
         return gh_stage_unchanged(ctx, in, out);
-    double scale = (double)size / long_side;
-    int w = (int)lround(in->width * scale), h = (int)lround(in->height * scale);
-    return gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads, out);
+    return gh_stage_shrink(ctx, in, size, out);
 }
 
 const struct gh_stage_def gh_stage_resize = {

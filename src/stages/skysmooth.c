@@ -102,10 +102,8 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
                     {NULL, NULL, NULL}};
     enum gh_status st = gh_stage_sky(ctx, in, &j.sky, &owned);
     if (st == GH_OK && side > GH_STAGE_ANALYSIS_SIDE && in->channels == 3) {
-        double s = (double)GH_STAGE_ANALYSIS_SIDE / side;
-        int w = (int)lround(in->width * s), h = (int)lround(in->height * s);
-        long r = lround(j.radius * s);
-        st = gh_ops_resize(in, w < 1 ? 1 : w, h < 1 ? 1 : h, GH_INTERP_AREA, ctx->threads, &small);
+        long r = lround(j.radius * (double)GH_STAGE_ANALYSIS_SIDE / side);
+        st = gh_stage_shrink(ctx, in, GH_STAGE_ANALYSIS_SIDE, &small);
         if (st == GH_OK)
             st = gh_ops_guided_coefficients(small, small, r < 1 ? 1 : (int)r, j.eps * j.eps,
                                             ctx->threads, j.coef);

@@ -24,14 +24,15 @@ struct job {
     const struct gh_image *sky;
     struct gh_lab_stats target, own;
     double amount, sky_amount;
+    int measured; /* own holds the whole image's statistics (in bands) */
 };
 
 static enum gh_status transfer_band(void *user, const struct gh_band *band, struct gh_image **out)
 {
     struct job *j = user;
-    enum gh_status st = band->in->height == band->height
-                            ? gh_ops_reinhard(band->in, &j->target, 1.0, j->ctx->threads, out)
-                            : gh_ops_reinhard_from(band->in, &j->own, &j->target, 1.0, j->ctx->threads, out);
+    enum gh_status st = j->measured
+                            ? gh_ops_reinhard_from(band->in, &j->own, &j->target, 1.0, j->ctx->threads, out)
+                            : gh_ops_reinhard(band->in, &j->target, 1.0, j->ctx->threads, out);
     if (st == GH_OK)
         st = gh_stage_blend_band(j->ctx, band, j->sky, j->amount, j->sky_amount, *out);
     return st;
@@ -42,7 +43,7 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
 {
     struct job j = {ctx, NULL,
                     {{p[P_L_MEAN], p[P_A_MEAN], p[P_B_MEAN]}, {p[P_L_STD], p[P_A_STD], p[P_B_STD]}},
-                    {{0, 0, 0}, {0, 0, 0}}, p[P_AMOUNT], p[P_SKY]};
+                    {{0, 0, 0}, {0, 0, 0}}, p[P_AMOUNT], p[P_SKY], 0};
     struct gh_image *owned = NULL;
     enum gh_status st = GH_OK;
     *out = NULL;
@@ -51,8 +52,8 @@ static enum gh_status run(const struct gh_stage_ctx *ctx, const double *p,
     if (j.sky_amount < 1.0 && (st = gh_stage_sky(ctx, in, &j.sky, &owned)) != GH_OK)
         return st;
     /* In bands, the image's own statistics are measured first, as one pass would. */
-    if (in->height > gh_stage_band_rows(ctx, in->width, 0) &&
-        (st = gh_stage_lab_stats(ctx, in, 1, &j.own)) != GH_OK)
+    j.measured = in->height > gh_stage_band_rows(ctx, in->width, 0);
+    if (j.measured && (st = gh_stage_lab_stats(ctx, in, 1, &j.own)) != GH_OK)
         goto out;
     st = gh_stage_bands(ctx, in, 0, transfer_band, &j, out);
 out:
