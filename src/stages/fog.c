@@ -172,6 +172,11 @@ static enum gh_status fog_band(void *user, const struct gh_band *band, struct gh
         goto out;
     size_t n = gh_image_plane_size(*out);
     const float *wt = weight->data;
+    float most = 0;
+    for (size_t i = 0; i < n; i++)
+        most = wt[i] > most ? wt[i] : most;
+    if (most <= 0) /* sky and near land only: nothing veiled, no Lab round trip */
+        goto out;
     float *r = gh_image_plane(*out, 0), *g = gh_image_plane(*out, 1), *b = gh_image_plane(*out, 2);
     for (size_t i = 0; i < n; i++) {
         float veil = 1.0f - expf(-j->beta * wt[i]);
